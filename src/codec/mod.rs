@@ -1,0 +1,303 @@
+//! MQTT packets in one version-neutral model, read and written with rumqttc's `mqttbytes`.
+//!
+//! Client, broker and bench all speak through this module, so rumqttc's two disjoint type
+//! universes (v4 and v5) and its codec defects stay here: `v4` and `v5` translate at the edge,
+//! [`validate`] adds the checks `mqttbytes` skips, and the few packets it gets wrong are
+//! framed by hand. Swapping the codec means rewriting this module only.
+
+mod v4;
+mod v5;
+pub mod validate;
+
+use bytes::{Bytes, BytesMut};
+
+/// Protocol level of a connection, fixed by its CONNECT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Version {
+    /// MQTT 3.1 (`MQIsdp`, level 3): framed like 3.1.1 after CONNECT.
+    V31,
+    /// MQTT 3.1.1 (level 4).
+    V311,
+    /// MQTT 5 (level 5).
+    V5,
+}
+
+impl Version {
+    /// True for MQTT 5, the only level with properties and reason codes on the wire.
+    pub fn is_v5(self) -> bool {
+        self == Version::V5
+    }
+}
+
+/// Quality of service.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum QoS {
+    #[default]
+    AtMostOnce = 0,
+    AtLeastOnce = 1,
+    ExactlyOnce = 2,
+}
+
+impl QoS {
+    /// The QoS for a wire value, `None` for 3 and above.
+    pub fn from_u8(v: u8) -> Option<QoS> {
+        match v {
+            0 => Some(QoS::AtMostOnce),
+            1 => Some(QoS::AtLeastOnce),
+            2 => Some(QoS::ExactlyOnce),
+            _ => None,
+        }
+    }
+}
+
+/// Every MQTT 5 property, flat: each packet uses the subset the spec allows for it.
+///
+/// One struct instead of one per packet keeps the `-D` parser, the output formatter and the
+/// broker's forwarding rules free of per-packet plumbing. Empty for MQTT 3.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Properties {
+    pub payload_format_indicator: Option<u8>,
+    pub message_expiry_interval: Option<u32>,
+    pub content_type: Option<String>,
+    pub response_topic: Option<String>,
+    pub correlation_data: Option<Bytes>,
+    pub subscription_identifiers: Vec<u32>,
+    pub session_expiry_interval: Option<u32>,
+    pub assigned_client_identifier: Option<String>,
+    pub server_keep_alive: Option<u16>,
+    pub authentication_method: Option<String>,
+    pub authentication_data: Option<Bytes>,
+    pub request_problem_information: Option<u8>,
+    pub will_delay_interval: Option<u32>,
+    pub request_response_information: Option<u8>,
+    pub response_information: Option<String>,
+    pub server_reference: Option<String>,
+    pub reason_string: Option<String>,
+    pub receive_maximum: Option<u16>,
+    pub topic_alias_maximum: Option<u16>,
+    pub topic_alias: Option<u16>,
+    pub maximum_qos: Option<u8>,
+    pub retain_available: Option<u8>,
+    pub user_properties: Vec<(String, String)>,
+    pub maximum_packet_size: Option<u32>,
+    pub wildcard_subscription_available: Option<u8>,
+    pub subscription_identifier_available: Option<u8>,
+    pub shared_subscription_available: Option<u8>,
+}
+
+impl Properties {
+    /// True when no property is set, so MQTT 5 encoders can write a zero length.
+    pub fn is_empty(&self) -> bool {
+        *self == Properties::default()
+    }
+}
+
+/// CONNECT.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connect {
+    pub version: Version,
+    pub client_id: String,
+    pub clean_start: bool,
+    pub keep_alive: u16,
+    pub username: Option<String>,
+    pub password: Option<Bytes>,
+    pub will: Option<Will>,
+    pub properties: Properties,
+}
+
+/// The last will carried by CONNECT.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Will {
+    pub topic: String,
+    pub payload: Bytes,
+    pub qos: QoS,
+    pub retain: bool,
+    pub properties: Properties,
+}
+
+/// CONNACK; `code` is the wire value (3.1.1: 0-5, MQTT 5: a reason code).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnAck {
+    pub session_present: bool,
+    pub code: u8,
+    pub properties: Properties,
+}
+
+/// PUBLISH. The topic may be empty in MQTT 5 when a topic alias stands for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Publish {
+    pub dup: bool,
+    pub qos: QoS,
+    pub retain: bool,
+    pub topic: String,
+    pub pkid: u16,
+    pub payload: Bytes,
+    pub properties: Properties,
+}
+
+/// PUBACK, PUBREC, PUBREL and PUBCOMP share this shape; `reason` is 0 for success.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ack {
+    pub pkid: u16,
+    pub reason: u8,
+    pub properties: Properties,
+}
+
+impl Ack {
+    /// A successful acknowledgement of `pkid` without properties.
+    pub fn new(pkid: u16) -> Ack {
+        Ack {
+            pkid,
+            ..Ack::default()
+        }
+    }
+}
+
+/// One topic filter of a SUBSCRIBE with its options.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Subscription {
+    pub filter: String,
+    pub qos: QoS,
+    pub no_local: bool,
+    pub retain_as_published: bool,
+    /// 0: send retained on subscribe, 1: only if new, 2: never.
+    pub retain_handling: u8,
+}
+
+/// SUBSCRIBE.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Subscribe {
+    pub pkid: u16,
+    pub filters: Vec<Subscription>,
+    pub properties: Properties,
+}
+
+/// SUBACK and UNSUBACK: one wire code per filter (granted QoS or a failure reason).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SubAck {
+    pub pkid: u16,
+    pub codes: Vec<u8>,
+    pub properties: Properties,
+}
+
+/// UNSUBSCRIBE.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Unsubscribe {
+    pub pkid: u16,
+    pub filters: Vec<String>,
+    pub properties: Properties,
+}
+
+/// DISCONNECT and AUTH: a reason code and properties (always 0 and empty in 3.1.1).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reason {
+    pub code: u8,
+    pub properties: Properties,
+}
+
+/// One MQTT control packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Packet {
+    Connect(Box<Connect>),
+    ConnAck(ConnAck),
+    Publish(Publish),
+    PubAck(Ack),
+    PubRec(Ack),
+    PubRel(Ack),
+    PubComp(Ack),
+    Subscribe(Subscribe),
+    SubAck(SubAck),
+    Unsubscribe(Unsubscribe),
+    UnsubAck(SubAck),
+    PingReq,
+    PingResp,
+    Disconnect(Reason),
+    Auth(Reason),
+}
+
+/// Why bytes could not be decoded or a packet encoded. Every variant ends the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The peer sent something the protocol forbids; the text says what.
+    Malformed(String),
+    /// CONNECT named a protocol we do not speak (MQTT 5 reason 0x84).
+    UnsupportedVersion(u8),
+    /// The packet is larger than the agreed maximum (MQTT 5 reason 0x95).
+    TooLarge { size: usize, max: usize },
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Malformed(what) => write!(f, "malformed packet: {what}"),
+            Error::UnsupportedVersion(level) => write!(f, "unsupported protocol level {level}"),
+            Error::TooLarge { size, max } => {
+                write!(f, "packet of {size} bytes exceeds the maximum of {max}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Error {
+    /// The MQTT 5 DISCONNECT reason code that tells the peer why it is being closed.
+    pub fn reason_code(&self) -> u8 {
+        match self {
+            Error::Malformed(_) => 0x81,
+            Error::UnsupportedVersion(_) => 0x84,
+            Error::TooLarge { .. } => 0x95,
+        }
+    }
+}
+
+/// Decodes the next whole packet from `buf`, `Ok(None)` when more bytes are needed.
+///
+/// `version` is the connection's level; before CONNECT (a server's first packet) pass `None`
+/// and the level is read from the CONNECT itself. `max` bounds the whole packet size.
+pub fn decode(
+    buf: &mut BytesMut,
+    version: Option<Version>,
+    max: usize,
+) -> Result<Option<Packet>, Error> {
+    let Some((header_len, remaining)) = validate::frame(buf)? else {
+        return Ok(None);
+    };
+    let size = header_len + remaining;
+    if size > max {
+        return Err(Error::TooLarge { size, max });
+    }
+    if buf.len() < size {
+        return Ok(None);
+    }
+    let frame = buf.split_to(size);
+    validate::fixed_header_flags(frame[0])?;
+    let packet = match version {
+        None => v4::decode_connect(frame)?,
+        Some(Version::V5) => v5::decode(frame)?,
+        Some(_) => v4::decode(frame)?,
+    };
+    validate::packet(&packet)?;
+    Ok(Some(packet))
+}
+
+/// Appends `packet` to `buf` as `version` frames it; on error nothing is appended.
+pub fn encode(packet: &Packet, version: Version, buf: &mut BytesMut) -> Result<(), Error> {
+    let start = buf.len();
+    let result = if version.is_v5() {
+        v5::encode(packet, buf)
+    } else {
+        v4::encode(packet, version, buf)
+    };
+    if result.is_err() {
+        buf.truncate(start);
+    }
+    result
+}
+
+/// Encoded size of `packet`, to check it against a peer's maximum before sending.
+pub fn encoded_len(packet: &Packet, version: Version) -> Result<usize, Error> {
+    let mut buf = BytesMut::new();
+    encode(packet, version, &mut buf)?;
+    Ok(buf.len())
+}

@@ -9,6 +9,9 @@ mod v4;
 mod v5;
 pub mod validate;
 
+#[cfg(test)]
+mod tests;
+
 use bytes::{Bytes, BytesMut};
 
 /// Protocol level of a connection, fixed by its CONNECT.

@@ -1,10 +1,683 @@
 //! MQTT 5 wire format through `rumqttc::v5::mqttbytes::v5`.
-use super::*;
+//!
+//! rumqttc keeps its reason-code tables private, so the tables below restate them; the three
+//! packets it frames wrongly (DISCONNECT without properties, AUTH, CONNACK with a 3.1.1-only
+//! code) are handled by hand before or instead of calling it.
 
-pub(super) fn decode(_frame: BytesMut) -> Result<Packet, Error> {
-    Err(Error::Malformed("not yet".into()))
+use super::{
+    Ack, ConnAck, Connect, Error, Packet, Properties, Publish, QoS, Reason, SubAck, Subscribe,
+    Subscription, Unsubscribe, Version, Will,
+};
+use bytes::{BufMut, Bytes, BytesMut};
+use rumqttc::v5::mqttbytes::{self as mb, v5};
+
+/// Maps a rumqttc reason enum to and from its wire byte.
+macro_rules! codes {
+    ($enum:ty, $to:ident, $from:ident { $($variant:ident = $code:expr),* $(,)? }) => {
+        fn $to(value: &$enum) -> u8 {
+            match value { $(<$enum>::$variant => $code),* }
+        }
+        fn $from(code: u8) -> Result<$enum, Error> {
+            match code {
+                $($code => Ok(<$enum>::$variant),)*
+                other => Err(Error::Malformed(format!("invalid reason code {other:#04x}"))),
+            }
+        }
+    };
 }
 
-pub(super) fn encode(_packet: &Packet, _buf: &mut BytesMut) -> Result<(), Error> {
-    Err(Error::Malformed("not yet".into()))
+codes!(v5::PubAckReason, puback_code, puback_reason {
+    Success = 0x00, NoMatchingSubscribers = 0x10, UnspecifiedError = 0x80,
+    ImplementationSpecificError = 0x83, NotAuthorized = 0x87, TopicNameInvalid = 0x90,
+    PacketIdentifierInUse = 0x91, QuotaExceeded = 0x97, PayloadFormatInvalid = 0x99,
+});
+codes!(v5::PubRecReason, pubrec_code, pubrec_reason {
+    Success = 0x00, NoMatchingSubscribers = 0x10, UnspecifiedError = 0x80,
+    ImplementationSpecificError = 0x83, NotAuthorized = 0x87, TopicNameInvalid = 0x90,
+    PacketIdentifierInUse = 0x91, QuotaExceeded = 0x97, PayloadFormatInvalid = 0x99,
+});
+codes!(v5::PubRelReason, pubrel_code, pubrel_reason {
+    Success = 0x00, PacketIdentifierNotFound = 0x92,
+});
+codes!(v5::PubCompReason, pubcomp_code, pubcomp_reason {
+    Success = 0x00, PacketIdentifierNotFound = 0x92,
+});
+codes!(v5::UnsubAckReason, unsuback_code, unsuback_reason {
+    Success = 0x00, NoSubscriptionExisted = 0x11, UnspecifiedError = 0x80,
+    ImplementationSpecificError = 0x83, NotAuthorized = 0x87, TopicFilterInvalid = 0x8F,
+    PacketIdentifierInUse = 0x91,
+});
+codes!(v5::ConnectReturnCode, connack_code, connack_reason {
+    Success = 0x00, UnspecifiedError = 0x80, MalformedPacket = 0x81, ProtocolError = 0x82,
+    ImplementationSpecificError = 0x83, UnsupportedProtocolVersion = 0x84,
+    ClientIdentifierNotValid = 0x85, BadUserNamePassword = 0x86, NotAuthorized = 0x87,
+    ServerUnavailable = 0x88, ServerBusy = 0x89, Banned = 0x8A, BadAuthenticationMethod = 0x8C,
+    TopicNameInvalid = 0x90, PacketTooLarge = 0x95, QuotaExceeded = 0x97,
+    PayloadFormatInvalid = 0x99, RetainNotSupported = 0x9A, QoSNotSupported = 0x9B,
+    UseAnotherServer = 0x9C, ServerMoved = 0x9D, ConnectionRateExceeded = 0x9F,
+    // 3.1.1-only codes that share rumqttc's enum; never produced by `connack_reason`'s callers.
+    RefusedProtocolVersion = 0x01, BadClientId = 0x02, ServiceUnavailable = 0x03,
+});
+
+fn suback_code(value: &v5::SubscribeReasonCode) -> u8 {
+    use v5::SubscribeReasonCode as R;
+    match value {
+        R::Success(qos) => *qos as u8,
+        R::Failure | R::Unspecified => 0x80,
+        R::ImplementationSpecific => 0x83,
+        R::NotAuthorized => 0x87,
+        R::TopicFilterInvalid => 0x8F,
+        R::PkidInUse => 0x91,
+        R::QuotaExceeded => 0x97,
+        R::SharedSubscriptionsNotSupported => 0x9E,
+        R::SubscriptionIdNotSupported => 0xA1,
+        R::WildcardSubscriptionsNotSupported => 0xA2,
+    }
+}
+
+fn suback_reason(code: u8) -> Result<v5::SubscribeReasonCode, Error> {
+    use v5::SubscribeReasonCode as R;
+    Ok(match code {
+        0..=2 => R::Success(qos_out(QoS::from_u8(code).unwrap_or_default())),
+        0x80 => R::Unspecified,
+        0x83 => R::ImplementationSpecific,
+        0x87 => R::NotAuthorized,
+        0x8F => R::TopicFilterInvalid,
+        0x91 => R::PkidInUse,
+        0x97 => R::QuotaExceeded,
+        0x9E => R::SharedSubscriptionsNotSupported,
+        0xA1 => R::SubscriptionIdNotSupported,
+        0xA2 => R::WildcardSubscriptionsNotSupported,
+        other => {
+            return Err(Error::Malformed(format!(
+                "invalid SUBACK code {other:#04x}"
+            )))
+        }
+    })
+}
+
+fn qos_in(qos: mb::QoS) -> QoS {
+    match qos {
+        mb::QoS::AtMostOnce => QoS::AtMostOnce,
+        mb::QoS::AtLeastOnce => QoS::AtLeastOnce,
+        mb::QoS::ExactlyOnce => QoS::ExactlyOnce,
+    }
+}
+
+fn qos_out(qos: QoS) -> mb::QoS {
+    match qos {
+        QoS::AtMostOnce => mb::QoS::AtMostOnce,
+        QoS::AtLeastOnce => mb::QoS::AtLeastOnce,
+        QoS::ExactlyOnce => mb::QoS::ExactlyOnce,
+    }
+}
+
+fn malformed(e: mb::Error) -> Error {
+    Error::Malformed(e.to_string())
+}
+
+fn utf8(bytes: Bytes, what: &str) -> Result<String, Error> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| Error::Malformed(format!("{what} is not UTF-8")))
+}
+
+fn ids_in(ids: Vec<usize>) -> Vec<u32> {
+    ids.into_iter().map(|id| id as u32).collect()
+}
+
+/// `Some(props)` unless `props` is empty, as rumqttc expects for "no properties".
+fn some_if<T>(empty: bool, build: impl FnOnce() -> T) -> Option<T> {
+    (!empty).then(build)
+}
+
+/// Reason string and user properties: the property set of every acknowledgement.
+macro_rules! ack_props {
+    ($ty:ident, $in:ident, $out:ident) => {
+        fn $in(p: Option<v5::$ty>) -> Properties {
+            p.map(|p| Properties {
+                reason_string: p.reason_string,
+                user_properties: p.user_properties,
+                ..Properties::default()
+            })
+            .unwrap_or_default()
+        }
+        fn $out(p: &Properties) -> Option<v5::$ty> {
+            some_if(
+                p.reason_string.is_none() && p.user_properties.is_empty(),
+                || v5::$ty {
+                    reason_string: p.reason_string.clone(),
+                    user_properties: p.user_properties.clone(),
+                },
+            )
+        }
+    };
+}
+
+ack_props!(PubAckProperties, puback_props_in, puback_props_out);
+ack_props!(PubRecProperties, pubrec_props_in, pubrec_props_out);
+ack_props!(PubRelProperties, pubrel_props_in, pubrel_props_out);
+ack_props!(PubCompProperties, pubcomp_props_in, pubcomp_props_out);
+ack_props!(SubAckProperties, suback_props_in, suback_props_out);
+ack_props!(UnsubAckProperties, unsuback_props_in, unsuback_props_out);
+
+fn publish_props_in(p: Option<v5::PublishProperties>) -> Properties {
+    let Some(p) = p else {
+        return Properties::default();
+    };
+    Properties {
+        payload_format_indicator: p.payload_format_indicator,
+        message_expiry_interval: p.message_expiry_interval,
+        topic_alias: p.topic_alias,
+        response_topic: p.response_topic,
+        correlation_data: p.correlation_data,
+        user_properties: p.user_properties,
+        subscription_identifiers: ids_in(p.subscription_identifiers),
+        content_type: p.content_type,
+        ..Properties::default()
+    }
+}
+
+fn publish_props_out(p: &Properties) -> Option<v5::PublishProperties> {
+    let props = v5::PublishProperties {
+        payload_format_indicator: p.payload_format_indicator,
+        message_expiry_interval: p.message_expiry_interval,
+        topic_alias: p.topic_alias,
+        response_topic: p.response_topic.clone(),
+        correlation_data: p.correlation_data.clone(),
+        user_properties: p.user_properties.clone(),
+        subscription_identifiers: p
+            .subscription_identifiers
+            .iter()
+            .map(|&i| i as usize)
+            .collect(),
+        content_type: p.content_type.clone(),
+    };
+    some_if(props == v5::PublishProperties::default(), || props)
+}
+
+fn connect_props_in(p: Option<v5::ConnectProperties>) -> Properties {
+    let Some(p) = p else {
+        return Properties::default();
+    };
+    Properties {
+        session_expiry_interval: p.session_expiry_interval,
+        receive_maximum: p.receive_maximum,
+        maximum_packet_size: p.max_packet_size,
+        topic_alias_maximum: p.topic_alias_max,
+        request_response_information: p.request_response_info,
+        request_problem_information: p.request_problem_info,
+        user_properties: p.user_properties,
+        authentication_method: p.authentication_method,
+        authentication_data: p.authentication_data,
+        ..Properties::default()
+    }
+}
+
+fn connect_props_out(p: &Properties) -> Option<v5::ConnectProperties> {
+    let props = v5::ConnectProperties {
+        session_expiry_interval: p.session_expiry_interval,
+        receive_maximum: p.receive_maximum,
+        max_packet_size: p.maximum_packet_size,
+        topic_alias_max: p.topic_alias_maximum,
+        request_response_info: p.request_response_information,
+        request_problem_info: p.request_problem_information,
+        user_properties: p.user_properties.clone(),
+        authentication_method: p.authentication_method.clone(),
+        authentication_data: p.authentication_data.clone(),
+    };
+    some_if(props == v5::ConnectProperties::default(), || props)
+}
+
+fn will_props_in(p: Option<v5::LastWillProperties>) -> Properties {
+    let Some(p) = p else {
+        return Properties::default();
+    };
+    Properties {
+        will_delay_interval: p.delay_interval,
+        payload_format_indicator: p.payload_format_indicator,
+        message_expiry_interval: p.message_expiry_interval,
+        content_type: p.content_type,
+        response_topic: p.response_topic,
+        correlation_data: p.correlation_data,
+        user_properties: p.user_properties,
+        ..Properties::default()
+    }
+}
+
+fn will_props_out(p: &Properties) -> Option<v5::LastWillProperties> {
+    let props = v5::LastWillProperties {
+        delay_interval: p.will_delay_interval,
+        payload_format_indicator: p.payload_format_indicator,
+        message_expiry_interval: p.message_expiry_interval,
+        content_type: p.content_type.clone(),
+        response_topic: p.response_topic.clone(),
+        correlation_data: p.correlation_data.clone(),
+        user_properties: p.user_properties.clone(),
+    };
+    some_if(will_props_in(Some(props.clone())).is_empty(), || props)
+}
+
+fn connack_props_in(p: Option<v5::ConnAckProperties>) -> Properties {
+    let Some(p) = p else {
+        return Properties::default();
+    };
+    Properties {
+        session_expiry_interval: p.session_expiry_interval,
+        receive_maximum: p.receive_max,
+        maximum_qos: p.max_qos,
+        retain_available: p.retain_available,
+        maximum_packet_size: p.max_packet_size,
+        assigned_client_identifier: p.assigned_client_identifier,
+        topic_alias_maximum: p.topic_alias_max,
+        reason_string: p.reason_string,
+        user_properties: p.user_properties,
+        wildcard_subscription_available: p.wildcard_subscription_available,
+        subscription_identifier_available: p.subscription_identifiers_available,
+        shared_subscription_available: p.shared_subscription_available,
+        server_keep_alive: p.server_keep_alive,
+        response_information: p.response_information,
+        server_reference: p.server_reference,
+        authentication_method: p.authentication_method,
+        authentication_data: p.authentication_data,
+        ..Properties::default()
+    }
+}
+
+fn connack_props_out(p: &Properties) -> Option<v5::ConnAckProperties> {
+    let props = v5::ConnAckProperties {
+        session_expiry_interval: p.session_expiry_interval,
+        receive_max: p.receive_maximum,
+        max_qos: p.maximum_qos,
+        retain_available: p.retain_available,
+        max_packet_size: p.maximum_packet_size,
+        assigned_client_identifier: p.assigned_client_identifier.clone(),
+        topic_alias_max: p.topic_alias_maximum,
+        reason_string: p.reason_string.clone(),
+        user_properties: p.user_properties.clone(),
+        wildcard_subscription_available: p.wildcard_subscription_available,
+        subscription_identifiers_available: p.subscription_identifier_available,
+        shared_subscription_available: p.shared_subscription_available,
+        server_keep_alive: p.server_keep_alive,
+        response_information: p.response_information.clone(),
+        server_reference: p.server_reference.clone(),
+        authentication_method: p.authentication_method.clone(),
+        authentication_data: p.authentication_data.clone(),
+    };
+    some_if(connack_props_in(Some(props.clone())).is_empty(), || props)
+}
+
+fn disconnect_props_in(p: Option<v5::DisconnectProperties>) -> Properties {
+    let Some(p) = p else {
+        return Properties::default();
+    };
+    Properties {
+        session_expiry_interval: p.session_expiry_interval,
+        reason_string: p.reason_string,
+        user_properties: p.user_properties,
+        server_reference: p.server_reference,
+        ..Properties::default()
+    }
+}
+
+fn disconnect_props_out(p: &Properties) -> v5::DisconnectProperties {
+    v5::DisconnectProperties {
+        session_expiry_interval: p.session_expiry_interval,
+        reason_string: p.reason_string.clone(),
+        user_properties: p.user_properties.clone(),
+        server_reference: p.server_reference.clone(),
+    }
+}
+
+/// Decodes one whole MQTT 5 frame.
+pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
+    match (frame[0] >> 4, frame.len()) {
+        // rumqttc rejects the short DISCONNECT forms the spec allows (and its own client sends).
+        (14, 2) => return Ok(Packet::Disconnect(Reason::default())),
+        (14, 3) => {
+            return Ok(Packet::Disconnect(Reason {
+                code: frame[2],
+                properties: Properties::default(),
+            }))
+        }
+        (15, _) => return decode_auth(frame.freeze()),
+        _ => {}
+    }
+    let packet = v5::Packet::read(&mut frame, None).map_err(malformed)?;
+    Ok(match packet {
+        v5::Packet::Connect(c, will, login) => {
+            Packet::Connect(Box::new(connect_in(c, will, login)?))
+        }
+        v5::Packet::ConnAck(c) => Packet::ConnAck(ConnAck {
+            session_present: c.session_present,
+            code: connack_code(&c.code),
+            properties: connack_props_in(c.properties),
+        }),
+        v5::Packet::Publish(p) => Packet::Publish(Publish {
+            dup: p.dup,
+            qos: qos_in(p.qos),
+            retain: p.retain,
+            topic: utf8(p.topic, "topic")?,
+            pkid: p.pkid,
+            payload: p.payload,
+            properties: publish_props_in(p.properties),
+        }),
+        v5::Packet::PubAck(a) => Packet::PubAck(ack(
+            a.pkid,
+            puback_code(&a.reason),
+            puback_props_in(a.properties),
+        )),
+        v5::Packet::PubRec(a) => Packet::PubRec(ack(
+            a.pkid,
+            pubrec_code(&a.reason),
+            pubrec_props_in(a.properties),
+        )),
+        v5::Packet::PubRel(a) => Packet::PubRel(ack(
+            a.pkid,
+            pubrel_code(&a.reason),
+            pubrel_props_in(a.properties),
+        )),
+        v5::Packet::PubComp(a) => Packet::PubComp(ack(
+            a.pkid,
+            pubcomp_code(&a.reason),
+            pubcomp_props_in(a.properties),
+        )),
+        v5::Packet::Subscribe(s) => Packet::Subscribe(subscribe_in(s)?),
+        v5::Packet::SubAck(s) => Packet::SubAck(SubAck {
+            pkid: s.pkid,
+            codes: s.return_codes.iter().map(suback_code).collect(),
+            properties: suback_props_in(s.properties),
+        }),
+        v5::Packet::Unsubscribe(u) => Packet::Unsubscribe(Unsubscribe {
+            pkid: u.pkid,
+            filters: u.filters,
+            properties: Properties {
+                user_properties: u.properties.map(|p| p.user_properties).unwrap_or_default(),
+                ..Properties::default()
+            },
+        }),
+        v5::Packet::UnsubAck(u) => Packet::UnsubAck(SubAck {
+            pkid: u.pkid,
+            codes: u.reasons.iter().map(unsuback_code).collect(),
+            properties: unsuback_props_in(u.properties),
+        }),
+        v5::Packet::PingReq(_) => Packet::PingReq,
+        v5::Packet::PingResp(_) => Packet::PingResp,
+        v5::Packet::Disconnect(d) => Packet::Disconnect(Reason {
+            code: d.reason_code as u8,
+            properties: disconnect_props_in(d.properties),
+        }),
+        v5::Packet::Auth(_) => return decode_auth(frame.freeze()),
+    })
+}
+
+fn ack(pkid: u16, reason: u8, properties: Properties) -> Ack {
+    Ack {
+        pkid,
+        reason,
+        properties,
+    }
+}
+
+fn connect_in(
+    c: v5::Connect,
+    will: Option<v5::LastWill>,
+    login: Option<v5::Login>,
+) -> Result<Connect, Error> {
+    let will = match will {
+        Some(w) => Some(Will {
+            topic: utf8(w.topic, "will topic")?,
+            payload: w.message,
+            qos: qos_in(w.qos),
+            retain: w.retain,
+            properties: will_props_in(w.properties),
+        }),
+        None => None,
+    };
+    let (username, password) = match login {
+        Some(l) => (
+            Some(l.username).filter(|u| !u.is_empty()),
+            Some(Bytes::from(l.password)).filter(|p| !p.is_empty()),
+        ),
+        None => (None, None),
+    };
+    Ok(Connect {
+        version: Version::V5,
+        client_id: c.client_id,
+        clean_start: c.clean_start,
+        keep_alive: c.keep_alive,
+        username,
+        password,
+        will,
+        properties: connect_props_in(c.properties),
+    })
+}
+
+fn subscribe_in(s: v5::Subscribe) -> Result<Subscribe, Error> {
+    let filters = s
+        .filters
+        .into_iter()
+        .map(|f| Subscription {
+            filter: f.path,
+            qos: qos_in(f.qos),
+            no_local: f.nolocal,
+            retain_as_published: f.preserve_retain,
+            retain_handling: match f.retain_forward_rule {
+                v5::RetainForwardRule::OnEverySubscribe => 0,
+                v5::RetainForwardRule::OnNewSubscribe => 1,
+                v5::RetainForwardRule::Never => 2,
+            },
+        })
+        .collect();
+    let (id, user_properties) = s
+        .properties
+        .map(|p| (p.id, p.user_properties))
+        .unwrap_or_default();
+    Ok(Subscribe {
+        pkid: s.pkid,
+        filters,
+        properties: Properties {
+            subscription_identifiers: id.map(|id| vec![id as u32]).unwrap_or_default(),
+            user_properties,
+            ..Properties::default()
+        },
+    })
+}
+
+/// AUTH by hand: rumqttc has no packet type 15 in its dispatcher and keeps its reason
+/// type private. We never take part in enhanced authentication, so the reason code is all
+/// that matters; the properties are skipped.
+fn decode_auth(frame: Bytes) -> Result<Packet, Error> {
+    let (header_len, _) = super::validate::frame(&frame)?.unwrap_or((2, 0));
+    let code = frame.get(header_len).copied().unwrap_or(0);
+    Ok(Packet::Auth(Reason {
+        code,
+        properties: Properties::default(),
+    }))
+}
+
+/// Encodes one packet as MQTT 5.
+pub(super) fn encode(packet: &Packet, buf: &mut BytesMut) -> Result<(), Error> {
+    let packet = match packet {
+        Packet::Disconnect(r) => return encode_disconnect(r, buf),
+        Packet::ConnAck(c) => return encode_connack(c, buf),
+        Packet::Auth(r) => return encode_auth(r, buf),
+        Packet::Connect(c) => connect_out(c),
+        Packet::Publish(p) => v5::Packet::Publish(v5::Publish {
+            dup: p.dup,
+            qos: qos_out(p.qos),
+            retain: p.retain,
+            topic: Bytes::copy_from_slice(p.topic.as_bytes()),
+            pkid: p.pkid,
+            payload: p.payload.clone(),
+            properties: publish_props_out(&p.properties),
+        }),
+        Packet::PubAck(a) => v5::Packet::PubAck(v5::PubAck {
+            pkid: a.pkid,
+            reason: puback_reason(a.reason)?,
+            properties: puback_props_out(&a.properties),
+        }),
+        Packet::PubRec(a) => v5::Packet::PubRec(v5::PubRec {
+            pkid: a.pkid,
+            reason: pubrec_reason(a.reason)?,
+            properties: pubrec_props_out(&a.properties),
+        }),
+        Packet::PubRel(a) => v5::Packet::PubRel(v5::PubRel {
+            pkid: a.pkid,
+            reason: pubrel_reason(a.reason)?,
+            properties: pubrel_props_out(&a.properties),
+        }),
+        Packet::PubComp(a) => v5::Packet::PubComp(v5::PubComp {
+            pkid: a.pkid,
+            reason: pubcomp_reason(a.reason)?,
+            properties: pubcomp_props_out(&a.properties),
+        }),
+        Packet::Subscribe(s) => subscribe_out(s),
+        Packet::SubAck(s) => v5::Packet::SubAck(v5::SubAck {
+            pkid: s.pkid,
+            return_codes: s
+                .codes
+                .iter()
+                .map(|&c| suback_reason(c))
+                .collect::<Result<_, _>>()?,
+            properties: suback_props_out(&s.properties),
+        }),
+        Packet::Unsubscribe(u) => v5::Packet::Unsubscribe(v5::Unsubscribe {
+            pkid: u.pkid,
+            filters: u.filters.clone(),
+            properties: some_if(u.properties.user_properties.is_empty(), || {
+                v5::UnsubscribeProperties {
+                    user_properties: u.properties.user_properties.clone(),
+                }
+            }),
+        }),
+        Packet::UnsubAck(u) => v5::Packet::UnsubAck(v5::UnsubAck {
+            pkid: u.pkid,
+            reasons: u
+                .codes
+                .iter()
+                .map(|&c| unsuback_reason(c))
+                .collect::<Result<_, _>>()?,
+            properties: unsuback_props_out(&u.properties),
+        }),
+        Packet::PingReq => v5::Packet::PingReq(v5::PingReq),
+        Packet::PingResp => v5::Packet::PingResp(v5::PingResp),
+    };
+    packet.write(buf, None).map(|_| ()).map_err(malformed)
+}
+
+fn connect_out(c: &Connect) -> v5::Packet {
+    let will = c.will.as_ref().map(|w| v5::LastWill {
+        topic: Bytes::copy_from_slice(w.topic.as_bytes()),
+        message: w.payload.clone(),
+        qos: qos_out(w.qos),
+        retain: w.retain,
+        properties: will_props_out(&w.properties),
+    });
+    let login = (c.username.is_some() || c.password.is_some()).then(|| v5::Login {
+        username: c.username.clone().unwrap_or_default(),
+        password: String::from_utf8_lossy(c.password.as_deref().unwrap_or_default()).into_owned(),
+    });
+    let connect = v5::Connect {
+        keep_alive: c.keep_alive,
+        client_id: c.client_id.clone(),
+        clean_start: c.clean_start,
+        properties: connect_props_out(&c.properties),
+    };
+    v5::Packet::Connect(connect, will, login)
+}
+
+fn subscribe_out(s: &Subscribe) -> v5::Packet {
+    let filters = s
+        .filters
+        .iter()
+        .map(|f| v5::Filter {
+            path: f.filter.clone(),
+            qos: qos_out(f.qos),
+            nolocal: f.no_local,
+            preserve_retain: f.retain_as_published,
+            retain_forward_rule: match f.retain_handling {
+                0 => v5::RetainForwardRule::OnEverySubscribe,
+                1 => v5::RetainForwardRule::OnNewSubscribe,
+                _ => v5::RetainForwardRule::Never,
+            },
+        })
+        .collect();
+    let id = s
+        .properties
+        .subscription_identifiers
+        .first()
+        .map(|&i| i as usize);
+    let user_properties = s.properties.user_properties.clone();
+    v5::Packet::Subscribe(v5::Subscribe {
+        pkid: s.pkid,
+        filters,
+        properties: some_if(id.is_none() && user_properties.is_empty(), || {
+            v5::SubscribeProperties {
+                id,
+                user_properties,
+            }
+        }),
+    })
+}
+
+/// DISCONNECT by hand unless it has properties: rumqttc's encoder writes a malformed frame
+/// for a reason code alone. The reason is followed by an empty property length rather than
+/// omitted, since rumqttc-based peers silently drop the shorter spec-valid form.
+fn encode_disconnect(r: &Reason, buf: &mut BytesMut) -> Result<(), Error> {
+    let reason_code = v5::DisconnectReasonCode::try_from(r.code).map_err(malformed)?;
+    match (r.code, r.properties.is_empty()) {
+        (0, true) => buf.put_slice(&[0xE0, 0]),
+        (code, true) => buf.put_slice(&[0xE0, 2, code, 0]),
+        _ => {
+            let properties = Some(disconnect_props_out(&r.properties));
+            let packet = v5::Disconnect {
+                reason_code,
+                properties,
+            };
+            packet.write(buf).map_err(malformed)?;
+        }
+    }
+    Ok(())
+}
+
+/// AUTH by hand: rumqttc miscounts AUTH property lengths. We never start enhanced
+/// authentication, so a bare reason code is all we send.
+fn encode_auth(r: &Reason, buf: &mut BytesMut) -> Result<(), Error> {
+    if !r.properties.is_empty() {
+        return Err(Error::Malformed("AUTH properties are not supported".into()));
+    }
+    buf.put_slice(&[0xF0, 2, r.code, 0]);
+    Ok(())
+}
+
+/// rumqttc's CONNACK encoder panics on codes it shares with 3.1.1; only pass it MQTT 5 codes.
+fn encode_connack(c: &ConnAck, buf: &mut BytesMut) -> Result<(), Error> {
+    if c.code != 0 && c.code < 0x80 {
+        return Err(Error::Malformed(format!(
+            "CONNACK code {:#04x} is not MQTT 5",
+            c.code
+        )));
+    }
+    v5::ConnAck {
+        session_present: c.session_present,
+        code: connack_reason(c.code)?,
+        properties: connack_props_out(&c.properties),
+    }
+    .write(buf)
+    .map(|_| ())
+    .map_err(malformed)
+}
+
+/// Writes MQTT's variable-length "remaining length".
+pub(super) fn put_remaining_length(buf: &mut BytesMut, mut len: usize) {
+    loop {
+        let mut byte = (len % 128) as u8;
+        len /= 128;
+        if len > 0 {
+            byte |= 0x80;
+        }
+        buf.put_u8(byte);
+        if len == 0 {
+            break;
+        }
+    }
 }

@@ -1,17 +1,176 @@
-//! Checks rumqttc's codec skips.
-use super::*;
+//! The protocol checks rumqttc's codec skips: framing limits, fixed-header flags, topic names
+//! versus filters and packet identifiers.
 
-/// Header length and remaining length of the frame at the start of `buf`, `None` if incomplete.
-pub fn frame(_buf: &[u8]) -> Result<Option<(usize, usize)>, Error> {
+use super::{Error, Packet};
+
+/// Header length and remaining length of the frame at the start of `buf`, `None` until the
+/// length bytes are all there. More than four length bytes is malformed.
+pub fn frame(buf: &[u8]) -> Result<Option<(usize, usize)>, Error> {
+    let mut remaining = 0usize;
+    for (i, &byte) in buf.iter().skip(1).take(4).enumerate() {
+        remaining |= ((byte & 0x7F) as usize) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Ok(Some((i + 2, remaining)));
+        }
+    }
+    if buf.len() >= 5 {
+        return Err(malformed("remaining length exceeds four bytes"));
+    }
     Ok(None)
 }
 
-/// Rejects reserved fixed-header flag values.
-pub fn fixed_header_flags(_byte: u8) -> Result<(), Error> {
+/// Rejects reserved packet types and fixed-header flags the spec fixes (MQTT-2.2.2-2).
+pub fn fixed_header_flags(byte: u8) -> Result<(), Error> {
+    let flags = byte & 0x0F;
+    let ok = match byte >> 4 {
+        0 => false,
+        3 => (flags >> 1) & 3 != 3 && !((flags >> 1) & 3 == 0 && flags & 0x08 != 0),
+        6 | 8 | 10 => flags == 0x02,
+        _ => flags == 0,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(malformed(&format!("invalid fixed header {byte:#04x}")))
+    }
+}
+
+/// Semantic checks on a decoded packet: what the peer sent must mean something.
+pub fn packet(packet: &Packet) -> Result<(), Error> {
+    match packet {
+        Packet::Publish(p) => {
+            if p.qos != super::QoS::AtMostOnce && p.pkid == 0 {
+                return Err(malformed("PUBLISH with packet id 0"));
+            }
+            // An empty topic is only legal with an MQTT 5 topic alias.
+            if !(p.topic.is_empty() && p.properties.topic_alias.is_some()) {
+                check_topic(&p.topic)?;
+            }
+        }
+        Packet::Subscribe(s) => {
+            check_pkid(s.pkid)?;
+            if s.filters.is_empty() {
+                return Err(malformed("SUBSCRIBE without topic filters"));
+            }
+            for f in &s.filters {
+                check_filter(&f.filter)?;
+                if f.retain_handling > 2 {
+                    return Err(malformed("invalid retain handling"));
+                }
+            }
+        }
+        Packet::Unsubscribe(u) => {
+            check_pkid(u.pkid)?;
+            if u.filters.is_empty() {
+                return Err(malformed("UNSUBSCRIBE without topic filters"));
+            }
+            u.filters.iter().try_for_each(|f| check_filter(f))?;
+        }
+        Packet::Connect(c) => {
+            if let Some(w) = &c.will {
+                check_topic(&w.topic)?;
+            }
+        }
+        Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
+            check_pkid(a.pkid)?
+        }
+        _ => {}
+    }
     Ok(())
 }
 
-/// Semantic checks on a decoded packet.
-pub fn packet(_packet: &Packet) -> Result<(), Error> {
+fn malformed(what: &str) -> Error {
+    Error::Malformed(what.to_string())
+}
+
+fn check_pkid(pkid: u16) -> Result<(), Error> {
+    if pkid == 0 {
+        return Err(malformed("packet id 0"));
+    }
     Ok(())
+}
+
+/// True for a topic name a PUBLISH may carry: non-empty, no wildcards, no NUL.
+pub fn is_topic_name(topic: &str) -> bool {
+    !topic.is_empty() && !topic.contains(['+', '#', '\0']) && topic.len() <= 65535
+}
+
+/// True for a topic filter: `+` fills a whole level, `#` is a whole last level, no NUL.
+pub fn is_topic_filter(filter: &str) -> bool {
+    if filter.is_empty() || filter.contains('\0') {
+        return false;
+    }
+    let mut levels = filter.split('/').peekable();
+    while let Some(level) = levels.next() {
+        let last = levels.peek().is_none();
+        let ok = match level {
+            "+" => true,
+            "#" => last,
+            _ => !level.contains(['+', '#']),
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+fn check_topic(topic: &str) -> Result<(), Error> {
+    if !is_topic_name(topic) {
+        return Err(malformed(&format!("invalid topic name {topic:?}")));
+    }
+    Ok(())
+}
+
+fn check_filter(filter: &str) -> Result<(), Error> {
+    if !is_topic_filter(filter) {
+        return Err(malformed(&format!("invalid topic filter {filter:?}")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_remaining_length() {
+        assert_eq!(frame(&[0x30]).unwrap(), None);
+        assert_eq!(frame(&[0x30, 0x00]).unwrap(), Some((2, 0)));
+        assert_eq!(frame(&[0x30, 0x80, 0x01]).unwrap(), Some((3, 128)));
+        assert_eq!(
+            frame(&[0x30, 0xFF, 0xFF, 0xFF, 0x7F]).unwrap(),
+            Some((5, 268_435_455))
+        );
+        assert!(frame(&[0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]).is_err());
+    }
+
+    #[test]
+    fn checks_fixed_header_flags() {
+        assert!(fixed_header_flags(0x30).is_ok());
+        assert!(fixed_header_flags(0x3B).is_ok()); // dup, qos 1, retain
+        assert!(fixed_header_flags(0x36).is_err()); // qos 3
+        assert!(fixed_header_flags(0x38).is_err()); // dup with qos 0
+        assert!(fixed_header_flags(0x82).is_ok());
+        assert!(fixed_header_flags(0x80).is_err());
+        assert!(fixed_header_flags(0x62).is_ok());
+        assert!(fixed_header_flags(0xC1).is_err());
+        assert!(fixed_header_flags(0x00).is_err());
+    }
+
+    #[test]
+    fn tells_names_from_filters() {
+        for ok in ["a", "a/b", "/", "$SYS/x", "a b"] {
+            assert!(is_topic_name(ok), "{ok}");
+        }
+        for bad in ["", "a/+", "#", "a\0b"] {
+            assert!(!is_topic_name(bad), "{bad:?}");
+        }
+        for ok in ["#", "+", "a/#", "+/+/b", "/", "a//b", "$share/g/a/#"] {
+            assert!(is_topic_filter(ok), "{ok}");
+        }
+        for bad in ["", "a#", "a/#/b", "a+", "a/b+/c", "#/a"] {
+            assert!(!is_topic_filter(bad), "{bad:?}");
+        }
+    }
 }

@@ -1,0 +1,226 @@
+//! Round trips through both wire formats, and the frames rumqttc alone gets wrong.
+
+use super::*;
+
+fn roundtrip(packet: Packet, version: Version) {
+    let mut buf = BytesMut::new();
+    encode(&packet, version, &mut buf).expect("encode");
+    let decoded = decode(&mut buf, Some(version), usize::MAX).expect("decode");
+    assert_eq!(decoded, Some(packet));
+    assert!(buf.is_empty());
+}
+
+fn publish(qos: QoS, properties: Properties) -> Packet {
+    Packet::Publish(Publish {
+        qos,
+        retain: true,
+        topic: "a/b".into(),
+        pkid: if qos == QoS::AtMostOnce { 0 } else { 7 },
+        payload: Bytes::from_static(b"\x00\xffhello"),
+        properties,
+        ..Publish::default()
+    })
+}
+
+fn connect(version: Version, properties: Properties) -> Packet {
+    Packet::Connect(Box::new(Connect {
+        version,
+        client_id: "id".into(),
+        clean_start: false,
+        keep_alive: 30,
+        username: Some("u".into()),
+        password: Some(Bytes::from_static(b"p")),
+        will: Some(Will {
+            topic: "w".into(),
+            payload: Bytes::from_static(b"gone"),
+            qos: QoS::AtLeastOnce,
+            retain: true,
+            properties: Properties::default(),
+        }),
+        properties,
+    }))
+}
+
+#[test]
+fn v311_packets_round_trip() {
+    let v = Version::V311;
+    roundtrip(connect(v, Properties::default()), v);
+    roundtrip(publish(QoS::AtMostOnce, Properties::default()), v);
+    roundtrip(publish(QoS::ExactlyOnce, Properties::default()), v);
+    roundtrip(Packet::PubAck(Ack::new(3)), v);
+    roundtrip(Packet::PubRel(Ack::new(3)), v);
+    roundtrip(
+        Packet::ConnAck(ConnAck {
+            session_present: true,
+            code: 5,
+            ..ConnAck::default()
+        }),
+        v,
+    );
+    roundtrip(
+        Packet::SubAck(SubAck {
+            pkid: 9,
+            codes: vec![0, 2, 0x80],
+            ..SubAck::default()
+        }),
+        v,
+    );
+    roundtrip(Packet::PingReq, v);
+    roundtrip(Packet::Disconnect(Reason::default()), v);
+}
+
+#[test]
+fn v5_packets_round_trip() {
+    let v = Version::V5;
+    let props = Properties {
+        user_properties: vec![("k".into(), "v".into())],
+        content_type: Some("text/plain".into()),
+        message_expiry_interval: Some(60),
+        correlation_data: Some(Bytes::from_static(b"\x01")),
+        ..Properties::default()
+    };
+    roundtrip(publish(QoS::AtLeastOnce, props), v);
+    roundtrip(
+        connect(
+            v,
+            Properties {
+                session_expiry_interval: Some(10),
+                receive_maximum: Some(5),
+                ..Properties::default()
+            },
+        ),
+        v,
+    );
+    roundtrip(
+        Packet::ConnAck(ConnAck {
+            code: 0x86,
+            properties: Properties {
+                assigned_client_identifier: Some("auto-1".into()),
+                ..Properties::default()
+            },
+            ..ConnAck::default()
+        }),
+        v,
+    );
+    roundtrip(
+        Packet::PubAck(Ack {
+            pkid: 1,
+            reason: 0x10,
+            properties: Properties::default(),
+        }),
+        v,
+    );
+    roundtrip(
+        Packet::Subscribe(Subscribe {
+            pkid: 2,
+            filters: vec![Subscription {
+                filter: "a/#".into(),
+                qos: QoS::ExactlyOnce,
+                no_local: true,
+                retain_as_published: true,
+                retain_handling: 2,
+            }],
+            properties: Properties {
+                subscription_identifiers: vec![42],
+                ..Properties::default()
+            },
+        }),
+        v,
+    );
+    roundtrip(
+        Packet::UnsubAck(SubAck {
+            pkid: 4,
+            codes: vec![0x11],
+            ..SubAck::default()
+        }),
+        v,
+    );
+    roundtrip(Packet::Disconnect(Reason::default()), v);
+}
+
+#[test]
+fn v5_disconnect_short_forms() {
+    for (bytes, code) in [
+        (&b"\xe0\x00"[..], 0),
+        (b"\xe0\x01\x8e", 0x8e),
+        (b"\xe0\x02\x8b\x00", 0x8b),
+    ] {
+        let mut buf = BytesMut::from(bytes);
+        let packet = decode(&mut buf, Some(Version::V5), 100).unwrap();
+        assert_eq!(
+            packet,
+            Some(Packet::Disconnect(Reason {
+                code,
+                ..Reason::default()
+            }))
+        );
+    }
+    let mut buf = BytesMut::new();
+    let reason = Reason {
+        code: 0x8e,
+        ..Reason::default()
+    };
+    encode(&Packet::Disconnect(reason), Version::V5, &mut buf).unwrap();
+    assert_eq!(&buf[..], b"\xe0\x02\x8e\x00");
+}
+
+#[test]
+fn detects_the_level_from_connect() {
+    for version in [Version::V311, Version::V5] {
+        let mut buf = BytesMut::new();
+        encode(&connect(version, Properties::default()), version, &mut buf).unwrap();
+        match decode(&mut buf, None, 1000).unwrap() {
+            Some(Packet::Connect(c)) => assert_eq!(c.version, version),
+            other => panic!("{other:?}"),
+        }
+    }
+    // MQTT 3.1: "MQIsdp", level 3, clean session, keepalive 60, client id "c".
+    let mut buf = BytesMut::from(&b"\x10\x0f\x00\x06MQIsdp\x03\x02\x00\x3c\x00\x01c"[..]);
+    match decode(&mut buf, None, 1000).unwrap() {
+        Some(Packet::Connect(c)) => {
+            assert_eq!(
+                (c.version, c.client_id.as_str(), c.keep_alive),
+                (Version::V31, "c", 60)
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut buf = BytesMut::from(&b"\x10\x0d\x00\x04MQTT\x06\x02\x00\x3c\x00\x01c"[..]);
+    assert_eq!(
+        decode(&mut buf, None, 1000),
+        Err(Error::UnsupportedVersion(6))
+    );
+}
+
+#[test]
+fn rejects_what_rumqttc_accepts() {
+    let cases: [&[u8]; 4] = [
+        b"\x30\x06\x00\x03a/#x",          // wildcard in a topic name
+        b"\x80\x06\x00\x01\x00\x01a\x00", // SUBSCRIBE with flags 0
+        b"\xa2\x02\x00\x01",              // UNSUBSCRIBE without filters
+        b"\x32\x05\x00\x01a\x00\x00",     // QoS 1 with packet id 0
+    ];
+    for bytes in cases {
+        let mut buf = BytesMut::from(bytes);
+        assert!(
+            decode(&mut buf, Some(Version::V311), 100).is_err(),
+            "{bytes:?}"
+        );
+    }
+}
+
+#[test]
+fn waits_for_whole_frames_and_bounds_size() {
+    let mut buf = BytesMut::from(&b"\x30\x05\x00\x01a"[..]);
+    assert_eq!(decode(&mut buf, Some(Version::V311), 100), Ok(None));
+    buf.extend_from_slice(b"hi");
+    assert!(matches!(
+        decode(&mut buf, Some(Version::V311), 100),
+        Ok(Some(Packet::Publish(_)))
+    ));
+    let mut buf = BytesMut::from(&b"\x30\xff\xff\x03"[..]);
+    assert!(matches!(
+        decode(&mut buf, Some(Version::V311), 1000),
+        Err(Error::TooLarge { .. })
+    ));
+}

@@ -1,0 +1,351 @@
+//! An MQTT client session on one connection, driven from a single task.
+//!
+//! pub, sub and rr own a `Client` and call [`Client::next_event`] in a `select!` beside their
+//! own input, so there is no channel between the protocol and the tool: publishes are queued
+//! straight into the write buffer and go out together. The client answers the protocol's
+//! own packets (acks of QoS 1/2 deliveries, PINGREQ on keepalive, topic aliases) itself.
+
+use crate::codec::{Ack, ConnAck, Connect, Packet, Publish, QoS, Reason, SubAck, Version};
+use crate::connection::Connection;
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
+
+/// Why a session ended; each maps to mosquitto's exit status.
+#[derive(Debug)]
+pub enum ClientError {
+    /// The broker refused CONNECT with this CONNACK code.
+    Refused(u8),
+    /// The connection failed or was lost.
+    Io(io::Error),
+    /// The broker sent DISCONNECT (MQTT 5) with this reason.
+    Disconnected(Reason),
+    /// No PINGRESP within the keepalive interval.
+    KeepaliveTimeout,
+    /// The broker broke the protocol.
+    Protocol(String),
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::Refused(code) => write!(f, "Connection error: {}", connack_text(*code)),
+            ClientError::Io(e) => write!(f, "{e}"),
+            ClientError::Disconnected(r) => match &r.properties.reason_string {
+                Some(text) => write!(f, "Disconnected by the broker: {text}"),
+                None => write!(f, "Disconnected by the broker (reason {:#04x})", r.code),
+            },
+            ClientError::KeepaliveTimeout => write!(f, "Keepalive timeout"),
+            ClientError::Protocol(what) => write!(f, "Protocol error: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+impl From<io::Error> for ClientError {
+    fn from(e: io::Error) -> Self {
+        ClientError::Io(e)
+    }
+}
+
+/// The words mosquitto's clients print for a CONNACK refusal.
+pub fn connack_text(code: u8) -> &'static str {
+    match code {
+        1 => "Connection Refused: unacceptable protocol version",
+        2 => "Connection Refused: identifier rejected",
+        3 => "Connection Refused: broker unavailable",
+        4 => "Connection Refused: bad user name or password",
+        5 => "Connection Refused: not authorised",
+        0x80 => "Unspecified error",
+        0x81 => "Malformed packet",
+        0x82 => "Protocol error",
+        0x83 => "Implementation specific error",
+        0x84 => "Unsupported protocol version",
+        0x85 => "Client identifier not valid",
+        0x86 => "Bad user name or password",
+        0x87 => "Not authorized",
+        0x88 => "Server unavailable",
+        0x89 => "Server busy",
+        0x8A => "Banned",
+        0x8C => "Bad authentication method",
+        0x90 => "Topic name invalid",
+        0x95 => "Packet too large",
+        0x97 => "Quota exceeded",
+        0x99 => "Payload format invalid",
+        0x9A => "Retain not supported",
+        0x9B => "QoS not supported",
+        0x9C => "Use another server",
+        0x9D => "Server moved",
+        0x9F => "Connection rate exceeded",
+        _ => "Unknown reason",
+    }
+}
+
+/// What the broker sent that the tool has to act on.
+#[derive(Debug)]
+pub enum Event {
+    /// An application message (topic alias already resolved).
+    Message(Publish),
+    /// A QoS 1 or 2 publish of ours completed (PUBACK or PUBCOMP), with its reason code.
+    Delivered {
+        pkid: u16,
+        reason: u8,
+    },
+    SubAck(SubAck),
+    UnsubAck(SubAck),
+}
+
+/// One connected session.
+pub struct Client<S> {
+    conn: Connection<S>,
+    /// CONNACK as received, for the session-present flag and MQTT 5 limits.
+    pub connack: ConnAck,
+    keepalive: Option<Duration>,
+    last_write: Instant,
+    ping_sent: Option<Instant>,
+    next_pkid: u16,
+    /// Our QoS 1/2 publishes not yet completed, kept for resending.
+    inflight: HashMap<u16, Publish>,
+    /// Receive maximum: how many of ours may be in flight at once.
+    max_inflight: usize,
+    /// QoS 2 deliveries from the broker between PUBREC and PUBREL, to drop duplicates.
+    incoming_qos2: HashSet<u16>,
+    aliases: HashMap<u16, String>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+    /// Sends CONNECT over `stream` and waits for CONNACK; a refusal is an error.
+    ///
+    /// `max_inflight` is the tool's own window (mosquitto's `-M`); an MQTT 5 broker's receive
+    /// maximum lowers it.
+    pub async fn connect(
+        stream: S,
+        connect: &Connect,
+        max_inflight: usize,
+    ) -> Result<Client<S>, ClientError> {
+        let mut conn = Connection::new(stream, Some(connect.version));
+        conn.queue(&Packet::Connect(Box::new(connect.clone())))?;
+        conn.flush().await?;
+        let connack = match conn.read_packet().await? {
+            Some(Packet::ConnAck(c)) => c,
+            Some(other) => {
+                return Err(ClientError::Protocol(format!(
+                    "expected CONNACK, got {other:?}"
+                )))
+            }
+            None => return Err(io::Error::from(io::ErrorKind::ConnectionReset).into()),
+        };
+        if connack.code != 0 {
+            return Err(ClientError::Refused(connack.code));
+        }
+        let keepalive = connack
+            .properties
+            .server_keep_alive
+            .unwrap_or(connect.keep_alive);
+        let receive_max = connack
+            .properties
+            .receive_maximum
+            .map_or(usize::MAX, usize::from);
+        Ok(Client {
+            conn,
+            keepalive: (keepalive > 0).then(|| Duration::from_secs(keepalive.into())),
+            last_write: Instant::now(),
+            ping_sent: None,
+            next_pkid: 0,
+            inflight: HashMap::new(),
+            max_inflight: max_inflight.clamp(1, 65535).min(receive_max),
+            incoming_qos2: HashSet::new(),
+            aliases: HashMap::new(),
+            connack,
+        })
+    }
+
+    /// The protocol level in use.
+    pub fn version(&self) -> Version {
+        self.conn.version.unwrap_or(Version::V311)
+    }
+
+    /// True while another QoS 1/2 publish fits in the window.
+    pub fn can_publish(&self) -> bool {
+        self.inflight.len() < self.max_inflight
+    }
+
+    /// Number of our QoS 1/2 publishes not yet completed.
+    pub fn inflight(&self) -> usize {
+        self.inflight.len()
+    }
+
+    /// Bytes queued but not written yet.
+    pub fn pending(&self) -> usize {
+        self.conn.pending()
+    }
+
+    /// Queues a publish, giving QoS 1/2 a free packet id; returns the id (0 for QoS 0).
+    pub fn publish(&mut self, mut publish: Publish) -> Result<u16, ClientError> {
+        if publish.qos != QoS::AtMostOnce {
+            publish.pkid = self.free_pkid();
+            self.conn.queue(&Packet::Publish(publish.clone()))?;
+            let pkid = publish.pkid;
+            self.inflight.insert(pkid, publish);
+            return Ok(pkid);
+        }
+        self.conn.queue(&Packet::Publish(publish))?;
+        Ok(0)
+    }
+
+    /// Queues SUBSCRIBE or UNSUBSCRIBE (`packet` without its id); returns the id used.
+    pub fn request(&mut self, mut packet: Packet) -> Result<u16, ClientError> {
+        let pkid = self.free_pkid();
+        match &mut packet {
+            Packet::Subscribe(s) => s.pkid = pkid,
+            Packet::Unsubscribe(u) => u.pkid = pkid,
+            _ => return Err(ClientError::Protocol("not a request".into())),
+        }
+        self.conn.queue(&packet)?;
+        Ok(pkid)
+    }
+
+    /// Packet ids wrap past 65,535 and skip those still in flight, so long `-l` runs
+    /// never reuse an id the broker has not released (mosquitto_pub loses lines here).
+    fn free_pkid(&mut self) -> u16 {
+        loop {
+            self.next_pkid = self.next_pkid.wrapping_add(1).max(1);
+            if !self.inflight.contains_key(&self.next_pkid) {
+                return self.next_pkid;
+            }
+        }
+    }
+
+    /// Writes what is queued.
+    pub async fn flush(&mut self) -> Result<(), ClientError> {
+        if self.conn.pending() > 0 {
+            self.conn.flush().await?;
+            self.last_write = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// The next event for the tool. Flushes queued packets first, answers acks and pings
+    /// itself, and fails on a lost connection or an unanswered keepalive. Cancel-safe.
+    pub async fn next_event(&mut self) -> Result<Event, ClientError> {
+        loop {
+            self.flush().await?;
+            let packet = match self.keepalive {
+                Some(interval) => {
+                    let deadline = self.keepalive_deadline(interval);
+                    match tokio::time::timeout_at(deadline, self.conn.read_packet()).await {
+                        Ok(read) => read?,
+                        Err(_) => {
+                            self.on_keepalive(interval)?;
+                            continue;
+                        }
+                    }
+                }
+                None => self.conn.read_packet().await?,
+            };
+            let Some(packet) = packet else {
+                return Err(io::Error::from(io::ErrorKind::ConnectionReset).into());
+            };
+            if let Some(event) = self.handle(packet)? {
+                return Ok(event);
+            }
+        }
+    }
+
+    /// When to wake for keepalive: a ping is due after `interval` idle, and its answer
+    /// within another `interval`.
+    fn keepalive_deadline(&self, interval: Duration) -> Instant {
+        match self.ping_sent {
+            Some(sent) => sent + interval,
+            None => self.last_write + interval,
+        }
+    }
+
+    fn on_keepalive(&mut self, interval: Duration) -> Result<(), ClientError> {
+        if let Some(sent) = self.ping_sent {
+            if sent.elapsed() >= interval {
+                return Err(ClientError::KeepaliveTimeout);
+            }
+            return Ok(());
+        }
+        if self.last_write.elapsed() >= interval {
+            self.conn.queue(&Packet::PingReq)?;
+            self.ping_sent = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, packet: Packet) -> Result<Option<Event>, ClientError> {
+        Ok(match packet {
+            Packet::Publish(p) => self.on_publish(p)?,
+            Packet::PubAck(a) => self.complete(a.pkid, a.reason),
+            Packet::PubRec(a) if a.reason >= 0x80 => self.complete(a.pkid, a.reason),
+            Packet::PubRec(a) => {
+                self.conn.queue(&Packet::PubRel(Ack::new(a.pkid)))?;
+                None
+            }
+            Packet::PubComp(a) => self.complete(a.pkid, a.reason),
+            Packet::PubRel(a) => {
+                self.incoming_qos2.remove(&a.pkid);
+                self.conn.queue(&Packet::PubComp(Ack::new(a.pkid)))?;
+                None
+            }
+            Packet::SubAck(s) => Some(Event::SubAck(s)),
+            Packet::UnsubAck(s) => Some(Event::UnsubAck(s)),
+            Packet::PingResp => {
+                self.ping_sent = None;
+                None
+            }
+            Packet::Disconnect(r) => return Err(ClientError::Disconnected(r)),
+            other => return Err(ClientError::Protocol(format!("unexpected {other:?}"))),
+        })
+    }
+
+    fn complete(&mut self, pkid: u16, reason: u8) -> Option<Event> {
+        self.inflight
+            .remove(&pkid)
+            .map(|_| Event::Delivered { pkid, reason })
+    }
+
+    fn on_publish(&mut self, mut p: Publish) -> Result<Option<Event>, ClientError> {
+        self.resolve_alias(&mut p)?;
+        match p.qos {
+            QoS::AtMostOnce => {}
+            QoS::AtLeastOnce => self.conn.queue(&Packet::PubAck(Ack::new(p.pkid)))?,
+            QoS::ExactlyOnce => {
+                self.conn.queue(&Packet::PubRec(Ack::new(p.pkid)))?;
+                if !self.incoming_qos2.insert(p.pkid) {
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(Some(Event::Message(p)))
+    }
+
+    /// MQTT 5 topic aliases from the broker: remember new ones, fill in empty topics.
+    fn resolve_alias(&mut self, p: &mut Publish) -> Result<(), ClientError> {
+        let Some(alias) = p.properties.topic_alias else {
+            return Ok(());
+        };
+        if p.topic.is_empty() {
+            p.topic = self
+                .aliases
+                .get(&alias)
+                .cloned()
+                .ok_or_else(|| ClientError::Protocol(format!("unknown topic alias {alias}")))?;
+        } else {
+            self.aliases.insert(alias, p.topic.clone());
+        }
+        Ok(())
+    }
+
+    /// Sends DISCONNECT (MQTT 5: with `reason`) and closes the stream.
+    pub async fn disconnect(mut self, reason: Reason) -> Result<(), ClientError> {
+        self.conn.queue(&Packet::Disconnect(reason))?;
+        self.conn.shutdown().await?;
+        Ok(())
+    }
+}

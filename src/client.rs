@@ -178,6 +178,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         self.inflight.len()
     }
 
+    /// True when the next event is already buffered; sub flushes stdout only when not.
+    pub fn has_frame(&self) -> bool {
+        self.conn.has_frame()
+    }
+
     /// Bytes queued but not written yet.
     pub fn pending(&self) -> usize {
         self.conn.pending()

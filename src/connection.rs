@@ -45,9 +45,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         Ok(packet)
     }
 
-    /// True when a decoded packet may still be waiting in the read buffer.
-    pub fn has_buffered(&self) -> bool {
-        !self.read_buf.is_empty()
+    /// True when a whole packet is already buffered, so reading it will not wait.
+    pub fn has_frame(&self) -> bool {
+        matches!(codec::validate::frame(&self.read_buf),
+            Ok(Some((header, remaining))) if self.read_buf.len() >= header + remaining)
     }
 
     /// The next packet, or `None` when the peer closed the stream cleanly between packets.

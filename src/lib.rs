@@ -4,3 +4,7 @@
 pub mod client;
 pub mod codec;
 pub mod connection;
+pub mod publish;
+pub mod topic;
+pub mod format;
+pub mod subscribe;

@@ -1,0 +1,224 @@
+//! `mqtk sub`: subscribe and print, with mosquitto_sub's filters, counts and reconnects.
+//!
+//! Output is collected in a buffer and written to stdout whenever no further message is
+//! already waiting on the socket: a burst costs one write, a trickle is printed at once.
+
+use crate::client::{Client, ClientError, Event};
+use crate::codec::{Packet, Properties, Publish, QoS, Reason, Subscribe, Subscription, Unsubscribe};
+use crate::format::Formatter;
+use std::future::Future;
+use std::io::{self, Write};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// What to subscribe to and which messages to print, resolved from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Job {
+    pub subscriptions: Vec<Subscription>,
+    /// MQTT 5 SUBSCRIBE properties (`-D subscribe ...`).
+    pub subscribe_properties: Properties,
+    /// `-U`: filters to unsubscribe from once subscribed.
+    pub unsubscribe: Vec<String>,
+    pub unsubscribe_properties: Properties,
+    /// `-T`: topics matching these filters are not printed.
+    pub filter_out: Vec<String>,
+    /// `-C`: exit after this many printed messages.
+    pub count: Option<u64>,
+    /// `-R`: skip retained ("stale") messages.
+    pub no_retained: bool,
+    /// `--retained-only`: print retained messages, stop at the first live one.
+    pub retained_only: bool,
+    /// `--remove-retained`: clear every retained message seen.
+    pub remove_retained: bool,
+    /// `--random-filter`: print this percentage of messages.
+    pub random_filter: Option<f64>,
+    /// `-E`: exit once subscribed.
+    pub exit_after_subscribe: bool,
+}
+
+/// How a subscription run ended, beyond success.
+#[derive(Debug)]
+pub enum SubError {
+    Client(ClientError),
+    /// Every filter was refused by the broker.
+    AllDenied,
+    /// stdout failed for a reason other than a closed pipe.
+    Output(io::Error),
+}
+
+impl From<ClientError> for SubError {
+    fn from(e: ClientError) -> Self {
+        SubError::Client(e)
+    }
+}
+
+/// Why the message loop stopped.
+enum Stop {
+    /// The job is done (-C, -E, --retained-only, or stdout closed).
+    Done,
+    /// The connection was lost after the session was set up; reconnect.
+    Lost(ClientError),
+}
+
+/// Runs `job`: connects with `connect`, and after a lost connection waits a second and
+/// connects again (mosquitto_sub's policy), subscribing afresh each time.
+pub async fn run<S, F, Fut>(mut connect: F, job: Job, formatter: Formatter) -> Result<(), SubError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Client<S>, ClientError>>,
+{
+    let mut state = State {
+        job,
+        formatter,
+        out: Vec::with_capacity(64 * 1024),
+        printed: 0,
+    };
+    let mut first = true;
+    loop {
+        let client = match connect().await {
+            Ok(client) => client,
+            Err(e) if first => return Err(e.into()),
+            Err(e) => {
+                eprintln!("Error: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        first = false;
+        match state.session(client).await? {
+            Stop::Done => return Ok(()),
+            Stop::Lost(e) => {
+                eprintln!("Error: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+struct State {
+    job: Job,
+    formatter: Formatter,
+    out: Vec<u8>,
+    printed: u64,
+}
+
+impl State {
+    /// One connection's worth of work.
+    async fn session<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        mut client: Client<S>,
+    ) -> Result<Stop, SubError> {
+        let subscribe = Packet::Subscribe(Subscribe {
+            pkid: 0,
+            filters: self.job.subscriptions.clone(),
+            properties: self.job.subscribe_properties.clone(),
+        });
+        client.request(subscribe)?;
+        loop {
+            let event = match client.next_event().await {
+                Ok(event) => event,
+                Err(e) => return Ok(Stop::Lost(e)),
+            };
+            let done = match event {
+                Event::SubAck(ack) => self.on_suback(&mut client, &ack.codes)?,
+                Event::UnsubAck(_) => self.job.exit_after_subscribe,
+                Event::Message(msg) => self.on_message(&mut client, msg)?,
+                Event::Delivered { .. } => false,
+            };
+            if done || !client.has_frame() {
+                if !self.write_out()? {
+                    return finish(client).await;
+                }
+            }
+            if done {
+                return finish(client).await;
+            }
+        }
+    }
+
+    /// After SUBACK: report refusals, send `-U` unsubscribes, and end here for `-E`.
+    fn on_suback<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        client: &mut Client<S>,
+        codes: &[u8],
+    ) -> Result<bool, SubError> {
+        if !codes.is_empty() && codes.iter().all(|&c| c >= 0x80) {
+            eprintln!("All subscription requests were denied.");
+            return Err(SubError::AllDenied);
+        }
+        if self.job.unsubscribe.is_empty() {
+            return Ok(self.job.exit_after_subscribe);
+        }
+        client.request(Packet::Unsubscribe(Unsubscribe {
+            pkid: 0,
+            filters: self.job.unsubscribe.clone(),
+            properties: self.job.unsubscribe_properties.clone(),
+        }))?;
+        Ok(false)
+    }
+
+    /// mosquitto_sub's message callback: filters in its order, then print and count.
+    fn on_message<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        client: &mut Client<S>,
+        msg: Publish,
+    ) -> Result<bool, SubError> {
+        let job = &self.job;
+        if job.filter_out.iter().any(|f| crate::topic::matches(f, &msg.topic)) {
+            return Ok(false);
+        }
+        if job.remove_retained && msg.retain {
+            client.publish(Publish {
+                qos: QoS::AtLeastOnce,
+                retain: true,
+                topic: msg.topic.clone(),
+                ..Publish::default()
+            })?;
+        }
+        if job.retained_only && !msg.retain {
+            return Ok(true);
+        }
+        if (job.no_retained && msg.retain) || !self.sampled() {
+            return Ok(false);
+        }
+        if let Err(text) = self.formatter.write(&msg, &mut self.out) {
+            eprintln!("{text}");
+        }
+        self.printed += 1;
+        Ok(self.job.count.is_some_and(|n| self.printed >= n))
+    }
+
+    /// `--random-filter`: keep this message with the configured probability.
+    fn sampled(&self) -> bool {
+        self.job
+            .random_filter
+            .is_none_or(|percent| fastrand::f64() * 100.0 < percent)
+    }
+
+    /// Writes buffered output; `false` when stdout is a closed pipe (`| head -1`).
+    fn write_out(&mut self) -> Result<bool, SubError> {
+        if self.out.is_empty() {
+            return Ok(true);
+        }
+        let mut stdout = io::stdout().lock();
+        let result = stdout.write_all(&self.out).and_then(|()| stdout.flush());
+        self.out.clear();
+        match result {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+            Err(e) => Err(SubError::Output(e)),
+        }
+    }
+}
+
+/// Completes our own QoS 1 clears (--remove-retained), then disconnects.
+async fn finish<S: AsyncRead + AsyncWrite + Unpin>(
+    mut client: Client<S>,
+) -> Result<Stop, SubError> {
+    while client.inflight() > 0 {
+        client.next_event().await?;
+    }
+    client.disconnect(Reason::default()).await?;
+    Ok(Stop::Done)
+}

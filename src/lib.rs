@@ -3,3 +3,4 @@
 
 pub mod broker_url;
 pub mod codec;
+pub mod transport;

@@ -1,0 +1,105 @@
+//! The byte stream to the broker: TCP or a unix socket, optionally inside TLS.
+//!
+//! The MQTT session runs on whatever [`BoxedStream`] this returns, so it never needs to know
+//! which transport mosquitto's options selected.
+
+mod error;
+mod pem;
+mod tcp;
+mod tls;
+mod verifier;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::ClientConfig;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use error::os_text;
+pub use error::ConnectError;
+pub use tls::{TlsOptions, TlsVersion};
+
+/// Any bidirectional byte stream a session can run on.
+pub trait AsyncStream: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> AsyncStream for T {}
+
+/// An open connection to the broker.
+pub type BoxedStream = Box<dyn AsyncStream>;
+
+/// Where and how to connect, filled in from the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `-h`: host name or IP address (IPv6 without brackets); also the TLS server name.
+    pub host: String,
+    /// `-p`.
+    pub port: u16,
+    /// `--unix`: connect to this socket instead of `host`/`port`.
+    pub unix: Option<PathBuf>,
+    /// `-A`: local address or host name to connect from.
+    pub bind: Option<String>,
+    /// `--nodelay`: disable Nagle's algorithm.
+    pub nodelay: bool,
+    /// TLS on top of the socket, when any TLS option (or `mqtts://`, or port 8883) asks for it.
+    pub tls: Option<TlsOptions>,
+}
+
+/// An [`Endpoint`] with its TLS files already loaded, so that reconnecting reads nothing again
+/// and bad TLS options fail before the first connection attempt.
+#[derive(Debug)]
+pub struct Connector {
+    endpoint: Endpoint,
+    tls: Option<Arc<ClientConfig>>,
+}
+
+impl Connector {
+    /// Loads and checks the TLS options, if any.
+    pub fn new(endpoint: Endpoint) -> Result<Self, ConnectError> {
+        let tls = endpoint.tls.as_ref().map(tls::client_config).transpose()?;
+        Ok(Connector { endpoint, tls })
+    }
+
+    /// Opens a new connection, completing the TLS handshake when TLS is on.
+    pub async fn connect(&self) -> Result<BoxedStream, ConnectError> {
+        let stream = self.open_socket().await?;
+        match &self.tls {
+            Some(config) => Ok(Box::new(
+                tls::handshake(config.clone(), &self.endpoint.host, stream).await?,
+            )),
+            None => Ok(stream),
+        }
+    }
+
+    async fn open_socket(&self) -> Result<BoxedStream, ConnectError> {
+        let e = &self.endpoint;
+        match &e.unix {
+            Some(path) => connect_unix(path).await,
+            None => Ok(Box::new(
+                tcp::connect(&e.host, e.port, e.bind.as_deref(), e.nodelay).await?,
+            )),
+        }
+    }
+}
+
+/// Connects once: [`Connector::new`] then [`Connector::connect`].
+pub async fn connect(endpoint: &Endpoint) -> Result<BoxedStream, ConnectError> {
+    Connector::new(endpoint.clone())?.connect().await
+}
+
+#[cfg(unix)]
+async fn connect_unix(path: &Path) -> Result<BoxedStream, ConnectError> {
+    let stream = tokio::net::UnixStream::connect(path)
+        .await
+        .map_err(ConnectError::Io)?;
+    Ok(Box::new(stream))
+}
+
+#[cfg(not(unix))]
+async fn connect_unix(_: &Path) -> Result<BoxedStream, ConnectError> {
+    Err(ConnectError::Config(
+        "Unix sockets are not supported on this platform.".into(),
+    ))
+}

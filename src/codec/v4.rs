@@ -26,7 +26,6 @@ fn qos_out(qos: QoS) -> mb::QoS {
     }
 }
 
-<<<<<<< HEAD
 fn malformed(e: mb::Error) -> Error {
     Error::Malformed(e.to_string())
 }
@@ -247,12 +246,4 @@ fn connect_out(c: &Connect) -> Result<v4::Connect, Error> {
         }),
         login,
     })
-=======
-pub(super) fn encode(
-    _packet: &Packet,
-    _version: Version,
-    _buf: &mut BytesMut,
-) -> Result<(), Error> {
-    Err(Error::Malformed("not yet".into()))
->>>>>>> transport
 }

@@ -17,12 +17,16 @@ pub enum ConnectError {
     Io(io::Error),
     /// The TLS handshake failed, including server certificate verification.
     Tls(io::Error),
+    /// The WebSocket upgrade failed (an HTTP error, no `mqtt` subprotocol, a closed socket).
+    WebSocket(String),
 }
 
 impl ConnectError {
-    /// The libmosquitto `MOSQ_ERR_*` value of this failure: INVAL 3, TLS 8, ERRNO 14, EAI 15.
+    /// The libmosquitto `MOSQ_ERR_*` value of this failure: PROTOCOL 2, INVAL 3, TLS 8,
+    /// ERRNO 14, EAI 15.
     pub fn mosq_err(&self) -> i32 {
         match self {
+            ConnectError::WebSocket(_) => 2,
             ConnectError::Config(_) => 3,
             ConnectError::Tls(_) => 8,
             ConnectError::Io(_) => 14,
@@ -48,6 +52,7 @@ impl fmt::Display for ConnectError {
             }
             ConnectError::Io(e) => f.write_str(&os_text(e)),
             ConnectError::Tls(e) => write!(f, "Unable to connect (TLS error: {e})"),
+            ConnectError::WebSocket(e) => write!(f, "Unable to connect (WebSocket error: {e})"),
         }
     }
 }
@@ -55,7 +60,7 @@ impl fmt::Display for ConnectError {
 impl std::error::Error for ConnectError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ConnectError::Config(_) => None,
+            ConnectError::Config(_) | ConnectError::WebSocket(_) => None,
             ConnectError::Lookup { source: e, .. } | ConnectError::Io(e) | ConnectError::Tls(e) => {
                 Some(e)
             }

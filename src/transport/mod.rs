@@ -1,4 +1,5 @@
-//! The byte stream to the broker: TCP or a unix socket, optionally inside TLS.
+//! The byte stream to the broker: TCP or a unix socket, optionally inside TLS, optionally
+//! carrying a WebSocket.
 //!
 //! The MQTT session runs on whatever [`BoxedStream`] this returns, so it never needs to know
 //! which transport mosquitto's options selected.
@@ -8,6 +9,7 @@ mod pem;
 mod tcp;
 mod tls;
 mod verifier;
+mod ws;
 
 #[cfg(test)]
 mod tests;
@@ -45,6 +47,8 @@ pub struct Endpoint {
     pub nodelay: bool,
     /// TLS on top of the socket, when any TLS option (or `mqtts://`, or port 8883) asks for it.
     pub tls: Option<TlsOptions>,
+    /// MQTT over WebSocket (`ws://`, `wss://`): the HTTP path to upgrade, usually `/mqtt`.
+    pub websocket: Option<String>,
 }
 
 /// An [`Endpoint`] with its TLS files already loaded, so that reconnecting reads nothing again
@@ -62,15 +66,18 @@ impl Connector {
         Ok(Connector { endpoint, tls })
     }
 
-    /// Opens a new connection, completing the TLS handshake when TLS is on.
+    /// Opens a new connection, completing the TLS and WebSocket handshakes that are on.
     pub async fn connect(&self) -> Result<BoxedStream, ConnectError> {
-        let stream = self.open_socket().await?;
-        match &self.tls {
-            Some(config) => Ok(Box::new(
-                tls::handshake(config.clone(), &self.endpoint.host, stream).await?,
-            )),
-            None => Ok(stream),
+        let e = &self.endpoint;
+        let mut stream = self.open_socket().await?;
+        if let Some(config) = &self.tls {
+            stream = Box::new(tls::handshake(config.clone(), &e.host, stream).await?);
         }
+        if let Some(path) = &e.websocket {
+            let tls = self.tls.is_some();
+            stream = Box::new(ws::handshake(stream, &e.host, e.port, path, tls).await?);
+        }
+        Ok(stream)
     }
 
     async fn open_socket(&self) -> Result<BoxedStream, ConnectError> {

@@ -16,12 +16,12 @@ pub(super) async fn connect(
     nodelay: bool,
 ) -> Result<TcpStream, ConnectError> {
     let local = match bind {
-        Some(bind) => resolve(bind, 0).await?,
-        None => Vec::new(),
+        Some(bind) => Some(resolve(bind, 0).await?),
+        None => None,
     };
     let mut last_error = None;
     for addr in resolve(host, port).await? {
-        match connect_one(addr, bind.map(|_| local.as_slice())).await {
+        match connect_one(addr, local.as_deref()).await {
             Ok(stream) => {
                 stream.set_nodelay(nodelay).map_err(ConnectError::Io)?;
                 return Ok(stream);

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -16,6 +18,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
 
 use super::*;
 
@@ -92,23 +97,9 @@ async fn tls_server(
     pki: &Pki,
     versions: &[&'static SupportedProtocolVersion],
 ) -> Result<(u16, JoinHandle<Result<Seen>>)> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut client_roots = RootCertStore::empty();
-    client_roots.add(CertificateDer::from_pem_file(pki.path("ca.pem"))?)?;
-    let client_verifier =
-        WebPkiClientVerifier::builder_with_provider(Arc::new(client_roots), provider.clone())
-            .allow_unauthenticated()
-            .build()?;
-    let certs = CertificateDer::pem_file_iter(pki.path("server.pem"))?.collect::<Result<_, _>>()?;
-    let key = PrivateKeyDer::from_pem_file(pki.path("server-key.pem"))?;
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(versions)?
-        .with_client_cert_verifier(client_verifier)
-        .with_single_cert(certs, key)?;
-    config.alpn_protocols = vec![b"mqtt".to_vec()];
+    let acceptor = tls_acceptor(pki, versions)?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
     let server = tokio::spawn(async move {
         let (tcp, _) = listener.accept().await?;
         let mut tls = acceptor.accept(tcp).await?;
@@ -124,6 +115,25 @@ async fn tls_server(
     Ok((port, server))
 }
 
+/// The test server's TLS side: the `server.pem` certificate, optional client certificates.
+fn tls_acceptor(pki: &Pki, versions: &[&'static SupportedProtocolVersion]) -> Result<TlsAcceptor> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut client_roots = RootCertStore::empty();
+    client_roots.add(CertificateDer::from_pem_file(pki.path("ca.pem"))?)?;
+    let client_verifier =
+        WebPkiClientVerifier::builder_with_provider(Arc::new(client_roots), provider.clone())
+            .allow_unauthenticated()
+            .build()?;
+    let certs = CertificateDer::pem_file_iter(pki.path("server.pem"))?.collect::<Result<_, _>>()?;
+    let key = PrivateKeyDer::from_pem_file(pki.path("server-key.pem"))?;
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)?
+        .with_client_cert_verifier(client_verifier)
+        .with_single_cert(certs, key)?;
+    config.alpn_protocols = vec![b"mqtt".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
 fn endpoint(host: &str, port: u16, tls: Option<TlsOptions>) -> Endpoint {
     Endpoint {
         host: host.to_owned(),
@@ -132,6 +142,7 @@ fn endpoint(host: &str, port: u16, tls: Option<TlsOptions>) -> Endpoint {
         bind: None,
         nodelay: false,
         tls,
+        websocket: None,
     }
 }
 
@@ -377,5 +388,130 @@ async fn unix_socket_round_trip() -> Result<()> {
     drop(dir);
     let e = connect(&target).await.err().context("socket still there")?;
     assert_eq!(e.to_string(), "No such file or directory");
+    Ok(())
+}
+
+/// What a WebSocket server saw.
+#[derive(Debug)]
+struct WsSeen {
+    path: String,
+    protocol: Option<String>,
+    ping_answered: bool,
+    /// The first message other than a pong.
+    first: Message,
+}
+
+/// Accepts one WebSocket (over TLS with `tls`), agrees to `mqtt`, sends a ping then `hello`,
+/// and returns what it saw.
+async fn ws_server(tls: Option<TlsAcceptor>) -> Result<(u16, JoinHandle<Result<WsSeen>>)> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await?;
+        let stream: BoxedStream = match tls {
+            Some(acceptor) => Box::new(acceptor.accept(tcp).await?),
+            None => Box::new(tcp),
+        };
+        let mut request = None;
+        // The error type is tungstenite's, not ours to shrink.
+        #[allow(clippy::result_large_err)]
+        let callback = |req: &Request, mut resp: Response| {
+            let protocol = req.headers().get("Sec-WebSocket-Protocol");
+            request = Some((
+                req.uri().path().to_owned(),
+                protocol.and_then(|p| p.to_str().ok()).map(str::to_owned),
+            ));
+            resp.headers_mut()
+                .insert("Sec-WebSocket-Protocol", HeaderValue::from_static("mqtt"));
+            Ok(resp)
+        };
+        let mut ws = tokio_tungstenite::accept_hdr_async(stream, callback).await?;
+        let (path, protocol) = request.context("no request")?;
+        ws.send(Message::Ping(Bytes::from_static(b"p"))).await?;
+        ws.send(Message::Binary(Bytes::from_static(b"hello")))
+            .await?;
+        let mut ping_answered = false;
+        loop {
+            match ws.next().await.context("no message")?? {
+                Message::Pong(_) => ping_answered = true,
+                first => {
+                    return Ok(WsSeen {
+                        path,
+                        protocol,
+                        ping_answered,
+                        first,
+                    })
+                }
+            }
+        }
+    });
+    Ok((port, server))
+}
+
+/// Reads `hello` in two parts, writes `abc`, and returns what the server saw.
+async fn ws_round_trip(target: Endpoint, server: JoinHandle<Result<WsSeen>>) -> Result<WsSeen> {
+    let mut stream = connect(&target).await?;
+    let mut part = [0; 3];
+    stream.read_exact(&mut part).await?;
+    assert_eq!(&part, b"hel");
+    let mut rest = [0; 2];
+    stream.read_exact(&mut rest).await?;
+    assert_eq!(&rest, b"lo");
+    stream.write_all(b"abc").await?;
+    stream.flush().await?;
+    server.await?
+}
+
+#[tokio::test]
+async fn websocket_carries_bytes() -> Result<()> {
+    let (port, server) = ws_server(None).await?;
+    let target = Endpoint {
+        websocket: Some("/mqtt".into()),
+        ..endpoint("127.0.0.1", port, None)
+    };
+    let seen = ws_round_trip(target, server).await?;
+    assert_eq!(seen.path, "/mqtt");
+    assert_eq!(seen.protocol.as_deref(), Some("mqtt"));
+    assert!(seen.ping_answered);
+    assert_eq!(seen.first, Message::Binary(Bytes::from_static(b"abc")));
+    Ok(())
+}
+
+#[tokio::test]
+async fn websocket_over_tls() -> Result<()> {
+    let pki = Pki::new(&["127.0.0.1"])?;
+    let (port, server) = ws_server(Some(tls_acceptor(&pki, rustls::ALL_VERSIONS)?)).await?;
+    let target = Endpoint {
+        websocket: Some("/ws".into()),
+        ..endpoint("127.0.0.1", port, Some(pki.tls("ca.pem")))
+    };
+    let seen = ws_round_trip(target, server).await?;
+    assert_eq!(seen.path, "/ws");
+    assert_eq!(seen.first, Message::Binary(Bytes::from_static(b"abc")));
+    Ok(())
+}
+
+#[tokio::test]
+async fn websocket_upgrade_refused() -> Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move {
+        let (mut tcp, _) = listener.accept().await?;
+        let mut request = [0; 1024];
+        let _ = tcp.read(&mut request).await?;
+        tcp.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
+            .await?;
+        anyhow::Ok(())
+    });
+    let target = Endpoint {
+        websocket: Some("/mqtt".into()),
+        ..endpoint("127.0.0.1", port, None)
+    };
+    let e = connect(&target).await.err().context("upgrade accepted")?;
+    assert_eq!(e.mosq_err(), 2);
+    assert_eq!(
+        e.to_string(),
+        "Unable to connect (WebSocket error: HTTP error: 404 Not Found)"
+    );
     Ok(())
 }

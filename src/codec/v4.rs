@@ -9,6 +9,10 @@ pub(super) fn decode(_frame: BytesMut) -> Result<Packet, Error> {
     Err(Error::Malformed("not yet".into()))
 }
 
-pub(super) fn encode(_packet: &Packet, _version: Version, _buf: &mut BytesMut) -> Result<(), Error> {
+pub(super) fn encode(
+    _packet: &Packet,
+    _version: Version,
+    _buf: &mut BytesMut,
+) -> Result<(), Error> {
     Err(Error::Malformed("not yet".into()))
 }

@@ -355,6 +355,7 @@ pub enum Payload {
 /// `mqtk pub`: mosquitto_pub's options.
 #[derive(Debug, Clone, Args)]
 pub struct PubArgs {
+    /// Broker, session, will, TLS and `-D` options.
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// -t: topic to publish to (no wildcards); see [`PubArgs::topic`] for -L.
@@ -366,6 +367,7 @@ pub struct PubArgs {
         help = "Topic to publish to"
     )]
     pub topic: Option<String>,
+    /// -m/-f/-s/-n; see `payload()` for the resolved choice.
     #[command(flatten)]
     pub message: MessageArgs,
     /// -l: publish each stdin line as a message (see [`PubArgs::payload`]).
@@ -426,8 +428,10 @@ pub struct OutputArgs {
 /// `mqtk sub`: mosquitto_sub's options.
 #[derive(Debug, Clone, Args)]
 pub struct SubArgs {
+    /// Broker, session, will, TLS and `-D` options.
     #[command(flatten)]
     pub connect: ConnectArgs,
+    /// How received messages are printed.
     #[command(flatten)]
     pub output: OutputArgs,
     /// -t: topic filters to subscribe to; see [`SubArgs::topics`] for -L.
@@ -474,8 +478,10 @@ pub struct SubArgs {
 /// `mqtk rr`: mosquitto_rr's options (request/response; MQTT 5 by default).
 #[derive(Debug, Clone, Args)]
 pub struct RrArgs {
+    /// Broker, session, will, TLS and `-D` options.
     #[command(flatten)]
     pub connect: ConnectArgs,
+    /// How received messages are printed.
     #[command(flatten)]
     pub output: OutputArgs,
     /// -e: topic to subscribe to for the response (sent as response-topic in MQTT 5).
@@ -495,6 +501,7 @@ pub struct RrArgs {
         help = "Topic to send the request to"
     )]
     pub topic: Option<String>,
+    /// -m/-f/-s/-n; see `payload()` for the resolved choice.
     #[command(flatten)]
     pub message: MessageArgs,
     /// -W: give up (exit 27) after this many seconds.

@@ -19,7 +19,9 @@ const CLIENTS: [&str; 3] = ["pub", "sub", "rr"];
 /// touch the process environment.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
+    /// `$XDG_CONFIG_HOME`, used when set and non-empty.
     pub xdg_config_home: Option<OsString>,
+    /// `$HOME`, for the `~/.config` fallback.
     pub home: Option<OsString>,
 }
 

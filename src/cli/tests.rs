@@ -452,3 +452,32 @@ fn help_and_version_exit_0() {
         CliError::Info(format!("mqtk {}\n", env!("CARGO_PKG_VERSION")))
     );
 }
+
+#[test]
+fn options_file_defaults_then_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("mqtk")).unwrap();
+    std::fs::write(
+        dir.path().join("mqtk/sub"),
+        "-t from/file\n-h filehost\n-q 1\n-D subscribe user-property k v\n",
+    )
+    .unwrap();
+    let env = crate::config::Env {
+        xdg_config_home: Some(dir.path().into()),
+        home: None,
+    };
+    let raw = ["mosquitto_sub", "-t", "cli", "-h", "clihost"];
+    let args = crate::config::args_with(raw.iter().map(OsString::from).collect(), &env).unwrap();
+    let Command::Sub(s) = parse_from(args).unwrap().command else {
+        panic!("expected sub");
+    };
+    assert_eq!(s.topics(), vec!["from/file", "cli"]);
+    assert_eq!(s.connect.host(), "clihost");
+    assert_eq!(s.connect.qos, QoS::AtLeastOnce);
+    assert_eq!(s.version(), Version::V5);
+    let props = s.connect.properties(s.version()).unwrap();
+    assert_eq!(
+        props.subscribe.user_properties,
+        vec![("k".into(), "v".into())]
+    );
+}

@@ -12,8 +12,11 @@ use crate::codec::{QoS, Version};
 pub struct MqttUrl {
     /// True for `mqtts://`, which also means "trust the OS certificates".
     pub tls: bool,
+    /// `user` of `user:pass@`.
     pub username: Option<String>,
+    /// `pass` of `user:pass@` (`None` when empty).
     pub password: Option<String>,
+    /// The broker host name or address.
     pub host: String,
     /// The explicit port, else 1883 (`mqtt`) or 8883 (`mqtts`).
     pub port: u16,

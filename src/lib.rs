@@ -2,10 +2,14 @@
 //! broker and `bench` a load generator; all of them share one packet codec.
 
 pub mod broker_url;
+pub mod cli;
 pub mod client;
 pub mod codec;
+pub mod config;
+pub mod connect;
 pub mod connection;
 pub mod format;
+pub mod properties;
 pub mod publish;
 pub mod subscribe;
 pub mod topic;

@@ -1,0 +1,202 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mqtk_global_optspecs
+    string join \n help version
+end
+
+function __fish_mqtk_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mqtk_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mqtk_using_subcommand
+    set -l cmd (__fish_mqtk_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mqtk -n "__fish_mqtk_needs_command" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_needs_command" -l version -d 'Print version'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "pub" -d 'Publish a message, like mosquitto_pub'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "sub" -d 'Subscribe and print messages, like mosquitto_sub'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "rr" -d 'Publish a request and print the response, like mosquitto_rr'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s h -l host -d 'Broker host [default: localhost]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s L -l url -d 'Broker and topic as mqtt(s)://[user[:pass]@]host[:port]/topic' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s i -l id -d 'Client id [default: generated; empty in MQTT 5]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s I -l id-prefix -d 'Client id = PREFIX followed by the process id' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s k -l keepalive -d 'Keepalive in seconds (5-65535)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s u -l username -d 'Username' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s P -l pw -d 'Password' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s V -l protocol-version -d 'MQTT version: 5, 311, mqttv5 or mqttv311 [default: 311; 5 for rr]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s x -d 'MQTT 5 session expiry interval; -1, 4294967295 or ∞ never expire' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s A -d 'Bind the outgoing socket to this local address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l unix -d 'Connect through a unix domain socket' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s q -l qos -d 'Quality of service (0, 1 or 2)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s M -d 'Maximum QoS 1/2 messages in flight' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-topic -d 'Topic of the last will' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-payload -d 'Payload of the last will [default: empty]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-qos -d 'QoS of the last will' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l cafile -d 'Trusted CA certificates (PEM); enables TLS' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l capath -d 'Directory of trusted CA certificates; enables TLS' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l cert -d 'Client certificate (PEM)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l key -d 'Client private key (PEM)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s D -l property -d 'MQTT 5 property, e.g. -D publish content-type text/plain; implies -V 5' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s o -d 'Read options from FILE, one per line (mosquitto 2.1)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l ciphers -d '--ciphers: OpenSSL cipher list; ignored (rustls\' suites are all modern)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l keyform -d '--keyform: `pem` is accepted and ignored, `engine` is rejected' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l tls-engine -d '--tls-engine: rejected (OpenSSL engines)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l tls-engine-kpass-sha1 -d '--tls-engine-kpass-sha1: rejected (OpenSSL engines)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l psk -d '--psk: rejected (rustls has no TLS-PSK)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l psk-identity -d '--psk-identity: rejected with --psk' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l proxy -d '--proxy: rejected (no SOCKS5 support)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s t -l topic -d 'Topic to publish to' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s m -l message -d 'Payload given on the command line' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s f -l file -d 'Send the contents of FILE as the payload' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l repeat -d 'Publish the message COUNT times' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l repeat-delay -d 'Seconds (fractions allowed) to wait between repeats' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l topic-from-line -d 'With -l, split each line at the first SEP into topic and payload (mqtk extension)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s c -l disable-clean-session -d 'Keep the session on the broker (needs -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l quiet -d 'Do not print error messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s d -l debug -d 'Print debug messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-retain -d 'Retain the last will'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l insecure -d 'Do not check the server certificate\'s hostname'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s S -d '-S: rejected (no DNS SRV lookup)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s s -l stdin-file -d 'Send all of stdin as the payload'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s n -l null-message -d 'Send a zero-length payload'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s r -l retain -d 'Retain the message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l version -d 'Print version'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s h -l host -d 'Broker host [default: localhost]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s L -l url -d 'Broker and topic as mqtt(s)://[user[:pass]@]host[:port]/topic' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s i -l id -d 'Client id [default: generated; empty in MQTT 5]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s I -l id-prefix -d 'Client id = PREFIX followed by the process id' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s k -l keepalive -d 'Keepalive in seconds (5-65535)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s u -l username -d 'Username' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s P -l pw -d 'Password' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s V -l protocol-version -d 'MQTT version: 5, 311, mqttv5 or mqttv311 [default: 311; 5 for rr]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s x -d 'MQTT 5 session expiry interval; -1, 4294967295 or ∞ never expire' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s A -d 'Bind the outgoing socket to this local address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l unix -d 'Connect through a unix domain socket' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s q -l qos -d 'Quality of service (0, 1 or 2)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s M -d 'Maximum QoS 1/2 messages in flight' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-topic -d 'Topic of the last will' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-payload -d 'Payload of the last will [default: empty]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-qos -d 'QoS of the last will' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l cafile -d 'Trusted CA certificates (PEM); enables TLS' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l capath -d 'Directory of trusted CA certificates; enables TLS' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l cert -d 'Client certificate (PEM)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l key -d 'Client private key (PEM)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s D -l property -d 'MQTT 5 property, e.g. -D publish content-type text/plain; implies -V 5' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s o -d 'Read options from FILE, one per line (mosquitto 2.1)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l ciphers -d '--ciphers: OpenSSL cipher list; ignored (rustls\' suites are all modern)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l keyform -d '--keyform: `pem` is accepted and ignored, `engine` is rejected' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l tls-engine -d '--tls-engine: rejected (OpenSSL engines)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l tls-engine-kpass-sha1 -d '--tls-engine-kpass-sha1: rejected (OpenSSL engines)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l psk -d '--psk: rejected (rustls has no TLS-PSK)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l psk-identity -d '--psk-identity: rejected with --psk' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l proxy -d '--proxy: rejected (no SOCKS5 support)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s F -d 'Output format (%t topic, %p payload, %j JSON, ...)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s t -l topic -d 'Topic filter to subscribe to (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s T -l filter-out -d 'Do not print topics matching FILTER (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s C -d 'Exit after COUNT messages' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s W -d 'Exit after SECONDS (exit code 27)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s U -l unsubscribe -d 'Unsubscribe from FILTER (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l random-filter -d 'Print only PERCENT % of messages, at random' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s c -l disable-clean-session -d 'Keep the session on the broker (needs -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l quiet -d 'Do not print error messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s d -l debug -d 'Print debug messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-retain -d 'Retain the last will'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l insecure -d 'Do not check the server certificate\'s hostname'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s S -d '-S: rejected (no DNS SRV lookup)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s v -l verbose -d 'Print the topic before the payload'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s N -d 'Do not print a newline after each message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l pretty -d 'Pretty-print JSON output'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l json -d 'Print one binary-safe JSON line per message (mqtk extension)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s R -d 'Do not print retained (stale) messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s E -d 'Exit once all subscriptions are acknowledged'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retained-only -d 'Print only retained messages; exit at the first live one'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l remove-retained -d 'Clear every retained message received'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-as-published -d 'Keep the retain flag as published (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l version -d 'Print version'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s h -l host -d 'Broker host [default: localhost]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s L -l url -d 'Broker and topic as mqtt(s)://[user[:pass]@]host[:port]/topic' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s i -l id -d 'Client id [default: generated; empty in MQTT 5]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s I -l id-prefix -d 'Client id = PREFIX followed by the process id' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s k -l keepalive -d 'Keepalive in seconds (5-65535)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s u -l username -d 'Username' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s P -l pw -d 'Password' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s V -l protocol-version -d 'MQTT version: 5, 311, mqttv5 or mqttv311 [default: 311; 5 for rr]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s x -d 'MQTT 5 session expiry interval; -1, 4294967295 or ∞ never expire' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s A -d 'Bind the outgoing socket to this local address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l unix -d 'Connect through a unix domain socket' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s q -l qos -d 'Quality of service (0, 1 or 2)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s M -d 'Maximum QoS 1/2 messages in flight' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-topic -d 'Topic of the last will' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-payload -d 'Payload of the last will [default: empty]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-qos -d 'QoS of the last will' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l cafile -d 'Trusted CA certificates (PEM); enables TLS' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l capath -d 'Directory of trusted CA certificates; enables TLS' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l cert -d 'Client certificate (PEM)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l key -d 'Client private key (PEM)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s D -l property -d 'MQTT 5 property, e.g. -D publish content-type text/plain; implies -V 5' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s o -d 'Read options from FILE, one per line (mosquitto 2.1)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l ciphers -d '--ciphers: OpenSSL cipher list; ignored (rustls\' suites are all modern)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l keyform -d '--keyform: `pem` is accepted and ignored, `engine` is rejected' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls-engine -d '--tls-engine: rejected (OpenSSL engines)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls-engine-kpass-sha1 -d '--tls-engine-kpass-sha1: rejected (OpenSSL engines)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l psk -d '--psk: rejected (rustls has no TLS-PSK)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l psk-identity -d '--psk-identity: rejected with --psk' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l proxy -d '--proxy: rejected (no SOCKS5 support)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s F -d 'Output format (%t topic, %p payload, %j JSON, ...)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s e -d 'Response topic to wait on (required)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s t -l topic -d 'Topic to send the request to' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s m -l message -d 'Payload given on the command line' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s f -l file -d 'Send the contents of FILE as the payload' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s W -d 'Wait at most SECONDS for the response (exit code 27)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s c -l disable-clean-session -d 'Keep the session on the broker (needs -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l quiet -d 'Do not print error messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s d -l debug -d 'Print debug messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-retain -d 'Retain the last will'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l insecure -d 'Do not check the server certificate\'s hostname'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s S -d '-S: rejected (no DNS SRV lookup)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s v -l verbose -d 'Print the topic before the payload'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s N -d 'Do not print a newline after each message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l pretty -d 'Pretty-print JSON output'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l json -d 'Print one binary-safe JSON line per message (mqtk extension)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s R -d 'Do not print retained (stale) messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s s -l stdin-file -d 'Send all of stdin as the payload'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s n -l null-message -d 'Send a zero-length payload'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l retain-as-published -d 'Keep the retain flag as published (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l version -d 'Print version'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "pub" -d 'Publish a message, like mosquitto_pub'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "sub" -d 'Subscribe and print messages, like mosquitto_sub'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "rr" -d 'Publish a request and print the response, like mosquitto_rr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

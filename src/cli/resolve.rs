@@ -1,0 +1,192 @@
+//! mosquitto's defaults and precedence rules between options, resolved once for the clients.
+
+use bytes::Bytes;
+
+use super::{ConnectArgs, MessageArgs, Payload, PubArgs, RrArgs, SubArgs};
+use crate::codec::{Version, Will};
+use crate::properties::{self, CommandProperties};
+
+impl ConnectArgs {
+    /// The protocol version: `-V`, else `default`; any `-D` forces MQTT 5 as in mosquitto.
+    pub fn version(&self, default: Version) -> Version {
+        if properties::forces_v5(&self.properties.0) {
+            Version::V5
+        } else {
+            self.protocol_version.unwrap_or(default)
+        }
+    }
+
+    /// Broker host: the `-L` host, else `-h`, else localhost. `--unix` wins over all of them.
+    pub fn host(&self) -> &str {
+        match (&self.url, &self.host) {
+            (Some(url), _) => &url.host,
+            (None, Some(host)) => host,
+            (None, None) => "localhost",
+        }
+    }
+
+    /// Broker port: `-L`'s, else `-p`, else 8883 with `--cafile`/`--capath`, else 1883.
+    pub fn port(&self) -> u16 {
+        match (&self.url, self.port) {
+            (Some(url), _) => url.port,
+            (None, Some(port)) => port,
+            _ if self.cafile.is_some() || self.capath.is_some() => 8883,
+            _ => 1883,
+        }
+    }
+
+    /// True when the connection uses TLS: a CA option, `mqtts://`, `--tls-use-os-certs`, or
+    /// port 8883 (mosquitto then trusts the OS certificates).
+    pub fn tls(&self) -> bool {
+        self.cafile.is_some()
+            || self.capath.is_some()
+            || self.tls_use_os_certs
+            || self.url.as_ref().is_some_and(|u| u.tls)
+            || self.port() == 8883
+    }
+
+    /// True when the server certificate is checked against the OS store (no CA option given).
+    pub fn tls_os_certs(&self) -> bool {
+        self.tls_use_os_certs || (self.tls() && self.cafile.is_none() && self.capath.is_none())
+    }
+
+    /// Username: `-L`'s, else `-u`.
+    pub fn username(&self) -> Option<&str> {
+        let from_url = self.url.as_ref().and_then(|u| u.username.as_deref());
+        from_url.or(self.username.as_deref())
+    }
+
+    /// Password: `-L`'s, else `-P`.
+    pub fn password(&self) -> Option<&str> {
+        let from_url = self.url.as_ref().and_then(|u| u.password.as_deref());
+        from_url.or(self.password.as_deref())
+    }
+
+    /// The client id from `-i` or `-I` (prefix + pid); `None` means "generate one".
+    pub fn client_id(&self) -> Option<String> {
+        match (&self.id, &self.id_prefix) {
+            (Some(id), _) => Some(id.clone()),
+            (None, Some(prefix)) => Some(format!("{prefix}{}", std::process::id())),
+            (None, None) => None,
+        }
+    }
+
+    /// MQTT 5 session expiry for CONNECT: `-x` when positive; with `-c` and no `-x`, never.
+    pub fn session_expiry_interval(&self) -> Option<u32> {
+        match self.session_expiry {
+            Some(0) => None,
+            Some(x) => Some(x),
+            None if self.disable_clean_session => Some(u32::MAX),
+            None => None,
+        }
+    }
+
+    /// The `-D` properties per packet, with `-x`/`-c` folded into CONNECT for MQTT 5.
+    pub fn properties(&self, version: Version) -> Result<CommandProperties, String> {
+        let mut props = properties::parse(&self.properties.0)?;
+        if let (true, Some(sei)) = (version.is_v5(), self.session_expiry_interval()) {
+            if props.connect.session_expiry_interval.is_some() {
+                return Err(
+                    "Error in CONNECT properties: Duplicate property in property list".to_string(),
+                );
+            }
+            props.connect.session_expiry_interval = Some(sei);
+        }
+        Ok(props)
+    }
+
+    /// The last will, present when `--will-topic` is; `props` supplies its `-D will` properties.
+    pub fn will(&self, props: &CommandProperties) -> Option<Will> {
+        let payload = self.will_payload.clone().unwrap_or_default();
+        self.will_topic.as_ref().map(|topic| Will {
+            topic: topic.clone(),
+            payload: Bytes::from(payload.into_encoded_bytes()),
+            qos: self.will_qos,
+            retain: self.will_retain,
+            properties: props.will.clone(),
+        })
+    }
+}
+
+impl MessageArgs {
+    /// The single -m/-f/-s/-n choice; `lines` adds pub's -l. `None` when none was given.
+    fn payload(&self, lines: bool) -> Option<Payload> {
+        let choices = [
+            self.message
+                .clone()
+                .map(|m| Payload::Message(m.into_encoded_bytes())),
+            self.file.clone().map(Payload::File),
+            self.stdin_file.then_some(Payload::Stdin),
+            lines.then_some(Payload::Lines),
+            self.null_message.then_some(Payload::Null),
+        ];
+        choices.into_iter().flatten().next()
+    }
+
+    /// How many payload options were given (`lines` counts pub's -l); more than one is an error.
+    pub(super) fn count(&self, lines: bool) -> usize {
+        [
+            self.message.is_some(),
+            self.file.is_some(),
+            self.stdin_file,
+            lines,
+            self.null_message,
+        ]
+        .into_iter()
+        .filter(|&given| given)
+        .count()
+    }
+}
+
+impl PubArgs {
+    /// mosquitto_pub speaks MQTT 3.1.1 unless told otherwise.
+    pub fn version(&self) -> Version {
+        self.connect.version(Version::V311)
+    }
+
+    /// The topic: `-L`'s, else `-t`.
+    pub fn topic(&self) -> Option<&str> {
+        let from_url = self.connect.url.as_ref().map(|u| u.topic.as_str());
+        from_url.or(self.topic.as_deref())
+    }
+
+    /// Where the payload comes from; `Some` once [`PubArgs::validate`] has passed.
+    pub fn payload(&self) -> Option<Payload> {
+        self.message.payload(self.stdin_line)
+    }
+}
+
+impl SubArgs {
+    /// mosquitto_sub speaks MQTT 3.1.1 unless told otherwise.
+    pub fn version(&self) -> Version {
+        self.connect.version(Version::V311)
+    }
+
+    /// The filters to subscribe to: every `-t`, then `-L`'s topic.
+    pub fn topics(&self) -> Vec<&str> {
+        let from_url = self.connect.url.as_ref().map(|u| u.topic.as_str());
+        self.topics
+            .iter()
+            .map(String::as_str)
+            .chain(from_url)
+            .collect()
+    }
+}
+
+impl RrArgs {
+    /// mosquitto_rr speaks MQTT 5 unless told otherwise.
+    pub fn version(&self) -> Version {
+        self.connect.version(Version::V5)
+    }
+
+    /// The request topic: `-L`'s, else `-t`.
+    pub fn topic(&self) -> Option<&str> {
+        let from_url = self.connect.url.as_ref().map(|u| u.topic.as_str());
+        from_url.or(self.topic.as_deref())
+    }
+
+    /// Where the request payload comes from; `Some` once [`RrArgs::validate`] has passed.
+    pub fn payload(&self) -> Option<Payload> {
+        self.message.payload(false)
+    }
+}

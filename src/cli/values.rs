@@ -1,0 +1,279 @@
+//! clap value parsers for single option values, failing with mosquitto's messages.
+//!
+//! mosquitto reads numbers with `atoi`, so "abc" silently becomes 0; mqtk rejects what is not a
+//! number, with the message mosquitto prints for an out-of-range value.
+
+use std::time::Duration;
+
+use crate::codec::{QoS, Version};
+
+/// `-L`: the parts of an `mqtt://` or `mqtts://` URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MqttUrl {
+    /// True for `mqtts://`, which also means "trust the OS certificates".
+    pub tls: bool,
+    /// `user` of `user:pass@`.
+    pub username: Option<String>,
+    /// `pass` of `user:pass@` (`None` when empty).
+    pub password: Option<String>,
+    /// The broker host name or address.
+    pub host: String,
+    /// The explicit port, else 1883 (`mqtt`) or 8883 (`mqtts`).
+    pub port: u16,
+    /// Everything after the first `/` (may be empty, as in mosquitto).
+    pub topic: String,
+}
+
+/// `--tls-version`: the versions rustls offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsVersion {
+    Tls12,
+    Tls13,
+}
+
+/// `-q`.
+pub fn qos(s: &str) -> Result<QoS, String> {
+    parse_qos(s).ok_or_else(|| format!("Error: Invalid QoS given: {s}"))
+}
+
+/// `--will-qos`.
+pub fn will_qos(s: &str) -> Result<QoS, String> {
+    parse_qos(s).ok_or_else(|| format!("Error: Invalid will QoS {s}."))
+}
+
+fn parse_qos(s: &str) -> Option<QoS> {
+    s.parse::<u8>().ok().and_then(QoS::from_u8)
+}
+
+/// `-p`.
+pub fn port(s: &str) -> Result<u16, String> {
+    s.parse()
+        .map_err(|_| format!("Error: Invalid port given: {s}"))
+}
+
+/// `-k`: mosquitto 2.0 requires 5-65535.
+pub fn keepalive(s: &str) -> Result<u16, String> {
+    match s.parse::<u16>() {
+        Ok(k) if k >= 5 => Ok(k),
+        _ => Err(
+            "Error: Invalid keepalive given, it must be between 5 and 65535 inclusive.".to_string(),
+        ),
+    }
+}
+
+/// `-V`: MQTT 3.1 is refused because mqtk's codec does not speak it to brokers.
+pub fn protocol_version(s: &str) -> Result<Version, String> {
+    match s {
+        "5" | "mqttv5" => Ok(Version::V5),
+        "311" | "mqttv311" => Ok(Version::V311),
+        "31" | "mqttv31" => {
+            Err("Error: MQTT 3.1 is not supported by mqtk; use -V 311 or -V 5.".to_string())
+        }
+        _ => Err("Error: Invalid protocol version argument given.".to_string()),
+    }
+}
+
+/// `-x`: `-1`, `4294967295` and `∞` all mean "never expires" (`u32::MAX`).
+pub fn session_expiry(s: &str) -> Result<u32, String> {
+    if s == "∞" {
+        return Ok(u32::MAX);
+    }
+    let n: i64 = s
+        .parse()
+        .map_err(|_| "Error: session-expiry-interval not a number.".to_string())?;
+    match n {
+        -1 => Ok(u32::MAX),
+        _ => u32::try_from(n).map_err(|_| "Error: session-expiry-interval out of range.".into()),
+    }
+}
+
+/// `-M`.
+pub fn max_inflight(s: &str) -> Result<u16, String> {
+    match s.parse::<u16>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("Error: Maximum inflight messages must be greater than 0.".to_string()),
+    }
+}
+
+/// `--repeat`.
+pub fn repeat(s: &str) -> Result<u32, String> {
+    positive(s).ok_or_else(|| "Error: --repeat argument must be >0.".to_string())
+}
+
+/// `--repeat-delay`: seconds with fractions.
+pub fn repeat_delay(s: &str) -> Result<Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .and_then(|f| Duration::try_from_secs_f64(f).ok())
+        .ok_or_else(|| "Error: --repeat-delay argument must be >=0.0.".to_string())
+}
+
+/// `-C`.
+pub fn msg_count(s: &str) -> Result<u32, String> {
+    positive(s).ok_or_else(|| format!("Error: Invalid message count \"{s}\"."))
+}
+
+/// `-W`.
+pub fn timeout(s: &str) -> Result<u32, String> {
+    positive(s).ok_or_else(|| format!("Error: Invalid timeout \"{s}\"."))
+}
+
+fn positive(s: &str) -> Option<u32> {
+    s.parse::<u32>().ok().filter(|&n| n >= 1)
+}
+
+/// `--random-filter`: a percentage with mosquitto's 0.1 resolution.
+pub fn random_filter(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if (1.0..=1000.0).contains(&(p * 10.0).trunc()) => Ok(p),
+        _ => Err("Error: --random-filter chance must be between 0.1-100.0".to_string()),
+    }
+}
+
+/// `--tls-version`.
+pub fn tls_version(s: &str) -> Result<TlsVersion, String> {
+    match s {
+        "tlsv1.3" => Ok(TlsVersion::Tls13),
+        "tlsv1.2" => Ok(TlsVersion::Tls12),
+        "tlsv1.1" => Err("Error: TLS 1.1 is not supported by mqtk; use tlsv1.2 or tlsv1.3.".into()),
+        _ => Err("Error: Problem setting TLS options, check the options are valid.".into()),
+    }
+}
+
+/// `-L`, split the way mosquitto splits it: topic at the first `/`, credentials at `@`.
+pub fn url(s: &str) -> Result<MqttUrl, String> {
+    let (tls, rest) = strip_scheme(s)?;
+    let Some((authority, topic)) = rest.split_once('/') else {
+        return Err("Error: Invalid URL for -L argument specified - topic missing.".to_string());
+    };
+    let (userinfo, hostport) = match authority.split_once('@') {
+        Some((user, host)) => (Some(user), host),
+        None => (None, authority),
+    };
+    let (username, password) = match userinfo.map(|u| u.split_once(':').unwrap_or((u, ""))) {
+        Some((user, pass)) => (Some(user.to_string()), Some(pass).filter(|p| !p.is_empty())),
+        None => (None, None),
+    };
+    let (host, port) = match hostport.split_once(':') {
+        Some((host, p)) => (host, port(p)?),
+        None => (hostport, if tls { 8883 } else { 1883 }),
+    };
+    Ok(MqttUrl {
+        tls,
+        username,
+        password: password.map(str::to_string),
+        host: host.to_string(),
+        port,
+        topic: topic.to_string(),
+    })
+}
+
+fn strip_scheme(s: &str) -> Result<(bool, &str), String> {
+    let lower = s.to_ascii_lowercase();
+    if lower.starts_with("mqtt://") {
+        Ok((false, &s[7..]))
+    } else if lower.starts_with("mqtts://") {
+        Ok((true, &s[8..]))
+    } else {
+        Err("Error: unsupported URL scheme.".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qos_range() {
+        assert_eq!(qos("2"), Ok(QoS::ExactlyOnce));
+        assert_eq!(qos("3"), Err("Error: Invalid QoS given: 3".to_string()));
+        assert_eq!(
+            will_qos("-1"),
+            Err("Error: Invalid will QoS -1.".to_string())
+        );
+    }
+
+    #[test]
+    fn session_expiry_spellings() {
+        assert_eq!(session_expiry("∞"), Ok(u32::MAX));
+        assert_eq!(session_expiry("-1"), Ok(u32::MAX));
+        assert_eq!(session_expiry("4294967295"), Ok(u32::MAX));
+        assert_eq!(session_expiry("10"), Ok(10));
+        assert_eq!(
+            session_expiry("4294967296"),
+            Err("Error: session-expiry-interval out of range.".to_string())
+        );
+        assert_eq!(
+            session_expiry("-2"),
+            Err("Error: session-expiry-interval out of range.".to_string())
+        );
+        assert_eq!(
+            session_expiry("abc"),
+            Err("Error: session-expiry-interval not a number.".to_string())
+        );
+    }
+
+    #[test]
+    fn keepalive_range() {
+        assert_eq!(keepalive("5"), Ok(5));
+        assert!(keepalive("4").is_err());
+        assert!(keepalive("65536").is_err());
+    }
+
+    #[test]
+    fn random_filter_resolution() {
+        assert_eq!(random_filter("0.1"), Ok(0.1));
+        assert_eq!(random_filter("100"), Ok(100.0));
+        assert!(random_filter("0.05").is_err());
+        assert!(random_filter("100.1").is_err());
+    }
+
+    #[test]
+    fn repeat_delay_fractions() {
+        assert_eq!(repeat_delay("0.25"), Ok(Duration::from_millis(250)));
+        assert_eq!(
+            repeat_delay("-1"),
+            Err("Error: --repeat-delay argument must be >=0.0.".to_string())
+        );
+    }
+
+    #[test]
+    fn version_names() {
+        assert_eq!(protocol_version("mqttv311"), Ok(Version::V311));
+        assert_eq!(
+            protocol_version("31"),
+            Err("Error: MQTT 3.1 is not supported by mqtk; use -V 311 or -V 5.".to_string())
+        );
+        assert_eq!(
+            protocol_version("4"),
+            Err("Error: Invalid protocol version argument given.".to_string())
+        );
+    }
+
+    #[test]
+    fn url_parts() {
+        let u = url("MQTTS://me:secret@broker:1234/a/b").unwrap();
+        assert_eq!(
+            u,
+            MqttUrl {
+                tls: true,
+                username: Some("me".into()),
+                password: Some("secret".into()),
+                host: "broker".into(),
+                port: 1234,
+                topic: "a/b".into(),
+            }
+        );
+        let u = url("mqtt://broker/t").unwrap();
+        assert_eq!((u.port, u.username, u.topic.as_str()), (1883, None, "t"));
+        assert_eq!(url("mqtts://h/t").unwrap().port, 8883);
+        assert_eq!(
+            url("mqtt://broker"),
+            Err("Error: Invalid URL for -L argument specified - topic missing.".to_string())
+        );
+        assert_eq!(
+            url("http://h/t"),
+            Err("Error: unsupported URL scheme.".to_string())
+        );
+    }
+}

@@ -1,0 +1,482 @@
+//! `-D CMD NAME VALUE`: MQTT 5 properties from the command line, checked the way mosquitto's
+//! `client_props.c` and `mosquitto_property_check_all` check them, with their messages.
+//!
+//! Command and property names are case-insensitive, as in mosquitto. Every packet mosquitto can
+//! name is recognised so that e.g. `puback` gets "not supported" rather than "invalid command".
+
+use bytes::Bytes;
+
+use crate::codec::Properties;
+
+/// The `-D` properties sorted by the packet they go into.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommandProperties {
+    pub connect: Properties,
+    pub publish: Properties,
+    pub subscribe: Properties,
+    pub unsubscribe: Properties,
+    pub disconnect: Properties,
+    /// Properties of the last will (carried in CONNECT's will).
+    pub will: Properties,
+}
+
+/// Packets mosquitto's `mosquitto_string_to_command` knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cmd {
+    Connect,
+    Connack,
+    Publish,
+    Puback,
+    Pubrec,
+    Pubrel,
+    Pubcomp,
+    Subscribe,
+    Suback,
+    Unsubscribe,
+    Unsuback,
+    Disconnect,
+    Auth,
+    Will,
+}
+
+const COMMANDS: [(&str, Cmd); 14] = [
+    ("connect", Cmd::Connect),
+    ("connack", Cmd::Connack),
+    ("publish", Cmd::Publish),
+    ("puback", Cmd::Puback),
+    ("pubrec", Cmd::Pubrec),
+    ("pubrel", Cmd::Pubrel),
+    ("pubcomp", Cmd::Pubcomp),
+    ("subscribe", Cmd::Subscribe),
+    ("suback", Cmd::Suback),
+    ("unsubscribe", Cmd::Unsubscribe),
+    ("unsuback", Cmd::Unsuback),
+    ("disconnect", Cmd::Disconnect),
+    ("auth", Cmd::Auth),
+    ("will", Cmd::Will),
+];
+
+/// How a property's value is written on the wire, which decides how it is parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Byte,
+    Int16,
+    Int32,
+    VarInt,
+    Binary,
+    Text,
+    Pair,
+}
+
+/// One property: its name, value kind and the packets the MQTT 5 spec allows it in.
+struct Spec {
+    name: &'static str,
+    kind: Kind,
+    allowed: &'static [Cmd],
+}
+
+use Cmd::*;
+
+const ACKS: &[Cmd] = &[
+    Connack, Puback, Pubrec, Pubrel, Pubcomp, Suback, Unsuback, Disconnect, Auth,
+];
+const ALL: &[Cmd] = &[
+    Connect,
+    Connack,
+    Publish,
+    Puback,
+    Pubrec,
+    Pubrel,
+    Pubcomp,
+    Subscribe,
+    Suback,
+    Unsubscribe,
+    Unsuback,
+    Disconnect,
+    Auth,
+    Will,
+];
+
+const SPECS: [Spec; 27] = [
+    spec("payload-format-indicator", Kind::Byte, &[Publish, Will]),
+    spec("message-expiry-interval", Kind::Int32, &[Publish, Will]),
+    spec("content-type", Kind::Text, &[Publish, Will]),
+    spec("response-topic", Kind::Text, &[Publish, Will]),
+    spec("correlation-data", Kind::Binary, &[Publish, Will]),
+    spec(
+        "subscription-identifier",
+        Kind::VarInt,
+        &[Publish, Subscribe],
+    ),
+    spec(
+        "session-expiry-interval",
+        Kind::Int32,
+        &[Connect, Connack, Disconnect],
+    ),
+    spec("assigned-client-identifier", Kind::Text, &[Connack]),
+    spec("server-keep-alive", Kind::Int16, &[Connack]),
+    spec(
+        "authentication-method",
+        Kind::Text,
+        &[Connect, Connack, Auth],
+    ),
+    spec(
+        "authentication-data",
+        Kind::Binary,
+        &[Connect, Connack, Auth],
+    ),
+    spec("request-problem-information", Kind::Byte, &[Connect]),
+    spec("will-delay-interval", Kind::Int32, &[Will]),
+    spec("request-response-information", Kind::Byte, &[Connect]),
+    spec("response-information", Kind::Text, &[Connack]),
+    spec("server-reference", Kind::Text, &[Connack, Disconnect]),
+    spec("reason-string", Kind::Text, ACKS),
+    spec("receive-maximum", Kind::Int16, &[Connect, Connack]),
+    spec("topic-alias-maximum", Kind::Int16, &[Connect, Connack]),
+    spec("topic-alias", Kind::Int16, &[Publish]),
+    spec("maximum-qos", Kind::Byte, &[Connack]),
+    spec("retain-available", Kind::Byte, &[Connack]),
+    spec("user-property", Kind::Pair, ALL),
+    spec("maximum-packet-size", Kind::Int32, &[Connect, Connack]),
+    spec("wildcard-subscription-available", Kind::Byte, &[Connack]),
+    spec("subscription-identifier-available", Kind::Byte, &[Connack]),
+    spec("shared-subscription-available", Kind::Byte, &[Connack]),
+];
+
+const fn spec(name: &'static str, kind: Kind, allowed: &'static [Cmd]) -> Spec {
+    Spec {
+        name,
+        kind,
+        allowed,
+    }
+}
+
+/// A parsed value, before it lands in a [`Properties`] field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Value {
+    Number(u32),
+    Text(String),
+    Pair(String, String),
+}
+
+/// One accepted `-D`, in command-line order.
+struct Entry {
+    cmd: Cmd,
+    spec: &'static Spec,
+    value: Value,
+}
+
+/// True when `-D` was given at all: mosquitto then speaks MQTT 5 whatever `-V` says.
+pub fn forces_v5(raw: &[Vec<String>]) -> bool {
+    !raw.is_empty()
+}
+
+/// Parses every `-D` (each `[CMD, NAME, VALUE]` or `[CMD, user-property, KEY, VALUE]`).
+///
+/// Errors are mosquitto's complete messages, reported in mosquitto's order: the first bad
+/// `-D` in command-line order, then per-packet checks (duplicates, forbidden zero values).
+pub fn parse(raw: &[Vec<String>]) -> Result<CommandProperties, String> {
+    let entries = raw
+        .iter()
+        .map(|d| parse_one(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut props = CommandProperties::default();
+    for (cmd, label) in [
+        (Connect, "CONNECT"),
+        (Publish, "PUBLISH"),
+        (Subscribe, "SUBSCRIBE"),
+        (Unsubscribe, "UNSUBSCRIBE"),
+        (Disconnect, "DISCONNECT"),
+        (Will, "Will"),
+    ] {
+        let mine: Vec<&Entry> = entries.iter().filter(|e| e.cmd == cmd).collect();
+        check_all(&mine).map_err(|why| format!("Error in {label} properties: {why}"))?;
+        let target = props.slot(cmd);
+        for entry in mine {
+            store(target, entry.spec.name, entry.value.clone());
+        }
+    }
+    Ok(props)
+}
+
+impl CommandProperties {
+    /// The packet `cmd` fills; only the six packets `parse` keeps reach here.
+    fn slot(&mut self, cmd: Cmd) -> &mut Properties {
+        match cmd {
+            Connect => &mut self.connect,
+            Publish => &mut self.publish,
+            Subscribe => &mut self.subscribe,
+            Unsubscribe => &mut self.unsubscribe,
+            Disconnect => &mut self.disconnect,
+            _ => &mut self.will,
+        }
+    }
+}
+
+fn parse_one(d: &[String]) -> Result<Entry, String> {
+    let [cmd_name, prop_name, rest @ ..] = d else {
+        return Err(NOT_ENOUGH.to_string());
+    };
+    let cmd = COMMANDS
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(cmd_name))
+        .map(|&(_, c)| c)
+        .ok_or("Error: Invalid command given in --property argument.")?;
+    let spec = SPECS
+        .iter()
+        .find(|s| s.name.eq_ignore_ascii_case(prop_name))
+        .ok_or("Error: Invalid property name given in --property argument.")?;
+    if !spec.allowed.contains(&cmd) {
+        return Err(format!(
+            "Error: {prop_name} property not allowed for {cmd_name} in --property argument."
+        ));
+    }
+    let supported = [Connect, Publish, Subscribe, Unsubscribe, Disconnect, Will];
+    if !supported.contains(&cmd) || (cmd == Publish && spec.name == "subscription-identifier") {
+        return Err(format!(
+            "Error: {prop_name} property not supported for {cmd_name} in --property argument."
+        ));
+    }
+    let (value, used) = match (spec.kind, rest) {
+        (Kind::Pair, [key, value, ..]) => (Value::Pair(key.clone(), value.clone()), 2),
+        (Kind::Pair, _) | (_, []) => return Err(NOT_ENOUGH.to_string()),
+        (_, [value, ..]) => (parse_value(spec, prop_name, value)?, 1),
+    };
+    if let Some(extra) = rest.get(used) {
+        return Err(format!("Error: Unknown option '{extra}'."));
+    }
+    Ok(Entry { cmd, spec, value })
+}
+
+const NOT_ENOUGH: &str = "Error: --property argument given but not enough arguments specified.";
+
+fn parse_value(spec: &Spec, typed_name: &str, value: &str) -> Result<Value, String> {
+    let max = match spec.kind {
+        Kind::Byte => u32::from(u8::MAX),
+        Kind::Int16 => u32::from(u16::MAX),
+        Kind::Int32 => u32::MAX,
+        Kind::VarInt => 268_435_455,
+        Kind::Binary if value.len() > usize::from(u16::MAX) => {
+            return Err(format!(
+                "Error: Property value too long for property {typed_name}."
+            ))
+        }
+        Kind::Binary | Kind::Text | Kind::Pair => return Ok(Value::Text(value.to_string())),
+    };
+    let n: i64 = value
+        .parse()
+        .map_err(|_| format!("Error: Property value '{value}' not a number."))?;
+    let min = if spec.kind == Kind::VarInt { 1 } else { 0 };
+    match u32::try_from(n) {
+        Ok(n) if (min..=max).contains(&n) => Ok(Value::Number(n)),
+        _ => Err(format!(
+            "Error: Property value ({n}) out of range for property {typed_name}."
+        )),
+    }
+}
+
+/// mosquitto_property_check_all: no duplicates (but user properties), and values the
+/// protocol forbids. The texts are `mosquitto_strerror`'s.
+fn check_all(entries: &[&Entry]) -> Result<(), &'static str> {
+    for (i, e) in entries.iter().enumerate() {
+        let repeatable = e.spec.kind == Kind::Pair;
+        if !repeatable && entries[i + 1..].iter().any(|o| o.spec.name == e.spec.name) {
+            return Err("Duplicate property in property list");
+        }
+        if forbidden_value(e.spec.name, &e.value) {
+            return Err("A network protocol error occurred when communicating with the broker.");
+        }
+    }
+    Ok(())
+}
+
+fn forbidden_value(name: &str, value: &Value) -> bool {
+    let Value::Number(n) = *value else {
+        return false;
+    };
+    match name {
+        "request-problem-information" | "request-response-information" => n > 1,
+        "maximum-packet-size" | "receive-maximum" | "topic-alias" => n == 0,
+        _ => false,
+    }
+}
+
+/// Puts one checked value into its [`Properties`] field.
+fn store(p: &mut Properties, name: &str, value: Value) {
+    match value {
+        Value::Pair(k, v) => p.user_properties.push((k, v)),
+        Value::Text(s) => store_text(p, name, s),
+        Value::Number(n) => store_number(p, name, n),
+    }
+}
+
+fn store_text(p: &mut Properties, name: &str, s: String) {
+    match name {
+        "content-type" => p.content_type = Some(s),
+        "response-topic" => p.response_topic = Some(s),
+        "correlation-data" => p.correlation_data = Some(Bytes::from(s)),
+        "authentication-method" => p.authentication_method = Some(s),
+        "authentication-data" => p.authentication_data = Some(Bytes::from(s)),
+        _ => {}
+    }
+}
+
+/// Only properties some supported packet allows arrive here, so the narrowing casts are exact
+/// (their ranges were checked by `parse_value`).
+fn store_number(p: &mut Properties, name: &str, n: u32) {
+    let byte = || u8::try_from(n).ok();
+    let short = || u16::try_from(n).ok();
+    match name {
+        "payload-format-indicator" => p.payload_format_indicator = byte(),
+        "message-expiry-interval" => p.message_expiry_interval = Some(n),
+        "subscription-identifier" => p.subscription_identifiers.push(n),
+        "session-expiry-interval" => p.session_expiry_interval = Some(n),
+        "request-problem-information" => p.request_problem_information = byte(),
+        "will-delay-interval" => p.will_delay_interval = Some(n),
+        "request-response-information" => p.request_response_information = byte(),
+        "receive-maximum" => p.receive_maximum = short(),
+        "topic-alias-maximum" => p.topic_alias_maximum = short(),
+        "topic-alias" => p.topic_alias = short(),
+        "maximum-packet-size" => p.maximum_packet_size = Some(n),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn err(raw: &[&[&str]]) -> String {
+        let raw: Vec<Vec<String>> = raw.iter().map(|a| d(a)).collect();
+        parse(&raw).unwrap_err()
+    }
+
+    #[test]
+    fn fills_each_packet() {
+        let raw = vec![
+            d(&["publish", "content-type", "text/plain"]),
+            d(&["PUBLISH", "Message-Expiry-Interval", "60"]),
+            d(&["publish", "correlation-data", "abc"]),
+            d(&["publish", "user-property", "k", "v"]),
+            d(&["publish", "user-property", "k", "w"]),
+            d(&["connect", "receive-maximum", "10"]),
+            d(&["connect", "authentication-method", "SCRAM"]),
+            d(&["subscribe", "subscription-identifier", "268435455"]),
+            d(&["unsubscribe", "user-property", "a", "b"]),
+            d(&["disconnect", "session-expiry-interval", "0"]),
+            d(&["will", "will-delay-interval", "5"]),
+            d(&["will", "payload-format-indicator", "1"]),
+        ];
+        let p = parse(&raw).unwrap();
+        assert_eq!(p.publish.content_type.as_deref(), Some("text/plain"));
+        assert_eq!(p.publish.message_expiry_interval, Some(60));
+        assert_eq!(p.publish.correlation_data, Some(Bytes::from_static(b"abc")));
+        assert_eq!(
+            p.publish.user_properties,
+            vec![("k".into(), "v".into()), ("k".into(), "w".into())]
+        );
+        assert_eq!(p.connect.receive_maximum, Some(10));
+        assert_eq!(p.connect.authentication_method.as_deref(), Some("SCRAM"));
+        assert_eq!(p.subscribe.subscription_identifiers, vec![268_435_455]);
+        assert_eq!(
+            p.unsubscribe.user_properties,
+            vec![("a".into(), "b".into())]
+        );
+        assert_eq!(p.disconnect.session_expiry_interval, Some(0));
+        assert_eq!(p.will.will_delay_interval, Some(5));
+        assert_eq!(p.will.payload_format_indicator, Some(1));
+        assert!(forces_v5(&raw));
+        assert!(!forces_v5(&[]));
+    }
+
+    #[test]
+    fn mosquitto_messages() {
+        assert_eq!(
+            err(&[&["publish", "foo", "1"]]),
+            "Error: Invalid property name given in --property argument."
+        );
+        assert_eq!(
+            err(&[&["foo", "content-type", "1"]]),
+            "Error: Invalid command given in --property argument."
+        );
+        assert_eq!(
+            err(&[&["publish", "subscription-identifier", "1"]]),
+            "Error: subscription-identifier property not supported for publish in --property argument."
+        );
+        assert_eq!(
+            err(&[&["connect", "content-type", "x"]]),
+            "Error: content-type property not allowed for connect in --property argument."
+        );
+        assert_eq!(
+            err(&[&["puback", "user-property", "a", "b"]]),
+            "Error: user-property property not supported for puback in --property argument."
+        );
+        assert_eq!(
+            err(&[&["auth", "authentication-method", "a"]]),
+            "Error: authentication-method property not supported for auth in --property argument."
+        );
+        assert_eq!(
+            err(&[&["publish", "user-property", "a"]]),
+            "Error: --property argument given but not enough arguments specified."
+        );
+        assert_eq!(
+            err(&[&["publish", "content-type", "a", "b"]]),
+            "Error: Unknown option 'b'."
+        );
+    }
+
+    #[test]
+    fn numeric_ranges() {
+        assert_eq!(
+            err(&[&["publish", "message-expiry-interval", "-1"]]),
+            "Error: Property value (-1) out of range for property message-expiry-interval."
+        );
+        assert_eq!(
+            err(&[&["publish", "message-expiry-interval", "4294967296"]]),
+            "Error: Property value (4294967296) out of range for property message-expiry-interval."
+        );
+        assert_eq!(
+            err(&[&["publish", "payload-format-indicator", "256"]]),
+            "Error: Property value (256) out of range for property payload-format-indicator."
+        );
+        assert_eq!(
+            err(&[&["publish", "topic-alias", "65536"]]),
+            "Error: Property value (65536) out of range for property topic-alias."
+        );
+        assert_eq!(
+            err(&[&["subscribe", "subscription-identifier", "0"]]),
+            "Error: Property value (0) out of range for property subscription-identifier."
+        );
+        assert_eq!(
+            err(&[&["publish", "topic-alias", "abc"]]),
+            "Error: Property value 'abc' not a number."
+        );
+    }
+
+    #[test]
+    fn per_packet_checks() {
+        assert_eq!(
+            err(&[
+                &["publish", "content-type", "a"],
+                &["publish", "content-type", "b"]
+            ]),
+            "Error in PUBLISH properties: Duplicate property in property list"
+        );
+        assert_eq!(
+            err(&[&["connect", "receive-maximum", "0"]]),
+            "Error in CONNECT properties: A network protocol error occurred when communicating with the broker."
+        );
+        assert_eq!(
+            err(&[
+                &["will", "user-property", "a", "b"],
+                &["will", "will-delay-interval", "1"],
+                &["will", "will-delay-interval", "2"]
+            ]),
+            "Error in Will properties: Duplicate property in property list"
+        );
+    }
+}

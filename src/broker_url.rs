@@ -34,6 +34,24 @@ pub enum Target {
     WebSocket(String),
 }
 
+impl BrokerUrl {
+    /// The topic of an `mqtt(s)` URL.
+    pub fn topic(&self) -> Option<&str> {
+        match &self.target {
+            Target::Topic(topic) => Some(topic),
+            Target::WebSocket(_) => None,
+        }
+    }
+
+    /// The HTTP path of a `ws(s)` URL.
+    pub fn websocket_path(&self) -> Option<&str> {
+        match &self.target {
+            Target::WebSocket(path) => Some(path),
+            Target::Topic(_) => None,
+        }
+    }
+}
+
 /// Parses a `-L` URL; every error is a one-line message.
 pub fn parse(url: &str) -> Result<BrokerUrl> {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));

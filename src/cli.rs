@@ -26,7 +26,8 @@ use crate::codec::{QoS, Version};
 pub use error::CliError;
 pub use parse::parse_from;
 pub use raw_properties::RawProperties;
-pub use values::{MqttUrl, TlsVersion};
+pub use crate::broker_url::BrokerUrl;
+pub use crate::transport::TlsVersion;
 
 /// `mqtk`: the top-level command line.
 #[derive(Debug, Parser)]
@@ -108,7 +109,7 @@ pub struct ConnectArgs {
     pub port: Option<u16>,
     /// -L: `mqtt(s)://[user[:pass]@]host[:port]/topic`; its parts win over -h/-p/-u/-P/-t.
     #[arg(short = 'L', long = "url", value_name = "URL", value_parser = values::url, help = "Broker and topic as mqtt(s)://[user[:pass]@]host[:port]/topic")]
-    pub url: Option<MqttUrl>,
+    pub url: Option<BrokerUrl>,
     /// -i: client id; `None` lets the client pick (see [`ConnectArgs::client_id`]).
     #[arg(
         short = 'i',

@@ -146,7 +146,7 @@ impl PubArgs {
 
     /// The topic: `-L`'s, else `-t`.
     pub fn topic(&self) -> Option<&str> {
-        let from_url = self.connect.url.as_ref().map(|u| u.topic.as_str());
+        let from_url = self.connect.url.as_ref().and_then(|u| u.topic());
         from_url.or(self.topic.as_deref())
     }
 
@@ -164,7 +164,7 @@ impl SubArgs {
 
     /// The filters to subscribe to: every `-t`, then `-L`'s topic.
     pub fn topics(&self) -> Vec<&str> {
-        let from_url = self.connect.url.as_ref().map(|u| u.topic.as_str());
+        let from_url = self.connect.url.as_ref().and_then(|u| u.topic());
         self.topics
             .iter()
             .map(String::as_str)
@@ -181,7 +181,7 @@ impl RrArgs {
 
     /// The request topic: `-L`'s, else `-t`.
     pub fn topic(&self) -> Option<&str> {
-        let from_url = self.connect.url.as_ref().map(|u| u.topic.as_str());
+        let from_url = self.connect.url.as_ref().and_then(|u| u.topic());
         from_url.or(self.topic.as_deref())
     }
 

@@ -5,31 +5,9 @@
 
 use std::time::Duration;
 
+use crate::broker_url::BrokerUrl;
 use crate::codec::{QoS, Version};
-
-/// `-L`: the parts of an `mqtt://` or `mqtts://` URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MqttUrl {
-    /// True for `mqtts://`, which also means "trust the OS certificates".
-    pub tls: bool,
-    /// `user` of `user:pass@`.
-    pub username: Option<String>,
-    /// `pass` of `user:pass@` (`None` when empty).
-    pub password: Option<String>,
-    /// The broker host name or address.
-    pub host: String,
-    /// The explicit port, else 1883 (`mqtt`) or 8883 (`mqtts`).
-    pub port: u16,
-    /// Everything after the first `/` (may be empty, as in mosquitto).
-    pub topic: String,
-}
-
-/// `--tls-version`: the versions rustls offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsVersion {
-    Tls12,
-    Tls13,
-}
+use crate::transport::TlsVersion;
 
 /// `-q`.
 pub fn qos(s: &str) -> Result<QoS, String> {
@@ -140,43 +118,9 @@ pub fn tls_version(s: &str) -> Result<TlsVersion, String> {
     }
 }
 
-/// `-L`, split the way mosquitto splits it: topic at the first `/`, credentials at `@`.
-pub fn url(s: &str) -> Result<MqttUrl, String> {
-    let (tls, rest) = strip_scheme(s)?;
-    let Some((authority, topic)) = rest.split_once('/') else {
-        return Err("Error: Invalid URL for -L argument specified - topic missing.".to_string());
-    };
-    let (userinfo, hostport) = match authority.split_once('@') {
-        Some((user, host)) => (Some(user), host),
-        None => (None, authority),
-    };
-    let (username, password) = match userinfo.map(|u| u.split_once(':').unwrap_or((u, ""))) {
-        Some((user, pass)) => (Some(user.to_string()), Some(pass).filter(|p| !p.is_empty())),
-        None => (None, None),
-    };
-    let (host, port) = match hostport.split_once(':') {
-        Some((host, p)) => (host, port(p)?),
-        None => (hostport, if tls { 8883 } else { 1883 }),
-    };
-    Ok(MqttUrl {
-        tls,
-        username,
-        password: password.map(str::to_string),
-        host: host.to_string(),
-        port,
-        topic: topic.to_string(),
-    })
-}
-
-fn strip_scheme(s: &str) -> Result<(bool, &str), String> {
-    let lower = s.to_ascii_lowercase();
-    if lower.starts_with("mqtt://") {
-        Ok((false, &s[7..]))
-    } else if lower.starts_with("mqtts://") {
-        Ok((true, &s[8..]))
-    } else {
-        Err("Error: unsupported URL scheme.".to_string())
-    }
+/// `-L`: see [`crate::broker_url`].
+pub fn url(s: &str) -> Result<BrokerUrl, String> {
+    crate::broker_url::parse(s).map_err(|e| format!("Error: {e}"))
 }
 
 #[cfg(test)]
@@ -250,30 +194,4 @@ mod tests {
         );
     }
 
-    #[test]
-    fn url_parts() {
-        let u = url("MQTTS://me:secret@broker:1234/a/b").unwrap();
-        assert_eq!(
-            u,
-            MqttUrl {
-                tls: true,
-                username: Some("me".into()),
-                password: Some("secret".into()),
-                host: "broker".into(),
-                port: 1234,
-                topic: "a/b".into(),
-            }
-        );
-        let u = url("mqtt://broker/t").unwrap();
-        assert_eq!((u.port, u.username, u.topic.as_str()), (1883, None, "t"));
-        assert_eq!(url("mqtts://h/t").unwrap().port, 8883);
-        assert_eq!(
-            url("mqtt://broker"),
-            Err("Error: Invalid URL for -L argument specified - topic missing.".to_string())
-        );
-        assert_eq!(
-            url("http://h/t"),
-            Err("Error: unsupported URL scheme.".to_string())
-        );
-    }
 }

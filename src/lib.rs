@@ -2,3 +2,4 @@
 //! broker and `bench` a load generator; all of them share one packet codec.
 
 pub mod codec;
+pub mod format;

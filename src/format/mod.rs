@@ -4,6 +4,15 @@
 //! The `-F` template is compiled once ([`Formatter::new`]); [`Formatter::write`] then appends
 //! each message straight into the caller's buffer, reading the clock only when the output
 //! shows a time.
+//!
+//! Known differences from mosquitto_sub, all outside what a broker normally sends or what a
+//! test can observe:
+//! - `@Z` prints "UTC" for a zero offset and `+01:00` otherwise, not the zone abbreviation;
+//! - `%j`/`%J` list properties in one fixed order (mosquitto's broker order) since the codec
+//!   does not keep wire order, and show the real topic alias (mosquitto reads a wrong one);
+//! - one clock reading per message (mosquitto reads it again for each `%I`, `%U`, `%j`);
+//! - field widths above `i32::MAX` are refused instead of overflowing a C `int`;
+//! - coloured `--pretty` JSON (terminals only) uses colored_json's layout.
 
 mod cjson;
 mod json;

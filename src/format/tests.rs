@@ -355,3 +355,16 @@ fn colour_only_for_pretty_json() {
     );
     assert_eq!(ok_output(&pretty, &msg(b"x")), want);
 }
+
+#[test]
+fn local_offsets() {
+    // mosquitto_sub with TZ=America/New_York (EST, -0500).
+    let est = FixedOffset::west_opt(5 * 3600).unwrap();
+    let now = now().with_timezone(&est);
+    let formatter = Formatter::new(&options(Some("%I @z %j"))).unwrap();
+    let mut out = Vec::new();
+    formatter.write_at(&msg(b"x"), &now, &mut out).unwrap();
+    let want = "2026-11-21T17:41:27-0500 -0500 {\"tst\":\"2026-11-21T17:41:27.469497Z-0500\",\
+                \"topic\":\"a/b\",\"qos\":0,\"retain\":0,\"payloadlen\":1,\"payload\":\"x\"}\n";
+    assert_eq!(String::from_utf8(out).unwrap(), want);
+}

@@ -1,0 +1,224 @@
+//! The C `printf` behaviour mosquitto_sub's `-F` fields inherit, reproduced byte for byte.
+//!
+//! Widths and precisions count bytes, not characters, because C does; strings stop at the
+//! first NUL because they are C strings.
+
+use std::io::Write;
+
+/// Flags, field width and precision of one `%` field: `%-010.3t`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Spec {
+    /// `-`: pad on the right.
+    pub left: bool,
+    /// `0`: pad numbers (and absent properties) with zeros instead of spaces.
+    pub zero: bool,
+    /// Minimum width, 0 for none.
+    pub width: usize,
+    /// `.N`: maximum width for strings.
+    pub precision: Option<usize>,
+}
+
+/// How `%p`, `%x` and `%X` render the payload bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Raw,
+    Hex,
+    UpperHex,
+}
+
+/// The part of `s` a C string would see: everything before the first NUL.
+pub fn c_str(s: &[u8]) -> &[u8] {
+    s.iter().position(|&b| b == 0).map_or(s, |nul| &s[..nul])
+}
+
+/// Appends `n` copies of `byte`.
+pub fn pad(out: &mut Vec<u8>, byte: u8, n: usize) {
+    out.resize(out.len() + n, byte);
+}
+
+/// The padding byte for fields that honour the `0` flag.
+fn pad_byte(spec: Spec) -> u8 {
+    if spec.zero {
+        b'0'
+    } else {
+        b' '
+    }
+}
+
+/// `%d` with the flags: `%-*d`, `%0*d` or `%*d` (as `formatted_print_int`).
+pub fn int(out: &mut Vec<u8>, value: i64, spec: Spec) {
+    let width = spec.width;
+    // Writing into a Vec cannot fail.
+    let _ = if spec.left {
+        write!(out, "{value:<width$}")
+    } else if spec.zero {
+        write!(out, "{value:0width$}")
+    } else {
+        write!(out, "{value:>width$}")
+    };
+}
+
+/// `%-*.*s`: at most `precision` bytes of the C string, padded with spaces to `width`.
+pub fn string(out: &mut Vec<u8>, value: &[u8], spec: Spec) {
+    let value = c_str(value);
+    let value = match spec.precision {
+        Some(max) => &value[..value.len().min(max)],
+        None => value,
+    };
+    let fill = spec.width.saturating_sub(value.len());
+    if !spec.left {
+        pad(out, b' ', fill);
+    }
+    out.extend_from_slice(value);
+    if spec.left {
+        pad(out, b' ', fill);
+    }
+}
+
+/// What an absent numeric property prints: `width` pad bytes, whatever the alignment.
+pub fn blank_number(out: &mut Vec<u8>, spec: Spec) {
+    pad(out, pad_byte(spec), spec.width);
+}
+
+/// What an absent content-type prints: `width` spaces.
+pub fn blank_string(out: &mut Vec<u8>, spec: Spec) {
+    pad(out, b' ', spec.width);
+}
+
+/// `%p`, `%x` and `%X` as mosquitto's `write_payload` does them, quirks included.
+///
+/// A width truncates the payload to `width` bytes (hex: to `width / 2` bytes). With `-` and
+/// no width the padding is computed as `-payloadlen` and C's `printf("%*s", -n, "")` turns that
+/// into `n` trailing spaces, so `%-p` really prints one space per payload byte after it.
+pub fn payload(out: &mut Vec<u8>, payload: &[u8], encoding: Encoding, spec: Spec) {
+    let per_byte = if encoding == Encoding::Raw { 1 } else { 2 };
+    let (shown, fill) = if spec.width > 0 {
+        let shown = payload.len().min(spec.width) / per_byte;
+        (shown, spec.width - shown * per_byte)
+    } else {
+        // padlen = 0 - payloadlen: only the left-aligned branch prints it (as its magnitude).
+        (payload.len(), if spec.left { payload.len() } else { 0 })
+    };
+    if !spec.left {
+        pad(out, pad_byte(spec), fill);
+    }
+    let bytes = &payload[..shown];
+    match encoding {
+        Encoding::Raw => out.extend_from_slice(bytes),
+        Encoding::Hex => hex(out, bytes, b"0123456789abcdef"),
+        Encoding::UpperHex => hex(out, bytes, b"0123456789ABCDEF"),
+    }
+    if spec.left {
+        pad(out, b' ', fill);
+    }
+}
+
+/// Two digits per byte from `digits`.
+fn hex(out: &mut Vec<u8>, bytes: &[u8], digits: &[u8; 16]) {
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(digits[usize::from(b >> 4)]);
+        out.push(digits[usize::from(b & 0x0f)]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(left: bool, zero: bool, width: usize, precision: Option<usize>) -> Spec {
+        Spec {
+            left,
+            zero,
+            width,
+            precision,
+        }
+    }
+
+    fn render(f: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+        let mut out = Vec::new();
+        f(&mut out);
+        out
+    }
+
+    #[test]
+    fn int_flags_match_c() {
+        assert_eq!(render(|o| int(o, 5, Spec::default())), b"5");
+        assert_eq!(render(|o| int(o, 5, spec(false, false, 5, None))), b"    5");
+        assert_eq!(render(|o| int(o, 5, spec(true, false, 5, None))), b"5    ");
+        assert_eq!(render(|o| int(o, 5, spec(false, true, 5, None))), b"00005");
+        assert_eq!(render(|o| int(o, 5, spec(true, true, 5, None))), b"5    ");
+        assert_eq!(render(|o| int(o, -1, spec(false, true, 5, None))), b"-0001");
+        assert_eq!(
+            render(|o| int(o, -1, spec(false, false, 5, None))),
+            b"   -1"
+        );
+    }
+
+    #[test]
+    fn string_counts_bytes_and_stops_at_nul() {
+        let s = spec(false, true, 5, None);
+        assert_eq!(render(|o| string(o, "é".as_bytes(), s)), b"   \xc3\xa9");
+        let s = spec(false, false, 0, Some(1));
+        assert_eq!(render(|o| string(o, "é".as_bytes(), s)), b"\xc3");
+        let s = spec(true, false, 5, Some(2));
+        assert_eq!(render(|o| string(o, b"abc", s)), b"ab   ");
+        assert_eq!(render(|o| string(o, b"ab\0cd", Spec::default())), b"ab");
+    }
+
+    #[test]
+    fn payload_width_truncates() {
+        let p = b"hello";
+        let cases: [(Encoding, Spec, &[u8]); 10] = [
+            (Encoding::Raw, spec(false, false, 10, None), b"     hello"),
+            (Encoding::Raw, spec(true, false, 10, None), b"hello     "),
+            (Encoding::Raw, spec(false, true, 10, None), b"00000hello"),
+            (Encoding::Raw, spec(false, false, 3, None), b"hel"),
+            (Encoding::Raw, spec(true, true, 3, None), b"hel"),
+            (Encoding::Hex, spec(false, false, 10, None), b"      6865"),
+            (Encoding::Hex, spec(false, false, 3, None), b" 68"),
+            (Encoding::Hex, spec(true, false, 10, None), b"6865      "),
+            (
+                Encoding::UpperHex,
+                spec(false, true, 10, None),
+                b"0000006865",
+            ),
+            (Encoding::Hex, spec(false, false, 1, None), b" "),
+        ];
+        for (encoding, s, want) in cases {
+            assert_eq!(
+                render(|o| payload(o, p, encoding, s)),
+                want,
+                "{encoding:?} {s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn left_align_without_width_pads_by_payload_length() {
+        let s = spec(true, false, 0, None);
+        assert_eq!(
+            render(|o| payload(o, b"hello", Encoding::Raw, s)),
+            b"hello     "
+        );
+        let want = b"68656c6c6f     ";
+        assert_eq!(render(|o| payload(o, b"hello", Encoding::Hex, s)), want);
+        assert_eq!(render(|o| payload(o, b"", Encoding::Raw, s)), b"");
+    }
+
+    #[test]
+    fn blanks_for_absent_properties() {
+        assert_eq!(
+            render(|o| blank_number(o, spec(true, true, 3, None))),
+            b"000"
+        );
+        assert_eq!(
+            render(|o| blank_number(o, spec(true, false, 3, None))),
+            b"   "
+        );
+        assert_eq!(
+            render(|o| blank_string(o, spec(false, true, 3, None))),
+            b"   "
+        );
+    }
+}

@@ -23,11 +23,11 @@ use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand};
 
 use crate::codec::{QoS, Version};
 
+pub use crate::broker_url::BrokerUrl;
+pub use crate::transport::TlsVersion;
 pub use error::CliError;
 pub use parse::parse_from;
 pub use raw_properties::RawProperties;
-pub use crate::broker_url::BrokerUrl;
-pub use crate::transport::TlsVersion;
 
 /// `mqtk`: the top-level command line.
 #[derive(Debug, Parser)]

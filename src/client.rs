@@ -16,12 +16,14 @@ use tokio::time::Instant;
 /// Why a session ended; each maps to mosquitto's exit status.
 #[derive(Debug)]
 pub enum ClientError {
+    /// The stream to the broker could not be opened.
+    Transport(crate::transport::ConnectError),
     /// The broker refused CONNECT with this CONNACK code.
     Refused(u8),
     /// The connection failed or was lost.
     Io(io::Error),
     /// The broker sent DISCONNECT (MQTT 5) with this reason.
-    Disconnected(Reason),
+    Disconnected(Box<Reason>),
     /// No PINGRESP within the keepalive interval.
     KeepaliveTimeout,
     /// The broker broke the protocol.
@@ -31,6 +33,10 @@ pub enum ClientError {
 impl std::fmt::Display for ClientError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            ClientError::Transport(e @ crate::transport::ConnectError::Io(_)) => {
+                write!(f, "Error: {e}")
+            }
+            ClientError::Transport(e) => write!(f, "{e}"),
             ClientError::Refused(code) => write!(f, "Connection error: {}", connack_text(*code)),
             ClientError::Io(e) => write!(f, "{e}"),
             ClientError::Disconnected(r) => match &r.properties.reason_string {
@@ -51,14 +57,14 @@ impl From<io::Error> for ClientError {
     }
 }
 
-/// The words mosquitto's clients print for a CONNACK refusal.
+/// The words mosquitto's clients print for a CONNACK (or MQTT 5 ack) reason code.
 pub fn connack_text(code: u8) -> &'static str {
     match code {
-        1 => "Connection Refused: unacceptable protocol version",
-        2 => "Connection Refused: identifier rejected",
-        3 => "Connection Refused: broker unavailable",
-        4 => "Connection Refused: bad user name or password",
-        5 => "Connection Refused: not authorised",
+        1 => "Connection Refused: unacceptable protocol version.",
+        2 => "Connection Refused: identifier rejected.",
+        3 => "Connection Refused: broker unavailable.",
+        4 => "Connection Refused: bad user name or password.",
+        5 => "Connection Refused: not authorised.",
         0x80 => "Unspecified error",
         0x81 => "Malformed packet",
         0x82 => "Protocol error",
@@ -304,7 +310,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
                 self.ping_sent = None;
                 None
             }
-            Packet::Disconnect(r) => return Err(ClientError::Disconnected(r)),
+            Packet::Disconnect(r) => return Err(ClientError::Disconnected(Box::new(r))),
             other => return Err(ClientError::Protocol(format!("unexpected {other:?}"))),
         })
     }

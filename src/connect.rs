@@ -38,7 +38,7 @@ impl Target {
             .connector
             .connect()
             .await
-            .map_err(|e| ClientError::Io(std::io::Error::other(e.to_string())))?;
+            .map_err(ClientError::Transport)?;
         Client::connect(stream, &self.connect, self.max_inflight).await
     }
 }
@@ -91,7 +91,9 @@ fn connect_packet(args: &ConnectArgs, props: &CommandProperties, version: Versio
         clean_start: !args.disable_clean_session,
         keep_alive: args.keepalive,
         username: args.username().map(String::from),
-        password: args.password().map(|p| Bytes::copy_from_slice(p.as_bytes())),
+        password: args
+            .password()
+            .map(|p| Bytes::copy_from_slice(p.as_bytes())),
         will: args.will(props),
         properties: props.connect.clone(),
     }
@@ -100,6 +102,7 @@ fn connect_packet(args: &ConnectArgs, props: &CommandProperties, version: Versio
 /// mosquitto's exit status for a failed session.
 pub fn exit_code(e: &ClientError) -> i32 {
     match e {
+        ClientError::Transport(_) => 1,
         ClientError::Refused(code) => i32::from(*code),
         ClientError::KeepaliveTimeout => 19,
         ClientError::Protocol(_) => 2,
@@ -107,3 +110,32 @@ pub fn exit_code(e: &ClientError) -> i32 {
     }
 }
 
+/// Prints a failed session the way mosquitto's clients do (unless `--quiet`) and returns the
+/// exit status.
+pub fn report(e: &ClientError, quiet: bool) -> i32 {
+    if !quiet {
+        eprintln!("{e}");
+    }
+    exit_code(e)
+}
+
+/// The clients run one task on one thread: no work to spread, and nothing to synchronise.
+pub fn block_on<F: std::future::Future>(future: F) -> std::io::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(future))
+}
+
+/// Resolves the common part of every client subcommand: properties, then the target.
+pub fn prepare(args: &ConnectArgs, version: Version) -> Result<(CommandProperties, Target), i32> {
+    let props = args.properties(version).map_err(|e| {
+        eprintln!("{e}");
+        1
+    })?;
+    let target = Target::new(args, &props, version).map_err(|e| {
+        eprintln!("Error: {e}");
+        1
+    })?;
+    Ok((props, target))
+}

@@ -11,6 +11,7 @@ pub mod connection;
 pub mod format;
 pub mod properties;
 pub mod publish;
+pub mod rr;
 pub mod subscribe;
 pub mod topic;
 pub mod transport;

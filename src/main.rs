@@ -1,1 +1,23 @@
-fn main() {}
+//! The `mqtk` binary: argument handling and dispatch; everything else lives in the library.
+
+use mqtk::cli::{self, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let code = match parse() {
+        Ok(Command::Pub(args)) => mqtk::publish::main(args),
+        Ok(Command::Sub(args)) => mqtk::subscribe::main(args),
+        Ok(Command::Rr(args)) => mqtk::rr::main(args),
+        Err(e) => {
+            e.print();
+            e.exit_code()
+        }
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// Arguments from the command line, `argv[0]` (a `mosquitto_*` symlink) and config files.
+fn parse() -> Result<Command, cli::CliError> {
+    let args = mqtk::config::args(std::env::args_os().collect())?;
+    Ok(cli::parse_from(args)?.command)
+}

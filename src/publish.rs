@@ -4,8 +4,10 @@
 //! broker has them all. Lines are read in large chunks and published into the client's write
 //! buffer, so a burst of short lines goes out in a few syscalls.
 
+use crate::cli::{self, PubArgs};
 use crate::client::{Client, ClientError, Event};
 use crate::codec::{Properties, Publish, QoS, Reason};
+use crate::connect;
 use bytes::{Bytes, BytesMut};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
@@ -64,6 +66,74 @@ impl Publisher {
             ..Publish::default()
         }
     }
+}
+
+/// `mqtk pub`: returns the process exit status.
+pub fn main(args: PubArgs) -> i32 {
+    let version = args.version();
+    let (props, target) = match connect::prepare(&args.connect, version) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    let payload = match load(&args) {
+        Ok(payload) => payload,
+        Err(message) => {
+            eprintln!("{message}");
+            return 1;
+        }
+    };
+    let job = Job {
+        topic: args.topic().unwrap_or_default().to_string(),
+        qos: args.connect.qos,
+        retain: args.retain,
+        properties: props.publish.clone(),
+        payload,
+    };
+    let disconnect = Reason {
+        code: 0,
+        properties: props.disconnect.clone(),
+    };
+    let result = connect::block_on(async move {
+        let client = target.open().await?;
+        run(client, job, tokio::io::stdin(), disconnect).await
+    });
+    match result {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => connect::report(&e, args.connect.quiet),
+        Err(e) => {
+            eprintln!("Error: {e}");
+            1
+        }
+    }
+}
+
+/// Reads the payload the options name, with mosquitto_pub's messages on failure.
+fn load(args: &PubArgs) -> Result<Payload, String> {
+    let single = |body: Vec<u8>| Payload::Single {
+        body: Bytes::from(body),
+        repeat: args.repeat,
+        delay: args.repeat_delay,
+    };
+    Ok(match args.payload() {
+        Some(cli::Payload::Message(body)) => single(body),
+        Some(cli::Payload::Null) | None => single(Vec::new()),
+        Some(cli::Payload::File(path)) => single(std::fs::read(&path).map_err(|_| {
+            let path = path.display();
+            format!("Error: Unable to open file \"{path}\".\nError loading input file \"{path}\".")
+        })?),
+        Some(cli::Payload::Stdin) => {
+            let mut body = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut body)
+                .map_err(|e| format!("Error: {e}"))?;
+            if body.is_empty() {
+                return Err("Error: Zero length input.\nError loading input from stdin.".into());
+            }
+            single(body)
+        }
+        Some(cli::Payload::Lines) => Payload::Lines {
+            topic_separator: args.topic_from_line.clone(),
+        },
+    })
 }
 
 /// Publishes `job` on `client`, waits for every acknowledgement, then disconnects.
@@ -127,7 +197,11 @@ async fn drain<S: AsyncRead + AsyncWrite + Unpin>(
 fn on_event(event: Event) {
     if let Event::Delivered { reason, .. } = event {
         if reason >= 0x80 {
-            eprintln!("Warning: Publish {} failed: {}.", reason, crate::client::connack_text(reason));
+            eprintln!(
+                "Warning: Publish {} failed: {}.",
+                reason,
+                crate::client::connack_text(reason)
+            );
         }
     }
 }

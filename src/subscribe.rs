@@ -3,9 +3,13 @@
 //! Output is collected in a buffer and written to stdout whenever no further message is
 //! already waiting on the socket: a burst costs one write, a trickle is printed at once.
 
+use crate::cli::{OutputArgs, SubArgs};
 use crate::client::{Client, ClientError, Event};
-use crate::codec::{Packet, Properties, Publish, QoS, Reason, Subscribe, Subscription, Unsubscribe};
-use crate::format::Formatter;
+use crate::codec::{
+    Packet, Properties, Publish, QoS, Reason, Subscribe, Subscription, Unsubscribe,
+};
+use crate::connect;
+use crate::format::{Formatter, OutputOptions};
 use std::future::Future;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -58,6 +62,92 @@ enum Stop {
     Done,
     /// The connection was lost after the session was set up; reconnect.
     Lost(ClientError),
+}
+
+/// `mqtk sub`: returns the process exit status.
+pub fn main(args: SubArgs) -> i32 {
+    let version = args.connect.version(crate::codec::Version::V311);
+    let (props, target) = match connect::prepare(&args.connect, version) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    let formatter = match formatter(&args.output) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let job = Job {
+        subscriptions: args
+            .topics()
+            .into_iter()
+            .map(|filter| Subscription {
+                filter: filter.to_string(),
+                qos: args.connect.qos,
+                retain_as_published: args.retain_as_published,
+                ..Subscription::default()
+            })
+            .collect(),
+        subscribe_properties: props.subscribe.clone(),
+        unsubscribe: args.unsubscribe.clone(),
+        unsubscribe_properties: props.unsubscribe.clone(),
+        filter_out: args.filter_out.clone(),
+        count: args.msg_count.map(u64::from),
+        no_retained: args.output.no_retained,
+        retained_only: args.retained_only,
+        remove_retained: args.remove_retained,
+        random_filter: args.random_filter,
+        exit_after_subscribe: args.exit_after_sub,
+    };
+    let session = run(|| target.open(), job, formatter);
+    finish_with_timeout(session, args.timeout, args.connect.quiet)
+}
+
+/// Builds the formatter for sub and rr; colour only for a terminal without `NO_COLOR`.
+pub fn formatter(args: &OutputArgs) -> Result<Formatter, i32> {
+    use std::io::IsTerminal;
+    let color =
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let opts = OutputOptions {
+        verbose: args.verbose,
+        no_eol: args.no_eol,
+        format: args.format.clone(),
+        pretty: args.pretty,
+        json: args.json,
+        color,
+    };
+    Formatter::new(&opts).map_err(|e| {
+        eprintln!("{e}");
+        1
+    })
+}
+
+/// Runs a sub or rr session under `-W`, mapping the outcome to mosquitto's exit status
+/// (27 and "Timed out" when the time runs out).
+pub fn finish_with_timeout(
+    session: impl Future<Output = Result<(), SubError>>,
+    timeout: Option<u32>,
+    quiet: bool,
+) -> i32 {
+    let result = connect::block_on(async move {
+        match timeout {
+            Some(secs) => tokio::time::timeout(Duration::from_secs(secs.into()), session)
+                .await
+                .ok(),
+            None => Some(session.await),
+        }
+    });
+    match result {
+        Ok(None) => {
+            eprintln!("Timed out");
+            27
+        }
+        Ok(Some(Ok(()))) => 0,
+        Ok(Some(Err(SubError::Client(e)))) => connect::report(&e, quiet),
+        Ok(Some(Err(SubError::AllDenied))) => 0,
+        Ok(Some(Err(SubError::Output(e)))) | Err(e) => {
+            eprintln!("Error: {e}");
+            1
+        }
+    }
 }
 
 /// Runs `job`: connects with `connect`, and after a lost connection waits a second and
@@ -126,12 +216,9 @@ impl State {
                 Event::Message(msg) => self.on_message(&mut client, msg)?,
                 Event::Delivered { .. } => false,
             };
-            if done || !client.has_frame() {
-                if !self.write_out()? {
-                    return finish(client).await;
-                }
-            }
-            if done {
+            // Print once no further message is already waiting; stop when done or stdout closed.
+            let stdout_open = client.has_frame() && !done || self.write_out()?;
+            if done || !stdout_open {
                 return finish(client).await;
             }
         }
@@ -165,7 +252,11 @@ impl State {
         msg: Publish,
     ) -> Result<bool, SubError> {
         let job = &self.job;
-        if job.filter_out.iter().any(|f| crate::topic::matches(f, &msg.topic)) {
+        if job
+            .filter_out
+            .iter()
+            .any(|f| crate::topic::matches(f, &msg.topic))
+        {
             return Ok(false);
         }
         if job.remove_retained && msg.retain {

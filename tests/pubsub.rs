@@ -12,6 +12,7 @@ fn receive(broker: &Broker, sub: (&str, &[&str]), publish: impl FnOnce()) -> Vec
     let mut args = broker.addr();
     args.extend(sub.1.iter().map(|s| s.to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let before = broker.subacks();
     let child = if sub.0 == "mqtk" {
         spawn({
             let mut a = vec!["sub"];
@@ -21,10 +22,15 @@ fn receive(broker: &Broker, sub: (&str, &[&str]), publish: impl FnOnce()) -> Vec
     } else {
         spawn(program(sub.0, &args))
     };
-    settle();
+    broker.wait_subscribed(before);
     publish();
     let out = finish(child, LIMIT);
-    assert!(out.status.success(), "{} failed: {}", sub.0, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        sub.0,
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -34,7 +40,11 @@ fn mqtk_pub(broker: &Broker, args: &[&str], input: &[u8]) {
     a.extend(args.iter().map(|s| s.to_string()));
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
     let out = run_with_input(mqtk(&a), input);
-    assert!(out.status.success(), "mqtk pub failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "mqtk pub failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -52,13 +62,20 @@ fn lines_arrive_exactly_as_mosquitto_pub_sends_them() {
         run_with_input(program("mosquitto_pub", &a), input);
     });
     assert_eq!(ours, theirs);
-    assert_eq!(ours, b"lines one\r\nlines (null)\nlines two words\nlines last-without-newline\n");
+    assert_eq!(
+        ours,
+        b"lines one\r\nlines (null)\nlines two words\nlines last-without-newline\n"
+    );
 }
 
 #[test]
 fn sub_prints_what_mosquitto_sub_prints() {
     let broker = Broker::mosquitto();
-    for args in [&["-C", "3"][..], &["-C", "3", "-v"], &["-C", "3", "-v", "-N"]] {
+    for args in [
+        &["-C", "3"][..],
+        &["-C", "3", "-v"],
+        &["-C", "3", "-v", "-N"],
+    ] {
         let mut sub = vec!["-t", "out/#"];
         sub.extend(args);
         let send = || {
@@ -75,19 +92,26 @@ fn sub_prints_what_mosquitto_sub_prints() {
         };
         let ours = receive(&broker, ("mqtk", &sub), send);
         let theirs = receive(&broker, ("mosquitto_sub", &sub), send);
-        assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&theirs),
+            "{args:?}"
+        );
     }
 }
 
 #[test]
 fn qos1_lines_past_the_packet_id_space_all_arrive() {
-    let broker = Broker::mosquitto();
+    // Unbounded queue: mosquitto would otherwise drop what its slow subscriber can't take.
+    let broker = Broker::mosquitto_with("max_queued_messages 0");
     let n = 70_000;
     let input: String = (0..n).map(|i| format!("{i}\n")).collect();
     let count = n.to_string();
-    let out = receive(&broker, ("mosquitto_sub", &["-t", "many", "-q", "1", "-C", &count]), || {
-        mqtk_pub(&broker, &["-t", "many", "-q", "1", "-l"], input.as_bytes())
-    });
+    let out = receive(
+        &broker,
+        ("mosquitto_sub", &["-t", "many", "-q", "1", "-C", &count]),
+        || mqtk_pub(&broker, &["-t", "many", "-q", "1", "-l"], input.as_bytes()),
+    );
     assert_eq!(String::from_utf8_lossy(&out), input);
 }
 

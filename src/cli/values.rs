@@ -193,5 +193,4 @@ mod tests {
             Err("Error: Invalid protocol version argument given.".to_string())
         );
     }
-
 }

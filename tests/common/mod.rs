@@ -2,16 +2,19 @@
 //! `mqtk` binary (and Debian's clients) run as real processes.
 #![allow(dead_code)]
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A broker process on 127.0.0.1, killed when dropped.
 pub struct Broker {
     pub port: u16,
     child: Child,
+    subacks: Arc<AtomicUsize>,
     _dir: tempfile::TempDir,
 }
 
@@ -26,26 +29,58 @@ impl Broker {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let conf = dir.path().join("mosquitto.conf");
-        let text = format!("listener {port} 127.0.0.1\nallow_anonymous true\n{extra}\n");
+        let text = format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\nlog_dest stderr\nlog_type all\n{extra}\n"
+        );
         std::fs::write(&conf, text).expect("write config");
-        let child = Command::new("mosquitto")
+        let mut child = Command::new("mosquitto")
             .arg("-c")
             .arg(&conf)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("mosquitto is installed (apt-get install mosquitto)");
+        let subacks = Arc::new(AtomicUsize::new(0));
+        let log = BufReader::new(child.stderr.take().expect("stderr"));
+        let counter = subacks.clone();
+        std::thread::spawn(move || {
+            for line in log.lines().map_while(Result::ok) {
+                if line.contains("Sending SUBACK") {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
         wait_for_port(port);
         Broker {
             port,
             child,
+            subacks,
             _dir: dir,
+        }
+    }
+
+    /// How many SUBACKs the broker has sent so far, counted from its (unbuffered) stderr log.
+    pub fn subacks(&self) -> usize {
+        self.subacks.load(Ordering::SeqCst)
+    }
+
+    /// Waits until the broker has sent more than `before` SUBACKs: a subscriber is in place.
+    pub fn wait_subscribed(&self, before: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.subacks() <= before {
+            assert!(Instant::now() < deadline, "no subscription arrived");
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
     /// `-h 127.0.0.1 -p PORT`, for any client.
     pub fn addr(&self) -> Vec<String> {
-        vec!["-h".into(), "127.0.0.1".into(), "-p".into(), self.port.to_string()]
+        vec![
+            "-h".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            self.port.to_string(),
+        ]
     }
 }
 
@@ -78,7 +113,9 @@ pub fn mqtk_path() -> PathBuf {
 /// `mqtk ARGS`.
 pub fn mqtk(args: &[&str]) -> Command {
     let mut cmd = Command::new(mqtk_path());
-    cmd.args(args).env("XDG_CONFIG_HOME", "/nonexistent").env("HOME", "/nonexistent");
+    cmd.args(args)
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("HOME", "/nonexistent");
     cmd
 }
 
@@ -89,17 +126,12 @@ pub fn program(name: &str, args: &[&str]) -> Command {
     cmd
 }
 
-/// Starts a subscriber and waits until its subscription is in place, by publishing probe
-/// messages to `probe_topic` (which the subscriber must also match) until one is seen.
-/// Simpler: sleep a short while after start; subscribers here are started with -C and the
-/// publisher runs after `settle()`.
+/// Starts `cmd` with stdout and stderr captured.
 pub fn spawn(mut cmd: Command) -> Child {
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn")
-}
-
-/// Time for a freshly started subscriber to have its SUBACK.
-pub fn settle() {
-    std::thread::sleep(Duration::from_millis(300));
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
 }
 
 /// Runs `cmd` with `input` on stdin and returns its output.
@@ -110,20 +142,32 @@ pub fn run_with_input(mut cmd: Command, input: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
     child.wait_with_output().expect("wait")
 }
 
-/// Waits for `child` with a deadline, killing it on timeout so a hung test fails.
-pub fn finish(mut child: Child, limit: Duration) -> Output {
-    let deadline = Instant::now() + limit;
-    while child.try_wait().expect("try_wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("wait");
-            panic!("process did not exit within {limit:?}: {}", String::from_utf8_lossy(&out.stderr));
+/// Waits for `child` with a deadline, reading its output meanwhile (a full pipe must not
+/// stall it), and kills it on timeout so a hung test fails instead of hanging.
+pub fn finish(child: Child, limit: Duration) -> Output {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.expect("wait"),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            let out = rx.recv().expect("wait").expect("wait");
+            panic!(
+                "process did not exit within {limit:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
-        std::thread::sleep(Duration::from_millis(10));
     }
-    child.wait_with_output().expect("wait")
 }

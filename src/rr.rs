@@ -1,0 +1,113 @@
+//! `mqtk rr`: one request, one response, like mosquitto_rr.
+//!
+//! Subscribes to the response topic first, so the answer cannot slip past, then publishes the
+//! request carrying that topic as its MQTT 5 response-topic, and prints the first message that
+//! comes back with sub's output options.
+
+use crate::cli::{self, RrArgs};
+use crate::client::Event;
+use crate::codec::{Packet, Publish, Reason, Subscribe, Subscription};
+use crate::connect::{self, Target};
+use crate::format::Formatter;
+use crate::subscribe::{self, SubError};
+use bytes::Bytes;
+use std::io::Write;
+
+/// `mqtk rr`: returns the process exit status.
+pub fn main(args: RrArgs) -> i32 {
+    let version = args.version();
+    let (props, target) = match connect::prepare(&args.connect, version) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    let formatter = match subscribe::formatter(&args.output) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let body = match args.payload() {
+        Some(cli::Payload::Message(body)) => body,
+        Some(cli::Payload::File(path)) => match std::fs::read(&path) {
+            Ok(body) => body,
+            Err(_) => {
+                eprintln!("Error: Unable to open file \"{}\".", path.display());
+                return 1;
+            }
+        },
+        Some(cli::Payload::Stdin) => {
+            let mut body = Vec::new();
+            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut body) {
+                eprintln!("Error: {e}");
+                return 1;
+            }
+            body
+        }
+        _ => Vec::new(),
+    };
+    let response_topic = args.response_topic.clone().unwrap_or_default();
+    let mut request = Publish {
+        qos: args.connect.qos,
+        topic: args.topic().unwrap_or_default().to_string(),
+        payload: Bytes::from(body),
+        properties: props.publish.clone(),
+        ..Publish::default()
+    };
+    if version.is_v5() {
+        request.properties.response_topic = Some(response_topic.clone());
+    }
+    let subscription = Subscription {
+        filter: response_topic,
+        qos: args.connect.qos,
+        retain_as_published: args.retain_as_published,
+        ..Subscription::default()
+    };
+    let session = exchange(target, subscription, request, formatter);
+    subscribe::finish_with_timeout(session, args.timeout, args.connect.quiet)
+}
+
+async fn exchange(
+    target: Target,
+    subscription: Subscription,
+    request: Publish,
+    formatter: Formatter,
+) -> Result<(), SubError> {
+    let mut client = target.open().await?;
+    client.request(Packet::Subscribe(Subscribe {
+        filters: vec![subscription],
+        ..Subscribe::default()
+    }))?;
+    let mut request = Some(request);
+    loop {
+        match client.next_event().await? {
+            Event::SubAck(ack) if ack.codes.iter().all(|&c| c >= 0x80) => {
+                eprintln!("All subscription requests were denied.");
+                return Err(SubError::AllDenied);
+            }
+            Event::SubAck(_) => {
+                if let Some(request) = request.take() {
+                    client.publish(request)?;
+                }
+            }
+            Event::Message(msg) => {
+                let mut out = Vec::new();
+                if let Err(text) = formatter.write(&msg, &mut out) {
+                    eprintln!("{text}");
+                }
+                print(&out)?;
+                while client.inflight() > 0 {
+                    client.next_event().await?;
+                }
+                client.disconnect(Reason::default()).await?;
+                return Ok(());
+            }
+            Event::UnsubAck(_) | Event::Delivered { .. } => {}
+        }
+    }
+}
+
+fn print(out: &[u8]) -> Result<(), SubError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(out).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(SubError::Output(e)),
+        _ => Ok(()),
+    }
+}

@@ -1,50 +1,32 @@
-//! mqtk pub/sub against a real mosquitto broker, compared with mosquitto_pub/mosquitto_sub.
+//! mqtk pub/sub/rr against a real mosquitto broker, compared with mosquitto_pub/mosquitto_sub.
 
 mod common;
 
 use common::*;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(20);
 
-/// Runs a subscriber, then the publisher, and returns the subscriber's stdout.
-fn receive(broker: &Broker, sub: (&str, &[&str]), publish: impl FnOnce()) -> Vec<u8> {
-    let mut args = broker.addr();
-    args.extend(sub.1.iter().map(|s| s.to_string()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let before = broker.subacks();
-    let child = if sub.0 == "mqtk" {
-        spawn({
-            let mut a = vec!["sub"];
-            a.extend(&args);
-            mqtk(&a)
-        })
-    } else {
-        spawn(program(sub.0, &args))
-    };
-    broker.wait_subscribed(before);
+/// Starts `sub`, waits for its subscription, runs `publish`, and returns the subscriber's output.
+fn receive(broker: &Broker, sub: Command, publish: impl FnOnce()) -> Output {
+    let child = broker.subscribed(sub);
     publish();
-    let out = finish(child, LIMIT);
-    assert!(
-        out.status.success(),
-        "{} failed: {}",
-        sub.0,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    finish(child, LIMIT)
 }
 
-fn mqtk_pub(broker: &Broker, args: &[&str], input: &[u8]) {
-    let mut a = vec!["pub".to_string()];
-    a.extend(broker.addr());
-    a.extend(args.iter().map(|s| s.to_string()));
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    let out = run_with_input(mqtk(&a), input);
+/// Runs `cmd` and insists it succeeds.
+fn ok(mut cmd: Command) {
+    let out = cmd.output().expect("run");
     assert!(
         out.status.success(),
-        "mqtk pub failed: {}",
+        "{cmd:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
@@ -52,52 +34,78 @@ fn lines_arrive_exactly_as_mosquitto_pub_sends_them() {
     let broker = Broker::mosquitto();
     let input = b"one\r\n\ntwo words\nlast-without-newline";
     let sub = ["-t", "lines", "-C", "4", "-v"];
-    let ours = receive(&broker, ("mosquitto_sub", &sub), || {
-        mqtk_pub(&broker, &["-t", "lines", "-l"], input)
+    let send = |program: Command| run_with_input(program, input);
+    let ours = receive(&broker, broker.program("mosquitto_sub", &sub), || {
+        send(broker.mqtk("pub", &["-t", "lines", "-l"]));
     });
-    let theirs = receive(&broker, ("mosquitto_sub", &sub), || {
-        let mut a = broker.addr();
-        a.extend(["-t", "lines", "-l"].map(String::from));
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        run_with_input(program("mosquitto_pub", &a), input);
+    let theirs = receive(&broker, broker.program("mosquitto_sub", &sub), || {
+        send(broker.program("mosquitto_pub", &["-t", "lines", "-l"]));
     });
-    assert_eq!(ours, theirs);
+    assert_eq!(ours.stdout, theirs.stdout);
     assert_eq!(
-        ours,
-        b"lines one\r\nlines (null)\nlines two words\nlines last-without-newline\n"
+        text(&ours.stdout),
+        "lines one\r\nlines (null)\nlines two words\nlines last-without-newline\n"
     );
 }
 
 #[test]
 fn sub_prints_what_mosquitto_sub_prints() {
     let broker = Broker::mosquitto();
+    let send = || {
+        ok(broker.program("mosquitto_pub", &["-t", "out/a", "-m", "x y"]));
+        ok(broker.program("mosquitto_pub", &["-t", "out/b", "-n"]));
+        ok(broker.program("mosquitto_pub", &["-t", "out/c", "-m", "z", "-q", "1"]));
+    };
     for args in [
         &["-C", "3"][..],
         &["-C", "3", "-v"],
         &["-C", "3", "-v", "-N"],
+        &["-C", "3", "-F", "%t|%l|%q|%x"],
     ] {
-        let mut sub = vec!["-t", "out/#"];
+        let mut sub = vec!["-t", "out/#", "-q", "1"];
         sub.extend(args);
-        let send = || {
-            for (topic, msg) in [("out/a", "x y"), ("out/b", ""), ("out/c", "z")] {
-                let mut a = broker.addr();
-                a.extend(["-t", topic, "-m", msg].map(String::from));
-                if msg.is_empty() {
-                    a.truncate(a.len() - 2);
-                    a.push("-n".into());
-                }
-                let a: Vec<&str> = a.iter().map(String::as_str).collect();
-                assert!(program("mosquitto_pub", &a).status().unwrap().success());
-            }
-        };
-        let ours = receive(&broker, ("mqtk", &sub), send);
-        let theirs = receive(&broker, ("mosquitto_sub", &sub), send);
-        assert_eq!(
-            String::from_utf8_lossy(&ours),
-            String::from_utf8_lossy(&theirs),
-            "{args:?}"
-        );
+        let ours = receive(&broker, broker.mqtk("sub", &sub), send);
+        let theirs = receive(&broker, broker.program("mosquitto_sub", &sub), send);
+        assert!(ours.status.success(), "{}", text(&ours.stderr));
+        assert_eq!(text(&ours.stdout), text(&theirs.stdout), "{args:?}");
     }
+}
+
+#[test]
+fn v5_properties_travel_and_print_like_mosquitto() {
+    let broker = Broker::mosquitto();
+    let sub = ["-t", "v5", "-V", "5", "-C", "1", "-F", "%t %P %C %R %E %p"];
+    let props = [
+        "-t",
+        "v5",
+        "-m",
+        "hi",
+        "-D",
+        "publish",
+        "user-property",
+        "k",
+        "v",
+        "-D",
+        "publish",
+        "content-type",
+        "text",
+        "-D",
+        "publish",
+        "response-topic",
+        "rt",
+        "-D",
+        "publish",
+        "message-expiry-interval",
+        "30",
+    ];
+    let ours = receive(&broker, broker.mqtk("sub", &sub), || {
+        ok(broker.mqtk("pub", &props))
+    });
+    let theirs = receive(&broker, broker.program("mosquitto_sub", &sub), || {
+        ok(broker.mqtk("pub", &props))
+    });
+    assert_eq!(text(&ours.stdout), "v5 k:v text rt 30 hi\n");
+    assert_eq!(ours.stdout, theirs.stdout);
 }
 
 #[test]
@@ -107,12 +115,15 @@ fn qos1_lines_past_the_packet_id_space_all_arrive() {
     let n = 70_000;
     let input: String = (0..n).map(|i| format!("{i}\n")).collect();
     let count = n.to_string();
-    let out = receive(
-        &broker,
-        ("mosquitto_sub", &["-t", "many", "-q", "1", "-C", &count]),
-        || mqtk_pub(&broker, &["-t", "many", "-q", "1", "-l"], input.as_bytes()),
-    );
-    assert_eq!(String::from_utf8_lossy(&out), input);
+    let sub = broker.program("mosquitto_sub", &["-t", "many", "-q", "1", "-C", &count]);
+    let out = receive(&broker, sub, || {
+        let out = run_with_input(
+            broker.mqtk("pub", &["-t", "many", "-q", "1", "-l"]),
+            input.as_bytes(),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    });
+    assert_eq!(text(&out.stdout), input);
 }
 
 #[test]
@@ -123,44 +134,174 @@ fn megabyte_payloads_work_both_ways() {
     let body: Vec<u8> = (0..(1 << 20) + 7).map(|i| (i % 251) as u8).collect();
     std::fs::write(&file, &body).unwrap();
     let path = file.to_str().unwrap();
-    let out = receive(&broker, ("mqtk", &["-t", "big", "-C", "1", "-N"]), || {
-        mqtk_pub(&broker, &["-t", "big", "-q", "2", "-f", path], b"")
-    });
-    assert_eq!(out, body);
+    let out = receive(
+        &broker,
+        broker.mqtk("sub", &["-t", "big", "-C", "1", "-N"]),
+        || ok(broker.mqtk("pub", &["-t", "big", "-q", "2", "-f", path])),
+    );
+    assert_eq!(out.stdout, body);
 }
 
 #[test]
 fn retained_messages_and_timeouts_keep_mosquitto_exit_codes() {
     let broker = Broker::mosquitto();
-    mqtk_pub(&broker, &["-t", "keep", "-r", "-m", "stored"], b"");
-    let mut a = vec!["sub".to_string()];
-    a.extend(broker.addr());
-    a.extend(["-t", "keep", "-C", "1", "-v", "-F", "%r %t %p"].map(String::from));
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    let out = finish(spawn(mqtk(&a)), LIMIT);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "1 keep stored\n");
-
-    let mut a = vec!["sub".to_string()];
-    a.extend(broker.addr());
-    a.extend(["-t", "nothing", "-W", "1"].map(String::from));
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    let out = finish(spawn(mqtk(&a)), LIMIT);
-    assert_eq!(out.status.code(), Some(27));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "Timed out\n");
+    ok(broker.mqtk("pub", &["-t", "keep", "-r", "-m", "stored"]));
+    let out = finish(
+        spawn(broker.mqtk("sub", &["-t", "keep", "-C", "1", "-F", "%r %t %p"])),
+        LIMIT,
+    );
+    assert_eq!(text(&out.stdout), "1 keep stored\n");
+    // -R hides stale messages; --remove-retained with --retained-only clears them and stops.
+    let out = finish(
+        spawn(broker.mqtk("sub", &["-t", "keep", "-R", "-W", "1"])),
+        LIMIT,
+    );
+    assert_eq!(
+        (out.status.code(), text(&out.stdout)),
+        (Some(27), String::new())
+    );
+    assert_eq!(text(&out.stderr), "Timed out\n");
+    let clear = ["-t", "#", "--remove-retained", "--retained-only", "-W", "2"];
+    let out = finish(spawn(broker.mqtk("sub", &clear)), LIMIT);
+    assert_eq!(text(&out.stdout), "stored\n");
+    let out = finish(spawn(broker.mqtk("sub", &["-t", "keep", "-W", "1"])), LIMIT);
+    assert_eq!(
+        (out.status.code(), text(&out.stdout)),
+        (Some(27), String::new())
+    );
 }
 
 #[test]
-fn connection_refused_exits_1_like_mosquitto() {
+fn connection_failures_exit_like_mosquitto() {
     let port = free_port().to_string();
-    for bin in ["mosquitto_pub", "mqtk"] {
-        let args = ["-h", "127.0.0.1", "-p", &port, "-t", "a", "-m", "b"];
-        let status = if bin == "mqtk" {
-            let mut a = vec!["pub"];
-            a.extend(args);
-            mqtk(&a).output().unwrap().status
-        } else {
-            program(bin, &args).output().unwrap().status
-        };
-        assert_eq!(status.code(), Some(1), "{bin}");
+    let args = ["-h", "127.0.0.1", "-p", &port, "-t", "a", "-m", "b"];
+    let ours = mqtk(&["pub"]).args(args).output().unwrap();
+    let theirs = program("mosquitto_pub", &args).output().unwrap();
+    assert_eq!(
+        (ours.status.code(), text(&ours.stderr)),
+        (Some(1), "Error: Connection refused\n".into())
+    );
+    assert_eq!(theirs.status.code(), Some(1));
+
+    let dir = tempfile::tempdir().unwrap();
+    let passwords = dir.path().join("pw");
+    std::fs::write(&passwords, "").unwrap();
+    let broker = Broker::mosquitto_with(&format!(
+        "allow_anonymous false\npassword_file {}",
+        passwords.display()
+    ));
+    for (version, code) in [("311", 5), ("5", 135)] {
+        let ours = broker
+            .mqtk("pub", &["-t", "a", "-m", "b", "-V", version])
+            .output()
+            .unwrap();
+        let theirs = broker
+            .program("mosquitto_pub", &["-t", "a", "-m", "b", "-V", version])
+            .output()
+            .unwrap();
+        assert_eq!(ours.status.code(), Some(code));
+        assert_eq!(theirs.status.code(), Some(code));
     }
+}
+
+#[test]
+fn wills_and_persistent_sessions() {
+    let broker = Broker::mosquitto();
+    let watcher = broker.subscribed(broker.mqtk("sub", &["-t", "will", "-C", "1", "-v"]));
+    let mut doomed = broker.subscribed(broker.mqtk(
+        "sub",
+        &["-t", "x", "--will-topic", "will", "--will-payload", "died"],
+    ));
+    doomed.kill().unwrap();
+    doomed.wait().unwrap();
+    assert_eq!(text(&finish(watcher, LIMIT).stdout), "will died\n");
+
+    ok(broker.mqtk("sub", &["-t", "ps", "-q", "1", "-c", "-i", "psid", "-E"]));
+    ok(broker.mqtk("pub", &["-t", "ps", "-q", "1", "-m", "queued"]));
+    let out = finish(
+        spawn(broker.mqtk(
+            "sub",
+            &["-t", "ps", "-q", "1", "-c", "-i", "psid", "-C", "1", "-v"],
+        )),
+        LIMIT,
+    );
+    assert_eq!(text(&out.stdout), "ps queued\n");
+}
+
+#[test]
+fn request_response_and_json_output() {
+    let broker = Broker::mosquitto();
+    let responder =
+        broker.subscribed(broker.mqtk("sub", &["-t", "req", "-V", "5", "-C", "1", "-F", "%R %p"]));
+    let rr = std::thread::spawn({
+        let cmd = broker.mqtk("rr", &["-t", "req", "-e", "resp", "-m", "ping", "-W", "5"]);
+        move || finish(spawn(cmd), LIMIT)
+    });
+    assert_eq!(text(&finish(responder, LIMIT).stdout), "resp ping\n");
+    // mosquitto_rr subscribes before it publishes, so the response cannot be missed.
+    ok(broker.mqtk("pub", &["-t", "resp", "-m", "pong"]));
+    assert_eq!(text(&rr.join().unwrap().stdout), "pong\n");
+
+    let json = receive(
+        &broker,
+        broker.mqtk("sub", &["-t", "j", "-C", "2", "--json"]),
+        || {
+            run_with_input(broker.mqtk("pub", &["-t", "j", "-s"]), b"\xff\x00");
+            ok(broker.mqtk("pub", &["-t", "j", "-m", "{\"a\":1}"]));
+        },
+    );
+    let lines: Vec<serde_json::Value> = text(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["payload_base64"], "/wA=");
+    assert_eq!(lines[1]["payload"], "{\"a\":1}");
+    assert_eq!(lines[1]["topic"], "j");
+}
+
+#[test]
+fn drop_in_through_a_symlink_and_a_closed_pipe() {
+    let broker = Broker::mosquitto();
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("mosquitto_sub");
+    std::os::unix::fs::symlink(mqtk_path(), &link).unwrap();
+    let out = Command::new(&link)
+        .args(["-q", "5", "-t", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("Use 'mosquitto_sub --help' to see usage."),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let mut sub = Command::new(&link);
+    sub.args(broker.addr()).args(["-t", "pipe"]);
+    let mut child = broker.subscribed(sub);
+    drop(child.stdout.take()); // the reader is gone, like `| head -0`
+    ok(broker.mqtk("pub", &["-t", "pipe", "-m", "x"]));
+    let out = finish(child, LIMIT);
+    assert_eq!(
+        (out.status.code(), text(&out.stderr)),
+        (Some(0), String::new())
+    );
+}
+
+#[test]
+fn options_come_from_config_files() {
+    let broker = Broker::mosquitto();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("mqtk")).unwrap();
+    std::fs::write(
+        home.path().join("mqtk/sub"),
+        format!("# defaults\n-p {}\n-h 127.0.0.1\n-v\n", broker.port),
+    )
+    .unwrap();
+    let mut sub = mqtk(&["sub", "-t", "cfg", "-C", "1"]);
+    sub.env("XDG_CONFIG_HOME", home.path());
+    let out = receive(&broker, sub, || {
+        ok(broker.mqtk("pub", &["-t", "cfg", "-m", "v"]))
+    });
+    assert_eq!(text(&out.stdout), "cfg v\n");
 }

@@ -73,6 +73,28 @@ impl Broker {
         }
     }
 
+    /// `mqtk SUBCOMMAND -h 127.0.0.1 -p PORT ARGS`.
+    pub fn mqtk(&self, subcommand: &str, args: &[&str]) -> Command {
+        let mut cmd = mqtk(&[subcommand]);
+        cmd.args(self.addr()).args(args);
+        cmd
+    }
+
+    /// `PROGRAM -h 127.0.0.1 -p PORT ARGS` for mosquitto_pub, mosquitto_sub or mosquitto_rr.
+    pub fn program(&self, name: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(name);
+        cmd.args(self.addr()).args(args);
+        cmd
+    }
+
+    /// Starts `cmd` (a subscriber) and returns once the broker has acknowledged its SUBSCRIBE.
+    pub fn subscribed(&self, cmd: Command) -> Child {
+        let before = self.subacks();
+        let child = spawn(cmd);
+        self.wait_subscribed(before);
+        child
+    }
+
     /// `-h 127.0.0.1 -p PORT`, for any client.
     pub fn addr(&self) -> Vec<String> {
         vec![

@@ -243,7 +243,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// itself, and fails on a lost connection or an unanswered keepalive. Cancel-safe.
     pub async fn next_event(&mut self) -> Result<Event, ClientError> {
         loop {
-            self.flush().await?;
+            // Answer a whole burst of buffered packets with one write.
+            if !self.conn.has_frame() {
+                self.flush().await?;
+            }
             let packet = match self.keepalive {
                 Some(interval) => {
                     let deadline = self.keepalive_deadline(interval);

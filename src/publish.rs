@@ -172,12 +172,16 @@ async fn publish_repeated<S: AsyncRead + AsyncWrite + Unpin>(
     repeat: u32,
     delay: Duration,
 ) -> Result<(), ClientError> {
-    for i in 0..repeat.max(1) {
+    let repeat = repeat.max(1);
+    for i in 0..repeat {
         if i > 0 && !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
         client.publish(publisher.packet(None, body.clone()))?;
-        drain(client).await?;
+        // The last QoS 0 message goes out with DISCONNECT, in one write.
+        if i + 1 < repeat || client.inflight() > 0 {
+            drain(client).await?;
+        }
     }
     Ok(())
 }
@@ -230,9 +234,13 @@ where
         if lines.finished() {
             return drain(client).await;
         }
-        let want_input = client.can_publish() && client.pending() < MAX_PENDING;
+        if client.pending() >= MAX_PENDING {
+            // Back-pressure: nothing may come back for QoS 0, so write before reading more.
+            client.flush().await?;
+            continue;
+        }
         tokio::select! {
-            read = lines.fill(), if want_input => { read.map_err(ClientError::Io)?; }
+            read = lines.fill(), if client.can_publish() => { read.map_err(ClientError::Io)?; }
             event = client.next_event() => on_event(event?),
         }
     }

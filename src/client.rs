@@ -9,6 +9,7 @@ use crate::codec::{Ack, ConnAck, Connect, Packet, Publish, QoS, Reason, SubAck, 
 use crate::connection::Connection;
 use std::collections::{HashMap, HashSet};
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
@@ -90,6 +91,60 @@ pub fn connack_text(code: u8) -> &'static str {
     }
 }
 
+/// `-d`: print every packet sent and received on stdout, in mosquitto's words. One flag for
+/// the process, as in mosquitto's clients.
+static DEBUG: AtomicBool = AtomicBool::new(false);
+
+/// Turns `-d` packet tracing on.
+pub fn set_debug(on: bool) {
+    DEBUG.store(on, Ordering::Relaxed);
+}
+
+/// True under `-d`, for the few lines the tools print themselves.
+pub fn debug() -> bool {
+    DEBUG.load(Ordering::Relaxed)
+}
+
+/// mosquitto's `-d` line for a packet, or `None` for packets it does not log.
+fn describe(packet: &Packet, sending: bool) -> Option<String> {
+    let publish = |p: &Publish| {
+        let (d, q, r) = (p.dup as u8, p.qos as u8, p.retain as u8);
+        let (m, t, n) = (p.pkid, &p.topic, p.payload.len());
+        format!("PUBLISH (d{d}, q{q}, r{r}, m{m}, '{t}', ... ({n} bytes))")
+    };
+    Some(match (packet, sending) {
+        (Packet::Connect(_), _) => "CONNECT".into(),
+        (Packet::ConnAck(c), _) => format!("CONNACK ({})", c.code),
+        (Packet::Publish(p), _) => publish(p),
+        (Packet::PubAck(a), true) => format!("PUBACK (m{}, rc{})", a.pkid, a.reason),
+        (Packet::PubAck(a), false) => format!("PUBACK (Mid: {}, RC:{})", a.pkid, a.reason),
+        (Packet::PubRec(a), true) => format!("PUBREC (m{}, rc{})", a.pkid, a.reason),
+        (Packet::PubRec(a), false) => format!("PUBREC (Mid: {})", a.pkid),
+        (Packet::PubRel(a), true) => format!("PUBREL (m{})", a.pkid),
+        (Packet::PubRel(a), false) => format!("PUBREL (Mid: {})", a.pkid),
+        (Packet::PubComp(a), true) => format!("PUBCOMP (m{})", a.pkid),
+        (Packet::PubComp(a), false) => format!("PUBCOMP (Mid: {}, RC:{})", a.pkid, a.reason),
+        (Packet::Subscribe(s), _) => {
+            let f = s.filters.first()?;
+            format!(
+                "SUBSCRIBE (Mid: {}, Topic: {}, QoS: {}, Options: 0x{:02x})",
+                s.pkid, f.filter, f.qos as u8, 0
+            )
+        }
+        (Packet::SubAck(_), _) => "SUBACK".into(),
+        (Packet::Unsubscribe(u), _) => format!(
+            "UNSUBSCRIBE (Mid: {}, Topic: {})",
+            u.pkid,
+            u.filters.first()?
+        ),
+        (Packet::UnsubAck(_), _) => "UNSUBACK".into(),
+        (Packet::PingReq, _) => "PINGREQ".into(),
+        (Packet::PingResp, _) => "PINGRESP".into(),
+        (Packet::Disconnect(_), _) => "DISCONNECT".into(),
+        (Packet::Auth(_), _) => return None,
+    })
+}
+
 /// What the broker sent that the tool has to act on.
 #[derive(Debug)]
 pub enum Event {
@@ -120,6 +175,8 @@ pub struct Client<S> {
     /// QoS 2 deliveries from the broker between PUBREC and PUBREL, to drop duplicates.
     incoming_qos2: HashSet<u16>,
     aliases: HashMap<u16, String>,
+    /// The client id for `-d` lines: ours, the broker's assignment, or "(null)".
+    label: String,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
@@ -133,10 +190,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         max_inflight: usize,
     ) -> Result<Client<S>, ClientError> {
         let mut conn = Connection::new(stream, Some(connect.version));
-        conn.queue(&Packet::Connect(Box::new(connect.clone())))?;
+        let label = match connect.client_id.as_str() {
+            "" => "(null)".to_string(),
+            id => id.to_string(),
+        };
+        let packet = Packet::Connect(Box::new(connect.clone()));
+        trace(&label, &packet, true);
+        conn.queue(&packet)?;
         conn.flush().await?;
         let connack = match conn.read_packet().await? {
-            Some(Packet::ConnAck(c)) => c,
+            Some(Packet::ConnAck(c)) => {
+                trace(&label, &Packet::ConnAck(c.clone()), false);
+                c
+            }
             Some(other) => {
                 return Err(ClientError::Protocol(format!(
                     "expected CONNACK, got {other:?}"
@@ -165,8 +231,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             max_inflight: max_inflight.clamp(1, 65535).min(receive_max),
             incoming_qos2: HashSet::new(),
             aliases: HashMap::new(),
+            label,
             connack,
         })
+    }
+
+    /// Queues `packet`, tracing it under `-d`.
+    fn send(&mut self, packet: &Packet) -> Result<(), io::Error> {
+        trace(&self.label, packet, true);
+        self.conn.queue(packet)
     }
 
     /// The protocol level in use.
@@ -198,12 +271,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     pub fn publish(&mut self, mut publish: Publish) -> Result<u16, ClientError> {
         if publish.qos != QoS::AtMostOnce {
             publish.pkid = self.free_pkid();
-            self.conn.queue(&Packet::Publish(publish.clone()))?;
+            self.send(&Packet::Publish(publish.clone()))?;
             let pkid = publish.pkid;
             self.inflight.insert(pkid, publish);
             return Ok(pkid);
         }
-        self.conn.queue(&Packet::Publish(publish))?;
+        self.send(&Packet::Publish(publish))?;
         Ok(0)
     }
 
@@ -215,7 +288,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             Packet::Unsubscribe(u) => u.pkid = pkid,
             _ => return Err(ClientError::Protocol("not a request".into())),
         }
-        self.conn.queue(&packet)?;
+        self.send(&packet)?;
         Ok(pkid)
     }
 
@@ -263,6 +336,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             let Some(packet) = packet else {
                 return Err(io::Error::from(io::ErrorKind::ConnectionReset).into());
             };
+            trace(&self.label, &packet, false);
             if let Some(event) = self.handle(packet)? {
                 return Ok(event);
             }
@@ -286,7 +360,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             return Ok(());
         }
         if self.last_write.elapsed() >= interval {
-            self.conn.queue(&Packet::PingReq)?;
+            self.send(&Packet::PingReq)?;
             self.ping_sent = Some(Instant::now());
         }
         Ok(())
@@ -298,13 +372,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             Packet::PubAck(a) => self.complete(a.pkid, a.reason),
             Packet::PubRec(a) if a.reason >= 0x80 => self.complete(a.pkid, a.reason),
             Packet::PubRec(a) => {
-                self.conn.queue(&Packet::PubRel(Ack::new(a.pkid)))?;
+                self.send(&Packet::PubRel(Ack::new(a.pkid)))?;
                 None
             }
             Packet::PubComp(a) => self.complete(a.pkid, a.reason),
             Packet::PubRel(a) => {
                 self.incoming_qos2.remove(&a.pkid);
-                self.conn.queue(&Packet::PubComp(Ack::new(a.pkid)))?;
+                self.send(&Packet::PubComp(Ack::new(a.pkid)))?;
                 None
             }
             Packet::SubAck(s) => Some(Event::SubAck(s)),
@@ -328,9 +402,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         self.resolve_alias(&mut p)?;
         match p.qos {
             QoS::AtMostOnce => {}
-            QoS::AtLeastOnce => self.conn.queue(&Packet::PubAck(Ack::new(p.pkid)))?,
+            QoS::AtLeastOnce => self.send(&Packet::PubAck(Ack::new(p.pkid)))?,
             QoS::ExactlyOnce => {
-                self.conn.queue(&Packet::PubRec(Ack::new(p.pkid)))?;
+                self.send(&Packet::PubRec(Ack::new(p.pkid)))?;
                 if !self.incoming_qos2.insert(p.pkid) {
                     return Ok(None);
                 }
@@ -358,8 +432,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
     /// Sends DISCONNECT (MQTT 5: with `reason`) and closes the stream.
     pub async fn disconnect(mut self, reason: Reason) -> Result<(), ClientError> {
-        self.conn.queue(&Packet::Disconnect(reason))?;
+        self.send(&Packet::Disconnect(reason))?;
         self.conn.shutdown().await?;
         Ok(())
+    }
+}
+
+/// Prints a `-d` line when tracing is on.
+fn trace(label: &str, packet: &Packet, sending: bool) {
+    if !debug() {
+        return;
+    }
+    if let Some(what) = describe(packet, sending) {
+        let verb = if sending { "sending" } else { "received" };
+        println!("Client {label} {verb} {what}");
     }
 }

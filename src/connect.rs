@@ -69,25 +69,16 @@ fn endpoint(args: &ConnectArgs) -> Endpoint {
     }
 }
 
-/// The client id: `-i` or `-I`, else a random `mqtk-` id for MQTT 3 and an empty one for
-/// MQTT 5 so the broker assigns it (as mosquitto does).
-fn client_id(args: &ConnectArgs, version: Version) -> String {
-    if let Some(id) = args.client_id() {
-        return id;
-    }
-    if version.is_v5() {
-        return String::new();
-    }
-    let suffix: String = std::iter::repeat_with(fastrand::alphanumeric)
-        .take(18)
-        .collect();
-    format!("mqtk-{suffix}")
+/// The client id: `-i` or `-I`, else empty so the broker assigns one, as mosquitto 2.0's
+/// clients do for 3.1.1 and 5 alike (a persistent session needs `-i`, the CLI checks that).
+fn client_id(args: &ConnectArgs) -> String {
+    args.client_id().unwrap_or_default()
 }
 
 fn connect_packet(args: &ConnectArgs, props: &CommandProperties, version: Version) -> Connect {
     Connect {
         version,
-        client_id: client_id(args, version),
+        client_id: client_id(args),
         clean_start: !args.disable_clean_session,
         keep_alive: args.keepalive,
         username: args.username().map(String::from),
@@ -129,6 +120,7 @@ pub fn block_on<F: std::future::Future>(future: F) -> std::io::Result<F::Output>
 
 /// Resolves the common part of every client subcommand: properties, then the target.
 pub fn prepare(args: &ConnectArgs, version: Version) -> Result<(CommandProperties, Target), i32> {
+    crate::client::set_debug(args.debug);
     let props = args.properties(version).map_err(|e| {
         eprintln!("{e}");
         1

@@ -211,7 +211,7 @@ impl State {
                 Err(e) => return Ok(Stop::Lost(e)),
             };
             let done = match event {
-                Event::SubAck(ack) => self.on_suback(&mut client, &ack.codes)?,
+                Event::SubAck(ack) => self.on_suback(&mut client, ack.pkid, &ack.codes)?,
                 Event::UnsubAck(_) => self.job.exit_after_subscribe,
                 Event::Message(msg) => self.on_message(&mut client, msg)?,
                 Event::Delivered { .. } => false,
@@ -228,8 +228,13 @@ impl State {
     fn on_suback<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         client: &mut Client<S>,
+        pkid: u16,
         codes: &[u8],
     ) -> Result<bool, SubError> {
+        if crate::client::debug() {
+            let codes: Vec<String> = codes.iter().map(u8::to_string).collect();
+            println!("Subscribed (mid: {pkid}): {}", codes.join(", "));
+        }
         if !codes.is_empty() && codes.iter().all(|&c| c >= 0x80) {
             eprintln!("All subscription requests were denied.");
             return Err(SubError::AllDenied);

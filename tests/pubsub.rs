@@ -305,3 +305,129 @@ fn options_come_from_config_files() {
     });
     assert_eq!(text(&out.stdout), "cfg v\n");
 }
+
+#[test]
+fn debug_lines_match_mosquitto_pub() {
+    let broker = Broker::mosquitto();
+    let args = ["-d", "-t", "dbg", "-m", "x", "-q", "2"];
+    let ours = broker.mqtk("pub", &args).output().unwrap();
+    let theirs = broker.program("mosquitto_pub", &args).output().unwrap();
+    assert_eq!(text(&ours.stdout), text(&theirs.stdout));
+    assert!(text(&ours.stdout).contains("received PUBCOMP (Mid: 1, RC:0)"));
+}
+
+/// A CA and a server certificate for 127.0.0.1 and localhost, made with openssl.
+fn certificates(dir: &std::path::Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            text(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=mqtk test CA",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec,
+        &[
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "1",
+        "-extfile",
+        "san.ext",
+    ]);
+    // mosquitto started as root drops to its own user before it reads these.
+    use std::os::unix::fs::PermissionsExt;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn tls_with_a_private_ca_interoperates_with_mosquitto() {
+    let dir = tempfile::tempdir().unwrap();
+    certificates(dir.path());
+    let file = |name: &str| dir.path().join(name).display().to_string();
+    let broker = Broker::mosquitto_with(&format!(
+        "cafile {}\ncertfile {}\nkeyfile {}",
+        file("ca.crt"),
+        file("server.crt"),
+        file("server.key")
+    ));
+    let ca = file("ca.crt");
+    let theirs = broker.program(
+        "mosquitto_sub",
+        &["--cafile", &ca, "-t", "tls", "-C", "1", "-v"],
+    );
+    let out = receive(&broker, theirs, || {
+        ok(broker.mqtk("pub", &["--cafile", &ca, "-t", "tls", "-m", "secret"]))
+    });
+    assert_eq!(text(&out.stdout), "tls secret\n");
+    let ours = broker.mqtk("sub", &["--cafile", &ca, "-t", "tls", "-C", "1", "-v"]);
+    let out = receive(&broker, ours, || {
+        ok(broker.program(
+            "mosquitto_pub",
+            &["--cafile", &ca, "-t", "tls", "-m", "back"],
+        ))
+    });
+    assert_eq!(text(&out.stdout), "tls back\n");
+    // The broker's certificate does not chain to the OS store: refused, exit 1.
+    let out = broker
+        .mqtk("pub", &["--tls-use-os-certs", "-t", "tls", "-m", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}

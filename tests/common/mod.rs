@@ -43,14 +43,28 @@ impl Broker {
         let subacks = Arc::new(AtomicUsize::new(0));
         let log = BufReader::new(child.stderr.take().expect("stderr"));
         let counter = subacks.clone();
+        let first_lines = Arc::new(std::sync::Mutex::new(String::new()));
+        let keep = first_lines.clone();
         std::thread::spawn(move || {
             for line in log.lines().map_while(Result::ok) {
                 if line.contains("Sending SUBACK") {
                     counter.fetch_add(1, Ordering::SeqCst);
                 }
+                if let Ok(mut text) = keep.lock() {
+                    if text.len() < 4096 {
+                        text.push_str(&line);
+                        text.push('\n');
+                    }
+                }
             }
         });
-        wait_for_port(port);
+        if !wait_for_port(port) {
+            let _ = child.kill();
+            panic!(
+                "mosquitto did not start:\n{}",
+                first_lines.lock().map(|t| t.clone()).unwrap_or_default()
+            );
+        }
         Broker {
             port,
             child,
@@ -119,12 +133,16 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
-fn wait_for_port(port: u16) {
+/// True once something accepts connections on `port`, false after ten seconds.
+fn wait_for_port(port: u16) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "broker did not start on {port}");
+        if Instant::now() > deadline {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
+    true
 }
 
 /// The built `mqtk` binary.

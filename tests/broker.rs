@@ -256,3 +256,357 @@ fn anonymous_access_can_be_refused_and_credentials_checked() {
         ],
     );
 }
+
+/// User properties, content type, response topic, correlation data, payload format and
+/// subscription identifiers reach the subscriber; message expiry counts down.
+#[test]
+fn v5_properties_are_passed_through() {
+    if !have_paho() {
+        return;
+    }
+    let broker = TestBroker::start();
+    paho(
+        &broker,
+        r#"
+sub = Client("sub"); sub.connect()
+sub.subscribe("props/#", qos=1, properties=props(PacketTypes.SUBSCRIBE, SubscriptionIdentifier=7))
+pub = Client("pub"); pub.connect()
+p = props(PacketTypes.PUBLISH, UserProperty=[("a", "1"), ("b", "2")], ContentType="text/plain",
+          ResponseTopic="reply/here", CorrelationData=b"\x00\x01", PayloadFormatIndicator=1,
+          MessageExpiryInterval=60)
+pub.c.publish("props/x", "hello", qos=1, properties=p)
+m = sub.message()
+mp = m.properties
+check(m.payload == b"hello", m.payload)
+check(mp.UserProperty == [("a", "1"), ("b", "2")], mp.UserProperty)
+check(mp.ContentType == "text/plain", "content type")
+check(mp.ResponseTopic == "reply/here", "response topic")
+check(mp.CorrelationData == b"\x00\x01", "correlation data")
+check(mp.PayloadFormatIndicator == 1, "payload format")
+check(mp.SubscriptionIdentifier == [7], mp.SubscriptionIdentifier)
+check(55 <= mp.MessageExpiryInterval <= 60, mp.MessageExpiryInterval)
+print("OK")
+"#,
+    );
+}
+
+/// Inbound topic aliases; CONNACK announces the alias maximum, an assigned client id and
+/// the server keep alive.
+#[test]
+fn v5_topic_alias_assigned_id_and_server_keep_alive() {
+    if !have_paho() {
+        return;
+    }
+    let broker = TestBroker::with(|c| c.max_keepalive = 5);
+    paho(
+        &broker,
+        r#"
+sub = Client("sub"); sub.connect()
+sub.subscribe("alias/#", qos=1)
+pub = Client("")
+_, flags, rc, cp = pub.connect(keepalive=60)
+check(cp.AssignedClientIdentifier.startswith("auto-"), "assigned id")
+check(cp.ServerKeepAlive == 5, "server keep alive")
+check(cp.TopicAliasMaximum == 10, "topic alias maximum")
+pub.c.publish("alias/t", "1", qos=1, properties=props(PacketTypes.PUBLISH, TopicAlias=1))
+pub.c.publish("", "2", qos=1, properties=props(PacketTypes.PUBLISH, TopicAlias=1))
+got = [(m.topic, m.payload) for m in (sub.message(), sub.message())]
+check(got == [("alias/t", b"1"), ("alias/t", b"2")], got)
+print("OK")
+"#,
+    );
+}
+
+/// `$share/group/filter`: each message goes to one member of the group, members in turn,
+/// while a plain subscription still gets every message.
+#[test]
+fn v5_shared_subscriptions() {
+    if !have_paho() {
+        return;
+    }
+    let broker = TestBroker::start();
+    paho(
+        &broker,
+        r#"
+a = Client("a"); a.connect(); a.subscribe("$share/g/work/+", qos=1)
+b = Client("b"); b.connect(); b.subscribe("$share/g/work/+", qos=1)
+plain = Client("plain"); plain.connect(); plain.subscribe("work/+", qos=1)
+pub = Client("pub"); pub.connect()
+for i in range(10):
+    pub.c.publish("work/x", str(i), qos=1)
+everything = sorted(int(plain.message().payload) for _ in range(10))
+check(everything == list(range(10)), everything)
+time.sleep(0.3)
+na, nb = a.messages.qsize(), b.messages.qsize()
+check(na + nb == 10 and na > 0 and nb > 0, (na, nb))
+print("OK")
+"#,
+    );
+}
+
+/// No local, retain as published and retain handling 0/1/2.
+#[test]
+fn v5_subscription_options() {
+    if !have_paho() {
+        return;
+    }
+    let broker = TestBroker::start();
+    paho(
+        &broker,
+        r#"
+c = Client("c"); c.connect()
+other = Client("other"); other.connect()
+c.subscribe("nl", options=SubscribeOptions(qos=1, noLocal=True))
+c.c.publish("nl", "mine", qos=1)
+other.c.publish("nl", "theirs", qos=1)
+check(c.message().payload == b"theirs", "no local")
+c.no_message()
+
+c.subscribe("rap", options=SubscribeOptions(qos=1, retainAsPublished=True))
+c.subscribe("norap", options=SubscribeOptions(qos=1))
+other.c.publish("rap", "r", qos=1, retain=True)
+other.c.publish("norap", "r", qos=1, retain=True)
+got = sorted((m.topic, m.retain) for m in (c.message(), c.message()))
+check(got == [("norap", False), ("rap", True)], got)
+
+other.c.publish("rh", "kept", qos=1, retain=True).wait_for_publish()
+c.subscribe("rh", options=SubscribeOptions(qos=1, retainHandling=2))
+c.no_message()
+c.c.unsubscribe("rh"); time.sleep(0.1)
+c.subscribe("rh", options=SubscribeOptions(qos=1, retainHandling=1))
+m = c.message(); check(m.retain and m.payload == b"kept", "retain handling 1, new")
+c.subscribe("rh", options=SubscribeOptions(qos=1, retainHandling=1))
+c.no_message()
+c.subscribe("rh", options=SubscribeOptions(qos=1, retainHandling=0))
+check(c.message().payload == b"kept", "retain handling 0")
+print("OK")
+"#,
+    );
+}
+
+/// Session expiry: a session resumes within its interval with its queued messages (but not
+/// expired ones), and is gone after it.
+#[test]
+fn v5_session_and_message_expiry() {
+    if !have_paho() {
+        return;
+    }
+    let broker = TestBroker::start();
+    paho(
+        &broker,
+        r#"
+def session(interval):
+    c = Client("exp", clean=False, props=props(PacketTypes.CONNECT, SessionExpiryInterval=interval))
+    return c, c.connect()[1].session_present
+
+c, present = session(60)
+c.subscribe("se", qos=1)
+c.close()
+pub = Client("pub"); pub.connect()
+pub.c.publish("se", "short", qos=1, properties=props(PacketTypes.PUBLISH, MessageExpiryInterval=1)).wait_for_publish()
+pub.c.publish("se", "kept", qos=1).wait_for_publish()
+time.sleep(1.2)
+c, present = session(1)
+check(present, "session present")
+check(c.message().payload == b"kept", "queued message")
+c.no_message()
+c.close()
+time.sleep(1.5)
+c, present = session(1)
+check(not present, "session expired")
+print("OK")
+"#,
+    );
+}
+
+/// A message larger than the client's maximum packet size is not sent to it.
+#[test]
+fn v5_maximum_packet_size_drops_oversize_messages() {
+    if !have_paho() {
+        return;
+    }
+    let broker = TestBroker::start();
+    paho(
+        &broker,
+        r#"
+c = Client("small", props=props(PacketTypes.CONNECT, MaximumPacketSize=100)); c.connect()
+c.subscribe("mp", qos=1)
+pub = Client("pub"); pub.connect()
+pub.c.publish("mp", "x" * 500, qos=1)
+pub.c.publish("mp", "small", qos=1)
+check(c.message().payload == b"small", "small message")
+c.no_message()
+print("OK")
+"#,
+    );
+}
+
+use mqtk::codec::{Ack, Packet, Publish, QoS, Reason, Will};
+
+fn publish_packet(topic: &str, qos: QoS, pkid: u16) -> Packet {
+    Packet::Publish(Publish {
+        topic: topic.into(),
+        qos,
+        pkid,
+        payload: "x".into(),
+        ..Publish::default()
+    })
+}
+
+/// The client's receive maximum bounds QoS 1 messages in flight to it; an ack frees a slot.
+#[test]
+fn v5_receive_maximum_limits_messages_in_flight() {
+    let broker = TestBroker::start();
+    let mut connect = Raw::v5("slow");
+    connect.properties.receive_maximum = Some(2);
+    let (mut sub, _) = Raw::connect(&broker, connect);
+    sub.subscribe("flow", QoS::AtLeastOnce);
+    for _ in 0..4 {
+        publish(&broker, &["-t", "flow", "-q", "1", "-m", "x"]);
+    }
+    let mut pkids = Vec::new();
+    while let Some(Packet::Publish(p)) = sub.recv_within(Duration::from_millis(500)) {
+        pkids.push(p.pkid);
+    }
+    assert_eq!(pkids.len(), 2, "{pkids:?}");
+    sub.send(Packet::PubAck(Ack::new(pkids[0])));
+    assert!(matches!(sub.recv(), Some(Packet::Publish(_))));
+    assert!(sub.recv_within(Duration::from_millis(300)).is_none());
+}
+
+/// More unreleased QoS 2 messages than our receive maximum: DISCONNECT 0x93.
+#[test]
+fn v5_receive_maximum_exceeded_disconnects_with_0x93() {
+    let broker = TestBroker::with(|c| c.receive_maximum = 2);
+    let (mut client, connack) = Raw::connect(&broker, Raw::v5("greedy"));
+    assert_eq!(connack.properties.receive_maximum, Some(2));
+    for pkid in 1..=3 {
+        client.send(publish_packet("t", QoS::ExactlyOnce, pkid));
+    }
+    let mut last = None;
+    while let Some(packet) = client.recv() {
+        last = Some(packet);
+    }
+    assert!(
+        matches!(last, Some(Packet::Disconnect(Reason { code: 0x93, .. }))),
+        "{last:?}"
+    );
+}
+
+/// Protocol violations close the connection with the MQTT 5 reason first.
+#[test]
+fn v5_protocol_errors_carry_reason_codes() {
+    let broker = TestBroker::with(|c| c.max_packet_size = 1000);
+    let cases: Vec<(Vec<u8>, u8)> = vec![
+        (frame(0x30, &[0, 3, b'a', b'/', b'+', 0]), 0x81),
+        (frame(0x30, &[0; 2000]), 0x95),
+        (frame(0x30, &[0, 1, b't', 3, 0x23, 0, 99]), 0x94),
+        (connect_v5("again"), 0x82),
+    ];
+    for (bytes, code) in cases {
+        let (mut client, _) = Raw::connect(&broker, Raw::v5("bad"));
+        send(&mut client.stream, &bytes);
+        let got = client.recv();
+        assert!(
+            matches!(got, Some(Packet::Disconnect(Reason { code: c, .. })) if c == code),
+            "expected {code:#x}, got {got:?}"
+        );
+        assert!(client.recv().is_none());
+    }
+}
+
+/// MQTT 5 will delay: the will waits for its delay, a reconnect resuming the session within
+/// the delay cancels it, a clean start (the session ends) releases it; DISCONNECT 0x04
+/// sends the will.
+#[test]
+fn v5_will_delay_and_disconnect_with_will() {
+    let broker = TestBroker::start();
+    let watcher = Sub::start(&broker, &["-V", "5", "-t", "will/#", "-v", "-C", "3"]);
+    let with_will = |id: &str, delay: u32| {
+        let mut connect = Raw::v5(id);
+        connect.properties.session_expiry_interval = Some(60);
+        let mut will = Will {
+            topic: format!("will/{id}"),
+            payload: "gone".into(),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            properties: Default::default(),
+        };
+        will.properties.will_delay_interval = Some(delay);
+        connect.will = Some(will);
+        Raw::connect(&broker, connect).0
+    };
+    let mut asked = with_will("asked", 0);
+    asked.send(Packet::Disconnect(Reason {
+        code: 0x04,
+        ..Reason::default()
+    }));
+    drop(with_will("back", 1));
+    let mut resume = Raw::v5("back");
+    resume.clean_start = false;
+    let _back_again = Raw::connect(&broker, resume);
+    drop(with_will("fresh", 60));
+    let _fresh_again = Raw::connect(&broker, Raw::v5("fresh"));
+    let start = Instant::now();
+    drop(with_will("delayed", 1));
+    let (_, messages) = watcher.finish();
+    assert_eq!(
+        messages,
+        ["will/asked gone", "will/fresh gone", "will/delayed gone"]
+    );
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// Garbage, truncated packets, absurd lengths, silence, a CONNECT flood and a client that
+/// never reads each affect only their own connection.
+#[test]
+fn hostile_input_only_hurts_its_own_connection() {
+    let broker = TestBroker::with(|c| c.connect_timeout = Duration::from_millis(300));
+    let watcher = Sub::start(&broker, &["-t", "ok", "-C", "1"]);
+    // A subscriber that never reads, flooded with more than its queue and socket can hold.
+    let (mut stuck, _) = Raw::connect(&broker, Raw::v5("stuck"));
+    stuck.subscribe("flood", QoS::AtLeastOnce);
+    let line = format!("{}\n", "x".repeat(16 * 1024));
+    publish_lines(
+        &broker,
+        &["-t", "flood", "-q", "1"],
+        line.repeat(400).as_bytes(),
+    );
+    let mut random = fastrand::Rng::with_seed(7);
+    let garbage: Vec<u8> = (0..4096).map(|_| random.u8(..)).collect();
+    let cases: Vec<Vec<u8>> = vec![
+        garbage,
+        vec![0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F], // five length bytes
+        vec![0x10, 0xFF, 0xFF, 0xFF, 0x7F],       // 256 MB CONNECT, never sent
+        connect_v311("trunc")[..8].to_vec(),      // truncated
+        vec![],                                   // silence: closed after the timeout
+        [connect_v311("twice"), connect_v311("twice")].concat(),
+        frame(0x82, &[0, 1]), // SUBSCRIBE before CONNECT
+    ];
+    for bytes in &cases {
+        let mut stream = broker.raw();
+        send(&mut stream, bytes);
+        let start = Instant::now();
+        read_to_close(&mut stream);
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{bytes:?} not closed"
+        );
+    }
+    // A flood of CONNECTs, many connections at once.
+    let flood: Vec<_> = (0..200)
+        .map(|i| {
+            let mut stream = broker.raw();
+            send(&mut stream, &connect_v311(&format!("flood-{}", i % 20)));
+            stream
+        })
+        .collect();
+    drop(flood);
+    publish(&broker, &["-t", "ok", "-m", "still here"]);
+    assert_eq!(watcher.finish().1, ["still here"]);
+    drop(stuck);
+}

@@ -166,7 +166,11 @@ impl Handler {
             if let Err(close) = self.pump() {
                 return close;
             }
-            if let Err(close) = self.flush().await {
+            let flushed = tokio::select! {
+                flushed = self.flush() => flushed,
+                () = shutdown.recv() => Err(Close::Shutdown),
+            };
+            if let Err(close) = flushed {
                 return close;
             }
             // Keepalive: 1.5 times the agreed interval without a packet (MQTT-3.1.2-24).

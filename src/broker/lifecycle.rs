@@ -2,12 +2,9 @@
 //! its delay) and the session (ended now, kept until its expiry, or kept for good).
 
 use super::handler::Handler;
-use super::server::Shared;
-use super::session::Session;
 use super::shutdown::Shutdown;
-use crate::codec::{self, Packet, Publish, Reason, Will};
+use crate::codec::{self, Packet, Reason, Will};
 use std::io;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Why a connection ended.
@@ -103,41 +100,35 @@ impl Handler {
         });
     }
 
-    /// Publishes the will now, or after its MQTT 5 delay unless the client is back by then.
-    /// The delay ends early with the session (MQTT-3.1.3-9).
+    /// Publishes the will now, or after its MQTT 5 delay unless the client is back by then;
+    /// the session keeps it meanwhile, so ending the session releases it early.
     fn schedule_will(&self, will: Will, owned: bool, expiry: u32, shutdown: &Shutdown) {
         let delay = will.properties.will_delay_interval.unwrap_or(0);
-        let resumed = !owned && !self.session.lock().ended;
+        let router = &self.shared.router;
         if delay == 0 || expiry == 0 || !owned {
+            // Taken over by a connection that resumed the session: the delay protects it.
+            let resumed = !owned && !self.session.lock().ended;
             if delay == 0 || !resumed {
-                publish_will(&self.shared, &self.session, will);
+                router.publish_will(&self.client_id, will);
             }
             return;
         }
+        self.session.lock().pending_will = Some(will);
         let (shared, session, id) = (self.shared.clone(), self.session.clone(), self.id);
         let wait = Duration::from_secs(delay.min(expiry).into());
         after(wait, shutdown.child(), move || {
-            if session.lock().abandoned_by(id) {
-                publish_will(&shared, &session, will);
+            let will = {
+                let mut state = session.lock();
+                match state.abandoned_by(id) {
+                    true => state.pending_will.take(),
+                    false => None,
+                }
+            };
+            if let Some(will) = will {
+                shared.router.publish_will(&session.client_id, will);
             }
         });
     }
-}
-
-fn publish_will(shared: &Shared, session: &Session, will: Will) {
-    let mut properties = will.properties;
-    properties.will_delay_interval = None;
-    let publish = Publish {
-        qos: will.qos,
-        retain: will.retain,
-        topic: will.topic,
-        payload: will.payload,
-        properties,
-        ..Publish::default()
-    };
-    let origin = session.client_id.clone();
-    let msg = super::message::Message::from_publish(publish, origin, std::time::Instant::now());
-    shared.router.publish(&Arc::new(msg));
 }
 
 /// Runs `action` after `wait` unless the broker shuts down first.

@@ -1,7 +1,7 @@
 //! The broker's version-neutral application message, shared by every subscriber it goes to.
 
 use super::tree::ClientId;
-use crate::codec::{Properties, Publish, QoS};
+use crate::codec::{Properties, Publish, QoS, Will};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,21 @@ impl Message {
             expires,
             origin: Some(origin),
         }
+    }
+
+    /// The message a client's will becomes when it is published.
+    pub fn from_will(will: Will, origin: ClientId, now: Instant) -> Message {
+        let mut properties = will.properties;
+        properties.will_delay_interval = None;
+        let publish = Publish {
+            qos: will.qos,
+            retain: will.retain,
+            topic: will.topic,
+            payload: will.payload,
+            properties,
+            ..Publish::default()
+        };
+        Message::from_publish(publish, origin, now)
     }
 
     /// True once the message expiry interval has passed.

@@ -9,7 +9,7 @@ use super::message::Message;
 use super::retained::Retained;
 use super::session::{Delivery, Session, SubOptions};
 use super::tree::{ClientId, Tree};
-use crate::codec::QoS;
+use crate::codec::{QoS, Will};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
@@ -59,7 +59,8 @@ impl Router {
     }
 
     /// Attaches connection `id` to `client_id`'s session, resuming it unless `clean` (or it
-    /// does not exist) and taking it over from any connection that still has it.
+    /// does not exist) and taking it over from any connection that still has it. A session
+    /// replaced by a clean start ends, which publishes its delayed will.
     pub fn open(
         &self,
         client_id: &str,
@@ -70,6 +71,7 @@ impl Router {
     ) -> Opened {
         let mut inner = self.lock();
         let mut kicked = Vec::new();
+        let mut will = None;
         if let Some(old) = inner.sessions.get(client_id).cloned() {
             if !clean {
                 old.lock().expiry = limits.1;
@@ -80,12 +82,18 @@ impl Router {
                     kicked,
                 };
             }
-            kicked.extend(end_locked(&mut inner, &old));
+            let (waker, pending) = end_locked(&mut inner, &old);
+            kicked.extend(waker);
+            will = pending;
         }
         let client: ClientId = client_id.into();
         let session = Arc::new(Session::new(client.clone(), limits.0, limits.1));
         session.attach(id, waker);
-        inner.sessions.insert(client, session.clone());
+        inner.sessions.insert(client.clone(), session.clone());
+        drop(inner);
+        if let Some(will) = will {
+            self.publish_will(&client, will);
+        }
         Opened {
             session,
             present: false,
@@ -93,12 +101,22 @@ impl Router {
         }
     }
 
-    /// Removes `session` and its subscriptions, if it is still the current one for its id.
+    /// Removes `session` and its subscriptions, if it is still the current one for its id,
+    /// and publishes a will that was waiting for its delay.
     pub fn end(&self, session: &Arc<Session>) {
-        let waker = end_locked(&mut self.lock(), session);
+        let (waker, will) = end_locked(&mut self.lock(), session);
         if let Some(waker) = waker {
             waker.notify_one();
         }
+        if let Some(will) = will {
+            self.publish_will(&session.client_id, will);
+        }
+    }
+
+    /// Publishes `client`'s will.
+    pub fn publish_will(&self, client: &ClientId, will: Will) {
+        let msg = Message::from_will(will, client.clone(), std::time::Instant::now());
+        self.publish(&Arc::new(msg));
     }
 
     /// Adds or replaces a subscription; true if it replaced one (for retain handling 1).
@@ -171,7 +189,7 @@ impl Router {
     }
 }
 
-fn end_locked(inner: &mut Inner, session: &Arc<Session>) -> Option<Arc<Notify>> {
+fn end_locked(inner: &mut Inner, session: &Arc<Session>) -> (Option<Arc<Notify>>, Option<Will>) {
     let current = inner.sessions.get(&session.client_id);
     if current.is_some_and(|c| Arc::ptr_eq(c, session)) {
         inner.sessions.remove(&session.client_id);

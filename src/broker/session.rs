@@ -8,7 +8,7 @@
 
 use super::message::Message;
 use super::tree::ClientId;
-use crate::codec::QoS;
+use crate::codec::{QoS, Will};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -87,6 +87,8 @@ pub struct SessionState {
     pub ended: bool,
     /// Messages dropped because the queue was full.
     pub dropped: u64,
+    /// An MQTT 5 will waiting for its delay after the connection was lost.
+    pub pending_will: Option<Will>,
 }
 
 impl Session {
@@ -107,6 +109,7 @@ impl Session {
                 expiry,
                 ended: false,
                 dropped: 0,
+                pending_will: None,
             }),
         }
     }
@@ -122,11 +125,12 @@ impl Session {
     }
 
     /// Makes connection `id` the owner; returns the previous owner's waker, to wake it so it
-    /// notices the takeover and closes.
+    /// notices the takeover and closes. A will still waiting for its delay is cancelled.
     pub fn attach(&self, id: u64, waker: Arc<Notify>) -> Option<Arc<Notify>> {
         let mut st = self.lock();
         let old = st.owner.replace(Owner { id, waker });
         st.last_owner = id;
+        st.pending_will = None;
         self.online.store(true, Ordering::Relaxed);
         old.map(|o| o.waker)
     }
@@ -142,13 +146,14 @@ impl Session {
         true
     }
 
-    /// Ends the session for good, waking any owner so it closes; returns its waker.
-    pub fn end(&self) -> Option<Arc<Notify>> {
+    /// Ends the session for good; returns the owner's waker (to make it close) and a will
+    /// still waiting for its delay, which the end of the session releases (MQTT-3.1.3-9).
+    pub fn end(&self) -> (Option<Arc<Notify>>, Option<Will>) {
         let mut st = self.lock();
         st.ended = true;
         st.queue.clear();
         self.online.store(false, Ordering::Relaxed);
-        st.owner.take().map(|o| o.waker)
+        (st.owner.take().map(|o| o.waker), st.pending_will.take())
     }
 
     /// Queues `delivery`. Offline sessions keep only QoS 1/2; a full queue drops the message.

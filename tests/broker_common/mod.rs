@@ -93,6 +93,27 @@ pub fn publish(broker: &TestBroker, args: &[&str]) {
     );
 }
 
+/// `mosquitto_pub -l` against `broker` with `input` on stdin; panics unless it succeeds.
+pub fn publish_lines(broker: &TestBroker, args: &[&str], input: &[u8]) {
+    let mut child = Command::new("mosquitto_pub")
+        .args(broker.addr())
+        .arg("-l")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input).expect("write stdin");
+    drop(stdin);
+    wait(&mut child, Duration::from_secs(20));
+    assert!(
+        child.wait().expect("wait").success(),
+        "mosquitto_pub -l failed"
+    );
+}
+
 /// Runs `tool` (mosquitto_pub/mosquitto_sub) against `broker` and returns its output.
 pub fn run_tool(tool: &str, broker: &TestBroker, args: &[&str]) -> std::process::Output {
     let mut child = Command::new(tool)
@@ -285,5 +306,90 @@ impl Sub {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A hand-driven MQTT client over the crate's codec, for what real clients never do.
+pub struct Raw {
+    pub stream: TcpStream,
+    buf: bytes::BytesMut,
+    version: mqtk::codec::Version,
+}
+
+impl Raw {
+    /// Connects with `connect` and returns the client with the CONNACK.
+    pub fn connect(
+        broker: &TestBroker,
+        connect: mqtk::codec::Connect,
+    ) -> (Raw, mqtk::codec::ConnAck) {
+        let version = connect.version;
+        let mut raw = Raw {
+            stream: broker.raw(),
+            buf: bytes::BytesMut::new(),
+            version,
+        };
+        raw.send(mqtk::codec::Packet::Connect(Box::new(connect)));
+        match raw.recv() {
+            Some(mqtk::codec::Packet::ConnAck(ack)) => (raw, ack),
+            other => panic!("expected CONNACK, got {other:?}"),
+        }
+    }
+
+    /// An MQTT 5 CONNECT for `client_id` with clean start and no will.
+    pub fn v5(client_id: &str) -> mqtk::codec::Connect {
+        mqtk::codec::Connect {
+            version: mqtk::codec::Version::V5,
+            client_id: client_id.into(),
+            clean_start: true,
+            keep_alive: 60,
+            username: None,
+            password: None,
+            will: None,
+            properties: Default::default(),
+        }
+    }
+
+    /// Writes `packet`.
+    pub fn send(&mut self, packet: mqtk::codec::Packet) {
+        let mut out = bytes::BytesMut::new();
+        mqtk::codec::encode(&packet, self.version, &mut out).expect("encode");
+        send(&mut self.stream, &out);
+    }
+
+    /// The next packet, `None` when the broker closed the connection or 5 s passed.
+    pub fn recv(&mut self) -> Option<mqtk::codec::Packet> {
+        self.recv_within(Duration::from_secs(5))
+    }
+
+    /// The next packet within `limit`.
+    pub fn recv_within(&mut self, limit: Duration) -> Option<mqtk::codec::Packet> {
+        self.stream.set_read_timeout(Some(limit)).expect("timeout");
+        loop {
+            let packet = mqtk::codec::decode(&mut self.buf, Some(self.version), usize::MAX)
+                .expect("broker sent a valid packet");
+            if packet.is_some() {
+                return packet;
+            }
+            let mut chunk = [0u8; 4096];
+            match self.stream.read(&mut chunk) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    /// Subscribes to `filter` at `qos` and waits for the SUBACK.
+    pub fn subscribe(&mut self, filter: &str, qos: mqtk::codec::QoS) {
+        let subscribe = mqtk::codec::Subscribe {
+            pkid: 1,
+            filters: vec![mqtk::codec::Subscription {
+                filter: filter.into(),
+                qos,
+                ..Default::default()
+            }],
+            properties: Default::default(),
+        };
+        self.send(mqtk::codec::Packet::Subscribe(subscribe));
+        assert!(matches!(self.recv(), Some(mqtk::codec::Packet::SubAck(_))));
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 #[test]
 fn qos_levels_are_delivered_and_downgraded() {
     let broker = TestBroker::start();
-    for version in ["311", "5"] {
+    for version in ["31", "311", "5"] {
         let sub = Sub::start(
             &broker,
             &["-V", version, "-t", "q/#", "-q", "1", "-C", "4", "-v"],
@@ -42,6 +42,25 @@ fn qos2_end_to_end() {
         publishes.iter().all(|l| flag(l, "q") == "q2"),
         "{publishes:?}"
     );
+}
+
+/// Overlapping subscriptions get one copy at the highest granted QoS.
+#[test]
+fn overlapping_subscriptions_deliver_once() {
+    let broker = TestBroker::start();
+    for version in ["311", "5"] {
+        let sub = Sub::start(
+            &broker,
+            &[
+                "-V", version, "-t", "o/#", "-t", "o/+", "-t", "+/x", "-q", "1", "-C", "2",
+            ],
+        );
+        publish(&broker, &["-t", "o/x", "-q", "1", "-m", "1"]);
+        publish(&broker, &["-t", "o/y", "-q", "1", "-m", "2"]);
+        let (publishes, messages) = sub.finish();
+        assert_eq!(messages, ["1", "2"], "v{version}");
+        assert_eq!(publishes.len(), 2, "v{version}: {publishes:?}");
+    }
 }
 
 /// The `(d0, q1, r0, ...)` flag starting with `prefix` in a mosquitto_sub debug line.
@@ -609,4 +628,30 @@ fn hostile_input_only_hurts_its_own_connection() {
     publish(&broker, &["-t", "ok", "-m", "still here"]);
     assert_eq!(watcher.finish().1, ["still here"]);
     drop(stuck);
+}
+
+/// An unacknowledged QoS 1 message is sent again, flagged DUP with the same packet id, when
+/// the persistent session reconnects.
+#[test]
+fn unacked_messages_are_resent_with_dup_on_reconnect() {
+    let broker = TestBroker::start();
+    let mut connect = Raw::v5("dup");
+    connect.version = mqtk::codec::Version::V311;
+    connect.clean_start = false;
+    let (mut client, _) = Raw::connect(&broker, connect.clone());
+    client.subscribe("d", QoS::AtLeastOnce);
+    publish(&broker, &["-t", "d", "-q", "1", "-m", "x"]);
+    let Some(Packet::Publish(first)) = client.recv() else {
+        panic!("no PUBLISH");
+    };
+    assert!(!first.dup);
+    drop(client);
+    let (mut client, connack) = Raw::connect(&broker, connect);
+    assert!(connack.session_present);
+    let Some(Packet::Publish(again)) = client.recv() else {
+        panic!("no resent PUBLISH");
+    };
+    assert!(again.dup);
+    assert_eq!((again.pkid, again.payload), (first.pkid, first.payload));
+    client.send(Packet::PubAck(Ack::new(again.pkid)));
 }

@@ -32,6 +32,9 @@ pub type Conn = Connection<Counted<TcpStream>>;
 const HIGH_WATER: usize = 256 * 1024;
 /// Messages taken from the session per lock.
 const BATCH: usize = 64;
+/// Packets handled per turn of the loop: after that the task yields, so the subscribers a
+/// fast publisher feeds get to drain their queues before it routes more.
+const PER_TURN: usize = 256;
 /// A client that does not take our writes for this long is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -98,6 +101,8 @@ pub struct Handler {
     /// Largest packet the client accepts; larger messages are dropped for it.
     max_packet: usize,
     scratch: Vec<Outbound>,
+    /// A subscriber we fed this turn has a filling queue: yield before reading more.
+    congested: bool,
 }
 
 /// The session's state if this connection still owns it, else the takeover that ends it.
@@ -152,6 +157,7 @@ impl Handler {
             window: usize::from(window.max(1)),
             max_packet: max_packet.map_or(usize::MAX, |n| n as usize),
             scratch,
+            congested: false,
         }
     }
 
@@ -190,6 +196,10 @@ impl Handler {
             if let Err(close) = step {
                 return close;
             }
+            // Let subscribers drain before routing more: their queues are bounded.
+            if std::mem::take(&mut self.congested) || self.conn.has_frame() {
+                tokio::task::yield_now().await;
+            }
         }
     }
 
@@ -203,14 +213,17 @@ impl Handler {
         }
     }
 
-    /// Handles a packet read from the socket, then every other one already buffered.
+    /// Handles a packet read from the socket, then up to `PER_TURN` more already buffered.
     fn on_read(&mut self, read: std::io::Result<Option<Packet>>) -> Result<(), Close> {
         let Some(packet) = read.map_err(Close::from)? else {
             return Err(Close::Lost("connection closed by the client".into()));
         };
         self.last_read = Instant::now();
         self.handle(packet)?;
-        while self.conn.has_frame() && self.conn.pending() < HIGH_WATER {
+        for _ in 1..PER_TURN {
+            if !self.conn.has_frame() || self.conn.pending() >= HIGH_WATER {
+                break;
+            }
             match self.conn.try_packet().map_err(Close::from)? {
                 Some(packet) => self.handle(packet)?,
                 None => break,
@@ -323,12 +336,14 @@ impl Handler {
 
     /// Publishes to every matching session; returns how many it reached. Clients may not
     /// write into the broker's own `$SYS` tree.
-    pub(super) fn route(&self, publish: Publish) -> usize {
+    fn route(&mut self, publish: Publish) -> usize {
         if publish.topic.starts_with("$SYS") {
             return 0;
         }
         let msg = Message::from_publish(publish, self.client_id.clone(), Instant::now());
-        self.shared.router.publish(&Arc::new(msg))
+        let routed = self.shared.router.publish(&Arc::new(msg));
+        self.congested |= routed.congested;
+        routed.sessions
     }
 
     fn on_pubrec(&mut self, ack: Ack) -> Result<(), Close> {

@@ -44,6 +44,15 @@ pub fn split_shared(filter: &str) -> Option<(Option<&str>, &str)> {
     valid.then_some((Some(group), filter))
 }
 
+/// Where a message went.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Routed {
+    /// Sessions it was queued for.
+    pub sessions: usize,
+    /// Some online subscriber's queue is filling up faster than it drains.
+    pub congested: bool,
+}
+
 /// What opening a session found.
 pub struct Opened {
     pub session: Arc<Session>,
@@ -156,8 +165,8 @@ impl Router {
     }
 
     /// Stores (or clears) a retained message and queues `msg` for every matching session,
-    /// once per session; returns how many sessions it went to.
-    pub fn publish(&self, msg: &Arc<Message>) -> usize {
+    /// once per session.
+    pub fn publish(&self, msg: &Arc<Message>) -> Routed {
         let mut targets: Vec<(Arc<Session>, SubOptions)> = Vec::new();
         {
             let mut inner = self.lock();
@@ -172,14 +181,14 @@ impl Router {
             );
         }
         targets.sort_unstable_by_key(|(s, _)| Arc::as_ptr(s));
-        let mut sent = 0;
+        let mut routed = Routed::default();
         for group in targets.chunk_by(|a, b| Arc::ptr_eq(&a.0, &b.0)) {
             if let Some(delivery) = merge(msg, group) {
-                group[0].0.enqueue(delivery);
-                sent += 1;
+                routed.congested |= group[0].0.enqueue(delivery);
+                routed.sessions += 1;
             }
         }
-        sent
+        routed
     }
 
     /// Sessions (online and offline), subscriptions and retained messages, for `$SYS`.
@@ -272,7 +281,9 @@ mod tests {
         router.subscribe(&a, "x/#", opts(QoS::AtMostOnce, Some(1)));
         router.subscribe(&a, "x/+", opts(QoS::AtLeastOnce, Some(2)));
         assert_eq!(
-            router.publish(&message("x/y", QoS::ExactlyOnce, false, "p")),
+            router
+                .publish(&message("x/y", QoS::ExactlyOnce, false, "p"))
+                .sessions,
             1
         );
         let out = drain(&a);
@@ -296,7 +307,9 @@ mod tests {
         };
         router.subscribe(&a, "t", local);
         assert_eq!(
-            router.publish(&message("t", QoS::AtLeastOnce, true, "a")),
+            router
+                .publish(&message("t", QoS::AtLeastOnce, true, "a"))
+                .sessions,
             0
         );
         let rap = SubOptions {

@@ -157,18 +157,24 @@ impl Session {
     }
 
     /// Queues `delivery`. Offline sessions keep only QoS 1/2; a full queue drops the message.
-    pub fn enqueue(&self, delivery: Delivery) {
+    /// Returns true when an online session's queue is more than half full, so the
+    /// publisher can give its consumer time to drain it.
+    pub fn enqueue(&self, delivery: Delivery) -> bool {
         let mut st = self.lock();
         if st.ended || (st.owner.is_none() && delivery.qos == QoS::AtMostOnce) {
-            return;
+            return false;
         }
         if st.queue.len() >= st.queue_limit {
             st.dropped += 1;
-            return;
+        } else {
+            st.queue.push_back(delivery);
         }
-        st.queue.push_back(delivery);
-        if let Some(owner) = &st.owner {
-            owner.waker.notify_one();
+        match &st.owner {
+            Some(owner) => {
+                owner.waker.notify_one();
+                st.queue.len() * 2 > st.queue_limit
+            }
+            None => false,
         }
     }
 }

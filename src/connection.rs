@@ -79,6 +79,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
     }
 
+    /// Queues `packet` unless it encodes to more than `max` bytes; false when it was left out,
+    /// as MQTT 5 requires for a peer's maximum packet size (MQTT-3.1.2-25).
+    pub fn queue_within(&mut self, packet: &Packet, max: usize) -> Result<bool, io::Error> {
+        let start = self.write_buf.len();
+        self.queue(packet)?;
+        if self.write_buf.len() - start > max {
+            self.write_buf.truncate(start);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
     /// Bytes queued and not yet written; callers bound it to apply back-pressure.
     pub fn pending(&self) -> usize {
         self.write_buf.len()

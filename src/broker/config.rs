@@ -1,0 +1,272 @@
+//! Broker settings: defaults like mosquitto 2.0 without a configuration file, the `mqtk serve`
+//! command line, and the subset of `mosquitto.conf` we understand.
+
+use super::auth::Authenticator;
+use anyhow::{anyhow, bail, Context};
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// `mqtk serve` options, mosquitto-style.
+#[derive(clap::Args, Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port); the bound address is the first line on stdout.
+    #[arg(short = 'p', long)]
+    pub port: Option<u16>,
+    /// Address to listen on with --port [default: 127.0.0.1].
+    #[arg(long, value_name = "ADDRESS")]
+    pub bind: Option<String>,
+    /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous).
+    #[arg(short = 'c', long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log connections, subscriptions and errors to stderr.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+}
+
+/// How the broker runs.
+#[derive(Clone)]
+pub struct Config {
+    /// Addresses `serve` binds (`run` takes already-bound listeners instead).
+    pub listeners: Vec<SocketAddr>,
+    /// Accept clients that send no username.
+    pub allow_anonymous: bool,
+    /// Log connections, subscriptions and errors to stderr.
+    pub verbose: bool,
+    /// Checks credentials; `None` accepts everyone `allow_anonymous` lets through.
+    pub authenticator: Option<Arc<dyn Authenticator>>,
+    /// Concurrent connections; further ones wait in the accept backlog.
+    pub max_connections: usize,
+    /// Messages queued per session beyond those in flight; more are dropped.
+    pub max_queued_messages: usize,
+    /// QoS 1/2 messages in flight to one client (also capped by its receive maximum).
+    pub max_inflight: u16,
+    /// QoS 2 messages a client may have unreleased at once (MQTT 5 receive maximum).
+    pub receive_maximum: u16,
+    /// Topic aliases a client may use towards the broker.
+    pub topic_alias_maximum: u16,
+    /// Largest packet accepted from a client.
+    pub max_packet_size: u32,
+    /// Longest keepalive granted to an MQTT 5 client (server keep alive).
+    pub max_keepalive: u16,
+    /// How long a new connection may take to send CONNECT.
+    pub connect_timeout: Duration,
+    /// How often `$SYS` topics are published; `None` turns them off.
+    pub sys_interval: Option<Duration>,
+}
+
+impl Default for Config {
+    /// mosquitto 2.0 without a configuration file: loopback port 1883, anonymous allowed.
+    fn default() -> Self {
+        Config {
+            listeners: vec![SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 1883)],
+            allow_anonymous: true,
+            verbose: false,
+            authenticator: None,
+            max_connections: 10_000,
+            max_queued_messages: 1000,
+            max_inflight: 100,
+            receive_maximum: 100,
+            topic_alias_maximum: 10,
+            max_packet_size: crate::connection::MAX_PACKET as u32,
+            max_keepalive: 65535,
+            connect_timeout: Duration::from_secs(5),
+            sys_interval: Some(Duration::from_secs(10)),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listeners", &self.listeners)
+            .field("allow_anonymous", &self.allow_anonymous)
+            .field("authenticator", &self.authenticator.is_some())
+            .field("max_queued_messages", &self.max_queued_messages)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The keys of a configuration file, before the command line is applied.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct FileConfig {
+    /// `port`: the default listener's port.
+    pub port: Option<u16>,
+    /// `bind_address`: the default listener's address.
+    pub bind_address: Option<String>,
+    /// `listener PORT [ADDRESS]` lines.
+    pub listeners: Vec<SocketAddr>,
+    /// `allow_anonymous`.
+    pub allow_anonymous: Option<bool>,
+    /// Unknown keys, one message each, for stderr.
+    pub warnings: Vec<String>,
+}
+
+impl FileConfig {
+    /// Parses `mosquitto.conf` text; unknown keys become warnings, bad values errors.
+    pub fn parse(text: &str) -> anyhow::Result<FileConfig> {
+        let mut file = FileConfig::default();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            file.apply(line)
+                .with_context(|| format!("line {}: {line}", n + 1))?;
+        }
+        Ok(file)
+    }
+
+    fn apply(&mut self, line: &str) -> anyhow::Result<()> {
+        let mut words = line.split_whitespace();
+        let key = words.next().unwrap_or_default();
+        let args: Vec<&str> = words.collect();
+        match (key, args.as_slice()) {
+            ("port", [port]) => self.port = Some(parse_port(port)?),
+            ("bind_address", [address]) => self.bind_address = Some(address.to_string()),
+            ("listener", [port]) => self.listeners.push(resolve("0.0.0.0", parse_port(port)?)?),
+            ("listener", [port, address]) => {
+                self.listeners.push(resolve(address, parse_port(port)?)?)
+            }
+            ("allow_anonymous", [value]) => self.allow_anonymous = Some(parse_bool(value)?),
+            ("port" | "bind_address" | "listener" | "allow_anonymous", _) => {
+                bail!("wrong number of values for {key}")
+            }
+            _ => self
+                .warnings
+                .push(format!("unknown configuration key {key:?} ignored")),
+        }
+        Ok(())
+    }
+}
+
+fn parse_port(text: &str) -> anyhow::Result<u16> {
+    text.parse().map_err(|_| anyhow!("invalid port {text:?}"))
+}
+
+fn parse_bool(text: &str) -> anyhow::Result<bool> {
+    match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => bail!("expected true or false, not {text:?}"),
+    }
+}
+
+/// `host:port` to a socket address; host names go through the resolver.
+fn resolve(host: &str, port: u16) -> anyhow::Result<SocketAddr> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    (host, port)
+        .to_socket_addrs()
+        .with_context(|| format!("cannot resolve {host}"))?
+        .next()
+        .ok_or_else(|| anyhow!("{host} has no address"))
+}
+
+impl Config {
+    /// The configuration `mqtk serve` runs with: the file (if any), then the command line.
+    ///
+    /// Like mosquitto 2.0: without any listener the broker binds loopback only and allows
+    /// anonymous clients; once a file defines a listener, anonymous access is off unless
+    /// `allow_anonymous true` says otherwise. `--port`/`--bind` set the default listener.
+    pub fn from_args(args: &ServeArgs) -> anyhow::Result<Config> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        for warning in &file.warnings {
+            eprintln!("mqtk serve: {warning}");
+        }
+        Config::resolve(file, args)
+    }
+
+    fn resolve(file: FileConfig, args: &ServeArgs) -> anyhow::Result<Config> {
+        let mut listeners = file.listeners;
+        let port = args.port.or(file.port);
+        let bind = args.bind.clone().or(file.bind_address);
+        let local_only = listeners.is_empty() && port.is_none();
+        if port.is_some() || listeners.is_empty() {
+            let default_host = if file.port.is_some() && args.port.is_none() {
+                "0.0.0.0"
+            } else {
+                "127.0.0.1"
+            };
+            let host = bind.as_deref().unwrap_or(default_host);
+            listeners.insert(0, resolve(host, port.unwrap_or(1883))?);
+        }
+        Ok(Config {
+            listeners,
+            allow_anonymous: file
+                .allow_anonymous
+                .unwrap_or(local_only || args.config.is_none()),
+            verbose: args.verbose,
+            ..Config::default()
+        })
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    FileConfig::parse(&text).with_context(|| format!("{}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(port: Option<u16>, config: bool) -> ServeArgs {
+        ServeArgs {
+            port,
+            config: config.then(|| PathBuf::from("x.conf")),
+            ..ServeArgs::default()
+        }
+    }
+
+    #[test]
+    fn parses_the_known_keys_and_warns_about_others() {
+        let text = "# comment\nport 1884\nbind_address 127.0.0.1\n\nlistener 1885\n\
+                    listener 1886 ::1\nallow_anonymous true\npersistence true\n";
+        let file = FileConfig::parse(text).unwrap();
+        assert_eq!(file.port, Some(1884));
+        assert_eq!(file.bind_address.as_deref(), Some("127.0.0.1"));
+        assert_eq!(
+            file.listeners,
+            [
+                "0.0.0.0:1885".parse().unwrap(),
+                "[::1]:1886".parse().unwrap()
+            ]
+        );
+        assert_eq!(file.allow_anonymous, Some(true));
+        assert_eq!(file.warnings.len(), 1);
+        assert!(file.warnings[0].contains("persistence"));
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        assert!(FileConfig::parse("port x").is_err());
+        assert!(FileConfig::parse("allow_anonymous yes").is_err());
+        assert!(FileConfig::parse("listener").is_err());
+    }
+
+    #[test]
+    fn defaults_like_mosquitto() {
+        let c = Config::resolve(FileConfig::default(), &args(None, false)).unwrap();
+        assert_eq!(c.listeners, ["127.0.0.1:1883".parse().unwrap()]);
+        assert!(c.allow_anonymous);
+        let c = Config::resolve(FileConfig::default(), &args(Some(0), false)).unwrap();
+        assert_eq!(c.listeners, ["127.0.0.1:0".parse().unwrap()]);
+        assert!(c.allow_anonymous);
+        let file = FileConfig::parse("listener 1900").unwrap();
+        let c = Config::resolve(file, &args(None, true)).unwrap();
+        assert_eq!(c.listeners, ["0.0.0.0:1900".parse().unwrap()]);
+        assert!(!c.allow_anonymous);
+        let file = FileConfig::parse("allow_anonymous false").unwrap();
+        let c = Config::resolve(file, &args(Some(5), true)).unwrap();
+        assert_eq!(c.listeners, ["127.0.0.1:5".parse().unwrap()]);
+        assert!(!c.allow_anonymous);
+    }
+}

@@ -1,0 +1,553 @@
+//! One task per connection: read packets, act on them, write what the session has queued.
+//!
+//! Each turn of the loop handles every packet already buffered, moves as many queued
+//! messages as flow control allows into the write buffer, and flushes once, so a burst costs
+//! one syscall each way. The task owns its `Connection`; other tasks reach it only through
+//! its session's queue and waker.
+
+use super::handshake;
+use super::lifecycle::Close;
+use super::message::Message;
+use super::router::split_shared;
+use super::server::Shared;
+use super::session::{Delivery, Outbound, Session, SessionState, SubOptions};
+use super::shutdown::Shutdown;
+use super::stats::{Counted, Stats};
+use super::tree::ClientId;
+use crate::codec::{
+    Ack, Connect, Packet, Publish, QoS, Reason, SubAck, Subscribe, Unsubscribe, Version, Will,
+};
+use crate::connection::Connection;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+
+/// The framed stream of one client.
+pub type Conn = Connection<Counted<TcpStream>>;
+
+/// Stop moving queued messages into the write buffer beyond this many bytes.
+const HIGH_WATER: usize = 256 * 1024;
+/// Messages taken from the session per lock.
+const BATCH: usize = 64;
+/// Packets handled per turn of the loop: after that the task yields, so the subscribers a
+/// fast publisher feeds get to drain their queues before it routes more.
+const PER_TURN: usize = 256;
+/// A client that does not take our writes for this long is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs one connection from CONNECT to close.
+pub async fn serve(
+    socket: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    mut shutdown: Shutdown,
+) {
+    let mut conn = Connection::new(Counted::new(socket, shared.stats.clone()), None);
+    conn.max_incoming = shared.config.max_packet_size as usize;
+    let first = tokio::select! {
+        first = tokio::time::timeout(shared.config.connect_timeout, conn.read_packet()) => first,
+        () = shutdown.recv() => return,
+    };
+    let connect = match first {
+        Ok(Ok(Some(Packet::Connect(connect)))) => *connect,
+        Ok(Err(e)) => {
+            shared.log(format_args!("Client {peer} sent a bad CONNECT: {e}"));
+            handshake::reject_version(&mut conn, &e).await;
+            return;
+        }
+        Ok(_) => return,
+        Err(_) => {
+            shared.log(format_args!("Client {peer} sent no CONNECT in time"));
+            return;
+        }
+    };
+    if let Some(why) = handshake::refuse(&mut conn, &connect, peer, &shared) {
+        shared.log(format_args!("Client {peer} refused: {why}"));
+        let _ = tokio::time::timeout(Duration::from_secs(1), conn.shutdown()).await;
+        return;
+    }
+    let Some(mut handler) = handshake::accept(conn, connect, peer, &shared) else {
+        return;
+    };
+    Stats::add(&shared.stats.clients_connected, 1);
+    let close = handler.run(&mut shutdown).await;
+    handler.finish(close, shutdown).await;
+    shared
+        .stats
+        .clients_connected
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A connected client.
+pub struct Handler {
+    pub(super) conn: Conn,
+    pub(super) shared: Arc<Shared>,
+    pub(super) session: Arc<Session>,
+    /// This connection's id, to check it still owns the session.
+    pub(super) id: u64,
+    waker: Arc<Notify>,
+    pub(super) client_id: ClientId,
+    pub(super) version: Version,
+    keep_alive: Option<Duration>,
+    last_read: Instant,
+    pub(super) will: Option<Will>,
+    /// Inbound MQTT 5 topic aliases.
+    aliases: HashMap<u16, String>,
+    /// QoS 1/2 messages we may have in flight to the client.
+    window: usize,
+    /// Largest packet the client accepts; larger messages are dropped for it.
+    max_packet: usize,
+    scratch: Vec<Outbound>,
+    /// A subscriber we fed this turn has a filling queue: yield before reading more.
+    congested: bool,
+}
+
+/// The session's state if this connection still owns it, else the takeover that ends it.
+fn owned(session: &Session, id: u64) -> Result<MutexGuard<'_, SessionState>, Close> {
+    let state = session.lock();
+    match state.owned_by(id) {
+        true => Ok(state),
+        false => Err(Close::TakenOver),
+    }
+}
+
+// Lives on the stack for one turn of the loop; boxing the packet would cost an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Event {
+    Read(std::io::Result<Option<Packet>>),
+    Woken,
+    KeepAlive,
+    Shutdown,
+}
+
+impl Handler {
+    /// A handler for an accepted CONNECT; anything in flight from a resumed session is resent.
+    pub fn new(
+        conn: Conn,
+        shared: Arc<Shared>,
+        session: Arc<Session>,
+        id: u64,
+        waker: Arc<Notify>,
+        connect: Connect,
+        keep_alive: u16,
+    ) -> Handler {
+        let v5 = connect.version.is_v5();
+        let receive_maximum = connect.properties.receive_maximum.filter(|_| v5);
+        let window = receive_maximum
+            .unwrap_or(u16::MAX)
+            .min(shared.config.max_inflight);
+        let max_packet = connect.properties.maximum_packet_size.filter(|_| v5);
+        let mut scratch = Vec::new();
+        session.lock().resend(&mut scratch);
+        Handler {
+            client_id: session.client_id.clone(),
+            conn,
+            shared,
+            session,
+            id,
+            waker,
+            version: connect.version,
+            keep_alive: (keep_alive > 0).then(|| Duration::from_secs(keep_alive.into())),
+            last_read: Instant::now(),
+            will: connect.will,
+            aliases: HashMap::new(),
+            window: usize::from(window.max(1)),
+            max_packet: max_packet.map_or(usize::MAX, |n| n as usize),
+            scratch,
+            congested: false,
+        }
+    }
+
+    /// Serves the client until something ends the connection, and says what.
+    pub async fn run(&mut self, shutdown: &mut Shutdown) -> Close {
+        let mut resend = std::mem::take(&mut self.scratch);
+        if let Err(close) = self.send_all(&mut resend) {
+            return close;
+        }
+        self.scratch = resend;
+        loop {
+            if let Err(close) = self.pump() {
+                return close;
+            }
+            let flushed = tokio::select! {
+                flushed = self.flush() => flushed,
+                () = shutdown.recv() => Err(Close::Shutdown),
+            };
+            if let Err(close) = flushed {
+                return close;
+            }
+            // Keepalive: 1.5 times the agreed interval without a packet (MQTT-3.1.2-24).
+            let deadline = self.keep_alive.map(|k| self.last_read + k * 3 / 2);
+            let event = tokio::select! {
+                read = self.conn.read_packet() => Event::Read(read),
+                () = self.waker.notified() => Event::Woken,
+                () = sleep_until(deadline) => Event::KeepAlive,
+                () = shutdown.recv() => Event::Shutdown,
+            };
+            let step = match event {
+                Event::Read(read) => self.on_read(read),
+                Event::Woken => owned(&self.session, self.id).map(drop),
+                Event::KeepAlive => Err(Close::KeepAlive),
+                Event::Shutdown => Err(Close::Shutdown),
+            };
+            if let Err(close) = step {
+                return close;
+            }
+            // Let subscribers drain before routing more: their queues are bounded.
+            if std::mem::take(&mut self.congested) || self.conn.has_frame() {
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), Close> {
+        if self.conn.pending() == 0 {
+            return Ok(());
+        }
+        match tokio::time::timeout(WRITE_TIMEOUT, self.conn.flush()).await {
+            Ok(result) => result.map_err(Close::from),
+            Err(_) => Err(Close::Lost("client does not read".into())),
+        }
+    }
+
+    /// Handles a packet read from the socket, then up to `PER_TURN` more already buffered.
+    fn on_read(&mut self, read: std::io::Result<Option<Packet>>) -> Result<(), Close> {
+        let Some(packet) = read.map_err(Close::from)? else {
+            return Err(Close::Lost("connection closed by the client".into()));
+        };
+        self.last_read = Instant::now();
+        self.handle(packet)?;
+        for _ in 1..PER_TURN {
+            if !self.conn.has_frame() || self.conn.pending() >= HIGH_WATER {
+                break;
+            }
+            match self.conn.try_packet().map_err(Close::from)? {
+                Some(packet) => self.handle(packet)?,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, packet: Packet) -> Result<(), Close> {
+        match packet {
+            Packet::Publish(publish) => self.on_publish(publish),
+            Packet::PubAck(ack) | Packet::PubComp(ack) => {
+                owned(&self.session, self.id)?.complete(ack.pkid);
+                Ok(())
+            }
+            Packet::PubRec(ack) => self.on_pubrec(ack),
+            Packet::PubRel(ack) => {
+                let known = owned(&self.session, self.id)?.release(ack.pkid);
+                self.queue(Packet::PubComp(self.ack(ack.pkid, known, 0x92)))
+            }
+            Packet::Subscribe(subscribe) => self.on_subscribe(subscribe),
+            Packet::Unsubscribe(unsubscribe) => self.on_unsubscribe(unsubscribe),
+            Packet::PingReq => self.queue(Packet::PingResp),
+            Packet::Disconnect(reason) => Err(self.on_disconnect(reason)),
+            Packet::Connect(_) => Err(Close::Protocol(0x82, "second CONNECT".into())),
+            other => Err(Close::Protocol(
+                0x82,
+                format!("unexpected {}", packet_name(&other)),
+            )),
+        }
+    }
+
+    /// An acknowledgement: success, or `failure` (MQTT 5 only) when `ok` is false.
+    fn ack(&self, pkid: u16, ok: bool, failure: u8) -> Ack {
+        let reason = match ok || !self.version.is_v5() {
+            true => 0,
+            false => failure,
+        };
+        Ack {
+            pkid,
+            reason,
+            ..Ack::default()
+        }
+    }
+
+    fn queue(&mut self, packet: Packet) -> Result<(), Close> {
+        self.conn.queue(&packet).map_err(Close::from)
+    }
+
+    fn on_publish(&mut self, mut publish: Publish) -> Result<(), Close> {
+        self.resolve_alias(&mut publish)?;
+        Stats::add(&self.shared.stats.messages_received, 1);
+        let pkid = publish.pkid;
+        match publish.qos {
+            QoS::AtMostOnce => {
+                self.route(publish);
+                Ok(())
+            }
+            QoS::AtLeastOnce => {
+                let routed = self.route(publish) > 0;
+                self.queue(Packet::PubAck(self.ack(pkid, routed, 0x10)))
+            }
+            QoS::ExactlyOnce => {
+                // Exactly once: route at the first PUBLISH, remember the id until PUBREL.
+                let new = self.incoming(pkid)?;
+                let routed = !new || self.route(publish) > 0;
+                self.queue(Packet::PubRec(self.ack(pkid, routed, 0x10)))
+            }
+        }
+    }
+
+    /// Records an inbound QoS 2 packet id; true if new. Past our receive maximum: 0x93.
+    fn incoming(&self, pkid: u16) -> Result<bool, Close> {
+        let mut state = owned(&self.session, self.id)?;
+        let new = state.incoming_new(pkid);
+        let limit = usize::from(self.shared.config.receive_maximum);
+        if new && self.version.is_v5() && state.incoming_len() > limit {
+            state.release(pkid);
+            return Err(Close::Protocol(0x93, "receive maximum exceeded".into()));
+        }
+        Ok(new)
+    }
+
+    /// Replaces an MQTT 5 topic alias by its topic, or learns a new alias.
+    fn resolve_alias(&mut self, publish: &mut Publish) -> Result<(), Close> {
+        let Some(alias) = publish.properties.topic_alias.take() else {
+            return Ok(());
+        };
+        if alias == 0 || alias > self.shared.config.topic_alias_maximum {
+            return Err(Close::Protocol(
+                0x94,
+                format!("topic alias {alias} invalid"),
+            ));
+        }
+        if !publish.topic.is_empty() {
+            self.aliases.insert(alias, publish.topic.clone());
+            return Ok(());
+        }
+        match self.aliases.get(&alias) {
+            Some(topic) => publish.topic.clone_from(topic),
+            None => {
+                return Err(Close::Protocol(
+                    0x82,
+                    format!("unknown topic alias {alias}"),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishes to every matching session; returns how many it reached. Clients may not
+    /// write into the broker's own `$SYS` tree.
+    fn route(&mut self, publish: Publish) -> usize {
+        if publish.topic.starts_with("$SYS") {
+            return 0;
+        }
+        let msg = Message::from_publish(publish, self.client_id.clone(), Instant::now());
+        let routed = self.shared.router.publish(&Arc::new(msg));
+        self.congested |= routed.congested;
+        routed.sessions
+    }
+
+    fn on_pubrec(&mut self, ack: Ack) -> Result<(), Close> {
+        let mut state = owned(&self.session, self.id)?;
+        if ack.reason >= 0x80 {
+            // The client refused the message: it is done, with no PUBREL.
+            state.complete(ack.pkid);
+            return Ok(());
+        }
+        let known = state.received(ack.pkid);
+        drop(state);
+        self.queue(Packet::PubRel(self.ack(ack.pkid, known, 0x92)))
+    }
+
+    fn on_subscribe(&mut self, subscribe: Subscribe) -> Result<(), Close> {
+        owned(&self.session, self.id).map(drop)?;
+        let id = subscribe
+            .properties
+            .subscription_identifiers
+            .first()
+            .copied();
+        let mut codes = Vec::with_capacity(subscribe.filters.len());
+        let mut retained = Vec::new();
+        for sub in &subscribe.filters {
+            let Some((group, filter)) = split_shared(&sub.filter) else {
+                codes.push(if self.version.is_v5() { 0x8F } else { 0x80 });
+                continue;
+            };
+            if group.is_some() && sub.no_local {
+                return Err(Close::Protocol(
+                    0x82,
+                    "no local on a shared subscription".into(),
+                ));
+            }
+            let opts = SubOptions {
+                qos: sub.qos,
+                no_local: sub.no_local,
+                retain_as_published: sub.retain_as_published,
+                id,
+            };
+            let existed = self
+                .shared
+                .router
+                .subscribe(&self.session, &sub.filter, opts);
+            codes.push(sub.qos as u8);
+            self.shared.log(format_args!(
+                "{} {} {}",
+                self.client_id, sub.qos as u8, sub.filter
+            ));
+            // Retained messages go to new subscribers, never to shared subscriptions.
+            let wanted = match sub.retain_handling {
+                0 => true,
+                1 => !existed,
+                _ => false,
+            };
+            if group.is_none() && wanted {
+                self.retained_for(filter, &opts, &mut retained);
+            }
+        }
+        let suback = SubAck {
+            pkid: subscribe.pkid,
+            codes,
+            ..SubAck::default()
+        };
+        self.queue(Packet::SubAck(suback))?;
+        for delivery in retained {
+            self.session.enqueue(delivery);
+        }
+        Ok(())
+    }
+
+    fn retained_for(&self, filter: &str, opts: &SubOptions, out: &mut Vec<Delivery>) {
+        let mut messages = Vec::new();
+        self.shared.router.retained(filter, &mut messages);
+        let now = Instant::now();
+        out.extend(
+            messages
+                .into_iter()
+                .filter(|m| !m.expired(now))
+                .map(|msg| Delivery {
+                    qos: msg.qos.min(opts.qos),
+                    retain: true,
+                    sub_ids: opts.id.into_iter().collect(),
+                    msg,
+                }),
+        );
+    }
+
+    fn on_unsubscribe(&mut self, unsubscribe: Unsubscribe) -> Result<(), Close> {
+        owned(&self.session, self.id).map(drop)?;
+        let codes = unsubscribe
+            .filters
+            .iter()
+            .map(|f| match self.shared.router.unsubscribe(&self.session, f) {
+                true => 0x00,
+                false => 0x11,
+            })
+            .collect();
+        let unsuback = SubAck {
+            pkid: unsubscribe.pkid,
+            codes,
+            ..SubAck::default()
+        };
+        self.queue(Packet::UnsubAck(unsuback))
+    }
+
+    /// A DISCONNECT ends the connection; only MQTT 5 reason 0x04 keeps the will.
+    fn on_disconnect(&mut self, reason: Reason) -> Close {
+        if let Some(expiry) = reason.properties.session_expiry_interval {
+            let mut state = self.session.lock();
+            // A session that ends with its connection cannot be made to outlive it now.
+            if state.expiry == 0 && expiry != 0 {
+                return Close::Protocol(0x82, "session expiry set at DISCONNECT".into());
+            }
+            state.expiry = expiry;
+        }
+        Close::Disconnect {
+            will: reason.code == 0x04,
+        }
+    }
+
+    /// Moves queued messages into the write buffer while flow control and the buffer allow.
+    fn pump(&mut self) -> Result<(), Close> {
+        let mut batch = std::mem::take(&mut self.scratch);
+        let now = Instant::now();
+        while self.conn.pending() < HIGH_WATER {
+            owned(&self.session, self.id)?.next_batch(self.window, BATCH, now, &mut batch);
+            if batch.is_empty() {
+                break;
+            }
+            self.send_all(&mut batch)?;
+        }
+        self.scratch = batch;
+        Ok(())
+    }
+
+    fn send_all(&mut self, batch: &mut Vec<Outbound>) -> Result<(), Close> {
+        let now = Instant::now();
+        for out in batch.drain(..) {
+            match out {
+                Outbound::PubRel(pkid) => self.queue(Packet::PubRel(Ack::new(pkid)))?,
+                Outbound::Publish {
+                    pkid,
+                    dup,
+                    delivery,
+                } => self.send_publish(pkid, dup, &delivery, now)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one PUBLISH, or drops it when it exceeds the client's maximum packet size.
+    fn send_publish(
+        &mut self,
+        pkid: u16,
+        dup: bool,
+        d: &Delivery,
+        now: Instant,
+    ) -> Result<(), Close> {
+        let mut publish = Publish {
+            dup,
+            qos: d.qos,
+            retain: d.retain,
+            topic: d.msg.topic.clone(),
+            pkid,
+            payload: d.msg.payload.clone(),
+            ..Publish::default()
+        };
+        if self.version.is_v5() {
+            publish.properties = d.msg.properties.clone();
+            publish
+                .properties
+                .subscription_identifiers
+                .clone_from(&d.sub_ids);
+            publish.properties.message_expiry_interval = d.msg.remaining_expiry(now);
+        }
+        let packet = Packet::Publish(publish);
+        if self
+            .conn
+            .queue_within(&packet, self.max_packet)
+            .map_err(Close::from)?
+        {
+            Stats::add(&self.shared.stats.messages_sent, 1);
+        } else if pkid != 0 {
+            owned(&self.session, self.id)?.complete(pkid);
+        }
+        Ok(())
+    }
+}
+
+fn packet_name(packet: &Packet) -> &'static str {
+    match packet {
+        Packet::ConnAck(_) => "CONNACK",
+        Packet::SubAck(_) => "SUBACK",
+        Packet::UnsubAck(_) => "UNSUBACK",
+        Packet::PingResp => "PINGRESP",
+        Packet::Auth(_) => "AUTH",
+        _ => "packet",
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,142 @@
+//! How a connection ends: the MQTT 5 DISCONNECT that says why, the last will (now or after
+//! its delay) and the session (ended now, kept until its expiry, or kept for good).
+
+use super::handler::Handler;
+use super::shutdown::Shutdown;
+use crate::codec::{self, Packet, Reason, Will};
+use std::io;
+use std::time::Duration;
+
+/// Why a connection ended.
+#[derive(Debug)]
+pub enum Close {
+    /// The client sent DISCONNECT; `will` for MQTT 5 reason 0x04.
+    Disconnect { will: bool },
+    /// Socket closed or failed.
+    Lost(String),
+    /// Nothing received for 1.5 times the keepalive.
+    KeepAlive,
+    /// The client broke the protocol; the MQTT 5 reason code and what it did.
+    Protocol(u8, String),
+    /// Another connection took the client id.
+    TakenOver,
+    /// The broker is stopping.
+    Shutdown,
+}
+
+impl From<io::Error> for Close {
+    /// Decoding errors carry their MQTT 5 reason (malformed, too large); the rest are I/O.
+    fn from(e: io::Error) -> Close {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<codec::Error>())
+        {
+            Some(error) => Close::Protocol(error.reason_code(), error.to_string()),
+            None => Close::Lost(e.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Close {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Close::Disconnect { .. } => write!(f, "disconnected"),
+            Close::Lost(why) => write!(f, "connection lost: {why}"),
+            Close::KeepAlive => write!(f, "exceeded timeout"),
+            Close::Protocol(code, why) => write!(f, "protocol error {code:#04x}: {why}"),
+            Close::TakenOver => write!(f, "session taken over"),
+            Close::Shutdown => write!(f, "broker shutting down"),
+        }
+    }
+}
+
+impl Close {
+    /// The DISCONNECT reason an MQTT 5 client is sent, if any.
+    fn reason_code(&self) -> Option<u8> {
+        match self {
+            Close::Disconnect { .. } | Close::Lost(_) => None,
+            Close::KeepAlive => Some(0x8D),
+            Close::Protocol(code, _) => Some(*code),
+            Close::TakenOver => Some(0x8E),
+            Close::Shutdown => Some(0x8B),
+        }
+    }
+}
+
+impl Handler {
+    /// Closes the connection, then publishes or schedules the will and ends or keeps the session.
+    pub async fn finish(mut self, close: Close, shutdown: Shutdown) {
+        self.shared
+            .log(format_args!("Client {} closed: {close}.", self.client_id));
+        if let Some(code) = self.version.is_v5().then(|| close.reason_code()).flatten() {
+            let reason = Reason {
+                code,
+                ..Reason::default()
+            };
+            let _ = self.conn.queue(&Packet::Disconnect(reason));
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.conn.shutdown()).await;
+        let will = match close {
+            Close::Disconnect { will: false } => None,
+            _ => self.will.take(),
+        };
+        let owned = self.session.detach(self.id);
+        let expiry = self.session.lock().expiry;
+        if let Some(will) = will {
+            self.schedule_will(will, owned, expiry, &shutdown);
+        }
+        if !owned || expiry == u32::MAX {
+            return;
+        }
+        if expiry == 0 {
+            self.shared.router.end(&self.session);
+            return;
+        }
+        let (shared, session, id) = (self.shared.clone(), self.session.clone(), self.id);
+        after(Duration::from_secs(expiry.into()), shutdown, move || {
+            if session.lock().abandoned_by(id) {
+                shared.router.end(&session);
+            }
+        });
+    }
+
+    /// Publishes the will now, or after its MQTT 5 delay unless the client is back by then;
+    /// the session keeps it meanwhile, so ending the session releases it early.
+    fn schedule_will(&self, will: Will, owned: bool, expiry: u32, shutdown: &Shutdown) {
+        let delay = will.properties.will_delay_interval.unwrap_or(0);
+        let router = &self.shared.router;
+        if delay == 0 || expiry == 0 || !owned {
+            // Taken over by a connection that resumed the session: the delay protects it.
+            let resumed = !owned && !self.session.lock().ended;
+            if delay == 0 || !resumed {
+                router.publish_will(&self.client_id, will);
+            }
+            return;
+        }
+        self.session.lock().pending_will = Some(will);
+        let (shared, session, id) = (self.shared.clone(), self.session.clone(), self.id);
+        let wait = Duration::from_secs(delay.min(expiry).into());
+        after(wait, shutdown.child(), move || {
+            let will = {
+                let mut state = session.lock();
+                match state.abandoned_by(id) {
+                    true => state.pending_will.take(),
+                    false => None,
+                }
+            };
+            if let Some(will) = will {
+                shared.router.publish_will(&session.client_id, will);
+            }
+        });
+    }
+}
+
+/// Runs `action` after `wait` unless the broker shuts down first.
+fn after(wait: Duration, mut shutdown: Shutdown, action: impl FnOnce() + Send + 'static) {
+    tokio::spawn(async move {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => action(),
+            () = shutdown.recv() => {}
+        }
+    });
+}

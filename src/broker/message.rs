@@ -1,0 +1,98 @@
+//! The broker's version-neutral application message, shared by every subscriber it goes to.
+
+use super::tree::ClientId;
+use crate::codec::{Properties, Publish, QoS, Will};
+use bytes::Bytes;
+use std::time::{Duration, Instant};
+
+/// A PUBLISH as received, kept once behind an `Arc` however many sessions it is queued for.
+#[derive(Debug)]
+pub struct Message {
+    pub topic: String,
+    pub payload: Bytes,
+    pub qos: QoS,
+    pub retain: bool,
+    /// MQTT 5 properties forwarded to subscribers (user properties, content type, response
+    /// topic, correlation data, payload format); never a topic alias or subscription id.
+    pub properties: Properties,
+    /// When the message expiry interval runs out.
+    pub expires: Option<Instant>,
+    /// The publishing client, for the no-local option; `None` for the broker's own messages.
+    pub origin: Option<ClientId>,
+}
+
+impl Message {
+    /// Turns a received PUBLISH (topic alias already resolved) into a message.
+    pub fn from_publish(publish: Publish, origin: ClientId, now: Instant) -> Message {
+        let mut properties = publish.properties;
+        let expires = properties
+            .message_expiry_interval
+            .take()
+            .map(|secs| now + Duration::from_secs(secs.into()));
+        properties.topic_alias = None;
+        properties.subscription_identifiers.clear();
+        Message {
+            topic: publish.topic,
+            payload: publish.payload,
+            qos: publish.qos,
+            retain: publish.retain,
+            properties,
+            expires,
+            origin: Some(origin),
+        }
+    }
+
+    /// The message a client's will becomes when it is published.
+    pub fn from_will(will: Will, origin: ClientId, now: Instant) -> Message {
+        let mut properties = will.properties;
+        properties.will_delay_interval = None;
+        let publish = Publish {
+            qos: will.qos,
+            retain: will.retain,
+            topic: will.topic,
+            payload: will.payload,
+            properties,
+            ..Publish::default()
+        };
+        Message::from_publish(publish, origin, now)
+    }
+
+    /// True once the message expiry interval has passed.
+    pub fn expired(&self, now: Instant) -> bool {
+        self.expires.is_some_and(|at| at <= now)
+    }
+
+    /// The expiry interval left, to forward in place of the original (MQTT-3.3.2-6).
+    pub fn remaining_expiry(&self, now: Instant) -> Option<u32> {
+        self.expires.map(|at| {
+            let left = at.saturating_duration_since(now);
+            u32::try_from(left.as_secs() + u64::from(left.subsec_nanos() > 0)).unwrap_or(u32::MAX)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_counts_down_and_strips_per_hop_properties() {
+        let now = Instant::now();
+        let mut publish = Publish {
+            topic: "t".into(),
+            ..Publish::default()
+        };
+        publish.properties.message_expiry_interval = Some(10);
+        publish.properties.topic_alias = Some(3);
+        publish.properties.subscription_identifiers = vec![7];
+        let msg = Message::from_publish(publish, "c".into(), now);
+        assert!(msg.properties.is_empty());
+        assert_eq!(msg.remaining_expiry(now), Some(10));
+        assert_eq!(
+            msg.remaining_expiry(now + Duration::from_millis(3500)),
+            Some(7)
+        );
+        assert!(!msg.expired(now + Duration::from_secs(9)));
+        assert!(msg.expired(now + Duration::from_secs(10)));
+    }
+}

@@ -1,0 +1,366 @@
+//! Shared broker state: sessions by client id, the subscription trie and retained messages.
+//!
+//! One std mutex guards all three so a subscribe sees the retained store and the trie in one
+//! consistent state; it is held only to look things up, never across `.await` and never
+//! while a session's own lock is taken first (lock order: router, then session). Messages
+//! are queued into sessions after the router lock is released.
+
+use super::message::Message;
+use super::retained::Retained;
+use super::session::{Delivery, Session, SubOptions};
+use super::tree::{ClientId, Tree};
+use crate::codec::{QoS, Will};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::Notify;
+
+/// A subscription as the trie stores it: the session to deliver to and its options.
+#[derive(Clone)]
+pub struct Subscriber {
+    pub session: Arc<Session>,
+    pub opts: SubOptions,
+}
+
+#[derive(Default)]
+struct Inner {
+    sessions: HashMap<ClientId, Arc<Session>>,
+    tree: Tree<Subscriber>,
+    retained: Retained<Arc<Message>>,
+}
+
+/// The routing table every connection shares.
+#[derive(Default)]
+pub struct Router {
+    inner: Mutex<Inner>,
+}
+
+/// A filter split into its shared-subscription group (if any) and the filter proper.
+pub fn split_shared(filter: &str) -> Option<(Option<&str>, &str)> {
+    let Some(rest) = filter.strip_prefix("$share/") else {
+        return Some((None, filter));
+    };
+    let (group, filter) = rest.split_once('/')?;
+    let valid = !group.is_empty() && !group.contains(['+', '#']) && !filter.is_empty();
+    valid.then_some((Some(group), filter))
+}
+
+/// Where a message went.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Routed {
+    /// Sessions it was queued for.
+    pub sessions: usize,
+    /// Some online subscriber's queue is filling up faster than it drains.
+    pub congested: bool,
+}
+
+/// What opening a session found.
+pub struct Opened {
+    pub session: Arc<Session>,
+    /// True when an existing session was resumed (CONNACK session present).
+    pub present: bool,
+    /// Wakers of the connection or session this one replaced, to tell them to close.
+    pub kicked: Vec<Arc<Notify>>,
+}
+
+impl Router {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Attaches connection `id` to `client_id`'s session, resuming it unless `clean` (or it
+    /// does not exist) and taking it over from any connection that still has it. A session
+    /// replaced by a clean start ends, which publishes its delayed will.
+    pub fn open(
+        &self,
+        client_id: &str,
+        clean: bool,
+        limits: (usize, u32),
+        id: u64,
+        waker: Arc<Notify>,
+    ) -> Opened {
+        let mut inner = self.lock();
+        let mut kicked = Vec::new();
+        let mut will = None;
+        if let Some(old) = inner.sessions.get(client_id).cloned() {
+            if !clean {
+                old.lock().expiry = limits.1;
+                kicked.extend(old.attach(id, waker));
+                return Opened {
+                    session: old,
+                    present: true,
+                    kicked,
+                };
+            }
+            let (waker, pending) = end_locked(&mut inner, &old);
+            kicked.extend(waker);
+            will = pending;
+        }
+        let client: ClientId = client_id.into();
+        let session = Arc::new(Session::new(client.clone(), limits.0, limits.1));
+        session.attach(id, waker);
+        inner.sessions.insert(client.clone(), session.clone());
+        drop(inner);
+        if let Some(will) = will {
+            self.publish_will(&client, will);
+        }
+        Opened {
+            session,
+            present: false,
+            kicked,
+        }
+    }
+
+    /// Removes `session` and its subscriptions, if it is still the current one for its id,
+    /// and publishes a will that was waiting for its delay.
+    pub fn end(&self, session: &Arc<Session>) {
+        let (waker, will) = end_locked(&mut self.lock(), session);
+        if let Some(waker) = waker {
+            waker.notify_one();
+        }
+        if let Some(will) = will {
+            self.publish_will(&session.client_id, will);
+        }
+    }
+
+    /// Publishes `client`'s will.
+    pub fn publish_will(&self, client: &ClientId, will: Will) {
+        let msg = Message::from_will(will, client.clone(), std::time::Instant::now());
+        self.publish(&Arc::new(msg));
+    }
+
+    /// Adds or replaces a subscription; true if it replaced one (for retain handling 1).
+    pub fn subscribe(&self, session: &Arc<Session>, filter: &str, opts: SubOptions) -> bool {
+        let Some((group, topic_filter)) = split_shared(filter) else {
+            return false;
+        };
+        let mut inner = self.lock();
+        let subscriber = Subscriber {
+            session: session.clone(),
+            opts,
+        };
+        let client = session.client_id.clone();
+        inner.tree.insert(topic_filter, group, client, subscriber);
+        session
+            .lock()
+            .subscriptions
+            .insert(filter.to_string(), opts)
+            .is_some()
+    }
+
+    /// Removes a subscription; true if it existed.
+    pub fn unsubscribe(&self, session: &Arc<Session>, filter: &str) -> bool {
+        let mut inner = self.lock();
+        if session.lock().subscriptions.remove(filter).is_none() {
+            return false;
+        }
+        if let Some((group, topic_filter)) = split_shared(filter) {
+            inner.tree.remove(topic_filter, group, &session.client_id);
+        }
+        true
+    }
+
+    /// Retained messages matching `filter`.
+    pub fn retained(&self, filter: &str, out: &mut Vec<Arc<Message>>) {
+        self.lock().retained.matching(filter, out);
+    }
+
+    /// Stores (or clears) a retained message and queues `msg` for every matching session,
+    /// once per session.
+    pub fn publish(&self, msg: &Arc<Message>) -> Routed {
+        let mut targets: Vec<(Arc<Session>, SubOptions)> = Vec::new();
+        {
+            let mut inner = self.lock();
+            if msg.retain {
+                let value = (!msg.payload.is_empty()).then(|| msg.clone());
+                inner.retained.set(&msg.topic, value);
+            }
+            inner.tree.for_each_match(
+                &msg.topic,
+                |s| s.session.is_online(),
+                |_, s| targets.push((s.session.clone(), s.opts)),
+            );
+        }
+        targets.sort_unstable_by_key(|(s, _)| Arc::as_ptr(s));
+        let mut routed = Routed::default();
+        for group in targets.chunk_by(|a, b| Arc::ptr_eq(&a.0, &b.0)) {
+            if let Some(delivery) = merge(msg, group) {
+                routed.congested |= group[0].0.enqueue(delivery);
+                routed.sessions += 1;
+            }
+        }
+        routed
+    }
+
+    /// Sessions (online and offline), subscriptions and retained messages, for `$SYS`.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let inner = self.lock();
+        (inner.sessions.len(), inner.tree.len(), inner.retained.len())
+    }
+}
+
+fn end_locked(inner: &mut Inner, session: &Arc<Session>) -> (Option<Arc<Notify>>, Option<Will>) {
+    let current = inner.sessions.get(&session.client_id);
+    if current.is_some_and(|c| Arc::ptr_eq(c, session)) {
+        inner.sessions.remove(&session.client_id);
+    }
+    let filters: Vec<String> = session.lock().subscriptions.keys().cloned().collect();
+    for filter in &filters {
+        if let Some((group, topic_filter)) = split_shared(filter) {
+            inner.tree.remove(topic_filter, group, &session.client_id);
+        }
+    }
+    session.end()
+}
+
+/// One delivery for all of a session's subscriptions that match `msg`: the highest QoS
+/// (capped by the message's), every subscription id, retain if any asks to keep it; `None`
+/// when no-local excludes them all.
+fn merge(msg: &Arc<Message>, subs: &[(Arc<Session>, SubOptions)]) -> Option<Delivery> {
+    let mut delivery: Option<Delivery> = None;
+    for (session, opts) in subs {
+        let local = msg.origin.as_ref() == Some(&session.client_id);
+        if opts.no_local && local {
+            continue;
+        }
+        let d = delivery.get_or_insert_with(|| Delivery {
+            msg: msg.clone(),
+            qos: QoS::AtMostOnce,
+            retain: false,
+            sub_ids: Vec::new(),
+        });
+        d.qos = d.qos.max(opts.qos.min(msg.qos));
+        d.retain |= opts.retain_as_published && msg.retain;
+        d.sub_ids.extend(opts.id);
+    }
+    delivery
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::Properties;
+
+    fn message(topic: &str, qos: QoS, retain: bool, origin: &str) -> Arc<Message> {
+        Arc::new(Message {
+            topic: topic.into(),
+            payload: "x".into(),
+            qos,
+            retain,
+            properties: Properties::default(),
+            expires: None,
+            origin: Some(origin.into()),
+        })
+    }
+
+    fn client(router: &Router, id: &str, n: u64) -> Arc<Session> {
+        let limits = (100, 0);
+        router
+            .open(id, true, limits, n, Arc::new(Notify::new()))
+            .session
+    }
+
+    fn drain(session: &Session) -> Vec<crate::broker::session::Outbound> {
+        let mut out = Vec::new();
+        let now = std::time::Instant::now();
+        session.lock().next_batch(100, 100, now, &mut out);
+        out
+    }
+
+    fn opts(qos: QoS, id: Option<u32>) -> SubOptions {
+        SubOptions {
+            qos,
+            id,
+            ..SubOptions::default()
+        }
+    }
+
+    #[test]
+    fn overlapping_subscriptions_deliver_once_at_the_highest_qos() {
+        let router = Router::default();
+        let a = client(&router, "a", 1);
+        router.subscribe(&a, "x/#", opts(QoS::AtMostOnce, Some(1)));
+        router.subscribe(&a, "x/+", opts(QoS::AtLeastOnce, Some(2)));
+        assert_eq!(
+            router
+                .publish(&message("x/y", QoS::ExactlyOnce, false, "p"))
+                .sessions,
+            1
+        );
+        let out = drain(&a);
+        assert_eq!(out.len(), 1);
+        let crate::broker::session::Outbound::Publish { delivery, .. } = &out[0] else {
+            panic!("expected a publish");
+        };
+        assert_eq!(delivery.qos, QoS::AtLeastOnce);
+        let mut ids = delivery.sub_ids.clone();
+        ids.sort();
+        assert_eq!(ids, [1, 2]);
+    }
+
+    #[test]
+    fn no_local_and_retain_as_published() {
+        let router = Router::default();
+        let a = client(&router, "a", 1);
+        let local = SubOptions {
+            no_local: true,
+            ..opts(QoS::AtLeastOnce, None)
+        };
+        router.subscribe(&a, "t", local);
+        assert_eq!(
+            router
+                .publish(&message("t", QoS::AtLeastOnce, true, "a"))
+                .sessions,
+            0
+        );
+        let rap = SubOptions {
+            retain_as_published: true,
+            ..opts(QoS::AtLeastOnce, None)
+        };
+        router.subscribe(&a, "t", rap);
+        router.publish(&message("t", QoS::AtLeastOnce, true, "a"));
+        let out = drain(&a);
+        assert!(
+            matches!(&out[..], [crate::broker::session::Outbound::Publish { delivery, .. }] if delivery.retain)
+        );
+    }
+
+    #[test]
+    fn retained_messages_are_stored_replaced_and_cleared() {
+        let router = Router::default();
+        router.publish(&message("r/1", QoS::AtMostOnce, true, "p"));
+        router.publish(&message("r/2", QoS::AtMostOnce, true, "p"));
+        let mut out = Vec::new();
+        router.retained("r/+", &mut out);
+        assert_eq!(out.len(), 2);
+        let mut clear = message("r/1", QoS::AtMostOnce, true, "p");
+        if let Some(m) = Arc::get_mut(&mut clear) {
+            m.payload = Default::default();
+        }
+        router.publish(&clear);
+        assert_eq!(router.counts().2, 1);
+    }
+
+    #[test]
+    fn clean_start_replaces_the_session_and_its_subscriptions() {
+        let router = Router::default();
+        let a = client(&router, "a", 1);
+        router.subscribe(&a, "t", opts(QoS::AtMostOnce, None));
+        router.subscribe(&a, "$share/g/t", opts(QoS::AtMostOnce, None));
+        assert_eq!(router.counts(), (1, 2, 0));
+        let b = client(&router, "a", 2);
+        assert!(a.lock().ended);
+        assert_eq!(router.counts(), (1, 0, 0));
+        assert!(!router.unsubscribe(&b, "t"));
+        router.end(&b);
+        assert_eq!(router.counts(), (0, 0, 0));
+    }
+
+    #[test]
+    fn splits_shared_filters() {
+        assert_eq!(split_shared("a/b"), Some((None, "a/b")));
+        assert_eq!(split_shared("$share/g/a/#"), Some((Some("g"), "a/#")));
+        assert_eq!(split_shared("$share/g"), None);
+        assert_eq!(split_shared("$share//a"), None);
+        assert_eq!(split_shared("$share/+/a"), None);
+    }
+}

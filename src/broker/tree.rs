@@ -1,0 +1,320 @@
+//! The subscription trie: one node per topic level, so a PUBLISH visits only the branches its
+//! topic can match (its own levels, `+` and `#`) instead of every subscription.
+//!
+//! Values are keyed by client id, so a client re-subscribing to a filter replaces its options.
+//! Shared subscriptions (`$share/group/filter`) live in the node of their filter, one group
+//! per name, and a match picks one member of each group in turn.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A client identifier, shared between the session map and the trie.
+pub type ClientId = Arc<str>;
+
+/// Subscribers by topic filter.
+pub struct Tree<V> {
+    root: Node<V>,
+    len: usize,
+}
+
+struct Node<V> {
+    children: HashMap<Box<str>, Node<V>>,
+    subscribers: HashMap<ClientId, V>,
+    groups: HashMap<Box<str>, Group<V>>,
+}
+
+/// The members of one shared subscription group, served round-robin.
+struct Group<V> {
+    members: Vec<(ClientId, V)>,
+    next: usize,
+}
+
+impl<V> Default for Node<V> {
+    fn default() -> Self {
+        Node {
+            children: HashMap::new(),
+            subscribers: HashMap::new(),
+            groups: HashMap::new(),
+        }
+    }
+}
+
+impl<V> Node<V> {
+    fn is_empty(&self) -> bool {
+        self.children.is_empty() && self.subscribers.is_empty() && self.groups.is_empty()
+    }
+}
+
+impl<V> Default for Tree<V> {
+    fn default() -> Self {
+        Tree {
+            root: Node::default(),
+            len: 0,
+        }
+    }
+}
+
+impl<V> Tree<V> {
+    /// Number of subscriptions, shared ones counted per member.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Adds or replaces `client`'s subscription to `filter` (in shared `group` if given);
+    /// returns the options it replaced.
+    pub fn insert(
+        &mut self,
+        filter: &str,
+        group: Option<&str>,
+        client: ClientId,
+        value: V,
+    ) -> Option<V> {
+        let mut node = &mut self.root;
+        for level in filter.split('/') {
+            node = node.children.entry(level.into()).or_default();
+        }
+        let old = match group {
+            None => node.subscribers.insert(client, value),
+            Some(name) => {
+                let group = node.groups.entry(name.into()).or_insert_with(|| Group {
+                    members: Vec::new(),
+                    next: 0,
+                });
+                match group.members.iter_mut().find(|(c, _)| *c == client) {
+                    Some(member) => Some(std::mem::replace(&mut member.1, value)),
+                    None => {
+                        group.members.push((client, value));
+                        None
+                    }
+                }
+            }
+        };
+        if old.is_none() {
+            self.len += 1;
+        }
+        old
+    }
+
+    /// Removes `client`'s subscription to `filter`, pruning emptied nodes.
+    pub fn remove(&mut self, filter: &str, group: Option<&str>, client: &str) -> Option<V> {
+        let removed = remove_in(&mut self.root, Some(filter), group, client);
+        if removed.is_some() {
+            self.len -= 1;
+        }
+        removed
+    }
+
+    /// Calls `found` for every subscription matching `topic`: each plain subscriber, and one
+    /// member per shared group, preferring members for which `available` is true.
+    pub fn for_each_match(
+        &mut self,
+        topic: &str,
+        available: impl Fn(&V) -> bool,
+        mut found: impl FnMut(&ClientId, &V),
+    ) {
+        walk(&mut self.root, Some(topic), true, &available, &mut found);
+    }
+}
+
+fn remove_in<V>(
+    node: &mut Node<V>,
+    rest: Option<&str>,
+    group: Option<&str>,
+    client: &str,
+) -> Option<V> {
+    let Some(rest) = rest else {
+        return remove_here(node, group, client);
+    };
+    let (level, next) = split(rest);
+    let child = node.children.get_mut(level)?;
+    let removed = remove_in(child, next, group, client);
+    if child.is_empty() {
+        node.children.remove(level);
+    }
+    removed
+}
+
+fn remove_here<V>(node: &mut Node<V>, group: Option<&str>, client: &str) -> Option<V> {
+    let Some(name) = group else {
+        return node.subscribers.remove(client);
+    };
+    let members = &mut node.groups.get_mut(name)?.members;
+    let index = members.iter().position(|(c, _)| &**c == client)?;
+    let (_, value) = members.remove(index);
+    if members.is_empty() {
+        node.groups.remove(name);
+    }
+    Some(value)
+}
+
+/// The first level of `rest` and what follows it (`None` after the last level).
+fn split(rest: &str) -> (&str, Option<&str>) {
+    match rest.split_once('/') {
+        Some((level, next)) => (level, Some(next)),
+        None => (rest, None),
+    }
+}
+
+fn walk<V>(
+    node: &mut Node<V>,
+    rest: Option<&str>,
+    first: bool,
+    available: &impl Fn(&V) -> bool,
+    found: &mut impl FnMut(&ClientId, &V),
+) {
+    let Some(rest) = rest else {
+        emit(node, available, found);
+        // `a/#` also matches `a` itself (MQTT 4.7.1.2).
+        if let Some(hash) = node.children.get_mut("#") {
+            emit(hash, available, found);
+        }
+        return;
+    };
+    let (level, next) = split(rest);
+    // Filters starting with a wildcard never match `$` topics (MQTT 4.7.2).
+    if !(first && level.starts_with('$')) {
+        if let Some(hash) = node.children.get_mut("#") {
+            emit(hash, available, found);
+        }
+        if let Some(plus) = node.children.get_mut("+") {
+            walk(plus, next, false, available, found);
+        }
+    }
+    if let Some(child) = node.children.get_mut(level) {
+        walk(child, next, false, available, found);
+    }
+}
+
+fn emit<V>(
+    node: &mut Node<V>,
+    available: &impl Fn(&V) -> bool,
+    found: &mut impl FnMut(&ClientId, &V),
+) {
+    for (client, value) in &node.subscribers {
+        found(client, value);
+    }
+    for group in node.groups.values_mut() {
+        let n = group.members.len();
+        let pick = (0..n)
+            .map(|i| (group.next + i) % n)
+            .find(|&i| available(&group.members[i].1))
+            .unwrap_or(group.next % n);
+        group.next = (pick + 1) % n;
+        let (client, value) = &group.members[pick];
+        found(client, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(filters: &[&str]) -> Tree<u8> {
+        let mut tree = Tree::default();
+        for (i, f) in filters.iter().enumerate() {
+            tree.insert(f, None, format!("c{i}").into(), i as u8);
+        }
+        tree
+    }
+
+    fn matched(tree: &mut Tree<u8>, topic: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        tree.for_each_match(topic, |_| true, |_, &v| out.push(v));
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn matches_the_spec_examples() {
+        let yes = [
+            ("sport/tennis/player1/#", "sport/tennis/player1"),
+            ("sport/tennis/player1/#", "sport/tennis/player1/ranking"),
+            (
+                "sport/tennis/player1/#",
+                "sport/tennis/player1/score/wimbledon",
+            ),
+            ("sport/#", "sport"),
+            ("#", "a/b"),
+            ("+/+", "/finance"),
+            ("/+", "/finance"),
+            ("sport/+/player1", "sport/tennis/player1"),
+            ("sport/+", "sport/"),
+            ("+", "a"),
+            ("$SYS/#", "$SYS/broker/uptime"),
+            ("$SYS/+/uptime", "$SYS/broker/uptime"),
+            ("a//b", "a//b"),
+            ("+/+/+", "a//b"),
+        ];
+        for (filter, topic) in yes {
+            assert_eq!(
+                matched(&mut tree(&[filter]), topic),
+                [0],
+                "{filter} ~ {topic}"
+            );
+        }
+        let no = [
+            ("sport/tennis/+", "sport/tennis/player1/ranking"),
+            ("sport/+", "sport"),
+            ("+", "/finance"),
+            ("#", "$SYS/broker"),
+            ("+/broker", "$SYS/broker"),
+            ("+/#", "$SYS"),
+            ("a/b", "a/b/c"),
+            ("a/b/c", "a/b"),
+            ("Sport", "sport"),
+        ];
+        for (filter, topic) in no {
+            assert!(
+                matched(&mut tree(&[filter]), topic).is_empty(),
+                "{filter} !~ {topic}"
+            );
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_linear_matcher() {
+        let filters = [
+            "#", "a/#", "a/+", "+/b", "a/b", "+/+/c", "a/b/#", "$SYS/#", "+",
+        ];
+        let mut t = tree(&filters);
+        for topic in ["a", "a/b", "a/b/c", "x/b", "$SYS/x", "a//c", "/"] {
+            let expected: Vec<u8> = (0..filters.len() as u8)
+                .filter(|&i| crate::topic::matches(filters[i as usize], topic))
+                .collect();
+            assert_eq!(matched(&mut t, topic), expected, "{topic}");
+        }
+    }
+
+    #[test]
+    fn replaces_removes_and_prunes() {
+        let mut t: Tree<u8> = Tree::default();
+        assert_eq!(t.insert("a/b", None, "x".into(), 1), None);
+        assert_eq!(t.insert("a/b", None, "x".into(), 2), Some(1));
+        assert_eq!(t.len(), 1);
+        assert_eq!(matched(&mut t, "a/b"), [2]);
+        assert_eq!(t.remove("a/b", None, "y"), None);
+        assert_eq!(t.remove("a/b", None, "x"), Some(2));
+        assert_eq!(t.len(), 0);
+        assert!(t.root.is_empty());
+    }
+
+    #[test]
+    fn shared_groups_deliver_once_each_in_turn() {
+        let mut t: Tree<u8> = Tree::default();
+        t.insert("a/+", Some("g"), "x".into(), 1);
+        t.insert("a/+", Some("g"), "y".into(), 2);
+        t.insert("a/#", Some("h"), "z".into(), 3);
+        t.insert("a/b", None, "w".into(), 4);
+        assert_eq!(matched(&mut t, "a/b"), [1, 3, 4]);
+        assert_eq!(matched(&mut t, "a/b"), [2, 3, 4]);
+        // An unavailable member is skipped while another can take the message.
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            t.for_each_match("a/c", |&v| v != 1, |_, &v| out.push(v));
+        }
+        assert_eq!(out.iter().filter(|&&v| v == 1).count(), 0);
+        assert_eq!(t.remove("a/+", Some("g"), "x"), Some(1));
+        assert_eq!(t.remove("a/+", Some("g"), "y"), Some(2));
+        assert_eq!(matched(&mut t, "a/b"), [3, 4]);
+    }
+}

@@ -26,6 +26,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publish a message, like mosquitto_pub')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe and print messages, like mosquitto_sub')
             [CompletionResult]::new('rr', 'rr', [CompletionResultType]::ParameterValue, 'Publish a request and print the response, like mosquitto_rr')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto''s clients)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -260,10 +261,23 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mqtk;serve' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port to listen on (0: any free port); the bound address is the first line on stdout')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on (0: any free port); the bound address is the first line on stdout')
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on with --port [default: 127.0.0.1]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log connections, subscriptions and errors to stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log connections, subscriptions and errors to stderr')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mqtk;help' {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publish a message, like mosquitto_pub')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe and print messages, like mosquitto_sub')
             [CompletionResult]::new('rr', 'rr', [CompletionResultType]::ParameterValue, 'Publish a request and print the response, like mosquitto_rr')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto''s clients)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -274,6 +288,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             break
         }
         'mqtk;help;rr' {
+            break
+        }
+        'mqtk;help;serve' {
             break
         }
         'mqtk;help;help' {

@@ -23,6 +23,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand pub 'Publish a message, like mosquitto_pub'
             cand sub 'Subscribe and print messages, like mosquitto_sub'
             cand rr 'Publish a request and print the response, like mosquitto_rr'
+            cand serve 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto''s clients)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;pub'= {
@@ -253,10 +254,22 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --help 'Print help'
             cand --version 'Print version'
         }
+        &'mqtk;serve'= {
+            cand -p 'Port to listen on (0: any free port); the bound address is the first line on stdout'
+            cand --port 'Port to listen on (0: any free port); the bound address is the first line on stdout'
+            cand --bind 'Address to listen on with --port [default: 127.0.0.1]'
+            cand -c 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous)'
+            cand --config 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous)'
+            cand -v 'Log connections, subscriptions and errors to stderr'
+            cand --verbose 'Log connections, subscriptions and errors to stderr'
+            cand --help 'Print help'
+            cand --version 'Print version'
+        }
         &'mqtk;help'= {
             cand pub 'Publish a message, like mosquitto_pub'
             cand sub 'Subscribe and print messages, like mosquitto_sub'
             cand rr 'Publish a request and print the response, like mosquitto_rr'
+            cand serve 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto''s clients)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;help;pub'= {
@@ -264,6 +277,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
         &'mqtk;help;sub'= {
         }
         &'mqtk;help;rr'= {
+        }
+        &'mqtk;help;serve'= {
         }
         &'mqtk;help;help'= {
         }

@@ -29,6 +29,7 @@ complete -c mqtk -n "__fish_mqtk_needs_command" -l version -d 'Print version'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "pub" -d 'Publish a message, like mosquitto_pub'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "sub" -d 'Subscribe and print messages, like mosquitto_sub'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "rr" -d 'Publish a request and print the response, like mosquitto_rr'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "serve" -d 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto\'s clients)'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s h -l host -d 'Broker host [default: localhost]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
@@ -196,7 +197,14 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s n -l null-message -d 'S
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l retain-as-published -d 'Keep the retain flag as published (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l version -d 'Print version'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "pub" -d 'Publish a message, like mosquitto_pub'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "sub" -d 'Subscribe and print messages, like mosquitto_sub'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "rr" -d 'Publish a request and print the response, like mosquitto_rr'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s p -l port -d 'Port to listen on (0: any free port); the bound address is the first line on stdout' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l bind -d 'Address to listen on with --port [default: 127.0.0.1]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s c -l config -d 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s v -l verbose -d 'Log connections, subscriptions and errors to stderr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l version -d 'Print version'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve help" -f -a "pub" -d 'Publish a message, like mosquitto_pub'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve help" -f -a "sub" -d 'Subscribe and print messages, like mosquitto_sub'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve help" -f -a "rr" -d 'Publish a request and print the response, like mosquitto_rr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve help" -f -a "serve" -d 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto\'s clients)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -59,6 +59,7 @@ impl Cli {
             Command::Pub(args) => args.validate(),
             Command::Sub(args) => args.validate(),
             Command::Rr(args) => args.validate(),
+            Command::Serve(_) => Ok(()),
         }
     }
 }
@@ -90,6 +91,9 @@ pub enum Command {
         args_override_self = true
     )]
     Rr(RrArgs),
+    /// Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto's clients).
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Serve(crate::broker::ServeArgs),
 }
 
 /// Connection options shared by pub, sub and rr (mosquitto's `client_shared.c`).

@@ -8,12 +8,30 @@ fn main() -> ExitCode {
         Ok(Command::Pub(args)) => mqtk::publish::main(args),
         Ok(Command::Sub(args)) => mqtk::subscribe::main(args),
         Ok(Command::Rr(args)) => mqtk::rr::main(args),
+        Ok(Command::Serve(args)) => serve(&args),
         Err(e) => {
             e.print();
             e.exit_code()
         }
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// `mqtk serve`: the broker spreads its connections over every core.
+fn serve(args: &mqtk::broker::ServeArgs) -> i32 {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build();
+    let result = runtime
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| rt.block_on(mqtk::broker::serve(args)));
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            1
+        }
+    }
 }
 
 /// Arguments from the command line, `argv[0]` (a `mosquitto_*` symlink) and config files.

@@ -11,8 +11,15 @@ const LIMIT: Duration = Duration::from_secs(20);
 /// Starts `sub`, waits for its subscription, runs `publish`, and returns the subscriber's output.
 fn receive(broker: &Broker, sub: Command, publish: impl FnOnce()) -> Output {
     let child = broker.subscribed(sub);
+    // Read the subscriber's output while publishing: a full pipe would stall it.
+    let output = std::thread::spawn(move || finish(child, LIMIT));
     publish();
-    finish(child, LIMIT)
+    output.join().expect("subscriber")
+}
+
+/// Every test that needs no broker-specific configuration runs against both brokers.
+fn brokers() -> [Broker; 2] {
+    [Broker::mosquitto(), Broker::mqtk_serve()]
 }
 
 /// Runs `cmd` and insists it succeeds.
@@ -31,144 +38,153 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn lines_arrive_exactly_as_mosquitto_pub_sends_them() {
-    let broker = Broker::mosquitto();
-    let input = b"one\r\n\ntwo words\nlast-without-newline";
-    let sub = ["-t", "lines", "-C", "4", "-v"];
-    let send = |program: Command| run_with_input(program, input);
-    let ours = receive(&broker, broker.program("mosquitto_sub", &sub), || {
-        send(broker.mqtk("pub", &["-t", "lines", "-l"]));
-    });
-    let theirs = receive(&broker, broker.program("mosquitto_sub", &sub), || {
-        send(broker.program("mosquitto_pub", &["-t", "lines", "-l"]));
-    });
-    assert_eq!(ours.stdout, theirs.stdout);
-    assert_eq!(
-        text(&ours.stdout),
-        "lines one\r\nlines (null)\nlines two words\nlines last-without-newline\n"
-    );
+    for broker in brokers() {
+        let input = b"one\r\n\ntwo words\nlast-without-newline";
+        let sub = ["-t", "lines", "-C", "4", "-v"];
+        let send = |program: Command| run_with_input(program, input);
+        let ours = receive(&broker, broker.program("mosquitto_sub", &sub), || {
+            send(broker.mqtk("pub", &["-t", "lines", "-l"]));
+        });
+        let theirs = receive(&broker, broker.program("mosquitto_sub", &sub), || {
+            send(broker.program("mosquitto_pub", &["-t", "lines", "-l"]));
+        });
+        assert_eq!(ours.stdout, theirs.stdout);
+        assert_eq!(
+            text(&ours.stdout),
+            "lines one\r\nlines (null)\nlines two words\nlines last-without-newline\n"
+        );
+    }
 }
 
 #[test]
 fn sub_prints_what_mosquitto_sub_prints() {
-    let broker = Broker::mosquitto();
-    let send = || {
-        ok(broker.program("mosquitto_pub", &["-t", "out/a", "-m", "x y"]));
-        ok(broker.program("mosquitto_pub", &["-t", "out/b", "-n"]));
-        ok(broker.program("mosquitto_pub", &["-t", "out/c", "-m", "z", "-q", "1"]));
-    };
-    for args in [
-        &["-C", "3"][..],
-        &["-C", "3", "-v"],
-        &["-C", "3", "-v", "-N"],
-        &["-C", "3", "-F", "%t|%l|%q|%x"],
-    ] {
-        let mut sub = vec!["-t", "out/#", "-q", "1"];
-        sub.extend(args);
-        let ours = receive(&broker, broker.mqtk("sub", &sub), send);
-        let theirs = receive(&broker, broker.program("mosquitto_sub", &sub), send);
-        assert!(ours.status.success(), "{}", text(&ours.stderr));
-        assert_eq!(text(&ours.stdout), text(&theirs.stdout), "{args:?}");
+    for broker in brokers() {
+        let send = || {
+            ok(broker.program("mosquitto_pub", &["-t", "out/a", "-m", "x y"]));
+            ok(broker.program("mosquitto_pub", &["-t", "out/b", "-n"]));
+            ok(broker.program("mosquitto_pub", &["-t", "out/c", "-m", "z", "-q", "1"]));
+        };
+        for args in [
+            &["-C", "3"][..],
+            &["-C", "3", "-v"],
+            &["-C", "3", "-v", "-N"],
+            &["-C", "3", "-F", "%t|%l|%q|%x"],
+        ] {
+            let mut sub = vec!["-t", "out/#", "-q", "1"];
+            sub.extend(args);
+            let ours = receive(&broker, broker.mqtk("sub", &sub), send);
+            let theirs = receive(&broker, broker.program("mosquitto_sub", &sub), send);
+            assert!(ours.status.success(), "{}", text(&ours.stderr));
+            assert_eq!(text(&ours.stdout), text(&theirs.stdout), "{args:?}");
+        }
     }
 }
 
 #[test]
 fn v5_properties_travel_and_print_like_mosquitto() {
-    let broker = Broker::mosquitto();
-    let sub = ["-t", "v5", "-V", "5", "-C", "1", "-F", "%t %P %C %R %E %p"];
-    let props = [
-        "-t",
-        "v5",
-        "-m",
-        "hi",
-        "-D",
-        "publish",
-        "user-property",
-        "k",
-        "v",
-        "-D",
-        "publish",
-        "content-type",
-        "text",
-        "-D",
-        "publish",
-        "response-topic",
-        "rt",
-        "-D",
-        "publish",
-        "message-expiry-interval",
-        "30",
-    ];
-    let ours = receive(&broker, broker.mqtk("sub", &sub), || {
-        ok(broker.mqtk("pub", &props))
-    });
-    let theirs = receive(&broker, broker.program("mosquitto_sub", &sub), || {
-        ok(broker.mqtk("pub", &props))
-    });
-    assert_eq!(text(&ours.stdout), "v5 k:v text rt 30 hi\n");
-    assert_eq!(ours.stdout, theirs.stdout);
+    for broker in brokers() {
+        let sub = ["-t", "v5", "-V", "5", "-C", "1", "-F", "%t %P %C %R %E %p"];
+        let props = [
+            "-t",
+            "v5",
+            "-m",
+            "hi",
+            "-D",
+            "publish",
+            "user-property",
+            "k",
+            "v",
+            "-D",
+            "publish",
+            "content-type",
+            "text",
+            "-D",
+            "publish",
+            "response-topic",
+            "rt",
+            "-D",
+            "publish",
+            "message-expiry-interval",
+            "30",
+        ];
+        let ours = receive(&broker, broker.mqtk("sub", &sub), || {
+            ok(broker.mqtk("pub", &props))
+        });
+        let theirs = receive(&broker, broker.program("mosquitto_sub", &sub), || {
+            ok(broker.mqtk("pub", &props))
+        });
+        assert_eq!(text(&ours.stdout), "v5 k:v text rt 30 hi\n");
+        assert_eq!(ours.stdout, theirs.stdout);
+    }
 }
 
 #[test]
 fn qos1_lines_past_the_packet_id_space_all_arrive() {
     // Unbounded queue: mosquitto would otherwise drop what its slow subscriber can't take.
-    let broker = Broker::mosquitto_with("max_queued_messages 0");
-    let n = 70_000;
-    let input: String = (0..n).map(|i| format!("{i}\n")).collect();
-    let count = n.to_string();
-    let sub = broker.program("mosquitto_sub", &["-t", "many", "-q", "1", "-C", &count]);
-    let out = receive(&broker, sub, || {
-        let out = run_with_input(
-            broker.mqtk("pub", &["-t", "many", "-q", "1", "-l"]),
-            input.as_bytes(),
-        );
-        assert!(out.status.success(), "{}", text(&out.stderr));
-    });
-    assert_eq!(text(&out.stdout), input);
+    for broker in [
+        Broker::mosquitto_with("max_queued_messages 0"),
+        Broker::mqtk_serve(),
+    ] {
+        let n = 70_000;
+        let input: String = (0..n).map(|i| format!("{i}\n")).collect();
+        let count = n.to_string();
+        let sub = broker.program("mosquitto_sub", &["-t", "many", "-q", "1", "-C", &count]);
+        let out = receive(&broker, sub, || {
+            let out = run_with_input(
+                broker.mqtk("pub", &["-t", "many", "-q", "1", "-l"]),
+                input.as_bytes(),
+            );
+            assert!(out.status.success(), "{}", text(&out.stderr));
+        });
+        assert_eq!(text(&out.stdout), input);
+    }
 }
 
 #[test]
 fn megabyte_payloads_work_both_ways() {
-    let broker = Broker::mosquitto();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("big");
-    let body: Vec<u8> = (0..(1 << 20) + 7).map(|i| (i % 251) as u8).collect();
-    std::fs::write(&file, &body).unwrap();
-    let path = file.to_str().unwrap();
-    let out = receive(
-        &broker,
-        broker.mqtk("sub", &["-t", "big", "-C", "1", "-N"]),
-        || ok(broker.mqtk("pub", &["-t", "big", "-q", "2", "-f", path])),
-    );
-    assert_eq!(out.stdout, body);
+    for broker in brokers() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("big");
+        let body: Vec<u8> = (0..(1 << 20) + 7).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&file, &body).unwrap();
+        let path = file.to_str().unwrap();
+        let out = receive(
+            &broker,
+            broker.mqtk("sub", &["-t", "big", "-C", "1", "-N"]),
+            || ok(broker.mqtk("pub", &["-t", "big", "-q", "2", "-f", path])),
+        );
+        assert_eq!(out.stdout, body);
+    }
 }
 
 #[test]
 fn retained_messages_and_timeouts_keep_mosquitto_exit_codes() {
-    let broker = Broker::mosquitto();
-    ok(broker.mqtk("pub", &["-t", "keep", "-r", "-m", "stored"]));
-    let out = finish(
-        spawn(broker.mqtk("sub", &["-t", "keep", "-C", "1", "-F", "%r %t %p"])),
-        LIMIT,
-    );
-    assert_eq!(text(&out.stdout), "1 keep stored\n");
-    // -R hides stale messages; --remove-retained with --retained-only clears them and stops.
-    let out = finish(
-        spawn(broker.mqtk("sub", &["-t", "keep", "-R", "-W", "1"])),
-        LIMIT,
-    );
-    assert_eq!(
-        (out.status.code(), text(&out.stdout)),
-        (Some(27), String::new())
-    );
-    assert_eq!(text(&out.stderr), "Timed out\n");
-    let clear = ["-t", "#", "--remove-retained", "--retained-only", "-W", "2"];
-    let out = finish(spawn(broker.mqtk("sub", &clear)), LIMIT);
-    assert_eq!(text(&out.stdout), "stored\n");
-    let out = finish(spawn(broker.mqtk("sub", &["-t", "keep", "-W", "1"])), LIMIT);
-    assert_eq!(
-        (out.status.code(), text(&out.stdout)),
-        (Some(27), String::new())
-    );
+    for broker in brokers() {
+        ok(broker.mqtk("pub", &["-t", "keep", "-r", "-m", "stored"]));
+        let out = finish(
+            spawn(broker.mqtk("sub", &["-t", "keep", "-C", "1", "-F", "%r %t %p"])),
+            LIMIT,
+        );
+        assert_eq!(text(&out.stdout), "1 keep stored\n");
+        // -R hides stale messages; --remove-retained with --retained-only clears them and stops.
+        let out = finish(
+            spawn(broker.mqtk("sub", &["-t", "keep", "-R", "-W", "1"])),
+            LIMIT,
+        );
+        assert_eq!(
+            (out.status.code(), text(&out.stdout)),
+            (Some(27), String::new())
+        );
+        assert_eq!(text(&out.stderr), "Timed out\n");
+        let clear = ["-t", "#", "--remove-retained", "--retained-only", "-W", "2"];
+        let out = finish(spawn(broker.mqtk("sub", &clear)), LIMIT);
+        assert_eq!(text(&out.stdout), "stored\n");
+        let out = finish(spawn(broker.mqtk("sub", &["-t", "keep", "-W", "1"])), LIMIT);
+        assert_eq!(
+            (out.status.code(), text(&out.stdout)),
+            (Some(27), String::new())
+        );
+    }
 }
 
 #[test]
@@ -206,104 +222,108 @@ fn connection_failures_exit_like_mosquitto() {
 
 #[test]
 fn wills_and_persistent_sessions() {
-    let broker = Broker::mosquitto();
-    let watcher = broker.subscribed(broker.mqtk("sub", &["-t", "will", "-C", "1", "-v"]));
-    let mut doomed = broker.subscribed(broker.mqtk(
-        "sub",
-        &["-t", "x", "--will-topic", "will", "--will-payload", "died"],
-    ));
-    doomed.kill().unwrap();
-    doomed.wait().unwrap();
-    assert_eq!(text(&finish(watcher, LIMIT).stdout), "will died\n");
-
-    ok(broker.mqtk("sub", &["-t", "ps", "-q", "1", "-c", "-i", "psid", "-E"]));
-    ok(broker.mqtk("pub", &["-t", "ps", "-q", "1", "-m", "queued"]));
-    let out = finish(
-        spawn(broker.mqtk(
+    for broker in brokers() {
+        let watcher = broker.subscribed(broker.mqtk("sub", &["-t", "will", "-C", "1", "-v"]));
+        let mut doomed = broker.subscribed(broker.mqtk(
             "sub",
-            &["-t", "ps", "-q", "1", "-c", "-i", "psid", "-C", "1", "-v"],
-        )),
-        LIMIT,
-    );
-    assert_eq!(text(&out.stdout), "ps queued\n");
+            &["-t", "x", "--will-topic", "will", "--will-payload", "died"],
+        ));
+        doomed.kill().unwrap();
+        doomed.wait().unwrap();
+        assert_eq!(text(&finish(watcher, LIMIT).stdout), "will died\n");
+
+        ok(broker.mqtk("sub", &["-t", "ps", "-q", "1", "-c", "-i", "psid", "-E"]));
+        ok(broker.mqtk("pub", &["-t", "ps", "-q", "1", "-m", "queued"]));
+        let out = finish(
+            spawn(broker.mqtk(
+                "sub",
+                &["-t", "ps", "-q", "1", "-c", "-i", "psid", "-C", "1", "-v"],
+            )),
+            LIMIT,
+        );
+        assert_eq!(text(&out.stdout), "ps queued\n");
+    }
 }
 
 #[test]
 fn request_response_and_json_output() {
-    let broker = Broker::mosquitto();
-    let responder =
-        broker.subscribed(broker.mqtk("sub", &["-t", "req", "-V", "5", "-C", "1", "-F", "%R %p"]));
-    let rr = std::thread::spawn({
-        let cmd = broker.mqtk("rr", &["-t", "req", "-e", "resp", "-m", "ping", "-W", "5"]);
-        move || finish(spawn(cmd), LIMIT)
-    });
-    assert_eq!(text(&finish(responder, LIMIT).stdout), "resp ping\n");
-    // mosquitto_rr subscribes before it publishes, so the response cannot be missed.
-    ok(broker.mqtk("pub", &["-t", "resp", "-m", "pong"]));
-    assert_eq!(text(&rr.join().unwrap().stdout), "pong\n");
+    for broker in brokers() {
+        let responder = broker
+            .subscribed(broker.mqtk("sub", &["-t", "req", "-V", "5", "-C", "1", "-F", "%R %p"]));
+        let rr = std::thread::spawn({
+            let cmd = broker.mqtk("rr", &["-t", "req", "-e", "resp", "-m", "ping", "-W", "5"]);
+            move || finish(spawn(cmd), LIMIT)
+        });
+        assert_eq!(text(&finish(responder, LIMIT).stdout), "resp ping\n");
+        // mosquitto_rr subscribes before it publishes, so the response cannot be missed.
+        ok(broker.mqtk("pub", &["-t", "resp", "-m", "pong"]));
+        assert_eq!(text(&rr.join().unwrap().stdout), "pong\n");
 
-    let json = receive(
-        &broker,
-        broker.mqtk("sub", &["-t", "j", "-C", "2", "--json"]),
-        || {
-            run_with_input(broker.mqtk("pub", &["-t", "j", "-s"]), b"\xff\x00");
-            ok(broker.mqtk("pub", &["-t", "j", "-m", "{\"a\":1}"]));
-        },
-    );
-    let lines: Vec<serde_json::Value> = text(&json.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines[0]["payload_base64"], "/wA=");
-    assert_eq!(lines[1]["payload"], "{\"a\":1}");
-    assert_eq!(lines[1]["topic"], "j");
+        let json = receive(
+            &broker,
+            broker.mqtk("sub", &["-t", "j", "-C", "2", "--json"]),
+            || {
+                run_with_input(broker.mqtk("pub", &["-t", "j", "-s"]), b"\xff\x00");
+                ok(broker.mqtk("pub", &["-t", "j", "-m", "{\"a\":1}"]));
+            },
+        );
+        let lines: Vec<serde_json::Value> = text(&json.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["payload_base64"], "/wA=");
+        assert_eq!(lines[1]["payload"], "{\"a\":1}");
+        assert_eq!(lines[1]["topic"], "j");
+    }
 }
 
 #[test]
 fn drop_in_through_a_symlink_and_a_closed_pipe() {
-    let broker = Broker::mosquitto();
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("mosquitto_sub");
-    std::os::unix::fs::symlink(mqtk_path(), &link).unwrap();
-    let out = Command::new(&link)
-        .args(["-q", "5", "-t", "x"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("Use 'mosquitto_sub --help' to see usage."),
-        "{}",
-        text(&out.stderr)
-    );
+    for broker in brokers() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("mosquitto_sub");
+        std::os::unix::fs::symlink(mqtk_path(), &link).unwrap();
+        let out = Command::new(&link)
+            .args(["-q", "5", "-t", "x"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out.stderr).contains("Use 'mosquitto_sub --help' to see usage."),
+            "{}",
+            text(&out.stderr)
+        );
 
-    let mut sub = Command::new(&link);
-    sub.args(broker.addr()).args(["-t", "pipe"]);
-    let mut child = broker.subscribed(sub);
-    drop(child.stdout.take()); // the reader is gone, like `| head -0`
-    ok(broker.mqtk("pub", &["-t", "pipe", "-m", "x"]));
-    let out = finish(child, LIMIT);
-    assert_eq!(
-        (out.status.code(), text(&out.stderr)),
-        (Some(0), String::new())
-    );
+        let mut sub = Command::new(&link);
+        sub.args(broker.addr()).args(["-t", "pipe"]);
+        let mut child = broker.subscribed(sub);
+        drop(child.stdout.take()); // the reader is gone, like `| head -0`
+        ok(broker.mqtk("pub", &["-t", "pipe", "-m", "x"]));
+        let out = finish(child, LIMIT);
+        assert_eq!(
+            (out.status.code(), text(&out.stderr)),
+            (Some(0), String::new())
+        );
+    }
 }
 
 #[test]
 fn options_come_from_config_files() {
-    let broker = Broker::mosquitto();
-    let home = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(home.path().join("mqtk")).unwrap();
-    std::fs::write(
-        home.path().join("mqtk/sub"),
-        format!("# defaults\n-p {}\n-h 127.0.0.1\n-v\n", broker.port),
-    )
-    .unwrap();
-    let mut sub = mqtk(&["sub", "-t", "cfg", "-C", "1"]);
-    sub.env("XDG_CONFIG_HOME", home.path());
-    let out = receive(&broker, sub, || {
-        ok(broker.mqtk("pub", &["-t", "cfg", "-m", "v"]))
-    });
-    assert_eq!(text(&out.stdout), "cfg v\n");
+    for broker in brokers() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join("mqtk")).unwrap();
+        std::fs::write(
+            home.path().join("mqtk/sub"),
+            format!("# defaults\n-p {}\n-h 127.0.0.1\n-v\n", broker.port),
+        )
+        .unwrap();
+        let mut sub = mqtk(&["sub", "-t", "cfg", "-C", "1"]);
+        sub.env("XDG_CONFIG_HOME", home.path());
+        let out = receive(&broker, sub, || {
+            ok(broker.mqtk("pub", &["-t", "cfg", "-m", "v"]))
+        });
+        assert_eq!(text(&out.stdout), "cfg v\n");
+    }
 }
 
 #[test]

@@ -35,6 +35,9 @@ const BATCH: usize = 64;
 /// Packets handled per turn of the loop: after that the task yields, so the subscribers a
 /// fast publisher feeds get to drain their queues before it routes more.
 const PER_TURN: usize = 256;
+/// Longest a publisher is held for a congested subscriber before it goes on (the
+/// subscriber's queue then grows past its limit rather than lose QoS 1/2 messages).
+const MAX_HOLD: Duration = Duration::from_secs(1);
 /// A client that does not take our writes for this long is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -102,7 +105,7 @@ pub struct Handler {
     max_packet: usize,
     scratch: Vec<Outbound>,
     /// A subscriber we fed this turn has a filling queue: yield before reading more.
-    congested: bool,
+    congested: Vec<Arc<Session>>,
 }
 
 /// The session's state if this connection still owns it, else the takeover that ends it.
@@ -157,7 +160,7 @@ impl Handler {
             window: usize::from(window.max(1)),
             max_packet: max_packet.map_or(usize::MAX, |n| n as usize),
             scratch,
-            congested: false,
+            congested: Vec::new(),
         }
     }
 
@@ -197,10 +200,27 @@ impl Handler {
                 return close;
             }
             // Let subscribers drain before routing more: their queues are bounded.
-            if std::mem::take(&mut self.congested) || self.conn.has_frame() {
+            if !self.congested.is_empty() {
+                self.wait_for_subscribers().await;
+            } else if self.conn.has_frame() {
                 tokio::task::yield_now().await;
             }
         }
+    }
+
+    /// Back-pressure: holds this publisher (not reading its socket) until the subscribers it
+    /// congested have drained to half their queue, for at most `MAX_HOLD`, so a subscriber
+    /// that reads slowly slows its publishers instead of losing their QoS 1/2 messages.
+    async fn wait_for_subscribers(&mut self) {
+        let mut congested = std::mem::take(&mut self.congested);
+        // Our own queue drains only when this task runs: never wait for it.
+        congested.retain(|s| !Arc::ptr_eq(s, &self.session));
+        let deadline = Instant::now() + MAX_HOLD;
+        while !congested.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            congested.retain(|s| s.congested());
+        }
+        tokio::task::yield_now().await;
     }
 
     async fn flush(&mut self) -> Result<(), Close> {
@@ -342,7 +362,7 @@ impl Handler {
         }
         let msg = Message::from_publish(publish, self.client_id.clone(), Instant::now());
         let routed = self.shared.router.publish(&Arc::new(msg));
-        self.congested |= routed.congested;
+        self.congested.extend(routed.congested);
         routed.sessions
     }
 
@@ -409,6 +429,9 @@ impl Handler {
             ..SubAck::default()
         };
         self.queue(Packet::SubAck(suback))?;
+        // mosquitto's words, so scripts (and our tests) can wait for a subscription.
+        self.shared
+            .log(format_args!("Sending SUBACK to {}", self.client_id));
         for delivery in retained {
             self.session.enqueue(delivery);
         }

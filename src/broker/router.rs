@@ -45,12 +45,12 @@ pub fn split_shared(filter: &str) -> Option<(Option<&str>, &str)> {
 }
 
 /// Where a message went.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Routed {
     /// Sessions it was queued for.
     pub sessions: usize,
-    /// Some online subscriber's queue is filling up faster than it drains.
-    pub congested: bool,
+    /// Online subscribers whose queues fill faster than they drain.
+    pub congested: Vec<Arc<Session>>,
 }
 
 /// What opening a session found.
@@ -184,7 +184,9 @@ impl Router {
         let mut routed = Routed::default();
         for group in targets.chunk_by(|a, b| Arc::ptr_eq(&a.0, &b.0)) {
             if let Some(delivery) = merge(msg, group) {
-                routed.congested |= group[0].0.enqueue(delivery);
+                if group[0].0.enqueue(delivery) {
+                    routed.congested.push(group[0].0.clone());
+                }
                 routed.sessions += 1;
             }
         }

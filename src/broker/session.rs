@@ -15,6 +15,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 use tokio::sync::Notify;
 
+/// An online session's queue may grow to this many times its limit with QoS 1/2 messages
+/// while publishers are held back; past it even those are dropped (and counted).
+const HARD_LIMIT_FACTOR: usize = 10;
+/// A connection that took nothing from its queue for this long counts as stalled.
+const STALL: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The options of one subscription, as the router applies them to each message.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SubOptions {
@@ -89,6 +95,9 @@ pub struct SessionState {
     pub dropped: u64,
     /// An MQTT 5 will waiting for its delay after the connection was lost.
     pub pending_will: Option<Will>,
+    /// When the connection last took messages from the queue: a subscriber that stopped
+    /// taking them no longer holds its publishers back.
+    last_drain: Instant,
 }
 
 impl Session {
@@ -110,6 +119,7 @@ impl Session {
                 ended: false,
                 dropped: 0,
                 pending_will: None,
+                last_drain: Instant::now(),
             }),
         }
     }
@@ -156,15 +166,20 @@ impl Session {
         (st.owner.take().map(|o| o.waker), st.pending_will.take())
     }
 
-    /// Queues `delivery`. Offline sessions keep only QoS 1/2; a full queue drops the message.
-    /// Returns true when an online session's queue is more than half full, so the
-    /// publisher can give its consumer time to drain it.
+    /// Queues `delivery`. Offline sessions keep only QoS 1/2, up to the queue limit. An
+    /// online session drops only QoS 0 when full: QoS 1/2 that a publisher had acknowledged
+    /// are never lost while the session lives, and publishers are slowed down instead (see
+    /// [`Session::congested`]). Returns true when an online session's queue is more than
+    /// half full, so the publisher can give its consumer time to drain it.
     pub fn enqueue(&self, delivery: Delivery) -> bool {
         let mut st = self.lock();
-        if st.ended || (st.owner.is_none() && delivery.qos == QoS::AtMostOnce) {
+        let online = st.owner.is_some();
+        if st.ended || (!online && delivery.qos == QoS::AtMostOnce) {
             return false;
         }
-        if st.queue.len() >= st.queue_limit {
+        let full = st.queue.len() >= st.queue_limit;
+        let overflowing = st.queue.len() >= st.queue_limit.saturating_mul(HARD_LIMIT_FACTOR);
+        if (full && (!online || delivery.qos == QoS::AtMostOnce)) || overflowing {
             st.dropped += 1;
         } else {
             st.queue.push_back(delivery);
@@ -176,6 +191,18 @@ impl Session {
             }
             None => false,
         }
+    }
+}
+
+impl Session {
+    /// True while an online session's queue is more than half full and its connection is
+    /// still taking messages: publishers feeding it wait for it to drain. A subscriber that
+    /// stopped reading is not waited for; its queue grows to the hard limit, and its write
+    /// timeout disconnects it.
+    pub fn congested(&self) -> bool {
+        let st = self.lock();
+        let draining = st.last_drain.elapsed() < STALL;
+        st.owner.is_some() && !st.ended && draining && st.queue.len() * 2 > st.queue_limit
     }
 }
 
@@ -207,6 +234,9 @@ impl SessionState {
     /// Moves up to `max` queued messages to `out`, giving QoS 1/2 ones a packet id while
     /// fewer than `window` are in flight; expired messages are dropped.
     pub fn next_batch(&mut self, window: usize, max: usize, now: Instant, out: &mut Vec<Outbound>) {
+        if !self.queue.is_empty() {
+            self.last_drain = now;
+        }
         while out.len() < max {
             let Some(front) = self.queue.front() else {
                 break;

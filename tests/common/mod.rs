@@ -33,13 +33,38 @@ impl Broker {
             "listener {port} 127.0.0.1\nallow_anonymous true\nlog_dest stderr\nlog_type all\n{extra}\n"
         );
         std::fs::write(&conf, text).expect("write config");
-        let mut child = Command::new("mosquitto")
+        let child = Command::new("mosquitto")
             .arg("-c")
             .arg(&conf)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("mosquitto is installed (apt-get install mosquitto)");
+        Broker::watch(child, port, dir)
+    }
+
+    /// Starts `mqtk serve` on a free port; it prints the port it bound on its first line.
+    pub fn mqtk_serve() -> Broker {
+        let mut child = mqtk(&["serve", "-v", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mqtk serve");
+        let mut first = String::new();
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        stdout.read_line(&mut first).expect("first line");
+        let port = first
+            .trim()
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {first:?}"));
+        Broker::watch(child, port, tempfile::tempdir().expect("tempdir"))
+    }
+
+    /// Follows the broker's stderr log: counts SUBACKs (both brokers log "Sending SUBACK"),
+    /// and keeps the first lines to explain a failed start.
+    fn watch(mut child: Child, port: u16, dir: tempfile::TempDir) -> Broker {
         let subacks = Arc::new(AtomicUsize::new(0));
         let log = BufReader::new(child.stderr.take().expect("stderr"));
         let counter = subacks.clone();

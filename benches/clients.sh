@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # mqtk pub/sub against mosquitto_pub/mosquitto_sub, one run, one local mosquitto broker.
 #   benches/clients.sh [LINES]        (default 200000; needs a release build: cargo build --release)
+#   BROKER=mqtk benches/clients.sh    the same clients against `mqtk serve` instead of mosquitto
 # Prints wall times and ratios (mosquitto time / mqtk time: above 1 means mqtk is faster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,11 @@ mqtk=target/release/mqtk
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n' "$port" > "$work/conf"
-mosquitto -c "$work/conf" >/dev/null 2>&1 &
+if [ "${BROKER:-mosquitto}" = mqtk ]; then
+  "$mqtk" serve --port "$port" >/dev/null 2>&1 &
+else
+  mosquitto -c "$work/conf" >/dev/null 2>&1 &
+fi
 broker=$!
 trap 'kill $broker 2>/dev/null; rm -rf "$work"' EXIT
 sleep 0.3
@@ -66,7 +71,7 @@ row() { # name mosquitto-result mqtk-result
   python3 -c "print(f'{\"$1\":<24} mosquitto {${m[0]}:>7.3f}s ({${m[1]}} recv)  mqtk {${q[0]}:>7.3f}s ({${q[1]}} recv)  ratio {${m[0]}/${q[0]}:.2f}x')"
 }
 
-echo "lines: $lines, broker: mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}') on 127.0.0.1:$port"
+echo "lines: $lines, broker: ${BROKER:-mosquitto} on 127.0.0.1:$port"
 row "pub -l QoS 0" "$(pub_run mosquitto 0)" "$(pub_run mqtk 0)"
 row "pub -l QoS 1" "$(pub_run mosquitto 1)" "$(pub_run mqtk 1)"
 m=($(sub_run mosquitto)); q=($(sub_run mqtk))

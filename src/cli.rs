@@ -11,9 +11,9 @@ mod format;
 mod parse;
 mod raw_properties;
 mod resolve;
-mod topic;
+pub(crate) mod topic;
 mod validate;
-mod values;
+pub(crate) mod values;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -34,7 +34,7 @@ pub use raw_properties::RawProperties;
 #[command(
     name = "mqtk",
     version,
-    about = "MQTT toolkit: drop-in mosquitto_pub/mosquitto_sub/mosquitto_rr",
+    about = "MQTT toolkit: drop-in mosquitto_pub/mosquitto_sub/mosquitto_rr and a broker benchmark",
     propagate_version = true,
     disable_help_flag = true,
     disable_version_flag = true,
@@ -59,6 +59,7 @@ impl Cli {
             Command::Pub(args) => args.validate(),
             Command::Sub(args) => args.validate(),
             Command::Rr(args) => args.validate(),
+            Command::Bench(args) => args.validate(),
         }
     }
 }
@@ -90,6 +91,14 @@ pub enum Command {
         args_override_self = true
     )]
     Rr(RrArgs),
+    /// Measure a broker: connections, throughput, end-to-end latency, loss.
+    #[command(
+        disable_help_flag = true,
+        disable_version_flag = true,
+        disable_help_subcommand = true,
+        args_conflicts_with_subcommands = true
+    )]
+    Bench(Box<crate::bench::BenchArgs>),
 }
 
 /// Connection options shared by pub, sub and rr (mosquitto's `client_shared.c`).

@@ -8,6 +8,7 @@ fn main() -> ExitCode {
         Ok(Command::Pub(args)) => mqtk::publish::main(args),
         Ok(Command::Sub(args)) => mqtk::subscribe::main(args),
         Ok(Command::Rr(args)) => mqtk::rr::main(args),
+        Ok(Command::Bench(args)) => mqtk::bench::main(*args),
         Err(e) => {
             e.print();
             e.exit_code()

@@ -62,6 +62,38 @@ impl BenchArgs {
     }
 }
 
+impl Scenario {
+    /// The options every scenario has.
+    pub fn common(&self) -> &CommonArgs {
+        match self {
+            Scenario::Conn(a) => &a.common,
+            Scenario::Pub(a) => &a.common,
+            Scenario::Sub(a) => &a.common,
+            Scenario::Pubsub(a) => &a.common,
+        }
+    }
+
+    /// How many clients the scenario opens.
+    pub fn clients(&self) -> u32 {
+        match self {
+            Scenario::Conn(a) => a.clients,
+            Scenario::Pub(a) => a.publish.clients,
+            Scenario::Sub(a) => a.clients,
+            Scenario::Pubsub(a) => a.publish.clients.saturating_add(a.subscribers),
+        }
+    }
+
+    /// The warm-up before measuring.
+    pub fn warmup(&self) -> Duration {
+        match self {
+            Scenario::Conn(_) => Duration::ZERO,
+            Scenario::Pub(a) => a.publish.warmup,
+            Scenario::Sub(a) => a.warmup,
+            Scenario::Pubsub(a) => a.publish.warmup,
+        }
+    }
+}
+
 /// Options every scenario has: the broker, the run's bounds, output and pass/fail thresholds.
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
@@ -267,8 +299,8 @@ impl BrokerArgs {
 /// `ConnectArgs` as clap fills it when no option is given, so its defaults stay in one place.
 fn pubsub_defaults() -> ConnectArgs {
     let cmd = ConnectArgs::augment_args(clap::Command::new("bench").disable_help_flag(true));
-    let matches = cmd.get_matches_from(["bench"]);
-    ConnectArgs::from_arg_matches(&matches)
+    cmd.try_get_matches_from(["bench"])
+        .and_then(|m| ConnectArgs::from_arg_matches(&m))
         .unwrap_or_else(|e| unreachable!("ConnectArgs needs no argument: {e}"))
 }
 

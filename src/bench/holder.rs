@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::context::{Context, Role};
-use super::schedule::{Ready, Start};
+use super::schedule::{self, Ready, Start};
 use super::session;
 
 /// Connects client `index`, reports readiness, holds the session; the error if it never
@@ -12,7 +12,7 @@ use super::session;
 pub async fn run(ctx: Arc<Context>, index: u32, ready: Ready, mut start: Start) -> Option<String> {
     let packet = ctx.connect_packet(Role::Conn, index);
     let connected = session::connect(&ctx, &packet).await;
-    let _ = ready.send(connected.as_ref().map(drop).map_err(Clone::clone));
+    schedule::report(ready, &connected);
     let mut client = match connected {
         Ok(client) => client,
         Err(e) => return Some(e),

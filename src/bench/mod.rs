@@ -44,6 +44,8 @@ pub mod template;
 
 pub use args::BenchArgs;
 
+use std::time::Duration;
+
 use args::{Scenario, Thresholds};
 
 /// Exit status when a threshold was missed.
@@ -52,7 +54,9 @@ pub const EXIT_THRESHOLD: i32 = 2;
 /// `mqtk bench`: runs the scenario, prints the summary, returns the exit status.
 pub fn main(args: BenchArgs) -> i32 {
     let scenario = args.scenario();
-    let (json, thresholds) = output_options(&scenario);
+    let json = scenario.common().json;
+    let thresholds = scenario.common().thresholds.clone();
+    let limit = hard_limit(&scenario);
     sys::raise_nofile();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -65,12 +69,19 @@ pub fn main(args: BenchArgs) -> i32 {
         }
     };
     let result = runtime.block_on(async move {
-        match scenario {
-            Scenario::Conn(a) => run::conn(a).await,
-            Scenario::Pub(a) => run::publish(a).await,
-            Scenario::Sub(a) => run::subscribe(a).await,
-            Scenario::Pubsub(a) => run::pubsub(a).await,
-        }
+        let run = async move {
+            match scenario {
+                Scenario::Conn(a) => run::conn(a).await,
+                Scenario::Pub(a) => run::publish(a).await,
+                Scenario::Sub(a) => run::subscribe(a).await,
+                Scenario::Pubsub(a) => run::pubsub(a).await,
+            }
+        };
+        tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "the run exceeded its hard limit of {limit:?}"
+            ))
+        })
     });
     // Tasks still draining after a hard stop must not hold the process.
     runtime.shutdown_background();
@@ -83,14 +94,19 @@ pub fn main(args: BenchArgs) -> i32 {
     }
 }
 
-fn output_options(scenario: &Scenario) -> (bool, Thresholds) {
-    let common = match scenario {
-        Scenario::Conn(a) => &a.common,
-        Scenario::Pub(a) => &a.common,
-        Scenario::Sub(a) => &a.common,
-        Scenario::Pubsub(a) => &a.common,
-    };
-    (common.json, common.thresholds.clone())
+/// The longest a run may take. Every phase has its own bound; this one guards them all:
+/// the ramp, connecting and subscribing, warm-up, duration, drain and a margin.
+fn hard_limit(scenario: &Scenario) -> Duration {
+    let common = scenario.common();
+    let ramp = common
+        .connect_rate
+        .map_or(0.0, |rate| f64::from(scenario.clients()) / rate);
+    Duration::from_secs_f64(ramp.min(86_400.0))
+        + common.connect_timeout * 2
+        + scenario.warmup()
+        + common.duration
+        + schedule::DRAIN
+        + Duration::from_secs(10)
 }
 
 fn print(report: &report::Report, json: bool, thresholds: &Thresholds) -> i32 {

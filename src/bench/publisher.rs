@@ -16,7 +16,7 @@ use tokio::time::MissedTickBehavior;
 use super::context::{Context, Role};
 use super::counters::Counters;
 use super::payload::Header;
-use super::schedule::{Ready, Schedule, Start};
+use super::schedule::{self, Ready, Schedule, Start};
 use super::session::{self, BenchClient};
 use super::stats::Recorder;
 use super::template::{Fill, Template};
@@ -103,10 +103,11 @@ pub async fn run(ctx: Arc<Context>, plan: Plan, ready: Ready, mut start: Start) 
     let packet = ctx.connect_packet(Role::Publisher, plan.index);
     let mut outcome = Outcome {
         index: plan.index,
+        quota_met: plan.quota == Some(0),
         ..Outcome::default()
     };
     let connected = session::connect(&ctx, &packet).await;
-    let _ = ready.send(connected.as_ref().map(drop).map_err(Clone::clone));
+    schedule::report(ready, &connected);
     let mut client = match connected {
         Ok(client) => client,
         Err(e) => return outcome.failed(e),

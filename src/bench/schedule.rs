@@ -50,3 +50,9 @@ pub async fn wait_start(start: &mut Start) -> Option<Schedule> {
 
 /// Each client task reports once whether it is connected (and subscribed) and ready to go.
 pub type Ready = tokio::sync::mpsc::UnboundedSender<Result<(), String>>;
+
+/// Reports readiness and drops the sender, so that the runner stops waiting once every
+/// task has reported or gone (even one that panicked).
+pub fn report<T>(ready: Ready, result: &Result<T, String>) {
+    let _ = ready.send(result.as_ref().map(drop).map_err(Clone::clone));
+}

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use super::context::{Context, Role};
 use super::counters::Counters;
 use super::inbox::{Inbox, StreamId};
-use super::schedule::{Ready, Schedule, Start, QUIET};
+use super::schedule::{self, Ready, Schedule, Start, QUIET};
 use super::seq::SeqSet;
 use super::session::{self, BenchClient};
 use super::template::{Fill, Template};
@@ -77,7 +77,7 @@ pub async fn run(
         ..Outcome::default()
     };
     let setup = subscribed(&ctx, &packet, &filters, plan.qos).await;
-    let _ = ready.send(setup.as_ref().map(drop).map_err(Clone::clone));
+    schedule::report(ready, &setup);
     let mut client = match setup {
         Ok(client) => client,
         Err(e) => {

@@ -11,9 +11,9 @@ mod format;
 mod parse;
 mod raw_properties;
 mod resolve;
-mod topic;
+pub(crate) mod topic;
 mod validate;
-mod values;
+pub(crate) mod values;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -34,7 +34,7 @@ pub use raw_properties::RawProperties;
 #[command(
     name = "mqtk",
     version,
-    about = "MQTT toolkit: drop-in mosquitto_pub/mosquitto_sub/mosquitto_rr",
+    about = "MQTT toolkit: drop-in mosquitto_pub/mosquitto_sub/mosquitto_rr and a broker benchmark",
     propagate_version = true,
     disable_help_flag = true,
     disable_version_flag = true,
@@ -60,6 +60,7 @@ impl Cli {
             Command::Sub(args) => args.validate(),
             Command::Rr(args) => args.validate(),
             Command::Serve(_) => Ok(()),
+            Command::Bench(args) => args.validate(),
         }
     }
 }
@@ -94,6 +95,14 @@ pub enum Command {
     /// Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto's clients).
     #[command(disable_help_flag = true, disable_version_flag = true)]
     Serve(crate::broker::ServeArgs),
+    /// Measure a broker: connections, throughput, end-to-end latency, loss.
+    #[command(
+        disable_help_flag = true,
+        disable_version_flag = true,
+        disable_help_subcommand = true,
+        args_conflicts_with_subcommands = true
+    )]
+    Bench(Box<crate::bench::BenchArgs>),
 }
 
 /// Connection options shared by pub, sub and rr (mosquitto's `client_shared.c`).

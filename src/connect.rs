@@ -34,12 +34,18 @@ impl Target {
 
     /// Opens the stream and completes the MQTT handshake.
     pub async fn open(&self) -> Result<Client<BoxedStream>, ClientError> {
+        self.open_with(&self.connect).await
+    }
+
+    /// Like [`Target::open`] with another CONNECT (bench: one client id per connection), so
+    /// thousands of clients share one endpoint and its loaded TLS configuration.
+    pub async fn open_with(&self, connect: &Connect) -> Result<Client<BoxedStream>, ClientError> {
         let stream = self
             .connector
             .connect()
             .await
             .map_err(ClientError::Transport)?;
-        Client::connect(stream, &self.connect, self.max_inflight).await
+        Client::connect(stream, connect, self.max_inflight).await
     }
 }
 

@@ -1,6 +1,7 @@
 //! mqtk: an MQTT toolkit. `pub`/`sub`/`rr` replace mosquitto's clients, `serve` is an embedded
 //! broker and `bench` a load generator; all of them share one packet codec.
 
+pub mod bench;
 pub mod broker;
 pub mod broker_url;
 pub mod cli;

@@ -1,0 +1,194 @@
+//! Latency histograms shared by many tasks, and the figures the summary derives from them.
+//!
+//! Each task records into its own small buffer and takes the shared histogram's lock once per
+//! batch: one HDR histogram per task would cost ~400 KB each, too much at 10,000 clients, and
+//! a lock per sample would serialise the subscribers.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+/// Highest value recorded without saturating: one hour in nanoseconds.
+const MAX_NS: u64 = 3_600_000_000_000;
+
+/// Samples a task buffers before taking the lock.
+const BATCH: usize = 512;
+
+/// A nanosecond histogram (3 significant digits) fed by many tasks.
+#[derive(Clone)]
+pub struct SharedHistogram(Arc<Mutex<Histogram<u64>>>);
+
+impl SharedHistogram {
+    /// An empty histogram.
+    pub fn new() -> SharedHistogram {
+        let h = Histogram::new_with_bounds(1, MAX_NS, 3)
+            .unwrap_or_else(|e| unreachable!("constant histogram bounds are valid: {e}"));
+        SharedHistogram(Arc::new(Mutex::new(h)))
+    }
+
+    /// A buffered handle for one task.
+    pub fn recorder(&self) -> Recorder {
+        Recorder {
+            shared: self.clone(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// The distribution recorded so far (flushed recorders only).
+    pub fn latency(&self) -> Latency {
+        Latency::of(&self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn add(&self, samples: &[u64]) {
+        let mut h = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        for &ns in samples {
+            h.saturating_record(ns.max(1));
+        }
+    }
+}
+
+impl Default for SharedHistogram {
+    fn default() -> SharedHistogram {
+        SharedHistogram::new()
+    }
+}
+
+/// One task's buffer in front of a [`SharedHistogram`]; flushes when full and when dropped.
+pub struct Recorder {
+    shared: SharedHistogram,
+    buf: Vec<u64>,
+}
+
+impl Recorder {
+    /// Records one latency in nanoseconds.
+    pub fn record(&mut self, ns: u64) {
+        if self.buf.capacity() == 0 {
+            self.buf.reserve_exact(BATCH);
+        }
+        self.buf.push(ns);
+        if self.buf.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    /// Moves buffered samples into the shared histogram.
+    pub fn flush(&mut self) {
+        if !self.buf.is_empty() {
+            self.shared.add(&self.buf);
+            self.buf.clear();
+        }
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// Summary of a latency distribution, in nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Latency {
+    /// Samples recorded.
+    pub count: u64,
+    pub min: u64,
+    pub mean: f64,
+    pub p50: u64,
+    pub p90: u64,
+    pub p99: u64,
+    pub p999: u64,
+    pub max: u64,
+}
+
+impl Latency {
+    /// The percentiles of `h`; all zero when it is empty.
+    pub fn of(h: &Histogram<u64>) -> Latency {
+        if h.is_empty() {
+            return Latency::default();
+        }
+        Latency {
+            count: h.len(),
+            min: h.min(),
+            mean: h.mean(),
+            p50: h.value_at_quantile(0.5),
+            p90: h.value_at_quantile(0.9),
+            p99: h.value_at_quantile(0.99),
+            p999: h.value_at_quantile(0.999),
+            max: h.max(),
+        }
+    }
+}
+
+/// `count` events over `elapsed`, per second; 0 for an empty window.
+pub fn per_sec(count: u64, elapsed: Duration) -> f64 {
+    let secs = elapsed.as_secs_f64();
+    if secs > 0.0 {
+        count as f64 / secs
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Within HDR's 3 significant digits.
+    fn close(actual: u64, expected: u64) -> bool {
+        actual.abs_diff(expected) <= expected / 1000 + 1
+    }
+
+    #[test]
+    fn percentiles_of_a_uniform_sample() {
+        let shared = SharedHistogram::new();
+        let mut r = shared.recorder();
+        for us in 1..=10_000u64 {
+            r.record(us * 1000);
+        }
+        drop(r);
+        let l = shared.latency();
+        assert_eq!(l.count, 10_000);
+        assert!(close(l.p50, 5_000_000), "{l:?}");
+        assert!(close(l.p90, 9_000_000), "{l:?}");
+        assert!(close(l.p99, 9_900_000), "{l:?}");
+        assert!(close(l.p999, 9_990_000), "{l:?}");
+        assert!(close(l.max, 10_000_000), "{l:?}");
+        assert!((l.mean - 5_000_500.0).abs() < 5_000.0, "{l:?}");
+    }
+
+    #[test]
+    fn a_single_outlier_shows_in_max_and_p999_only() {
+        let shared = SharedHistogram::new();
+        let mut r = shared.recorder();
+        for _ in 0..999 {
+            r.record(100_000);
+        }
+        r.record(50_000_000);
+        r.flush();
+        let l = shared.latency();
+        assert!(close(l.p99, 100_000));
+        assert!(close(l.max, 50_000_000));
+        assert!(close(l.p999, 100_000));
+    }
+
+    #[test]
+    fn recorders_of_several_tasks_merge_and_saturate() {
+        let shared = SharedHistogram::new();
+        let (mut a, mut b) = (shared.recorder(), shared.recorder());
+        a.record(1);
+        b.record(u64::MAX);
+        assert_eq!(shared.latency().count, 0, "buffered until flushed");
+        drop((a, b));
+        let l = shared.latency();
+        assert_eq!(l.count, 2);
+        assert!(close(l.max, MAX_NS));
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(per_sec(500, Duration::from_millis(250)), 2000.0);
+        assert_eq!(per_sec(5, Duration::ZERO), 0.0);
+        assert_eq!(Latency::of(&Histogram::new(3).unwrap()), Latency::default());
+    }
+}

@@ -1,5 +1,5 @@
-//! `mqtk bench` end to end against a real mosquitto on loopback (the embedded broker will
-//! replace it through `--serve`).
+//! `mqtk bench` end to end against a real mosquitto on loopback, and against the embedded
+//! broker through `--serve`.
 
 mod common;
 
@@ -197,14 +197,38 @@ fn split_pub_and_sub_processes_combine() {
 }
 
 #[test]
-fn serve_without_the_embedded_broker_is_a_clear_error() {
-    let out = finish(
-        spawn(mqtk(&["bench", "--serve", "--duration", "1s"])),
-        LIMIT,
+fn serve_benches_the_embedded_broker_with_zero_setup() {
+    let args = [
+        "bench",
+        "pubsub",
+        "--serve",
+        "-c",
+        "2",
+        "--subscribers",
+        "2",
+        "-q",
+        "1",
+        "--rate",
+        "2000",
+        "--duration",
+        "1s",
+        "--json",
+    ];
+    let out = finish(spawn(mqtk(&args)), LIMIT);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--serve needs the embedded broker"), "{err}");
+    let s: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let sent = s["sent"].as_u64().unwrap();
+    assert!(sent > 1000, "{s}");
+    assert_eq!(s["received"].as_u64(), Some(2 * sent), "{s}");
+    for key in ["lost", "duplicates", "out_of_order"] {
+        assert_eq!(s[key].as_u64(), Some(0), "{key}: {s}");
+    }
 }
 
 #[test]

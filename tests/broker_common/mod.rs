@@ -197,7 +197,8 @@ impl Sub {
     /// Waits for the process to exit and returns (debug PUBLISH lines, message lines).
     pub fn finish(mut self) -> (Vec<String>, Vec<String>) {
         wait(&mut self.child, Duration::from_secs(10));
-        self.seen.extend(self.lines.try_iter());
+        // The child has exited: read to the end of its output, not just what has arrived.
+        self.seen.extend(self.lines.iter());
         let mut stderr = String::new();
         if let Some(mut e) = self.child.stderr.take() {
             let _ = e.read_to_string(&mut stderr);

@@ -217,7 +217,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_sub
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l capath -d 'Directory of trusted CA certificates; enables TLS' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l cert -d 'Client certificate (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l key -d 'Client private key (PEM)' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l tls-alpn -d 'ALPN protocol to offer' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s d -l duration -d 'Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s R -l connect-rate -d 'Open at most PER_SEC connections per second [default: no limit]' -r
@@ -261,7 +261,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l capath -d 'Directory of trusted CA certificates; enables TLS' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l cert -d 'Client certificate (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l key -d 'Client private key (PEM)' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-alpn -d 'ALPN protocol to offer' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -s d -l duration -d 'Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -s R -l connect-rate -d 'Open at most PER_SEC connections per second [default: no limit]' -r
@@ -290,7 +290,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l capath -d 'Directory of trusted CA certificates; enables TLS' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l cert -d 'Client certificate (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l key -d 'Client private key (PEM)' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-alpn -d 'ALPN protocol to offer' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -s d -l duration -d 'Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -s R -l connect-rate -d 'Open at most PER_SEC connections per second [default: no limit]' -r
@@ -328,7 +328,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l capath -d 'Directory of trusted CA certificates; enables TLS' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l cert -d 'Client certificate (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l key -d 'Client private key (PEM)' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-alpn -d 'ALPN protocol to offer' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -s d -l duration -d 'Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -s R -l connect-rate -d 'Open at most PER_SEC connections per second [default: no limit]' -r
@@ -361,7 +361,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l capath -d 'Directory of trusted CA certificates; enables TLS' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l cert -d 'Client certificate (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l key -d 'Client private key (PEM)' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-alpn -d 'ALPN protocol to offer' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s d -l duration -d 'Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s R -l connect-rate -d 'Open at most PER_SEC connections per second [default: no limit]' -r

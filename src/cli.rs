@@ -226,6 +226,26 @@ pub struct ConnectArgs {
     /// --will-retain: retain the last will.
     #[arg(long = "will-retain", help = "Retain the last will")]
     pub will_retain: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// -D: raw MQTT 5 properties; use [`ConnectArgs::properties`] for the parsed form.
+    #[command(flatten)]
+    pub properties: RawProperties,
+    /// -o: documented here for --help; [`crate::config::args`] replaces it before parsing.
+    #[arg(
+        short = 'o',
+        value_name = "FILE",
+        help = "Read options from FILE, one per line (mosquitto 2.1)"
+    )]
+    pub options_file: Option<PathBuf>,
+    /// mosquitto options mqtk parses only to reject or ignore.
+    #[command(flatten)]
+    pub unsupported: UnsupportedArgs,
+}
+
+/// TLS options, shared by pub/sub/rr and bench (mosquitto's names).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TlsArgs {
     /// --cafile: trusted CA certificates (PEM); enables TLS.
     #[arg(
         long = "cafile",
@@ -268,19 +288,6 @@ pub struct ConnectArgs {
         help = "Trust the operating system's CA certificates"
     )]
     pub tls_use_os_certs: bool,
-    /// -D: raw MQTT 5 properties; use [`ConnectArgs::properties`] for the parsed form.
-    #[command(flatten)]
-    pub properties: RawProperties,
-    /// -o: documented here for --help; [`crate::config::args`] replaces it before parsing.
-    #[arg(
-        short = 'o',
-        value_name = "FILE",
-        help = "Read options from FILE, one per line (mosquitto 2.1)"
-    )]
-    pub options_file: Option<PathBuf>,
-    /// mosquitto options mqtk parses only to reject or ignore.
-    #[command(flatten)]
-    pub unsupported: UnsupportedArgs,
 }
 
 /// mosquitto options that depend on OpenSSL, SOCKS or DNS SRV.

@@ -51,13 +51,13 @@ impl Target {
 
 fn endpoint(args: &ConnectArgs) -> Endpoint {
     let tls = args.tls().then(|| TlsOptions {
-        cafile: args.cafile.clone(),
-        capath: args.capath.clone(),
-        cert: args.cert.clone(),
-        key: args.key.clone(),
-        insecure: args.insecure,
-        version: args.tls_version,
-        alpn: args.tls_alpn.clone(),
+        cafile: args.tls.cafile.clone(),
+        capath: args.tls.capath.clone(),
+        cert: args.tls.cert.clone(),
+        key: args.tls.key.clone(),
+        insecure: args.tls.insecure,
+        version: args.tls.tls_version,
+        alpn: args.tls.tls_alpn.clone(),
         os_certs: args.tls_os_certs(),
     });
     Endpoint {

@@ -13,7 +13,7 @@ use clap::{ArgAction, Args, FromArgMatches, Subcommand};
 
 use super::template::Template;
 use crate::cli::values;
-use crate::cli::{BrokerUrl, ConnectArgs, TlsVersion};
+use crate::cli::{BrokerUrl, ConnectArgs, TlsArgs};
 use crate::codec::{QoS, Version};
 
 /// `mqtk bench`: a scenario subcommand, or the `pubsub` options directly.
@@ -209,48 +209,8 @@ pub struct BrokerArgs {
         help = "Connect through a unix domain socket"
     )]
     pub unix: Option<PathBuf>,
-    /// --cafile: trusted CA certificates (PEM); enables TLS.
-    #[arg(
-        long = "cafile",
-        value_name = "FILE",
-        help = "Trusted CA certificates (PEM); enables TLS"
-    )]
-    pub cafile: Option<PathBuf>,
-    /// --capath: directory of trusted CA certificates; enables TLS.
-    #[arg(
-        long = "capath",
-        value_name = "DIR",
-        help = "Directory of trusted CA certificates; enables TLS"
-    )]
-    pub capath: Option<PathBuf>,
-    /// --cert: client certificate (PEM).
-    #[arg(long = "cert", value_name = "FILE", help = "Client certificate (PEM)")]
-    pub cert: Option<PathBuf>,
-    /// --key: client private key (PEM).
-    #[arg(long = "key", value_name = "FILE", help = "Client private key (PEM)")]
-    pub key: Option<PathBuf>,
-    /// --insecure: skip the hostname check.
-    #[arg(
-        long = "insecure",
-        help = "Do not check the server certificate's hostname"
-    )]
-    pub insecure: bool,
-    /// --tls-version.
-    #[arg(long = "tls-version", value_name = "VERSION", value_parser = values::tls_version, help = "TLS version: tlsv1.3 or tlsv1.2")]
-    pub tls_version: Option<TlsVersion>,
-    /// --tls-alpn.
-    #[arg(
-        long = "tls-alpn",
-        value_name = "PROTOCOL",
-        help = "ALPN protocol to offer"
-    )]
-    pub tls_alpn: Option<String>,
-    /// --tls-use-os-certs.
-    #[arg(
-        long = "tls-use-os-certs",
-        help = "Trust the operating system's CA certificates"
-    )]
-    pub tls_use_os_certs: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// --serve: bench a broker started inside this process instead of -h/-p/-L.
     #[arg(
         long = "serve",
@@ -279,14 +239,7 @@ impl BrokerArgs {
         a.bind_address = self.bind_address.clone();
         a.unix = self.unix.clone();
         a.nodelay = true;
-        a.cafile = self.cafile.clone();
-        a.capath = self.capath.clone();
-        a.cert = self.cert.clone();
-        a.key = self.key.clone();
-        a.insecure = self.insecure;
-        a.tls_version = self.tls_version;
-        a.tls_alpn = self.tls_alpn.clone();
-        a.tls_use_os_certs = self.tls_use_os_certs;
+        a.tls = self.tls.clone();
         a.max_inflight = inflight;
         a
     }

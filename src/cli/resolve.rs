@@ -30,7 +30,7 @@ impl ConnectArgs {
         match (&self.url, self.port) {
             (Some(url), _) => url.port,
             (None, Some(port)) => port,
-            _ if self.cafile.is_some() || self.capath.is_some() => 8883,
+            _ if self.tls.cafile.is_some() || self.tls.capath.is_some() => 8883,
             _ => 1883,
         }
     }
@@ -38,16 +38,17 @@ impl ConnectArgs {
     /// True when the connection uses TLS: a CA option, `mqtts://`, `--tls-use-os-certs`, or
     /// port 8883 (mosquitto then trusts the OS certificates).
     pub fn tls(&self) -> bool {
-        self.cafile.is_some()
-            || self.capath.is_some()
-            || self.tls_use_os_certs
+        self.tls.cafile.is_some()
+            || self.tls.capath.is_some()
+            || self.tls.tls_use_os_certs
             || self.url.as_ref().is_some_and(|u| u.tls)
             || self.port() == 8883
     }
 
     /// True when the server certificate is checked against the OS store (no CA option given).
     pub fn tls_os_certs(&self) -> bool {
-        self.tls_use_os_certs || (self.tls() && self.cafile.is_none() && self.capath.is_none())
+        self.tls.tls_use_os_certs
+            || (self.tls() && self.tls.cafile.is_none() && self.tls.capath.is_none())
     }
 
     /// Username: `-L`'s, else `-u`.

@@ -43,13 +43,13 @@ impl ConnectArgs {
     }
 
     fn validate_tls(&self) -> Result<(), String> {
-        if self.cert.is_some() != self.key.is_some() {
+        if self.tls.cert.is_some() != self.tls.key.is_some() {
             return Err(
                 "Error: Both certfile and keyfile must be provided if one of them is set.".into(),
             );
         }
         match self.unsupported.keyform.as_deref() {
-            Some(_) if self.key.is_none() => {
+            Some(_) if self.tls.key.is_none() => {
                 Err("Error: If keyform is set, keyfile must be also specified.".into())
             }
             None | Some("pem") => Ok(()),

@@ -5,6 +5,30 @@
 //! [`validate`] adds the checks `mqttbytes` skips, and the few packets it gets wrong are
 //! framed by hand. Swapping the codec means rewriting this module only.
 
+/// `qos_in`/`qos_out` between our QoS and one of rumqttc's two QoS enums (alike, but distinct
+/// types for v4 and v5).
+macro_rules! qos_conversions {
+    ($theirs:path) => {
+        fn qos_in(qos: $theirs) -> QoS {
+            use $theirs as Theirs;
+            match qos {
+                Theirs::AtMostOnce => QoS::AtMostOnce,
+                Theirs::AtLeastOnce => QoS::AtLeastOnce,
+                Theirs::ExactlyOnce => QoS::ExactlyOnce,
+            }
+        }
+
+        fn qos_out(qos: QoS) -> $theirs {
+            use $theirs as Theirs;
+            match qos {
+                QoS::AtMostOnce => Theirs::AtMostOnce,
+                QoS::AtLeastOnce => Theirs::AtLeastOnce,
+                QoS::ExactlyOnce => Theirs::ExactlyOnce,
+            }
+        }
+    };
+}
+
 mod v4;
 mod v5;
 pub mod validate;

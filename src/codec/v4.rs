@@ -10,21 +10,7 @@ use super::{
 use bytes::{BufMut, Bytes, BytesMut};
 use rumqttc::mqttbytes::{self as mb, v4};
 
-fn qos_in(qos: mb::QoS) -> QoS {
-    match qos {
-        mb::QoS::AtMostOnce => QoS::AtMostOnce,
-        mb::QoS::AtLeastOnce => QoS::AtLeastOnce,
-        mb::QoS::ExactlyOnce => QoS::ExactlyOnce,
-    }
-}
-
-fn qos_out(qos: QoS) -> mb::QoS {
-    match qos {
-        QoS::AtMostOnce => mb::QoS::AtMostOnce,
-        QoS::AtLeastOnce => mb::QoS::AtLeastOnce,
-        QoS::ExactlyOnce => mb::QoS::ExactlyOnce,
-    }
-}
+qos_conversions!(rumqttc::mqttbytes::QoS);
 
 fn malformed(e: mb::Error) -> Error {
     Error::Malformed(e.to_string())

@@ -96,21 +96,7 @@ fn suback_reason(code: u8) -> Result<v5::SubscribeReasonCode, Error> {
     })
 }
 
-fn qos_in(qos: mb::QoS) -> QoS {
-    match qos {
-        mb::QoS::AtMostOnce => QoS::AtMostOnce,
-        mb::QoS::AtLeastOnce => QoS::AtLeastOnce,
-        mb::QoS::ExactlyOnce => QoS::ExactlyOnce,
-    }
-}
-
-fn qos_out(qos: QoS) -> mb::QoS {
-    match qos {
-        QoS::AtMostOnce => mb::QoS::AtMostOnce,
-        QoS::AtLeastOnce => mb::QoS::AtLeastOnce,
-        QoS::ExactlyOnce => mb::QoS::ExactlyOnce,
-    }
-}
+qos_conversions!(rumqttc::v5::mqttbytes::QoS);
 
 fn malformed(e: mb::Error) -> Error {
     Error::Malformed(e.to_string())

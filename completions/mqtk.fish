@@ -35,7 +35,7 @@ complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "help" -d 'Print this mess
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s h -l host -d 'Broker host [default: localhost]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s L -l url -d 'Broker and topic as mqtt(s)://[user[:pass]@]host[:port]/topic' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s i -l id -d 'Client id [default: generated; empty in MQTT 5]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s i -l id -d 'Client id [default: empty, the broker assigns one]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s I -l id-prefix -d 'Client id = PREFIX followed by the process id' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s k -l keepalive -d 'Keepalive in seconds (5-65535)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s u -l username -d 'Username' -r
@@ -87,7 +87,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l version -d 'Print vers
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s h -l host -d 'Broker host [default: localhost]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s L -l url -d 'Broker and topic as mqtt(s)://[user[:pass]@]host[:port]/topic' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s i -l id -d 'Client id [default: generated; empty in MQTT 5]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s i -l id -d 'Client id [default: empty, the broker assigns one]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s I -l id-prefix -d 'Client id = PREFIX followed by the process id' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s k -l keepalive -d 'Keepalive in seconds (5-65535)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s u -l username -d 'Username' -r
@@ -145,7 +145,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l version -d 'Print vers
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s h -l host -d 'Broker host [default: localhost]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s L -l url -d 'Broker and topic as mqtt(s)://[user[:pass]@]host[:port]/topic' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s i -l id -d 'Client id [default: generated; empty in MQTT 5]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s i -l id -d 'Client id [default: empty, the broker assigns one]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s I -l id-prefix -d 'Client id = PREFIX followed by the process id' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s k -l keepalive -d 'Keepalive in seconds (5-65535)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s u -l username -d 'Username' -r

@@ -129,7 +129,7 @@ pub struct ConnectArgs {
         long = "id",
         value_name = "ID",
         allow_hyphen_values = true,
-        help = "Client id [default: generated; empty in MQTT 5]"
+        help = "Client id [default: empty, the broker assigns one]"
     )]
     pub id: Option<String>,
     /// -I: client id prefix, completed with the process id.

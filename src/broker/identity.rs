@@ -25,13 +25,17 @@ pub fn common_name(cert: &[u8]) -> Option<String> {
     }
     let (_, mut names, _) = expect(tbs, SEQUENCE)?;
     while !names.is_empty() {
-        let (_, set, rest) = expect(names, SET)?;
+        let (_, mut set, rest) = expect(names, SET)?;
         names = rest;
-        let (_, pair, _) = expect(set, SEQUENCE)?;
-        let (_, oid, value) = expect(pair, OID)?;
-        if oid == COMMON_NAME {
-            let (_, text, _) = tlv(value)?;
-            return String::from_utf8(text.to_vec()).ok();
+        // A relative distinguished name may hold several attributes.
+        while !set.is_empty() {
+            let (_, pair, rest) = expect(set, SEQUENCE)?;
+            set = rest;
+            let (_, oid, value) = expect(pair, OID)?;
+            if oid == COMMON_NAME {
+                let (_, text, _) = tlv(value)?;
+                return String::from_utf8(text.to_vec()).ok();
+            }
         }
     }
     None

@@ -64,7 +64,9 @@ impl ListenerConfig {
 pub struct Listener {
     tcp: TcpListener,
     kind: ListenerKind,
-    tls: Option<(TlsAcceptor, bool)>,
+    tls: Option<TlsAcceptor>,
+    /// The client certificate's CN becomes the username.
+    use_identity: bool,
 }
 
 /// A connection ready for MQTT: the byte stream, and the certificate CN to use as the
@@ -78,12 +80,13 @@ impl Listener {
     /// Binds `config.addr`, loading its certificates first so a bad file fails early.
     pub async fn bind(config: &ListenerConfig) -> anyhow::Result<Listener> {
         let tls = match &config.tls {
-            Some(settings) => Some((
-                TlsAcceptor::from(settings.server_config()?),
-                settings.use_identity_as_username,
-            )),
+            Some(settings) => Some(TlsAcceptor::from(settings.server_config()?)),
             None => None,
         };
+        let use_identity = config
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.use_identity_as_username);
         let tcp = TcpListener::bind(config.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
@@ -91,6 +94,7 @@ impl Listener {
             tcp,
             kind: config.kind,
             tls,
+            use_identity,
         })
     }
 
@@ -100,6 +104,7 @@ impl Listener {
             tcp,
             kind: ListenerKind::Mqtt,
             tls: None,
+            use_identity: false,
         }
     }
 
@@ -122,9 +127,9 @@ impl Listener {
     pub async fn open(&self, socket: TcpStream) -> io::Result<Opened> {
         let mut stream: BoxedStream = Box::new(socket);
         let mut identity = None;
-        if let Some((acceptor, use_identity)) = &self.tls {
+        if let Some(acceptor) = &self.tls {
             let tls = acceptor.accept(stream).await?;
-            if *use_identity {
+            if self.use_identity {
                 identity = Some(peer_common_name(&tls)?);
             }
             stream = Box::new(tls);

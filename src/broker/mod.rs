@@ -1,12 +1,13 @@
 //! `mqtk serve`: an MQTT 3.1, 3.1.1 and 5 broker over TCP, TLS and WebSocket, as a library.
 //!
-//! Shaped like mini-redis: [`run`] serves already-bound listeners until a future completes,
-//! so tests and `bench` embed the broker on port 0; [`serve`] is the command-line entry
-//! point. Inside, one task per connection (`handler`) owns its socket; a shared `router`
-//! holds sessions, the subscription trie and retained messages behind a short-held std
-//! mutex; messages reach other connections through their session's bounded queue, with the
-//! payload shared (`Bytes`) rather than copied per subscriber. The packet model is the
-//! crate's version-neutral `codec`, so v4/v5 differences stay at the edges.
+//! Shaped like mini-redis: [`run`] (plain TCP) and [`run_listeners`] (TCP, TLS, WebSocket)
+//! serve already-bound listeners until a future completes, so tests and `bench` embed the
+//! broker on port 0; [`serve`] is the command-line entry point. Inside, one task per
+//! connection (`handler`) owns its stream; a shared `router` holds sessions, the
+//! subscription trie and retained messages behind a short-held std mutex; messages reach
+//! other connections through their session's bounded queue, with the payload shared
+//! (`Bytes`) rather than copied per subscriber. The packet model is the crate's
+//! version-neutral `codec`, so v4/v5 differences stay at the edges.
 //!
 //! State is in memory only: sessions, queued messages and retained messages do not survive
 //! a restart.

@@ -41,8 +41,8 @@ impl TlsSettings {
                 };
                 builder.with_client_cert_verifier(verifier.build()?)
             }
-            None if self.require_certificate => {
-                anyhow::bail!("require_certificate needs a cafile to verify clients with")
+            None if self.require_certificate || self.use_identity_as_username => {
+                anyhow::bail!("require_certificate and use_identity_as_username need a cafile")
             }
             None => builder.with_no_client_auth(),
         };

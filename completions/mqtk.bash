@@ -1625,7 +1625,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__serve)
-            opts="-p -c -v --port --bind --config --verbose --help --version"
+            opts="-p -c -v --port --bind --tls-port --ws-port --wss-port --cert --key --cafile --use-identity-as-username --config --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1640,6 +1640,30 @@ _mqtk() {
                     return 0
                     ;;
                 --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ws-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wss-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cafile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

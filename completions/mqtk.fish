@@ -200,7 +200,14 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l version -d 'Print version'
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s p -l port -d 'Port to listen on (0: any free port); the bound address is the first line on stdout' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l bind -d 'Address to listen on with --port [default: 127.0.0.1]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s c -l config -d 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l tls-port -d 'Port of an MQTT over TLS listener on the --bind address; needs --cert and --key' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l ws-port -d 'Port of an MQTT over WebSocket listener (paths /mqtt and /) on the --bind address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l wss-port -d 'Port of an MQTT over secure WebSocket listener; needs --cert and --key' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l cert -d 'PEM certificate chain of the --tls-port and --wss-port listeners' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l key -d 'PEM private key of --cert' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l cafile -d 'PEM CA certificates: TLS clients must present a certificate issued by one of them' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s c -l config -d 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous, protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l use-identity-as-username -d 'Use the client certificate\'s common name (CN) as the username; needs --cafile'
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s v -l verbose -d 'Log connections, subscriptions and errors to stderr'
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l version -d 'Print version'

@@ -2,6 +2,9 @@
 //! command line, and the subset of `mosquitto.conf` we understand.
 
 use super::auth::Authenticator;
+use super::listener::{ListenerConfig, ListenerKind};
+use super::listener_keys::ListenerKeys;
+use super::tls::TlsSettings;
 use anyhow::{anyhow, bail, Context};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
@@ -18,7 +21,29 @@ pub struct ServeArgs {
     /// Address to listen on with --port [default: 127.0.0.1].
     #[arg(long, value_name = "ADDRESS")]
     pub bind: Option<String>,
-    /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous).
+    /// Port of an MQTT over TLS listener on the --bind address; needs --cert and --key.
+    #[arg(long, value_name = "PORT")]
+    pub tls_port: Option<u16>,
+    /// Port of an MQTT over WebSocket listener (paths /mqtt and /) on the --bind address.
+    #[arg(long, value_name = "PORT")]
+    pub ws_port: Option<u16>,
+    /// Port of an MQTT over secure WebSocket listener; needs --cert and --key.
+    #[arg(long, value_name = "PORT")]
+    pub wss_port: Option<u16>,
+    /// PEM certificate chain of the --tls-port and --wss-port listeners.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// PEM private key of --cert.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// PEM CA certificates: TLS clients must present a certificate issued by one of them.
+    #[arg(long, value_name = "FILE")]
+    pub cafile: Option<PathBuf>,
+    /// Use the client certificate's common name (CN) as the username; needs --cafile.
+    #[arg(long, requires = "cafile")]
+    pub use_identity_as_username: bool,
+    /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous,
+    /// protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username).
     #[arg(short = 'c', long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Log connections, subscriptions and errors to stderr.
@@ -29,8 +54,8 @@ pub struct ServeArgs {
 /// How the broker runs.
 #[derive(Clone)]
 pub struct Config {
-    /// Addresses `serve` binds (`run` takes already-bound listeners instead).
-    pub listeners: Vec<SocketAddr>,
+    /// Listeners `serve` binds, plain MQTT first (`run` takes bound listeners instead).
+    pub listeners: Vec<ListenerConfig>,
     /// Accept clients that send no username.
     pub allow_anonymous: bool,
     /// Log connections, subscriptions and errors to stderr.
@@ -61,7 +86,10 @@ impl Default for Config {
     /// mosquitto 2.0 without a configuration file: loopback port 1883, anonymous allowed.
     fn default() -> Self {
         Config {
-            listeners: vec![SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 1883)],
+            listeners: vec![ListenerConfig::tcp(SocketAddr::new(
+                Ipv4Addr::LOCALHOST.into(),
+                1883,
+            ))],
             allow_anonymous: true,
             verbose: false,
             authenticator: None,
@@ -96,8 +124,10 @@ pub struct FileConfig {
     pub port: Option<u16>,
     /// `bind_address`: the default listener's address.
     pub bind_address: Option<String>,
-    /// `listener PORT [ADDRESS]` lines.
-    pub listeners: Vec<SocketAddr>,
+    /// Per-listener keys given before any `listener` line: the default listener's.
+    pub default_listener: ListenerKeys,
+    /// `listener PORT [ADDRESS]` lines, each with the per-listener keys that follow it.
+    pub listeners: Vec<(SocketAddr, ListenerKeys)>,
     /// `allow_anonymous`.
     pub allow_anonymous: Option<bool>,
     /// Unknown keys, one message each, for stderr.
@@ -126,19 +156,32 @@ impl FileConfig {
         match (key, args.as_slice()) {
             ("port", [port]) => self.port = Some(parse_port(port)?),
             ("bind_address", [address]) => self.bind_address = Some(address.to_string()),
-            ("listener", [port]) => self.listeners.push(resolve("0.0.0.0", parse_port(port)?)?),
-            ("listener", [port, address]) => {
-                self.listeners.push(resolve(address, parse_port(port)?)?)
-            }
+            ("listener", [port]) => self.listen("0.0.0.0", port)?,
+            ("listener", [port, address]) => self.listen(address, port)?,
             ("allow_anonymous", [value]) => self.allow_anonymous = Some(parse_bool(value)?),
             ("port" | "bind_address" | "listener" | "allow_anonymous", _) => {
                 bail!("wrong number of values for {key}")
             }
+            (_, [value]) if self.current_listener().apply(key, value)? => {}
             _ => self
                 .warnings
                 .push(format!("unknown configuration key {key:?} ignored")),
         }
         Ok(())
+    }
+
+    fn listen(&mut self, address: &str, port: &str) -> anyhow::Result<()> {
+        let addr = resolve(address, parse_port(port)?)?;
+        self.listeners.push((addr, ListenerKeys::default()));
+        Ok(())
+    }
+
+    /// The listener per-listener keys apply to: the latest `listener` line, else the default.
+    fn current_listener(&mut self) -> &mut ListenerKeys {
+        match self.listeners.last_mut() {
+            Some((_, keys)) => keys,
+            None => &mut self.default_listener,
+        }
     }
 }
 
@@ -146,7 +189,7 @@ fn parse_port(text: &str) -> anyhow::Result<u16> {
     text.parse().map_err(|_| anyhow!("invalid port {text:?}"))
 }
 
-fn parse_bool(text: &str) -> anyhow::Result<bool> {
+pub(super) fn parse_bool(text: &str) -> anyhow::Result<bool> {
     match text {
         "true" => Ok(true),
         "false" => Ok(false),
@@ -184,28 +227,72 @@ impl Config {
     }
 
     fn resolve(file: FileConfig, args: &ServeArgs) -> anyhow::Result<Config> {
-        let mut listeners = file.listeners;
+        let mut listeners = Vec::with_capacity(file.listeners.len() + 4);
+        for (addr, keys) in &file.listeners {
+            listeners.push(keys.listener(*addr)?);
+        }
         let port = args.port.or(file.port);
         let bind = args.bind.clone().or(file.bind_address);
-        let local_only = listeners.is_empty() && port.is_none();
-        if port.is_some() || listeners.is_empty() {
+        let no_listener = listeners.is_empty() && port.is_none();
+        let cli_only = no_listener && (args.tls_port, args.ws_port, args.wss_port) != NONE;
+        if port.is_some() || (no_listener && !cli_only) {
             let default_host = if file.port.is_some() && args.port.is_none() {
                 "0.0.0.0"
             } else {
                 "127.0.0.1"
             };
             let host = bind.as_deref().unwrap_or(default_host);
-            listeners.insert(0, resolve(host, port.unwrap_or(1883))?);
+            let addr = resolve(host, port.unwrap_or(1883))?;
+            listeners.insert(0, file.default_listener.listener(addr)?);
         }
+        listeners.extend(cli_listeners(args, bind.as_deref().unwrap_or("127.0.0.1"))?);
+        // Plain MQTT first: its address is the first line `serve` prints.
+        listeners.sort_by_key(|l| l.kind);
         Ok(Config {
             listeners,
             allow_anonymous: file
                 .allow_anonymous
-                .unwrap_or(local_only || args.config.is_none()),
+                .unwrap_or(no_listener || args.config.is_none()),
             verbose: args.verbose,
             ..Config::default()
         })
     }
+}
+
+const NONE: (Option<u16>, Option<u16>, Option<u16>) = (None, None, None);
+
+/// The listeners of `--tls-port`, `--ws-port` and `--wss-port` on `host`.
+fn cli_listeners(args: &ServeArgs, host: &str) -> anyhow::Result<Vec<ListenerConfig>> {
+    let mut listeners = Vec::new();
+    let ports = [
+        (args.tls_port, ListenerKind::Mqtts),
+        (args.ws_port, ListenerKind::Ws),
+        (args.wss_port, ListenerKind::Wss),
+    ];
+    for (port, kind) in ports {
+        let Some(port) = port else { continue };
+        let tls = match kind {
+            ListenerKind::Mqtts | ListenerKind::Wss => Some(cli_tls(args)?),
+            ListenerKind::Mqtt | ListenerKind::Ws => None,
+        };
+        let addr = resolve(host, port)?;
+        listeners.push(ListenerConfig { addr, kind, tls });
+    }
+    Ok(listeners)
+}
+
+/// The TLS settings of the command line; `--cafile` requires client certificates.
+fn cli_tls(args: &ServeArgs) -> anyhow::Result<TlsSettings> {
+    let (Some(cert), Some(key)) = (&args.cert, &args.key) else {
+        bail!("--tls-port and --wss-port need --cert and --key");
+    };
+    Ok(TlsSettings {
+        cert: cert.clone(),
+        key: key.clone(),
+        cafile: args.cafile.clone(),
+        require_certificate: args.cafile.is_some(),
+        use_identity_as_username: args.use_identity_as_username,
+    })
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
@@ -226,6 +313,10 @@ mod tests {
         }
     }
 
+    fn tcp(addr: &str) -> ListenerConfig {
+        ListenerConfig::tcp(addr.parse().unwrap())
+    }
+
     #[test]
     fn parses_the_known_keys_and_warns_about_others() {
         let text = "# comment\nport 1884\nbind_address 127.0.0.1\n\nlistener 1885\n\
@@ -233,8 +324,9 @@ mod tests {
         let file = FileConfig::parse(text).unwrap();
         assert_eq!(file.port, Some(1884));
         assert_eq!(file.bind_address.as_deref(), Some("127.0.0.1"));
+        let addrs: Vec<SocketAddr> = file.listeners.iter().map(|(addr, _)| *addr).collect();
         assert_eq!(
-            file.listeners,
+            addrs,
             [
                 "0.0.0.0:1885".parse().unwrap(),
                 "[::1]:1886".parse().unwrap()
@@ -255,18 +347,76 @@ mod tests {
     #[test]
     fn defaults_like_mosquitto() {
         let c = Config::resolve(FileConfig::default(), &args(None, false)).unwrap();
-        assert_eq!(c.listeners, ["127.0.0.1:1883".parse().unwrap()]);
+        assert_eq!(c.listeners, [tcp("127.0.0.1:1883")]);
         assert!(c.allow_anonymous);
         let c = Config::resolve(FileConfig::default(), &args(Some(0), false)).unwrap();
-        assert_eq!(c.listeners, ["127.0.0.1:0".parse().unwrap()]);
+        assert_eq!(c.listeners, [tcp("127.0.0.1:0")]);
         assert!(c.allow_anonymous);
         let file = FileConfig::parse("listener 1900").unwrap();
         let c = Config::resolve(file, &args(None, true)).unwrap();
-        assert_eq!(c.listeners, ["0.0.0.0:1900".parse().unwrap()]);
+        assert_eq!(c.listeners, [tcp("0.0.0.0:1900")]);
         assert!(!c.allow_anonymous);
         let file = FileConfig::parse("allow_anonymous false").unwrap();
         let c = Config::resolve(file, &args(Some(5), true)).unwrap();
-        assert_eq!(c.listeners, ["127.0.0.1:5".parse().unwrap()]);
+        assert_eq!(c.listeners, [tcp("127.0.0.1:5")]);
         assert!(!c.allow_anonymous);
+    }
+
+    #[test]
+    fn per_listener_keys_follow_their_listener_line() {
+        let text = "certfile d.pem\nkeyfile d.key\nlistener 8883\ncertfile s.pem\n\
+                    keyfile s.key\ncafile ca.pem\nrequire_certificate true\n\
+                    use_identity_as_username true\nlistener 9001 127.0.0.1\n\
+                    protocol websockets\nlistener 1883\n";
+        let file = FileConfig::parse(text).unwrap();
+        assert!(file.warnings.is_empty());
+        let c = Config::resolve(file, &args(Some(0), true)).unwrap();
+        let kinds: Vec<_> = c
+            .listeners
+            .iter()
+            .map(|l| (l.addr.port(), l.kind))
+            .collect();
+        use ListenerKind::*;
+        assert_eq!(kinds, [(1883, Mqtt), (0, Mqtts), (8883, Mqtts), (9001, Ws)]);
+        let tls = c.listeners[2].tls.as_ref().unwrap();
+        assert_eq!(tls.cafile, Some(PathBuf::from("ca.pem")));
+        assert!(tls.require_certificate && tls.use_identity_as_username);
+        assert_eq!(
+            c.listeners[1].tls.as_ref().unwrap().cert,
+            PathBuf::from("d.pem")
+        );
+        assert!(FileConfig::parse("listener 1\nprotocol quic").is_err());
+        let half = FileConfig::parse("listener 1\ncertfile c.pem").unwrap();
+        assert!(Config::resolve(half, &args(None, true)).is_err());
+        let no_cert = FileConfig::parse("listener 1\nrequire_certificate true").unwrap();
+        assert!(Config::resolve(no_cert, &args(None, true)).is_err());
+    }
+
+    #[test]
+    fn command_line_listeners_come_after_plain_mqtt() {
+        let mut a = ServeArgs {
+            ws_port: Some(9001),
+            tls_port: Some(8883),
+            ..ServeArgs::default()
+        };
+        assert!(Config::resolve(FileConfig::default(), &a).is_err());
+        a.cert = Some("c.pem".into());
+        a.key = Some("k.pem".into());
+        a.cafile = Some("ca.pem".into());
+        let c = Config::resolve(FileConfig::default(), &a).unwrap();
+        let kinds: Vec<_> = c
+            .listeners
+            .iter()
+            .map(|l| (l.addr.port(), l.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [(8883, ListenerKind::Mqtts), (9001, ListenerKind::Ws)]
+        );
+        assert!(c.listeners[0].tls.as_ref().unwrap().require_certificate);
+        a.port = Some(0);
+        let c = Config::resolve(FileConfig::default(), &a).unwrap();
+        assert_eq!(c.listeners[0], tcp("127.0.0.1:0"));
+        assert!(c.allow_anonymous);
     }
 }

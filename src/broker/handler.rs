@@ -7,6 +7,7 @@
 
 use super::handshake;
 use super::lifecycle::Close;
+use super::listener::Opened;
 use super::message::Message;
 use super::router::split_shared;
 use super::server::Shared;
@@ -18,15 +19,15 @@ use crate::codec::{
     Ack, Connect, Packet, Publish, QoS, Reason, SubAck, Subscribe, Unsubscribe, Version, Will,
 };
 use crate::connection::Connection;
+use crate::transport::BoxedStream;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
 /// The framed stream of one client.
-pub type Conn = Connection<Counted<TcpStream>>;
+pub type Conn = Connection<Counted<BoxedStream>>;
 
 /// Stop moving queued messages into the write buffer beyond this many bytes.
 const HIGH_WATER: usize = 256 * 1024;
@@ -42,19 +43,14 @@ const MAX_HOLD: Duration = Duration::from_secs(1);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs one connection from CONNECT to close.
-pub async fn serve(
-    socket: TcpStream,
-    peer: SocketAddr,
-    shared: Arc<Shared>,
-    mut shutdown: Shutdown,
-) {
-    let mut conn = Connection::new(Counted::new(socket, shared.stats.clone()), None);
+pub async fn serve(opened: Opened, peer: SocketAddr, shared: Arc<Shared>, mut shutdown: Shutdown) {
+    let mut conn = Connection::new(Counted::new(opened.stream, shared.stats.clone()), None);
     conn.max_incoming = shared.config.max_packet_size as usize;
     let first = tokio::select! {
         first = tokio::time::timeout(shared.config.connect_timeout, conn.read_packet()) => first,
         () = shutdown.recv() => return,
     };
-    let connect = match first {
+    let mut connect = match first {
         Ok(Ok(Some(Packet::Connect(connect)))) => *connect,
         Ok(Err(e)) => {
             shared.log(format_args!("Client {peer} sent a bad CONNECT: {e}"));
@@ -67,6 +63,11 @@ pub async fn serve(
             return;
         }
     };
+    if let Some(identity) = opened.identity {
+        // use_identity_as_username: the certificate speaks for the client, not its password.
+        connect.username = Some(identity);
+        connect.password = None;
+    }
     if let Some(why) = handshake::refuse(&mut conn, &connect, peer, &shared) {
         shared.log(format_args!("Client {peer} refused: {why}"));
         let _ = tokio::time::timeout(Duration::from_secs(1), conn.shutdown()).await;

@@ -1,12 +1,13 @@
-//! `mqtk serve`: an MQTT 3.1, 3.1.1 and 5 broker on one listener, as a library.
+//! `mqtk serve`: an MQTT 3.1, 3.1.1 and 5 broker over TCP, TLS and WebSocket, as a library.
 //!
-//! Shaped like mini-redis: [`run`] serves already-bound listeners until a future completes,
-//! so tests and `bench` embed the broker on port 0; [`serve`] is the command-line entry
-//! point. Inside, one task per connection (`handler`) owns its socket; a shared `router`
-//! holds sessions, the subscription trie and retained messages behind a short-held std
-//! mutex; messages reach other connections through their session's bounded queue, with the
-//! payload shared (`Bytes`) rather than copied per subscriber. The packet model is the
-//! crate's version-neutral `codec`, so v4/v5 differences stay at the edges.
+//! Shaped like mini-redis: [`run`] (plain TCP) and [`run_listeners`] (TCP, TLS, WebSocket)
+//! serve already-bound listeners until a future completes, so tests and `bench` embed the
+//! broker on port 0; [`serve`] is the command-line entry point. Inside, one task per
+//! connection (`handler`) owns its stream; a shared `router` holds sessions, the
+//! subscription trie and retained messages behind a short-held std mutex; messages reach
+//! other connections through their session's bounded queue, with the payload shared
+//! (`Bytes`) rather than copied per subscriber. The packet model is the crate's
+//! version-neutral `codec`, so v4/v5 differences stay at the edges.
 //!
 //! State is in memory only: sessions, queued messages and retained messages do not survive
 //! a restart.
@@ -15,7 +16,10 @@ mod auth;
 mod config;
 mod handler;
 mod handshake;
+mod identity;
 mod lifecycle;
+mod listener;
+mod listener_keys;
 mod message;
 mod retained;
 mod router;
@@ -24,35 +28,42 @@ mod session;
 mod shutdown;
 mod stats;
 mod sys;
+mod tls;
 mod tree;
 
 pub use auth::{Authenticator, Credentials};
 pub use config::{Config, FileConfig, ServeArgs};
-pub use server::run;
+pub use listener::{Listener, ListenerConfig, ListenerKind};
+pub use server::{run, run_listeners};
+pub use tls::TlsSettings;
 
-use anyhow::Context;
 use std::io::Write;
-use tokio::net::TcpListener;
 
 /// Entry point of `mqtk serve`: binds every listener, prints one line per listener
-/// (`mqtk serve listening on 127.0.0.1:PORT`, the first line is the readiness signal),
-/// then serves until SIGINT or SIGTERM.
+/// (`mqtk serve listening on 127.0.0.1:PORT`, with ` (mqtts)`, ` (ws)` or ` (wss)` after
+/// other kinds; the first line is the readiness signal and, when there is one, a plain MQTT
+/// listener), then serves until SIGINT or SIGTERM.
 pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let config = Config::from_args(args)?;
     let mut listeners = Vec::with_capacity(config.listeners.len());
-    for addr in &config.listeners {
-        let listener = TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
-        listeners.push(listener);
+    for listener in &config.listeners {
+        listeners.push(Listener::bind(listener).await?);
     }
     let mut out = std::io::stdout().lock();
     for listener in &listeners {
-        writeln!(out, "mqtk serve listening on {}", listener.local_addr()?)?;
+        let suffix = match listener.kind() {
+            ListenerKind::Mqtt => String::new(),
+            kind => format!(" ({kind})"),
+        };
+        writeln!(
+            out,
+            "mqtk serve listening on {}{suffix}",
+            listener.local_addr()?
+        )?;
     }
     out.flush()?;
     drop(out);
-    run(listeners, config, terminated()).await
+    run_listeners(listeners, config, terminated()).await
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -2,15 +2,17 @@
 
 use super::config::Config;
 use super::handler;
+use super::listener::Listener;
 use super::router::Router;
 use super::shutdown::Shutdown;
 use super::stats::Stats;
 use super::sys;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, mpsc, Semaphore};
 
 /// Everything the connection tasks share.
@@ -35,10 +37,20 @@ impl Shared {
     }
 }
 
-/// Serves `listeners` until `shutdown` completes, then asks every connection to close and
-/// waits for them.
+/// Serves plain MQTT on `listeners` until `shutdown` completes; see [`run_listeners`].
 pub async fn run(
     listeners: Vec<TcpListener>,
+    config: Config,
+    shutdown: impl Future,
+) -> anyhow::Result<()> {
+    let listeners = listeners.into_iter().map(Listener::plain).collect();
+    run_listeners(listeners, config, shutdown).await
+}
+
+/// Serves `listeners`, each with its own protocol stack, until `shutdown` completes, then
+/// asks every connection to close and waits for them.
+pub async fn run_listeners(
+    listeners: Vec<Listener>,
     config: Config,
     shutdown: impl Future,
 ) -> anyhow::Result<()> {
@@ -53,7 +65,12 @@ pub async fn run(
     let limit = Arc::new(Semaphore::new(shared.config.max_connections));
     let guard = Shutdown::new(notify.subscribe(), complete);
     for listener in listeners {
-        let task = accept_loop(listener, shared.clone(), limit.clone(), guard.child());
+        let task = accept_loop(
+            Arc::new(listener),
+            shared.clone(),
+            limit.clone(),
+            guard.child(),
+        );
         tokio::spawn(task);
     }
     if let Some(every) = shared.config.sys_interval {
@@ -68,7 +85,7 @@ pub async fn run(
 }
 
 async fn accept_loop(
-    listener: TcpListener,
+    listener: Arc<Listener>,
     shared: Arc<Shared>,
     limit: Arc<Semaphore>,
     mut shutdown: Shutdown,
@@ -86,9 +103,10 @@ async fn accept_loop(
         match accepted {
             Ok((socket, peer)) => {
                 let _ = socket.set_nodelay(true);
-                let task = handler::serve(socket, peer, shared.clone(), shutdown.child());
+                let (listener, shared, shutdown) =
+                    (listener.clone(), shared.clone(), shutdown.child());
                 tokio::spawn(async move {
-                    task.await;
+                    open_and_serve(&listener, socket, peer, shared, shutdown).await;
                     drop(permit);
                 });
             }
@@ -98,5 +116,28 @@ async fn accept_loop(
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
+    }
+}
+
+/// Completes the listener's TLS and WebSocket handshakes within the CONNECT timeout, then
+/// serves the client.
+async fn open_and_serve(
+    listener: &Listener,
+    socket: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Shutdown,
+) {
+    let timeout = shared.config.connect_timeout;
+    match tokio::time::timeout(timeout, listener.open(socket)).await {
+        Ok(Ok(opened)) => handler::serve(opened, peer, shared, shutdown).await,
+        Ok(Err(e)) => shared.log(format_args!(
+            "Client {peer} failed the {} handshake: {e}",
+            listener.kind()
+        )),
+        Err(_) => shared.log(format_args!(
+            "Client {peer} did not finish the {} handshake in time",
+            listener.kind()
+        )),
     }
 }

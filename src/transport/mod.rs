@@ -5,11 +5,13 @@
 //! which transport mosquitto's options selected.
 
 mod error;
-mod pem;
+pub(crate) mod pem;
 mod tcp;
 mod tls;
 mod verifier;
 mod ws;
+
+pub(crate) use ws::WsStream;
 
 #[cfg(test)]
 mod tests;

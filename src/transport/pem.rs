@@ -9,7 +9,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use super::ConnectError;
 
 /// Every certificate in `path`; a file without one is an error.
-pub(super) fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, ConnectError> {
+pub(crate) fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, ConnectError> {
     let certs = parse_certs(&read(path)?)
         .map_err(|e| ConnectError::config(format!("{}: {e}", path.display())))?;
     if certs.is_empty() {
@@ -36,7 +36,7 @@ pub(super) fn dir_certs(dir: &Path) -> Result<Vec<CertificateDer<'static>>, Conn
 }
 
 /// The first private key in `path`: PKCS#8, PKCS#1 (RSA) or SEC1 (EC), unencrypted.
-pub(super) fn key(path: &Path) -> Result<PrivateKeyDer<'static>, ConnectError> {
+pub(crate) fn key(path: &Path) -> Result<PrivateKeyDer<'static>, ConnectError> {
     PrivateKeyDer::from_pem_slice(&read(path)?).map_err(|e| {
         let reason = match e {
             rustls::pki_types::pem::Error::NoItemsFound => {

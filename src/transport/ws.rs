@@ -40,17 +40,25 @@ pub(super) async fn handshake(
     let (inner, _) = client_async(request, stream)
         .await
         .map_err(|e| ConnectError::WebSocket(e.to_string()))?;
-    Ok(WsStream {
-        inner,
-        unread: Bytes::new(),
-    })
+    Ok(WsStream::new(inner))
 }
 
-/// A WebSocket carrying MQTT, read and written as bytes.
-pub(super) struct WsStream {
+/// A WebSocket carrying MQTT, read and written as bytes; the broker's WebSocket listeners
+/// use it too, after their own upgrade.
+pub(crate) struct WsStream {
     inner: WebSocketStream<BoxedStream>,
     /// What the caller has not yet read of the last binary message.
     unread: Bytes,
+}
+
+impl WsStream {
+    /// Wraps an upgraded WebSocket, client or server side.
+    pub(crate) fn new(inner: WebSocketStream<BoxedStream>) -> WsStream {
+        WsStream {
+            inner,
+            unread: Bytes::new(),
+        }
+    }
 }
 
 impl AsyncRead for WsStream {

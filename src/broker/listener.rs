@@ -1,0 +1,192 @@
+//! Listeners of every kind: plain MQTT, MQTT over TLS, over WebSocket, over both.
+//!
+//! Accepting only takes the TCP socket; [`Listener::open`] then runs the TLS handshake and
+//! the WebSocket upgrade inside the connection's own task, so a slow peer never holds up
+//! the accept loop.
+
+use super::identity;
+use super::tls::TlsSettings;
+use crate::transport::{BoxedStream, WsStream};
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
+
+/// The protocol stack of a listener.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ListenerKind {
+    Mqtt,
+    Mqtts,
+    Ws,
+    Wss,
+}
+
+impl ListenerKind {
+    fn websocket(self) -> bool {
+        matches!(self, ListenerKind::Ws | ListenerKind::Wss)
+    }
+}
+
+impl fmt::Display for ListenerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ListenerKind::Mqtt => "mqtt",
+            ListenerKind::Mqtts => "mqtts",
+            ListenerKind::Ws => "ws",
+            ListenerKind::Wss => "wss",
+        })
+    }
+}
+
+/// A listener to bind: its address, its protocol stack and, for `mqtts`/`wss`, its TLS files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListenerConfig {
+    pub addr: SocketAddr,
+    pub kind: ListenerKind,
+    pub tls: Option<TlsSettings>,
+}
+
+impl ListenerConfig {
+    /// A plain MQTT listener on `addr`.
+    pub fn tcp(addr: SocketAddr) -> ListenerConfig {
+        ListenerConfig {
+            addr,
+            kind: ListenerKind::Mqtt,
+            tls: None,
+        }
+    }
+}
+
+/// A bound listener with its TLS configuration loaded.
+pub struct Listener {
+    tcp: TcpListener,
+    kind: ListenerKind,
+    tls: Option<TlsAcceptor>,
+    /// The client certificate's CN becomes the username.
+    use_identity: bool,
+}
+
+/// A connection ready for MQTT: the byte stream, and the certificate CN to use as the
+/// username when the listener says so.
+pub struct Opened {
+    pub stream: BoxedStream,
+    pub identity: Option<String>,
+}
+
+impl Listener {
+    /// Binds `config.addr`, loading its certificates first so a bad file fails early.
+    pub async fn bind(config: &ListenerConfig) -> anyhow::Result<Listener> {
+        let tls = match &config.tls {
+            Some(settings) => Some(TlsAcceptor::from(settings.server_config()?)),
+            None => None,
+        };
+        let use_identity = config
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.use_identity_as_username);
+        let tcp = TcpListener::bind(config.addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
+        Ok(Listener {
+            tcp,
+            kind: config.kind,
+            tls,
+            use_identity,
+        })
+    }
+
+    /// A plain MQTT listener on an already-bound socket.
+    pub fn plain(tcp: TcpListener) -> Listener {
+        Listener {
+            tcp,
+            kind: ListenerKind::Mqtt,
+            tls: None,
+            use_identity: false,
+        }
+    }
+
+    /// The protocol stack, for logs and the readiness lines.
+    pub fn kind(&self) -> ListenerKind {
+        self.kind
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.tcp.local_addr()
+    }
+
+    /// The next TCP connection, not yet opened.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        self.tcp.accept().await
+    }
+
+    /// Runs the TLS handshake and the WebSocket upgrade this listener needs on `socket`.
+    pub async fn open(&self, socket: TcpStream) -> io::Result<Opened> {
+        let mut stream: BoxedStream = Box::new(socket);
+        let mut identity = None;
+        if let Some(acceptor) = &self.tls {
+            let tls = acceptor.accept(stream).await?;
+            if self.use_identity {
+                identity = Some(peer_common_name(&tls)?);
+            }
+            stream = Box::new(tls);
+        }
+        if self.kind.websocket() {
+            let ws = tokio_tungstenite::accept_hdr_async(stream, choose_subprotocol)
+                .await
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            stream = Box::new(WsStream::new(ws));
+        }
+        Ok(Opened { stream, identity })
+    }
+}
+
+/// The CN of the verified client certificate; a client without one cannot connect, as
+/// with mosquitto, since it would have no username.
+fn peer_common_name(tls: &tokio_rustls::server::TlsStream<BoxedStream>) -> io::Result<String> {
+    let (_, session) = tls.get_ref();
+    session
+        .peer_certificates()
+        .and_then(|chain| chain.first())
+        .and_then(|cert| identity::common_name(cert))
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "client certificate without a common name",
+            )
+        })
+}
+
+/// The subprotocols MQTT clients offer: `mqtt` (3.1.1 and 5), `mqttv3.1` (3.1).
+const SUBPROTOCOLS: &[&str] = &["mqtt", "mqttv3.1"];
+
+/// Accepts the upgrade on `/mqtt` or `/` and echoes the MQTT subprotocol the client offers (browsers drop a connection whose offered subprotocol is not echoed).
+// The signature is tungstenite's `Callback`.
+#[allow(clippy::result_large_err)]
+fn choose_subprotocol(
+    request: &Request,
+    mut response: Response,
+) -> Result<Response, ErrorResponse> {
+    if !matches!(request.uri().path(), "/mqtt" | "/") {
+        let mut refusal = ErrorResponse::new(Some("MQTT is served on /mqtt".into()));
+        *refusal.status_mut() = StatusCode::NOT_FOUND;
+        return Err(refusal);
+    }
+    let offered = request
+        .headers()
+        .get_all("Sec-WebSocket-Protocol")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .find(|protocol| SUBPROTOCOLS.contains(protocol));
+    if let Some(protocol) = offered.and_then(|p| HeaderValue::from_str(p).ok()) {
+        response
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", protocol);
+    }
+    Ok(response)
+}

@@ -1,5 +1,6 @@
 //! CONNECT to CONNACK: protocol level, client id, credentials, keepalive and the session.
 
+use super::acl::Client;
 use super::auth::Credentials;
 use super::handler::{Conn, Handler};
 use super::server::Shared;
@@ -27,10 +28,17 @@ const NOT_AUTHORIZED: Refusal = Refusal {
     v5: 0x87,
     why: "anonymous access refused",
 };
+/// mosquitto 2.0 answers a bad password with "not authorized" too, not "bad user name or
+/// password"; clients and scripts check these codes, so we do the same.
 const BAD_CREDENTIALS: Refusal = Refusal {
-    v3: 4,
-    v5: 0x86,
+    v3: 5,
+    v5: 0x87,
     why: "bad user name or password",
+};
+const WILL_DENIED: Refusal = Refusal {
+    v3: 5,
+    v5: 0x87,
+    why: "will topic not authorized",
 };
 const BAD_AUTH_METHOD: Refusal = Refusal {
     v3: 5,
@@ -175,8 +183,27 @@ fn check(connect: &Connect, peer: SocketAddr, shared: &Shared) -> Result<(), Ref
         password: connect.password.as_deref(),
         peer,
     };
-    match &shared.config.authenticator {
-        Some(auth) if !auth.authenticate(&credentials) => Err(BAD_CREDENTIALS),
+    let security = &shared.config.security;
+    let rules = security.rules();
+    if let (Some(passwords), Some(user)) = (&rules.passwords, credentials.username) {
+        if !passwords.verify(user, credentials.password) {
+            return Err(BAD_CREDENTIALS);
+        }
+    }
+    if let Some(auth) = &shared.config.authenticator {
+        if !auth.authenticate(&credentials) {
+            return Err(BAD_CREDENTIALS);
+        }
+    }
+    // Like mosquitto: a will the client could not publish itself refuses the connection.
+    let client = Client {
+        client_id: credentials.client_id,
+        username: credentials.username,
+    };
+    match &connect.will {
+        Some(will) if !security.authorize(&client, |acl, c| acl.can_write(c, &will.topic)) => {
+            Err(WILL_DENIED)
+        }
         _ => Ok(()),
     }
 }

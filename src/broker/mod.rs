@@ -11,14 +11,18 @@
 //! State is in memory only: sessions, queued messages and retained messages do not survive
 //! a restart.
 
+mod acl;
 mod auth;
+mod authorize;
 mod config;
 mod handler;
 mod handshake;
 mod lifecycle;
 mod message;
+pub mod passwd;
 mod retained;
 mod router;
+mod security;
 mod server;
 mod session;
 mod shutdown;
@@ -28,6 +32,7 @@ mod tree;
 
 pub use auth::{Authenticator, Credentials};
 pub use config::{Config, FileConfig, ServeArgs};
+pub use security::Security;
 pub use server::run;
 
 use anyhow::Context;
@@ -52,6 +57,11 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     drop(out);
+    #[cfg(unix)]
+    tokio::spawn(security::reload_on_hangup(
+        config.security.clone(),
+        config.verbose,
+    ));
     run(listeners, config, terminated()).await
 }
 

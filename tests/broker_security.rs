@@ -125,6 +125,44 @@ fn acl_denies_publish_subscribe_and_delivery() {
     }
 }
 
+/// Like mosquitto 2.0, a client whose will it may not publish still connects, but the will
+/// is dropped.
+#[test]
+fn a_denied_will_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let acl = dir.path().join("acl");
+    std::fs::write(&acl, ACL).unwrap();
+    let broker = secured(&mosquitto_passwords(dir.path()), Some(&acl));
+    // Alice reads both trees but may write only room/: wait 2 s for anything to arrive.
+    let args = [
+        "-u", "alice", "-P", "pw", "-t", "news/#", "-t", "room/#", "-W", "2",
+    ];
+    let sub = Sub::start(&broker, &args);
+    let will = |topic: &str, payload: &str| {
+        let mut raw = broker.raw();
+        broker_common::send(&mut raw, &will_connect("alice", "pw", topic, payload));
+        let mut connack = [0; 4];
+        std::io::Read::read_exact(&mut raw, &mut connack).unwrap();
+        assert_eq!(connack, [0x20, 2, 0, 0]);
+        // Dropping the socket without DISCONNECT publishes the will.
+    };
+    will("news/a", "denied");
+    will("room/a", "allowed");
+    let (_, messages) = sub.finish();
+    assert_eq!(messages, ["allowed"]);
+}
+
+/// A 3.1.1 CONNECT with user name, password and a QoS 0 will.
+fn will_connect(user: &str, password: &str, topic: &str, payload: &str) -> Vec<u8> {
+    let mut body = b"\x00\x04MQTT\x04\xC6\x00\x3c".to_vec();
+    // The payload doubles as the client id.
+    for field in [payload, topic, payload, user, password] {
+        body.extend((field.len() as u16).to_be_bytes());
+        body.extend(field.as_bytes());
+    }
+    broker_common::frame(0x10, &body)
+}
+
 /// `mqtk serve` as a process, for signals.
 struct ServeProcess {
     child: Child,

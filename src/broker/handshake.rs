@@ -35,11 +35,6 @@ const BAD_CREDENTIALS: Refusal = Refusal {
     v5: 0x87,
     why: "bad user name or password",
 };
-const WILL_DENIED: Refusal = Refusal {
-    v3: 5,
-    v5: 0x87,
-    why: "will topic not authorized",
-};
 const BAD_AUTH_METHOD: Refusal = Refusal {
     v3: 5,
     v5: 0x8C,
@@ -95,7 +90,7 @@ pub fn refuse(
 /// `None` only if the CONNACK cannot be encoded.
 pub fn accept(
     mut conn: Conn,
-    connect: Connect,
+    mut connect: Connect,
     peer: SocketAddr,
     shared: &Arc<Shared>,
 ) -> Option<Handler> {
@@ -105,6 +100,7 @@ pub fn accept(
         true => format!("auto-{:016X}", fastrand::u64(..)),
         false => connect.client_id.clone(),
     };
+    drop_denied_will(&mut connect, &client_id, shared);
     let config = &shared.config;
     let (keep_alive, server_keep_alive) = keep_alive(&connect, config.max_keepalive);
     let expiry = match (v5, connect.clean_start) {
@@ -183,28 +179,36 @@ fn check(connect: &Connect, peer: SocketAddr, shared: &Shared) -> Result<(), Ref
         password: connect.password.as_deref(),
         peer,
     };
-    let security = &shared.config.security;
-    let rules = security.rules();
-    if let (Some(passwords), Some(user)) = (&rules.passwords, credentials.username) {
-        if !passwords.verify(user, credentials.password) {
-            return Err(BAD_CREDENTIALS);
-        }
+    match authenticated(&credentials, shared) {
+        true => Ok(()),
+        false => Err(BAD_CREDENTIALS),
     }
-    if let Some(auth) = &shared.config.authenticator {
-        if !auth.authenticate(&credentials) {
-            return Err(BAD_CREDENTIALS);
-        }
-    }
-    // Like mosquitto: a will the client could not publish itself refuses the connection.
-    let client = Client {
-        client_id: credentials.client_id,
-        username: credentials.username,
+}
+
+/// A username must pass the password file (if any) and the embedder's authenticator (if
+/// any); clients without one got here only because anonymous access is allowed.
+fn authenticated(credentials: &Credentials<'_>, shared: &Shared) -> bool {
+    let rules = shared.config.security.rules();
+    let password_ok = match (&rules.passwords, credentials.username) {
+        (Some(passwords), Some(user)) => passwords.verify(user, credentials.password),
+        _ => true,
     };
-    match &connect.will {
-        Some(will) if !security.authorize(&client, |acl, c| acl.can_write(c, &will.topic)) => {
-            Err(WILL_DENIED)
-        }
-        _ => Ok(()),
+    let authenticator = shared.config.authenticator.as_ref();
+    password_ok && authenticator.is_none_or(|auth| auth.authenticate(credentials))
+}
+
+/// A will the client could not publish itself is dropped; like mosquitto 2.0, the
+/// connection is still accepted.
+fn drop_denied_will(connect: &mut Connect, client_id: &str, shared: &Shared) {
+    let Some(will) = &connect.will else { return };
+    let client = Client {
+        client_id,
+        username: connect.username.as_deref(),
+    };
+    let security = &shared.config.security;
+    if !security.authorize(&client, |acl, c| acl.can_write(c, &will.topic)) {
+        shared.log(format_args!("Denied will of {client_id} to {}", will.topic));
+        connect.will = None;
     }
 }
 

@@ -161,16 +161,12 @@ impl FileConfig {
             ("per_listener_settings", [value]) => {
                 parse_bool(value)?;
             }
-            (
-                "port"
-                | "bind_address"
-                | "listener"
-                | "allow_anonymous"
-                | "password_file"
-                | "acl_file"
-                | "per_listener_settings",
-                _,
-            ) => bail!("wrong number of values for {key}"),
+            ("port" | "bind_address" | "listener" | "allow_anonymous", _) => {
+                bail!("wrong number of values for {key}")
+            }
+            ("password_file" | "acl_file" | "per_listener_settings", _) => {
+                bail!("wrong number of values for {key}")
+            }
             _ => self
                 .warnings
                 .push(format!("unknown configuration key {key:?} ignored")),

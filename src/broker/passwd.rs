@@ -166,6 +166,8 @@ pub fn split_line(line: &str) -> Option<(&str, &str)> {
 #[derive(Default)]
 pub struct PasswordFile {
     users: HashMap<String, Hash>,
+    /// Checked for unknown users, so response times do not tell which users exist.
+    decoy: Option<Hash>,
 }
 
 impl PasswordFile {
@@ -179,22 +181,30 @@ impl PasswordFile {
     /// Parses file text; any malformed line fails the whole file, like mosquitto.
     pub fn parse(text: &str) -> anyhow::Result<PasswordFile> {
         let mut users = HashMap::new();
+        let mut decoy = None;
         for (n, line) in text.lines().enumerate() {
             let Some((user, hash)) = split_line(line) else {
                 continue;
             };
             // The hash is not echoed: error messages end up in logs.
             let hash = Hash::parse(hash).with_context(|| format!("line {}, user {user}", n + 1))?;
+            decoy = Some(hash.clone());
             users.insert(user.to_string(), hash);
         }
-        Ok(PasswordFile { users })
+        Ok(PasswordFile { users, decoy })
     }
 
     /// True if `user` is in the file and `password` is theirs.
     pub fn verify(&self, user: &str, password: Option<&[u8]>) -> bool {
         match (self.users.get(user), password) {
             (Some(hash), Some(password)) => hash.verify(password),
-            _ => false,
+            (None, Some(password)) => {
+                if let Some(decoy) = &self.decoy {
+                    decoy.verify(password);
+                }
+                false
+            }
+            (_, None) => false,
         }
     }
 }

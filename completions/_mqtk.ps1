@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe and print messages, like mosquitto_sub')
             [CompletionResult]::new('rr', 'rr', [CompletionResultType]::ParameterValue, 'Publish a request and print the response, like mosquitto_rr')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto''s clients)')
+            [CompletionResult]::new('passwd', 'passwd', [CompletionResultType]::ParameterValue, 'Add, change or delete users in a password file, like mosquitto_passwd')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure a broker: connections, throughput, end-to-end latency, loss')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -272,11 +273,25 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'PEM certificate chain of the --tls-port and --wss-port listeners')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'PEM private key of --cert')
             [CompletionResult]::new('--cafile', '--cafile', [CompletionResultType]::ParameterName, 'PEM CA certificates: TLS clients must present a certificate issued by one of them')
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous, protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username)')
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous, protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous, protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username, password_file, acl_file, per_listener_settings)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous, protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username, password_file, acl_file, per_listener_settings)')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients without a username are then refused unless --allow-anonymous. Reloaded on SIGHUP')
+            [CompletionResult]::new('--acl-file', '--acl-file', [CompletionResultType]::ParameterName, 'ACL file in mosquitto''s acl_file format (user, topic, pattern); checked on publish, subscribe and delivery. Reloaded on SIGHUP')
             [CompletionResult]::new('--use-identity-as-username', '--use-identity-as-username', [CompletionResultType]::ParameterName, 'Use the client certificate''s common name (CN) as the username; needs --cafile')
+            [CompletionResult]::new('--allow-anonymous', '--allow-anonymous', [CompletionResultType]::ParameterName, 'Accept clients that send no username (overrides the configuration file)')
+            [CompletionResult]::new('--no-anonymous', '--no-anonymous', [CompletionResultType]::ParameterName, 'Refuse clients that send no username (overrides the configuration file)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log connections, subscriptions and errors to stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log connections, subscriptions and errors to stderr')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mqtk;passwd' {
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Hash for new passwords')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'PBKDF2 iterations for sha512-pbkdf2')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Create (or overwrite) the file instead of updating it')
+            [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Delete USER from the file')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Take the password from the command line instead of prompting')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -556,6 +571,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe and print messages, like mosquitto_sub')
             [CompletionResult]::new('rr', 'rr', [CompletionResultType]::ParameterValue, 'Publish a request and print the response, like mosquitto_rr')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto''s clients)')
+            [CompletionResult]::new('passwd', 'passwd', [CompletionResultType]::ParameterValue, 'Add, change or delete users in a password file, like mosquitto_passwd')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure a broker: connections, throughput, end-to-end latency, loss')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -570,6 +586,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             break
         }
         'mqtk;help;serve' {
+            break
+        }
+        'mqtk;help;passwd' {
             break
         }
         'mqtk;help;bench' {

@@ -22,6 +22,9 @@ _mqtk() {
             mqtk,help)
                 cmd="mqtk__subcmd__help"
                 ;;
+            mqtk,passwd)
+                cmd="mqtk__subcmd__passwd"
+                ;;
             mqtk,pub)
                 cmd="mqtk__subcmd__pub"
                 ;;
@@ -51,6 +54,9 @@ _mqtk() {
                 ;;
             mqtk__subcmd__help,help)
                 cmd="mqtk__subcmd__help__subcmd__help"
+                ;;
+            mqtk__subcmd__help,passwd)
+                cmd="mqtk__subcmd__help__subcmd__passwd"
                 ;;
             mqtk__subcmd__help,pub)
                 cmd="mqtk__subcmd__help__subcmd__pub"
@@ -83,7 +89,7 @@ _mqtk() {
 
     case "${cmd}" in
         mqtk)
-            opts="--help --version pub sub rr serve bench help"
+            opts="--help --version pub sub rr serve passwd bench help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1027,7 +1033,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__help)
-            opts="pub sub rr serve bench help"
+            opts="pub sub rr serve passwd bench help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1124,6 +1130,20 @@ _mqtk() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mqtk__subcmd__help__subcmd__passwd)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mqtk__subcmd__help__subcmd__pub)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1173,6 +1193,28 @@ _mqtk() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__passwd)
+            opts="-c -D -b -H -I --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -H)
+                    COMPREPLY=($(compgen -W "sha512-pbkdf2 argon2id" -- "${cur}"))
+                    return 0
+                    ;;
+                -I)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1625,7 +1667,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__serve)
-            opts="-p -c -v --port --bind --tls-port --ws-port --wss-port --cert --key --cafile --use-identity-as-username --config --verbose --help --version"
+            opts="-p -c -v --port --bind --tls-port --ws-port --wss-port --cert --key --cafile --use-identity-as-username --config --password-file --acl-file --allow-anonymous --no-anonymous --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1672,6 +1714,14 @@ _mqtk() {
                     return 0
                     ;;
                 -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --acl-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

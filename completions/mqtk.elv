@@ -24,6 +24,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand sub 'Subscribe and print messages, like mosquitto_sub'
             cand rr 'Publish a request and print the response, like mosquitto_rr'
             cand serve 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto''s clients)'
+            cand passwd 'Add, change or delete users in a password file, like mosquitto_passwd'
             cand bench 'Measure a broker: connections, throughput, end-to-end latency, loss'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -265,11 +266,24 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --cert 'PEM certificate chain of the --tls-port and --wss-port listeners'
             cand --key 'PEM private key of --cert'
             cand --cafile 'PEM CA certificates: TLS clients must present a certificate issued by one of them'
-            cand -c 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous, protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username)'
-            cand --config 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous, protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username)'
+            cand -c 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous, protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username, password_file, acl_file, per_listener_settings)'
+            cand --config 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous, protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username, password_file, acl_file, per_listener_settings)'
+            cand --password-file 'Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients without a username are then refused unless --allow-anonymous. Reloaded on SIGHUP'
+            cand --acl-file 'ACL file in mosquitto''s acl_file format (user, topic, pattern); checked on publish, subscribe and delivery. Reloaded on SIGHUP'
             cand --use-identity-as-username 'Use the client certificate''s common name (CN) as the username; needs --cafile'
+            cand --allow-anonymous 'Accept clients that send no username (overrides the configuration file)'
+            cand --no-anonymous 'Refuse clients that send no username (overrides the configuration file)'
             cand -v 'Log connections, subscriptions and errors to stderr'
             cand --verbose 'Log connections, subscriptions and errors to stderr'
+            cand --help 'Print help'
+            cand --version 'Print version'
+        }
+        &'mqtk;passwd'= {
+            cand -H 'Hash for new passwords'
+            cand -I 'PBKDF2 iterations for sha512-pbkdf2'
+            cand -c 'Create (or overwrite) the file instead of updating it'
+            cand -D 'Delete USER from the file'
+            cand -b 'Take the password from the command line instead of prompting'
             cand --help 'Print help'
             cand --version 'Print version'
         }
@@ -543,6 +557,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand sub 'Subscribe and print messages, like mosquitto_sub'
             cand rr 'Publish a request and print the response, like mosquitto_rr'
             cand serve 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto''s clients)'
+            cand passwd 'Add, change or delete users in a password file, like mosquitto_passwd'
             cand bench 'Measure a broker: connections, throughput, end-to-end latency, loss'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -553,6 +568,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
         &'mqtk;help;rr'= {
         }
         &'mqtk;help;serve'= {
+        }
+        &'mqtk;help;passwd'= {
         }
         &'mqtk;help;bench'= {
             cand conn 'Open connections at a ramp rate, hold them, report connect rate and times'

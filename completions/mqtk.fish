@@ -30,6 +30,7 @@ complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "pub" -d 'Publish a messag
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "sub" -d 'Subscribe and print messages, like mosquitto_sub'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "rr" -d 'Publish a request and print the response, like mosquitto_rr'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "serve" -d 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto\'s clients)'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "passwd" -d 'Add, change or delete users in a password file, like mosquitto_passwd'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "bench" -d 'Measure a broker: connections, throughput, end-to-end latency, loss'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s h -l host -d 'Broker host [default: localhost]' -r
@@ -206,11 +207,23 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l wss-port -d 'Port of
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l cert -d 'PEM certificate chain of the --tls-port and --wss-port listeners' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l key -d 'PEM private key of --cert' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l cafile -d 'PEM CA certificates: TLS clients must present a certificate issued by one of them' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s c -l config -d 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous, protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s c -l config -d 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous, protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username, password_file, acl_file, per_listener_settings)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l password-file -d 'Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients without a username are then refused unless --allow-anonymous. Reloaded on SIGHUP' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l acl-file -d 'ACL file in mosquitto\'s acl_file format (user, topic, pattern); checked on publish, subscribe and delivery. Reloaded on SIGHUP' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l use-identity-as-username -d 'Use the client certificate\'s common name (CN) as the username; needs --cafile'
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l allow-anonymous -d 'Accept clients that send no username (overrides the configuration file)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l no-anonymous -d 'Refuse clients that send no username (overrides the configuration file)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s v -l verbose -d 'Log connections, subscriptions and errors to stderr'
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l version -d 'Print version'
+complete -c mqtk -n "__fish_mqtk_using_subcommand passwd" -s H -d 'Hash for new passwords' -r -f -a "sha512-pbkdf2\t'`$7$`: PBKDF2-HMAC-SHA512, mosquitto 2.0\'s format'
+argon2id\t'`$argon2id$`: read by mosquitto 2.1 and mqtk, not by mosquitto 2.0'"
+complete -c mqtk -n "__fish_mqtk_using_subcommand passwd" -s I -d 'PBKDF2 iterations for sha512-pbkdf2' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand passwd" -s c -d 'Create (or overwrite) the file instead of updating it'
+complete -c mqtk -n "__fish_mqtk_using_subcommand passwd" -s D -d 'Delete USER from the file'
+complete -c mqtk -n "__fish_mqtk_using_subcommand passwd" -s b -d 'Take the password from the command line instead of prompting'
+complete -c mqtk -n "__fish_mqtk_using_subcommand passwd" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand passwd" -l version -d 'Print version'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s h -l host -d 'Broker host [default: localhost]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s L -l url -d 'Broker as mqtt(s)://[user[:pass]@]host[:port] or ws(s)://host[:port]/path' -r
@@ -395,12 +408,13 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s r -l retain -d 'Publish with the retain flag'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l version -d 'Print version'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve bench help" -f -a "pub" -d 'Publish a message, like mosquitto_pub'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve bench help" -f -a "sub" -d 'Subscribe and print messages, like mosquitto_sub'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve bench help" -f -a "rr" -d 'Publish a request and print the response, like mosquitto_rr'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve bench help" -f -a "serve" -d 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto\'s clients)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve bench help" -f -a "bench" -d 'Measure a broker: connections, throughput, end-to-end latency, loss'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve bench help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "pub" -d 'Publish a message, like mosquitto_pub'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "sub" -d 'Subscribe and print messages, like mosquitto_sub'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "rr" -d 'Publish a request and print the response, like mosquitto_rr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "serve" -d 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto\'s clients)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "passwd" -d 'Add, change or delete users in a password file, like mosquitto_passwd'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "bench" -d 'Measure a broker: connections, throughput, end-to-end latency, loss'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "conn" -d 'Open connections at a ramp rate, hold them, report connect rate and times'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "pub" -d 'Publishers only (pair with `bench sub` in another process)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "sub" -d 'Subscribers only (pair with `bench pub` in another process)'

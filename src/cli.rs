@@ -59,7 +59,7 @@ impl Cli {
             Command::Pub(args) => args.validate(),
             Command::Sub(args) => args.validate(),
             Command::Rr(args) => args.validate(),
-            Command::Serve(_) => Ok(()),
+            Command::Serve(_) | Command::Passwd(_) => Ok(()),
             Command::Bench(args) => args.validate(),
         }
     }
@@ -95,6 +95,9 @@ pub enum Command {
     /// Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto's clients).
     #[command(disable_help_flag = true, disable_version_flag = true)]
     Serve(crate::broker::ServeArgs),
+    /// Add, change or delete users in a password file, like mosquitto_passwd.
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Passwd(crate::passwd::PasswdArgs),
     /// Measure a broker: connections, throughput, end-to-end latency, loss.
     #[command(
         disable_help_flag = true,

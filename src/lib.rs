@@ -11,6 +11,7 @@ pub mod config;
 pub mod connect;
 pub mod connection;
 pub mod format;
+pub mod passwd;
 pub mod properties;
 pub mod publish;
 pub mod rr;

@@ -9,6 +9,7 @@ fn main() -> ExitCode {
         Ok(Command::Sub(args)) => mqtk::subscribe::main(args),
         Ok(Command::Rr(args)) => mqtk::rr::main(args),
         Ok(Command::Serve(args)) => serve(&args),
+        Ok(Command::Passwd(args)) => mqtk::passwd::main(args),
         Ok(Command::Bench(args)) => mqtk::bench::main(*args),
         Err(e) => {
             e.print();

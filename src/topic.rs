@@ -18,9 +18,27 @@ pub fn matches(filter: &str, topic: &str) -> bool {
     topic_levels.next().is_none()
 }
 
+/// True when every topic `inner` matches also matches `outer`: whether a subscription to
+/// `inner` stays within what `outer` allows.
+pub fn covers(outer: &str, inner: &str) -> bool {
+    if inner.starts_with('$') && outer.starts_with(['+', '#']) {
+        return false;
+    }
+    let mut inner_levels = inner.split('/');
+    for level in outer.split('/') {
+        match (level, inner_levels.next()) {
+            ("#", _) => return true,
+            ("+", Some(l)) if l != "#" => {}
+            (o, Some(i)) if o == i => {}
+            _ => return false,
+        }
+    }
+    inner_levels.next().is_none()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use super::{covers, matches};
 
     #[test]
     fn follows_the_spec_examples() {
@@ -51,6 +69,36 @@ mod tests {
         ];
         for (f, t) in no {
             assert!(!matches(f, t), "{f} should not match {t}");
+        }
+    }
+
+    #[test]
+    fn covers_filters_within_filters() {
+        let yes = [
+            ("#", "a/+/#"),
+            ("a/#", "a"),
+            ("a/#", "a/b/#"),
+            ("a/+", "a/+"),
+            ("a/+", "a/b"),
+            ("+/+", "+/b"),
+            ("$SYS/#", "$SYS/broker/+"),
+            ("a/b", "a/b"),
+        ];
+        for (outer, inner) in yes {
+            assert!(covers(outer, inner), "{outer} covers {inner}");
+        }
+        let no = [
+            ("a/+", "a/#"),
+            ("a/+", "a/b/c"),
+            ("+", "#"),
+            ("a/b", "a/+"),
+            ("#", "$SYS/#"),
+            ("+/#", "$SYS/x"),
+            ("a/b", "a/b/c"),
+            ("a/b/c", "a/b"),
+        ];
+        for (outer, inner) in no {
+            assert!(!covers(outer, inner), "{outer} does not cover {inner}");
         }
     }
 }

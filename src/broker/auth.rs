@@ -1,4 +1,5 @@
-//! The authentication hook CONNECT goes through; password files and ACLs plug in here.
+//! The authentication hook CONNECT goes through, for embedders; a configured password file
+//! is checked too, and both must accept.
 
 use std::net::SocketAddr;
 

@@ -4,6 +4,7 @@
 use super::auth::Authenticator;
 use super::listener::{ListenerConfig, ListenerKind};
 use super::listener_keys::ListenerKeys;
+use super::security::Security;
 use super::tls::TlsSettings;
 use anyhow::{anyhow, bail, Context};
 use std::fmt;
@@ -43,9 +44,24 @@ pub struct ServeArgs {
     #[arg(long, requires = "cafile")]
     pub use_identity_as_username: bool,
     /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous,
-    /// protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username).
+    /// protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username,
+    /// password_file, acl_file, per_listener_settings).
     #[arg(short = 'c', long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients
+    /// without a username are then refused unless --allow-anonymous. Reloaded on SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// ACL file in mosquitto's acl_file format (user, topic, pattern); checked on publish,
+    /// subscribe and delivery. Reloaded on SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub acl_file: Option<PathBuf>,
+    /// Accept clients that send no username (overrides the configuration file).
+    #[arg(long, conflicts_with = "no_anonymous")]
+    pub allow_anonymous: bool,
+    /// Refuse clients that send no username (overrides the configuration file).
+    #[arg(long)]
+    pub no_anonymous: bool,
     /// Log connections, subscriptions and errors to stderr.
     #[arg(short = 'v', long)]
     pub verbose: bool,
@@ -62,6 +78,8 @@ pub struct Config {
     pub verbose: bool,
     /// Checks credentials; `None` accepts everyone `allow_anonymous` lets through.
     pub authenticator: Option<Arc<dyn Authenticator>>,
+    /// Password and ACL files, shared with the SIGHUP reload.
+    pub security: Arc<Security>,
     /// Concurrent connections; further ones wait in the accept backlog.
     pub max_connections: usize,
     /// Messages queued per session beyond those in flight; more are dropped.
@@ -93,6 +111,7 @@ impl Default for Config {
             allow_anonymous: true,
             verbose: false,
             authenticator: None,
+            security: Arc::default(),
             max_connections: 10_000,
             max_queued_messages: 1000,
             max_inflight: 100,
@@ -130,6 +149,10 @@ pub struct FileConfig {
     pub listeners: Vec<(SocketAddr, ListenerKeys)>,
     /// `allow_anonymous`.
     pub allow_anonymous: Option<bool>,
+    /// `password_file`.
+    pub password_file: Option<PathBuf>,
+    /// `acl_file`.
+    pub acl_file: Option<PathBuf>,
     /// Unknown keys, one message each, for stderr.
     pub warnings: Vec<String>,
 }
@@ -159,7 +182,17 @@ impl FileConfig {
             ("listener", [port]) => self.listen("0.0.0.0", port)?,
             ("listener", [port, address]) => self.listen(address, port)?,
             ("allow_anonymous", [value]) => self.allow_anonymous = Some(parse_bool(value)?),
+            ("password_file", [_, ..]) => self.password_file = Some(rest(line).into()),
+            ("acl_file", [_, ..]) => self.acl_file = Some(rest(line).into()),
+            // Security settings are global here, which is what `false` asks for; `true` is
+            // accepted so mosquitto configurations load, with every listener sharing them.
+            ("per_listener_settings", [value]) => {
+                parse_bool(value)?;
+            }
             ("port" | "bind_address" | "listener" | "allow_anonymous", _) => {
+                bail!("wrong number of values for {key}")
+            }
+            ("password_file" | "acl_file" | "per_listener_settings", _) => {
                 bail!("wrong number of values for {key}")
             }
             (_, [value]) if self.current_listener().apply(key, value)? => {}
@@ -183,6 +216,12 @@ impl FileConfig {
             None => &mut self.default_listener,
         }
     }
+}
+
+/// Everything after the key: paths may contain spaces.
+fn rest(line: &str) -> &str {
+    line.split_once(char::is_whitespace)
+        .map_or("", |(_, rest)| rest.trim())
 }
 
 fn parse_port(text: &str) -> anyhow::Result<u16> {
@@ -213,8 +252,10 @@ impl Config {
     /// The configuration `mqtk serve` runs with: the file (if any), then the command line.
     ///
     /// Like mosquitto 2.0: without any listener the broker binds loopback only and allows
-    /// anonymous clients; once a file defines a listener, anonymous access is off unless
-    /// `allow_anonymous true` says otherwise. `--port`/`--bind` set the default listener.
+    /// anonymous clients; once a file defines a listener, or a password file is given,
+    /// anonymous access is off unless `allow_anonymous true` says otherwise. `--port`/`--bind`
+    /// set the default listener. The password and ACL files are loaded here, so a bad one
+    /// stops the broker before it listens.
     pub fn from_args(args: &ServeArgs) -> anyhow::Result<Config> {
         let file = match &args.config {
             Some(path) => read_file(path)?,
@@ -248,12 +289,21 @@ impl Config {
         listeners.extend(cli_listeners(args, bind.as_deref().unwrap_or("127.0.0.1"))?);
         // Plain MQTT first: its address is the first line `serve` prints.
         listeners.sort_by_key(|l| l.kind);
+        let password_file = args.password_file.clone().or(file.password_file);
+        let acl_file = args.acl_file.clone().or(file.acl_file);
+        let flag = match (args.allow_anonymous, args.no_anonymous) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        };
+        let allow_anonymous = flag
+            .or(file.allow_anonymous)
+            .unwrap_or(password_file.is_none() && (no_listener || args.config.is_none()));
         Ok(Config {
             listeners,
-            allow_anonymous: file
-                .allow_anonymous
-                .unwrap_or(no_listener || args.config.is_none()),
+            allow_anonymous,
             verbose: args.verbose,
+            security: Arc::new(Security::load(password_file, acl_file)?),
             ..Config::default()
         })
     }
@@ -342,6 +392,37 @@ mod tests {
         assert!(FileConfig::parse("port x").is_err());
         assert!(FileConfig::parse("allow_anonymous yes").is_err());
         assert!(FileConfig::parse("listener").is_err());
+        assert!(FileConfig::parse("password_file").is_err());
+        assert!(FileConfig::parse("per_listener_settings maybe").is_err());
+    }
+
+    #[test]
+    fn parses_security_keys() {
+        let text = "password_file /etc/my passwords\nacl_file acl\nper_listener_settings true\n";
+        let file = FileConfig::parse(text).unwrap();
+        assert_eq!(file.password_file, Some(PathBuf::from("/etc/my passwords")));
+        assert_eq!(file.acl_file, Some(PathBuf::from("acl")));
+        assert!(file.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_password_file_refuses_anonymous_unless_allowed() {
+        let mut passwords = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut passwords, b"# no users\n").unwrap();
+        let mut args = args(Some(0), false);
+        args.password_file = Some(passwords.path().into());
+        let c = Config::resolve(FileConfig::default(), &args).unwrap();
+        assert!(!c.allow_anonymous);
+        args.allow_anonymous = true;
+        let c = Config::resolve(FileConfig::default(), &args).unwrap();
+        assert!(c.allow_anonymous);
+        args.allow_anonymous = false;
+        args.no_anonymous = true;
+        args.password_file = None;
+        let c = Config::resolve(FileConfig::default(), &args).unwrap();
+        assert!(!c.allow_anonymous);
+        args.password_file = Some(passwords.path().with_extension("missing"));
+        assert!(Config::resolve(FileConfig::default(), &args).is_err());
     }
 
     #[test]

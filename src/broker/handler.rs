@@ -94,6 +94,8 @@ pub struct Handler {
     pub(super) id: u64,
     waker: Arc<Notify>,
     pub(super) client_id: ClientId,
+    /// The CONNECT username, for ACL checks.
+    pub(super) username: Option<String>,
     pub(super) version: Version,
     keep_alive: Option<Duration>,
     last_read: Instant,
@@ -157,6 +159,7 @@ impl Handler {
             keep_alive: (keep_alive > 0).then(|| Duration::from_secs(keep_alive.into())),
             last_read: Instant::now(),
             will: connect.will,
+            username: connect.username,
             aliases: HashMap::new(),
             window: usize::from(window.max(1)),
             max_packet: max_packet.map_or(usize::MAX, |n| n as usize),
@@ -298,6 +301,9 @@ impl Handler {
         self.resolve_alias(&mut publish)?;
         Stats::add(&self.shared.stats.messages_received, 1);
         let pkid = publish.pkid;
+        if !self.may_publish(&publish.topic) {
+            return self.refuse_publish(publish.qos, pkid);
+        }
         match publish.qos {
             QoS::AtMostOnce => {
                 self.route(publish);
@@ -313,6 +319,20 @@ impl Handler {
                 let routed = !new || self.route(publish) > 0;
                 self.queue(Packet::PubRec(self.ack(pkid, routed, 0x10)))
             }
+        }
+    }
+
+    /// Like mosquitto, a publish the ACL denies is dropped: acknowledged as usual in 3.1.1,
+    /// with reason 0x87 (not authorized) in MQTT 5.
+    fn refuse_publish(&mut self, qos: QoS, pkid: u16) -> Result<(), Close> {
+        self.shared.log(format_args!(
+            "Denied PUBLISH from {} (not authorized)",
+            self.client_id
+        ));
+        match qos {
+            QoS::AtMostOnce => Ok(()),
+            QoS::AtLeastOnce => self.queue(Packet::PubAck(self.ack(pkid, false, 0x87))),
+            QoS::ExactlyOnce => self.queue(Packet::PubRec(self.ack(pkid, false, 0x87))),
         }
     }
 
@@ -393,6 +413,14 @@ impl Handler {
                 codes.push(if self.version.is_v5() { 0x8F } else { 0x80 });
                 continue;
             };
+            if !self.may_subscribe(filter) {
+                codes.push(if self.version.is_v5() { 0x87 } else { 0x80 });
+                self.shared.log(format_args!(
+                    "Denied SUBSCRIBE from {} to {} (not authorized)",
+                    self.client_id, sub.filter
+                ));
+                continue;
+            }
             if group.is_some() && sub.no_local {
                 return Err(Close::Protocol(
                     0x82,
@@ -519,7 +547,8 @@ impl Handler {
         Ok(())
     }
 
-    /// Writes one PUBLISH, or drops it when it exceeds the client's maximum packet size.
+    /// Writes one PUBLISH, or drops it when it exceeds the client's maximum packet size or
+    /// the ACL does not let the client read its topic.
     fn send_publish(
         &mut self,
         pkid: u16,
@@ -527,6 +556,12 @@ impl Handler {
         d: &Delivery,
         now: Instant,
     ) -> Result<(), Close> {
+        if !self.may_receive(&d.msg.topic) {
+            if pkid != 0 {
+                owned(&self.session, self.id)?.complete(pkid);
+            }
+            return Ok(());
+        }
         let mut publish = Publish {
             dup,
             qos: d.qos,

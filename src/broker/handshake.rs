@@ -1,5 +1,6 @@
 //! CONNECT to CONNACK: protocol level, client id, credentials, keepalive and the session.
 
+use super::acl::Client;
 use super::auth::Credentials;
 use super::handler::{Conn, Handler};
 use super::server::Shared;
@@ -27,9 +28,11 @@ const NOT_AUTHORIZED: Refusal = Refusal {
     v5: 0x87,
     why: "anonymous access refused",
 };
+/// mosquitto 2.0 answers a bad password with "not authorized" too, not "bad user name or
+/// password"; clients and scripts check these codes, so we do the same.
 const BAD_CREDENTIALS: Refusal = Refusal {
-    v3: 4,
-    v5: 0x86,
+    v3: 5,
+    v5: 0x87,
     why: "bad user name or password",
 };
 const BAD_AUTH_METHOD: Refusal = Refusal {
@@ -87,7 +90,7 @@ pub fn refuse(
 /// `None` only if the CONNACK cannot be encoded.
 pub fn accept(
     mut conn: Conn,
-    connect: Connect,
+    mut connect: Connect,
     peer: SocketAddr,
     shared: &Arc<Shared>,
 ) -> Option<Handler> {
@@ -97,6 +100,7 @@ pub fn accept(
         true => format!("auto-{:016X}", fastrand::u64(..)),
         false => connect.client_id.clone(),
     };
+    drop_denied_will(&mut connect, &client_id, shared);
     let config = &shared.config;
     let (keep_alive, server_keep_alive) = keep_alive(&connect, config.max_keepalive);
     let expiry = match (v5, connect.clean_start) {
@@ -175,9 +179,36 @@ fn check(connect: &Connect, peer: SocketAddr, shared: &Shared) -> Result<(), Ref
         password: connect.password.as_deref(),
         peer,
     };
-    match &shared.config.authenticator {
-        Some(auth) if !auth.authenticate(&credentials) => Err(BAD_CREDENTIALS),
-        _ => Ok(()),
+    match authenticated(&credentials, shared) {
+        true => Ok(()),
+        false => Err(BAD_CREDENTIALS),
+    }
+}
+
+/// A username must pass the password file (if any) and the embedder's authenticator (if
+/// any); clients without one got here only because anonymous access is allowed.
+fn authenticated(credentials: &Credentials<'_>, shared: &Shared) -> bool {
+    let rules = shared.config.security.rules();
+    let password_ok = match (&rules.passwords, credentials.username) {
+        (Some(passwords), Some(user)) => passwords.verify(user, credentials.password),
+        _ => true,
+    };
+    let authenticator = shared.config.authenticator.as_ref();
+    password_ok && authenticator.is_none_or(|auth| auth.authenticate(credentials))
+}
+
+/// A will the client could not publish itself is dropped; like mosquitto 2.0, the
+/// connection is still accepted.
+fn drop_denied_will(connect: &mut Connect, client_id: &str, shared: &Shared) {
+    let Some(will) = &connect.will else { return };
+    let client = Client {
+        client_id,
+        username: connect.username.as_deref(),
+    };
+    let security = &shared.config.security;
+    if !security.authorize(&client, |acl, c| acl.can_write(c, &will.topic)) {
+        shared.log(format_args!("Denied will of {client_id} to {}", will.topic));
+        connect.will = None;
     }
 }
 

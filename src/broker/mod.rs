@@ -12,7 +12,9 @@
 //! State is in memory only: sessions, queued messages and retained messages do not survive
 //! a restart.
 
+mod acl;
 mod auth;
+mod authorize;
 mod config;
 mod handler;
 mod handshake;
@@ -21,8 +23,10 @@ mod lifecycle;
 mod listener;
 mod listener_keys;
 mod message;
+pub mod passwd;
 mod retained;
 mod router;
+mod security;
 mod server;
 mod session;
 mod shutdown;
@@ -34,6 +38,7 @@ mod tree;
 pub use auth::{Authenticator, Credentials};
 pub use config::{Config, FileConfig, ServeArgs};
 pub use listener::{Listener, ListenerConfig, ListenerKind};
+pub use security::Security;
 pub use server::{run, run_listeners};
 pub use tls::TlsSettings;
 
@@ -63,6 +68,11 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     drop(out);
+    #[cfg(unix)]
+    tokio::spawn(security::reload_on_hangup(
+        config.security.clone(),
+        config.verbose,
+    ));
     run_listeners(listeners, config, terminated()).await
 }
 

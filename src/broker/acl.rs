@@ -1,0 +1,317 @@
+//! mosquitto's `acl_file`: which topics a client may publish to (write) and receive (read).
+//!
+//! Semantics follow mosquitto 2.0: the rules before any `user` line are for anonymous clients,
+//! those after `user NAME` for that user; `pattern` rules (with `%c`/`%u` substituted) apply
+//! to everyone after their own rules. Within each list `deny` wins over grants, and a topic
+//! nothing grants is denied. Unlike mosquitto, subscriptions are checked too: a filter is
+//! allowed when a read rule covers all of it.
+
+use crate::topic::{covers, matches};
+use anyhow::{bail, Context};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The client a check is about.
+#[derive(Clone, Copy, Debug)]
+pub struct Client<'a> {
+    pub client_id: &'a str,
+    pub username: Option<&'a str>,
+}
+
+/// What a rule grants; `deny` grants neither.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Access {
+    read: bool,
+    write: bool,
+}
+
+const DENY: Access = Access {
+    read: false,
+    write: false,
+};
+
+#[derive(Debug)]
+struct Rule {
+    filter: String,
+    access: Access,
+}
+
+/// A parsed ACL file.
+#[derive(Debug, Default)]
+pub struct Acl {
+    anonymous: Vec<Rule>,
+    users: HashMap<String, Vec<Rule>>,
+    patterns: Vec<Rule>,
+}
+
+impl Acl {
+    /// Reads and parses the file at `path`.
+    pub fn load(path: &Path) -> anyhow::Result<Acl> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read ACL file {}", path.display()))?;
+        Acl::parse(&text).with_context(|| format!("{}", path.display()))
+    }
+
+    /// Parses file text; an unknown keyword or a bad filter fails the whole file.
+    pub fn parse(text: &str) -> anyhow::Result<Acl> {
+        let mut acl = Acl::default();
+        let mut user: Option<String> = None;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (keyword, rest) = line.split_once([' ', '\t']).unwrap_or((line, ""));
+            let rest = rest.trim();
+            let context = || format!("line {}: {line}", n + 1);
+            match keyword {
+                "user" if !rest.is_empty() => user = Some(rest.to_string()),
+                "topic" => {
+                    let rule = parse_rule(rest).with_context(context)?;
+                    match &user {
+                        Some(name) => acl.users.entry(name.clone()).or_default().push(rule),
+                        None => acl.anonymous.push(rule),
+                    }
+                }
+                "pattern" => acl.patterns.push(parse_rule(rest).with_context(context)?),
+                _ => bail!("{}: expected user, topic or pattern", context()),
+            }
+        }
+        acl.anonymous.sort_by_key(|r| r.access != DENY);
+        acl.patterns.sort_by_key(|r| r.access != DENY);
+        for rules in acl.users.values_mut() {
+            rules.sort_by_key(|r| r.access != DENY);
+        }
+        Ok(acl)
+    }
+
+    /// May `client` publish to `topic`?
+    pub fn can_write(&self, client: &Client<'_>, topic: &str) -> bool {
+        self.allows(client, |a| a.write, |filter| matches(filter, topic))
+    }
+
+    /// May `client` receive a message published to `topic`?
+    pub fn can_read(&self, client: &Client<'_>, topic: &str) -> bool {
+        self.allows(client, |a| a.read, |filter| matches(filter, topic))
+    }
+
+    /// May `client` subscribe to `filter`? Only when one read rule covers the whole filter;
+    /// messages are still checked one by one on delivery.
+    pub fn can_subscribe(&self, client: &Client<'_>, filter: &str) -> bool {
+        self.allows(client, |a| a.read, |rule| covers(rule, filter))
+    }
+
+    /// The client's own rules decide first, then the patterns.
+    fn allows(
+        &self,
+        client: &Client<'_>,
+        grants: impl Fn(Access) -> bool,
+        applies: impl Fn(&str) -> bool,
+    ) -> bool {
+        let own = match client.username {
+            Some(name) => self.users.get(name),
+            None => Some(&self.anonymous),
+        };
+        let own = own.map(Vec::as_slice).unwrap_or_default();
+        let own = own
+            .iter()
+            .map(|r| (r.access, Cow::Borrowed(r.filter.as_str())));
+        if let Some(verdict) = decide(own, &grants, &applies) {
+            return verdict;
+        }
+        if self.patterns.is_empty() || dangerous(client) {
+            return false;
+        }
+        let substituted = self.patterns.iter().filter_map(|r| {
+            let filter = substitute(&r.filter, client)?;
+            Some((r.access, Cow::Owned(filter)))
+        });
+        decide(substituted, &grants, &applies).unwrap_or(false)
+    }
+}
+
+/// The verdict of one deny-first list: `Some(false)` on a matching deny, `Some(true)` on a
+/// matching grant, `None` when nothing in the list matches.
+fn decide<'a>(
+    rules: impl Iterator<Item = (Access, Cow<'a, str>)>,
+    grants: impl Fn(Access) -> bool,
+    applies: impl Fn(&str) -> bool,
+) -> Option<bool> {
+    for (access, filter) in rules {
+        if !applies(&filter) {
+            continue;
+        }
+        if access == DENY {
+            return Some(false);
+        }
+        if grants(access) {
+            return Some(true);
+        }
+    }
+    None
+}
+
+/// A client id or username with a wildcard could widen a pattern: mosquitto refuses them.
+fn dangerous(client: &Client<'_>) -> bool {
+    let wild = |s: &str| s.contains(['+', '#']);
+    wild(client.client_id) || client.username.is_some_and(wild)
+}
+
+/// The pattern with `%c` and `%u` filled in; `None` for `%u` when the client has no username.
+fn substitute(pattern: &str, client: &Client<'_>) -> Option<String> {
+    let filter = pattern.replace("%c", client.client_id);
+    match (filter.contains("%u"), client.username) {
+        (false, _) => Some(filter),
+        (true, Some(name)) => Some(filter.replace("%u", name)),
+        (true, None) => None,
+    }
+}
+
+/// `[read|write|readwrite|deny] FILTER`; without an access word the rule is readwrite.
+fn parse_rule(rest: &str) -> anyhow::Result<Rule> {
+    let (first, filter) = rest.split_once([' ', '\t']).unwrap_or((rest, ""));
+    let (read, write) = (true, true);
+    let (access, filter) = match (first, filter.trim_start()) {
+        ("read", f) if !f.is_empty() => (Access { read, write: false }, f),
+        ("write", f) if !f.is_empty() => (Access { read: false, write }, f),
+        ("readwrite", f) if !f.is_empty() => (Access { read, write }, f),
+        ("deny", f) if !f.is_empty() => (DENY, f),
+        _ => (Access { read, write }, rest),
+    };
+    if !valid_filter(filter) {
+        bail!("invalid topic filter {filter:?}");
+    }
+    Ok(Rule {
+        filter: filter.to_string(),
+        access,
+    })
+}
+
+/// Wildcards only as whole levels, `#` only last.
+fn valid_filter(filter: &str) -> bool {
+    let levels: Vec<&str> = filter.split('/').collect();
+    let last = levels.len() - 1;
+    !filter.is_empty()
+        && levels.iter().enumerate().all(|(i, level)| match *level {
+            "+" => true,
+            "#" => i == last,
+            l => !l.contains(['+', '#']),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "\
+# anonymous clients
+topic read public/#
+
+user alice
+topic readwrite alice/#
+topic deny alice/secret
+topic write shared/in
+topic read shared/+
+
+user bob
+topic shared/#
+
+pattern readwrite clients/%c/#
+pattern read users/%u/inbox
+";
+
+    fn who<'a>(client_id: &'a str, username: Option<&'a str>) -> Client<'a> {
+        Client {
+            client_id,
+            username,
+        }
+    }
+
+    #[test]
+    fn anonymous_rules_come_before_any_user() {
+        let acl = Acl::parse(FILE).unwrap();
+        let anon = who("c1", None);
+        assert!(acl.can_read(&anon, "public/news"));
+        assert!(!acl.can_write(&anon, "public/news"));
+        assert!(!acl.can_read(&anon, "alice/x"));
+        assert!(acl.can_read(&anon, "clients/c1/x"));
+        // %u never matches an anonymous client.
+        assert!(!acl.can_read(&anon, "users//inbox"));
+    }
+
+    #[test]
+    fn user_rules_with_deny_first() {
+        let acl = Acl::parse(FILE).unwrap();
+        let alice = who("c2", Some("alice"));
+        assert!(acl.can_write(&alice, "alice/a/b"));
+        assert!(acl.can_read(&alice, "alice"));
+        assert!(!acl.can_read(&alice, "alice/secret"));
+        assert!(!acl.can_write(&alice, "alice/secret"));
+        assert!(acl.can_write(&alice, "shared/in"));
+        assert!(!acl.can_read(&alice, "shared/in/deeper"));
+        assert!(acl.can_read(&alice, "shared/in"));
+        assert!(!acl.can_write(&alice, "shared/out"));
+        assert!(!acl.can_read(&alice, "public/news"));
+        let bob = who("c3", Some("bob"));
+        assert!(acl.can_write(&bob, "shared/x/y"));
+        assert!(!acl.can_write(&bob, "alice/x"));
+    }
+
+    #[test]
+    fn patterns_substitute_client_id_and_username() {
+        let acl = Acl::parse(FILE).unwrap();
+        let carol = who("dev7", Some("carol"));
+        assert!(acl.can_write(&carol, "clients/dev7/status"));
+        assert!(!acl.can_write(&carol, "clients/dev8/status"));
+        assert!(acl.can_read(&carol, "users/carol/inbox"));
+        assert!(!acl.can_write(&carol, "users/carol/inbox"));
+        assert!(!acl.can_read(&carol, "users/dave/inbox"));
+        // A wildcard in the client id must not widen the pattern.
+        assert!(!acl.can_read(&who("#", Some("carol")), "clients/x/y"));
+        assert!(!acl.can_read(&who("x", Some("+")), "users/dave/inbox"));
+    }
+
+    #[test]
+    fn subscriptions_need_a_covering_read_rule() {
+        let acl = Acl::parse(FILE).unwrap();
+        let alice = who("c2", Some("alice"));
+        assert!(acl.can_subscribe(&alice, "alice/#"));
+        assert!(acl.can_subscribe(&alice, "alice/+/x"));
+        assert!(!acl.can_subscribe(&alice, "alice/secret"));
+        assert!(acl.can_subscribe(&alice, "shared/+"));
+        assert!(!acl.can_subscribe(&alice, "shared/#"));
+        assert!(!acl.can_subscribe(&alice, "#"));
+        assert!(acl.can_subscribe(&alice, "clients/c2/#"));
+        assert!(!acl.can_subscribe(&alice, "clients/+/#"));
+        let anon = who("c1", None);
+        assert!(acl.can_subscribe(&anon, "public/+"));
+        assert!(!acl.can_subscribe(&anon, "$SYS/#"));
+    }
+
+    #[test]
+    fn users_without_rules_only_get_patterns() {
+        let acl = Acl::parse(FILE).unwrap();
+        let eve = who("e", Some("eve"));
+        assert!(!acl.can_read(&eve, "public/news"));
+        assert!(acl.can_read(&eve, "users/eve/inbox"));
+        assert!(!Acl::parse("").unwrap().can_read(&eve, "x"));
+    }
+
+    #[test]
+    fn filters_may_contain_spaces_and_bad_lines_fail() {
+        let acl = Acl::parse("topic read a b/c\ntopic read").unwrap();
+        let anon = who("c", None);
+        assert!(acl.can_read(&anon, "a b/c"));
+        assert!(acl.can_write(&anon, "read"));
+        for bad in [
+            "topic a/#/b",
+            "topic read a+",
+            "topics x",
+            "user",
+            "pattern",
+        ] {
+            assert!(Acl::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

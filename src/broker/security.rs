@@ -1,0 +1,129 @@
+//! The password and ACL files a broker enforces, and their reload on SIGHUP.
+//!
+//! The loaded files are swapped whole behind a lock held only to clone an `Arc`, so a reload
+//! never blocks or drops connections: each check sees either the old set or the new one.
+
+use super::acl::{Acl, Client};
+use super::passwd::PasswordFile;
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError, RwLock};
+
+/// What the files said when last (re)loaded.
+#[derive(Default)]
+pub struct Rules {
+    pub passwords: Option<PasswordFile>,
+    pub acl: Option<Acl>,
+}
+
+/// The configured files and their current contents.
+#[derive(Default)]
+pub struct Security {
+    password_file: Option<PathBuf>,
+    acl_file: Option<PathBuf>,
+    rules: RwLock<Arc<Rules>>,
+}
+
+impl Security {
+    /// Loads both files (either may be absent); an unreadable or malformed file is an error.
+    pub fn load(
+        password_file: Option<PathBuf>,
+        acl_file: Option<PathBuf>,
+    ) -> anyhow::Result<Security> {
+        let security = Security {
+            password_file,
+            acl_file,
+            rules: RwLock::default(),
+        };
+        security.reload()?;
+        Ok(security)
+    }
+
+    /// Reads the files again. On error the previous rules stay in force, as in mosquitto.
+    pub fn reload(&self) -> anyhow::Result<()> {
+        let rules = Rules {
+            passwords: self
+                .password_file
+                .as_deref()
+                .map(PasswordFile::load)
+                .transpose()?,
+            acl: self.acl_file.as_deref().map(Acl::load).transpose()?,
+        };
+        *self.rules.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(rules);
+        Ok(())
+    }
+
+    /// The rules in force now.
+    pub fn rules(&self) -> Arc<Rules> {
+        self.rules
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Whether `check` allows `client` under the current ACL; everything is allowed without
+    /// an ACL file. Checks the configuration first so brokers without ACLs skip the lock.
+    pub fn authorize(
+        &self,
+        client: &Client<'_>,
+        check: impl FnOnce(&Acl, &Client<'_>) -> bool,
+    ) -> bool {
+        if self.acl_file.is_none() {
+            return true;
+        }
+        match &self.rules().acl {
+            Some(acl) => check(acl, client),
+            None => true,
+        }
+    }
+}
+
+/// Reloads `security` on every SIGHUP, for the life of the process.
+#[cfg(unix)]
+pub async fn reload_on_hangup(security: Arc<Security>, verbose: bool) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+        return;
+    };
+    while hangup.recv().await.is_some() {
+        match security.reload() {
+            Ok(()) if verbose => eprintln!("mqtk serve: reloaded password and ACL files"),
+            Ok(()) => {}
+            Err(e) => eprintln!("mqtk serve: reload failed, keeping the old rules: {e:#}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn reload_swaps_rules_and_keeps_them_on_error() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(file, "topic read a").unwrap();
+        let security = Security::load(None, Some(file.path().into())).unwrap();
+        let anon = Client {
+            client_id: "c",
+            username: None,
+        };
+        let read_b = |s: &Security| s.authorize(&anon, |acl, c| acl.can_read(c, "b"));
+        assert!(!read_b(&security));
+        std::fs::write(file.path(), "topic read b\n").unwrap();
+        security.reload().unwrap();
+        assert!(read_b(&security));
+        std::fs::write(file.path(), "bogus line\n").unwrap();
+        assert!(security.reload().is_err());
+        assert!(read_b(&security));
+    }
+
+    #[test]
+    fn without_an_acl_file_everything_is_allowed() {
+        let security = Security::default();
+        let anon = Client {
+            client_id: "c",
+            username: None,
+        };
+        assert!(security.authorize(&anon, |_, _| false));
+    }
+}

@@ -1,0 +1,348 @@
+//! `mqtk serve` authentication and authorization against real mosquitto clients: password
+//! files written by mosquitto_passwd, ACL files, SIGHUP reloads, and `mqtk passwd` files read
+//! by mosquitto itself.
+
+mod broker_common;
+
+use broker_common::{publish, run_tool, Sub, TestBroker};
+use mqtk::broker::Security;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A password file with `alice:pw` and `bob:pw`, written by mosquitto_passwd.
+fn mosquitto_passwords(dir: &Path) -> PathBuf {
+    let file = dir.join("passwords");
+    for (i, user) in ["alice", "bob"].into_iter().enumerate() {
+        let mut cmd = Command::new("mosquitto_passwd");
+        cmd.arg("-b");
+        if i == 0 {
+            cmd.arg("-c");
+        }
+        let status = cmd
+            .arg(&file)
+            .args([user, "pw"])
+            .status()
+            .expect("mosquitto_passwd");
+        assert!(status.success());
+    }
+    file
+}
+
+fn secured(passwords: &Path, acl: Option<&Path>) -> TestBroker {
+    let security = Security::load(Some(passwords.into()), acl.map(Into::into)).expect("load");
+    TestBroker::with(|c| {
+        c.allow_anonymous = false;
+        c.security = Arc::new(security);
+    })
+}
+
+fn exit_code(broker: &TestBroker, args: &[&str]) -> Option<i32> {
+    run_tool("mosquitto_pub", broker, args).status.code()
+}
+
+#[test]
+fn password_file_from_mosquitto_passwd_is_enforced() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = secured(&mosquitto_passwords(dir.path()), None);
+    publish(&broker, &["-t", "t", "-m", "x", "-u", "alice", "-P", "pw"]);
+    publish(
+        &broker,
+        &["-V", "5", "-t", "t", "-m", "x", "-u", "bob", "-P", "pw"],
+    );
+    // mosquitto 2.0 answers "not authorized" for every refusal: 5 in 3.1.1, 0x87 in v5.
+    let bad = ["-t", "t", "-m", "x", "-u", "alice", "-P", "wrong"];
+    assert_eq!(exit_code(&broker, &bad), Some(5));
+    let bad_v5 = [
+        "-V", "5", "-t", "t", "-m", "x", "-u", "alice", "-P", "wrong",
+    ];
+    assert_eq!(exit_code(&broker, &bad_v5), Some(0x87));
+    let unknown = ["-t", "t", "-m", "x", "-u", "carol", "-P", "pw"];
+    assert_eq!(exit_code(&broker, &unknown), Some(5));
+    assert_eq!(exit_code(&broker, &["-t", "t", "-m", "x"]), Some(5));
+    assert_eq!(
+        exit_code(&broker, &["-V", "5", "-t", "t", "-m", "x"]),
+        Some(0x87)
+    );
+}
+
+const ACL: &str = "\
+user alice
+topic readwrite room/#
+topic read news/#
+topic deny news/secret
+
+user bob
+topic readwrite news/#
+";
+
+#[test]
+fn acl_denies_publish_subscribe_and_delivery() {
+    let dir = tempfile::tempdir().unwrap();
+    let acl = dir.path().join("acl");
+    std::fs::write(&acl, ACL).unwrap();
+    let broker = secured(&mosquitto_passwords(dir.path()), Some(&acl));
+    let alice = ["-u", "alice", "-P", "pw"];
+    let bob = ["-u", "bob", "-P", "pw"];
+    for version in ["311", "5"] {
+        // Subscribing beyond the read rules is refused (SUBACK 0x80 / 0x87).
+        let args = [
+            &alice[..],
+            &["-V", version, "-t", "#", "-C", "1", "-W", "2"],
+        ]
+        .concat();
+        let out = run_tool("mosquitto_sub", &broker, &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("All subscription requests were denied"),
+            "{stderr}"
+        );
+        let sub_args = [&alice[..], &["-V", version, "-t", "news/#", "-C", "1"]].concat();
+        let sub = Sub::start(&broker, &sub_args);
+        // Alice may not write news/: in 3.1.1 the publish is dropped silently, in v5 the
+        // PUBACK says 0x87. Bob's denied news/secret is not delivered to her either.
+        let denied = [
+            &alice[..],
+            &["-V", version, "-q", "1", "-t", "news/a", "-m", "no"],
+        ];
+        let out = run_tool("mosquitto_pub", &broker, &denied.concat());
+        if version == "5" {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("Not authorized"), "{stderr}");
+        }
+        publish(
+            &broker,
+            &[&bob[..], &["-t", "news/secret", "-m", "hidden"]].concat(),
+        );
+        publish(
+            &broker,
+            &[&bob[..], &["-t", "news/b", "-m", "yes"]].concat(),
+        );
+        let (_, messages) = sub.finish();
+        assert_eq!(messages, ["yes"]);
+    }
+}
+
+/// Like mosquitto 2.0, a client whose will it may not publish still connects, but the will
+/// is dropped.
+#[test]
+fn a_denied_will_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let acl = dir.path().join("acl");
+    std::fs::write(&acl, ACL).unwrap();
+    let broker = secured(&mosquitto_passwords(dir.path()), Some(&acl));
+    // Alice reads both trees but may write only room/: wait 2 s for anything to arrive.
+    let args = [
+        "-u", "alice", "-P", "pw", "-t", "news/#", "-t", "room/#", "-W", "2",
+    ];
+    let sub = Sub::start(&broker, &args);
+    let will = |topic: &str, payload: &str| {
+        let mut raw = broker.raw();
+        broker_common::send(&mut raw, &will_connect("alice", "pw", topic, payload));
+        let mut connack = [0; 4];
+        std::io::Read::read_exact(&mut raw, &mut connack).unwrap();
+        assert_eq!(connack, [0x20, 2, 0, 0]);
+        // Dropping the socket without DISCONNECT publishes the will.
+    };
+    will("news/a", "denied");
+    will("room/a", "allowed");
+    let (_, messages) = sub.finish();
+    assert_eq!(messages, ["allowed"]);
+}
+
+/// A 3.1.1 CONNECT with user name, password and a QoS 0 will.
+fn will_connect(user: &str, password: &str, topic: &str, payload: &str) -> Vec<u8> {
+    let mut body = b"\x00\x04MQTT\x04\xC6\x00\x3c".to_vec();
+    // The payload doubles as the client id.
+    for field in [payload, topic, payload, user, password] {
+        body.extend((field.len() as u16).to_be_bytes());
+        body.extend(field.as_bytes());
+    }
+    broker_common::frame(0x10, &body)
+}
+
+/// `mqtk serve` as a process, for signals.
+struct ServeProcess {
+    child: Child,
+    port: u16,
+    stderr: std::sync::mpsc::Receiver<String>,
+}
+
+impl ServeProcess {
+    fn start(args: &[&str]) -> ServeProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mqtk"))
+            .args(["serve", "--port", "0", "-v"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mqtk serve");
+        let mut first = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        BufReader::new(stdout).read_line(&mut first).expect("read");
+        let port = first.trim().rsplit(':').next().and_then(|p| p.parse().ok());
+        let port = port.unwrap_or_else(|| panic!("no address in {first:?}"));
+        let (tx, stderr) = std::sync::mpsc::channel();
+        let pipe = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        ServeProcess {
+            child,
+            port,
+            stderr,
+        }
+    }
+
+    fn wait_for_log(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while let Ok(line) = self
+            .stderr
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            if line.contains(text) {
+                return;
+            }
+        }
+        panic!("mqtk serve never logged {text:?}");
+    }
+
+    fn hangup(&self) {
+        let status = Command::new("kill")
+            .args(["-HUP", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    fn pub_status(&self, args: &[&str]) -> std::process::ExitStatus {
+        Command::new("mosquitto_pub")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .stderr(Stdio::null())
+            .status()
+            .expect("mosquitto_pub")
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn mqtk_passwd(args: &[&str]) {
+    let status = Command::new(env!("CARGO_BIN_EXE_mqtk"))
+        .arg("passwd")
+        .args(args)
+        .status()
+        .expect("mqtk passwd");
+    assert!(status.success(), "mqtk passwd {args:?}");
+}
+
+#[test]
+fn sighup_reloads_users_and_keeps_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let passwords = dir.path().join("passwords");
+    let file = passwords.to_str().unwrap();
+    mqtk_passwd(&["-c", "-b", file, "alice", "pw"]);
+    let serve = ServeProcess::start(&["--password-file", file]);
+    let port = serve.port.to_string();
+    let mut sub = Command::new("stdbuf")
+        .args(["-oL", "mosquitto_sub", "-p", &port, "-t", "t", "-C", "1"])
+        .args(["-u", "alice", "-P", "pw"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("mosquitto_sub");
+    serve.wait_for_log("Sending SUBACK");
+    let carol = ["-t", "t", "-m", "from carol", "-u", "carol", "-P", "pw2"];
+    assert_eq!(serve.pub_status(&carol).code(), Some(5));
+    mqtk_passwd(&["-b", file, "carol", "pw2"]);
+    serve.hangup();
+    serve.wait_for_log("reloaded password and ACL files");
+    assert!(serve.pub_status(&carol).success());
+    // Alice's connection survived the reload and got carol's message.
+    let out = wait_output(&mut sub);
+    assert_eq!(out.trim(), "from carol");
+}
+
+fn wait_output(child: &mut Child) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().expect("try_wait").is_none() {
+        assert!(Instant::now() < deadline, "subscriber did not finish");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut out = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    std::io::Read::read_to_string(&mut BufReader::new(stdout), &mut out).expect("read");
+    out
+}
+
+/// mosquitto itself accepts the password file `mqtk passwd` writes.
+#[test]
+fn mosquitto_reads_mqtk_passwd_files() {
+    if Command::new("mosquitto").arg("-h").output().is_err() {
+        eprintln!("mosquitto not installed: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // mosquitto started as root drops to user mosquitto, who must read both files.
+    set_mode(dir.path(), 0o755);
+    let passwords = dir.path().join("passwords");
+    mqtk_passwd(&["-c", "-b", passwords.to_str().unwrap(), "alice", "s3cret"]);
+    set_mode(&passwords, 0o644);
+    let port = free_port();
+    let conf = dir.path().join("mosquitto.conf");
+    let text = format!(
+        "listener {port} 127.0.0.1\npassword_file {}\n",
+        passwords.display()
+    );
+    std::fs::write(&conf, text).unwrap();
+    set_mode(&conf, 0o644);
+    let mut mosquitto = Command::new("mosquitto")
+        .arg("-c")
+        .arg(&conf)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mosquitto");
+    wait_listening(port);
+    let status = |password: &str| {
+        Command::new("mosquitto_pub")
+            .args(["-p", &port.to_string(), "-t", "t", "-m", "x"])
+            .args(["-u", "alice", "-P", password])
+            .stderr(Stdio::null())
+            .status()
+            .expect("mosquitto_pub")
+    };
+    let good = status("s3cret");
+    let bad = status("wrong");
+    let _ = mosquitto.kill();
+    let _ = mosquitto.wait();
+    assert!(good.success());
+    assert_eq!(bad.code(), Some(5));
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn wait_listening(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "mosquitto did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -3,8 +3,6 @@
 //! New entries are `$7$` PBKDF2-SHA512 with 101 iterations and a 12-byte salt by default,
 //! exactly what mosquitto_passwd 2.0 writes, so either broker reads the file.
 
-mod tty;
-
 use crate::broker::passwd::{split_line, Hash, PBKDF2_ITERATIONS};
 use anyhow::{anyhow, bail, Context};
 use std::io::Write;
@@ -170,18 +168,19 @@ fn prompt_twice() -> anyhow::Result<String> {
     }
 }
 
+/// One password: from the terminal with echo off (rpassword), else a line of piped stdin.
 fn prompt(text: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
     eprint!("{text}");
-    let echo = tty::EchoOff::new();
-    let mut line = String::new();
-    let read = std::io::stdin().read_line(&mut line);
-    if echo.is_some() {
-        eprintln!();
-    }
-    drop(echo);
-    if read? == 0 {
-        bail!("no password given");
-    }
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::read_password()?
+    } else {
+        let mut line = String::new();
+        if std::io::stdin().read_line(&mut line)? == 0 {
+            bail!("no password given");
+        }
+        line
+    };
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 

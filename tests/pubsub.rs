@@ -451,3 +451,17 @@ fn tls_with_a_private_ca_interoperates_with_mosquitto() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
 }
+
+#[test]
+fn ten_thousand_retained_messages_reach_a_new_wildcard_subscriber() {
+    for broker in brokers() {
+        let input: String = (0..10_000).map(|i| format!("ret/{i}\t{i}\n")).collect();
+        let publish = broker.mqtk("pub", &["-r", "-q", "1", "-l", "--topic-from-line", "\t"]);
+        let out = run_with_input(publish, input.as_bytes());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let sub = broker.mqtk("sub", &["-t", "#", "-C", "10000", "-W", "10", "-F", "%r"]);
+        let out = finish(spawn(sub), LIMIT);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "1\n".repeat(10_000));
+    }
+}

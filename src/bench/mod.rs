@@ -111,11 +111,12 @@ fn hard_limit(scenario: &Scenario) -> Duration {
 
 fn print(report: &report::Report, json: bool, thresholds: &Thresholds) -> i32 {
     let missed = report.missed(thresholds);
-    if json {
-        println!("{}", report.json(&missed));
-    } else {
-        print!("{}", report.table());
-    }
+    let text = match json {
+        true => format!("{}\n", report.json(&missed)),
+        false => report.table(),
+    };
+    // A closed stdout (`| head`) is the reader's choice, not a failure of the run.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     for m in &missed {
         eprintln!("threshold missed: {m}");
     }

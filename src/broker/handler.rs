@@ -461,9 +461,7 @@ impl Handler {
         // mosquitto's words, so scripts (and our tests) can wait for a subscription.
         self.shared
             .log(format_args!("Sending SUBACK to {}", self.client_id));
-        for delivery in retained {
-            self.session.enqueue(delivery);
-        }
+        self.session.enqueue_retained(retained);
         Ok(())
     }
 

@@ -195,6 +195,20 @@ impl Session {
 }
 
 impl Session {
+    /// Queues the retained messages a new subscription asked for, past the queue limit:
+    /// they are a bounded snapshot (the retained store), and the subscriber asked for all of
+    /// them at once, so dropping the tail (even at QoS 0) would make `#` miss topics.
+    pub fn enqueue_retained(&self, deliveries: Vec<Delivery>) {
+        let mut st = self.lock();
+        if st.ended || deliveries.is_empty() {
+            return;
+        }
+        st.queue.extend(deliveries);
+        if let Some(owner) = &st.owner {
+            owner.waker.notify_one();
+        }
+    }
+
     /// True while an online session's queue is more than half full and its connection is
     /// still taking messages: publishers feeding it wait for it to drain. A subscriber that
     /// stopped reading is not waited for; its queue grows to the hard limit, and its write

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Debian's mosquitto against `mqtk serve`, measured in one run with `mqtk bench` on loopback.
+#   cargo build --release && benches/broker.sh [SECONDS]      (default 5 s per throughput row)
+# Rows: fan-in 4 -> 1 and fan-out 1 -> 16 at QoS 0 and 1 (64-byte payloads), latency at
+# 1,000 msg/s, connect rate and broker RSS per idle connection over 10,000 connections, and
+# the time for 10,000 retained messages to reach a new '#' subscriber.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-5}
+mqtk=target/release/mqtk
+[ -x "$mqtk" ] || { echo "build first: cargo build --release" >&2; exit 1; }
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Fields of bench's JSON summary (dotted paths), rounded, on one line.
+get() {
+  python3 -c 'import json, sys
+d = json.load(sys.stdin)
+values = []
+for path in sys.argv[1:]:
+    v = d
+    for key in path.split("."):
+        v = v[key]
+    values.append(str(round(v)))
+print(" ".join(values))' "$@"
+}
+
+start() { # name -> sets port and pid
+  port=$(free_port)
+  if [ "$1" = mosquitto ]; then
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_connections -1\n' "$port" > "$work/conf"
+    mosquitto -c "$work/conf" >/dev/null 2>&1 &
+  else
+    "$mqtk" serve --port "$port" >/dev/null 2>&1 &
+  fi
+  pid=$!
+  pids+=("$pid")
+  sleep 0.5
+}
+
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+throughput() { # port args... -> "received/s lost"
+  "$mqtk" bench -p "$1" "${@:2}" -s 64 --duration "${secs}s" --warmup 1s --json |
+    get received_per_sec lost
+}
+
+latency() { # port -> "p50 p99" in µs at 1,000 msg/s
+  "$mqtk" bench -p "$1" -c 1 --subscribers 1 -q 1 -s 64 --rate 1000 --duration "${secs}s" --warmup 1s --json |
+    get latency_us.p50 latency_us.p99
+}
+
+connections() { # port pid -> "connect/s KiB-per-connection"
+  local before after out
+  before=$(rss_kib "$2")
+  "$mqtk" bench conn -p "$1" -c 10000 --duration 6s --json > "$work/conn.json" &
+  local bench=$!
+  sleep 5
+  after=$(rss_kib "$2")
+  wait $bench
+  out=$(get connections.connect_per_sec < "$work/conn.json")
+  python3 -c "print(f'$out {($after-$before)/10000:.2f}')"
+}
+
+retained() { # port -> milliseconds for 10,000 retained messages to reach a new '#' subscriber
+  seq 1 10000 | sed 's|.*|ret/&\t&|' | "$mqtk" pub -p "$1" -r -l --topic-from-line $'\t' -q 1
+  local start end
+  start=$(date +%s%N)
+  "$mqtk" sub -p "$1" -t '#' -C 10000 -W 30 >/dev/null
+  end=$(date +%s%N)
+  echo $(( (end - start) / 1000000 ))
+}
+
+declare -A result
+for broker in mosquitto mqtk; do
+  start "$broker"
+  result[$broker,fanin0]=$(throughput "$port" -c 4 --subscribers 1 -q 0)
+  result[$broker,fanin1]=$(throughput "$port" -c 4 --subscribers 1 -q 1)
+  result[$broker,fanout0]=$(throughput "$port" -c 1 --subscribers 16 -q 0)
+  result[$broker,fanout1]=$(throughput "$port" -c 1 --subscribers 16 -q 1)
+  result[$broker,latency]=$(latency "$port")
+  result[$broker,conn]=$(connections "$port" "$pid")
+  result[$broker,retained]=$(retained "$port")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+
+row() { # label key unit
+  local m=(${result[mosquitto,$2]}) q=(${result[mqtk,$2]})
+  printf '%-34s %14s %14s   %s\n' "$1" "${m[0]}${3} (${m[1]:-})" "${q[0]}${3} (${q[1]:-})" \
+    "$(python3 -c "print(f'{${q[0]}/${m[0]}:.2f}x')")"
+}
+printf '%-34s %14s %14s   %s\n' "row (64 B; lost in brackets)" mosquitto "mqtk serve" "mqtk/mosquitto"
+row "fan-in 4->1 QoS 0 delivered/s" fanin0 ""
+row "fan-in 4->1 QoS 1 delivered/s" fanin1 ""
+row "fan-out 1->16 QoS 0 delivered/s" fanout0 ""
+row "fan-out 1->16 QoS 1 delivered/s" fanout1 ""
+m=(${result[mosquitto,latency]}); q=(${result[mqtk,latency]})
+printf '%-34s %14s %14s\n' "latency p50/p99 at 1000 msg/s (us)" "${m[0]}/${m[1]}" "${q[0]}/${q[1]}"
+m=(${result[mosquitto,conn]}); q=(${result[mqtk,conn]})
+printf '%-34s %14s %14s\n' "connects/s, 10,000 connections" "${m[0]}" "${q[0]}"
+printf '%-34s %14s %14s\n' "broker RSS per idle connection KiB" "${m[1]}" "${q[1]}"
+printf '%-34s %14s %14s\n' "10,000 retained to new '#' sub (ms)" "${result[mosquitto,retained]}" "${result[mqtk,retained]}"

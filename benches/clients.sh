@@ -55,6 +55,14 @@ sub_run() { # tool
   echo "$(elapsed "$start" "$end") $(wc -l < "$work/got") $(awk '{print $1+$2}' "$work/cpu")"
 }
 
+# sub -C N from N retained messages: the broker sends a stored backlog as fast as it can,
+# so the subscriber's own speed shows more than with a live flood.
+retained_run() { # tool
+  local cmd=(mosquitto_sub); [ "$1" = mqtk ] && cmd=("$mqtk" sub)
+  /usr/bin/time -f "%e %U %S" -o "$work/cpu" "${cmd[@]}" -p "$port" -t 'bench/ret/#' -C "$lines" > "$work/got"
+  echo "$(awk '{print $1}' "$work/cpu") $(wc -l < "$work/got") $(awk '{print $2+$3}' "$work/cpu")"
+}
+
 single_run() { # tool: 20 runs of one pub -m, mean wall time in ms
   local tool=$1 start end
   start=$(now)
@@ -76,5 +84,9 @@ row "pub -l QoS 0" "$(pub_run mosquitto 0)" "$(pub_run mqtk 0)"
 row "pub -l QoS 1" "$(pub_run mosquitto 1)" "$(pub_run mqtk 1)"
 m=($(sub_run mosquitto)); q=($(sub_run mqtk))
 row "sub -C $lines QoS 0" "${m[*]:0:2}" "${q[*]:0:2}"
+python3 -c "print(f'{\"  sub CPU time\":<24} mosquitto {${m[2]}:>7.3f}s               mqtk {${q[2]}:>7.3f}s               ratio {${m[2]}/${q[2]}:.2f}x')"
+sed 's|.*|bench/ret/&\t&|' "$work/input" | "$mqtk" pub -p "$port" -r -q 1 -l --topic-from-line $'\t'
+m=($(retained_run mosquitto)); q=($(retained_run mqtk))
+row "sub -C $lines retained" "${m[*]:0:2}" "${q[*]:0:2}"
 python3 -c "print(f'{\"  sub CPU time\":<24} mosquitto {${m[2]}:>7.3f}s               mqtk {${q[2]}:>7.3f}s               ratio {${m[2]}/${q[2]}:.2f}x')"
 echo "single pub -m (mean of 20): mosquitto_pub $(single_run mosquitto)  mqtk $(single_run mqtk)"

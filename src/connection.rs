@@ -9,6 +9,12 @@ use bytes::{Buf, BytesMut};
 use std::io;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+/// The first read buffer: room for CONNECT and SUBSCRIBE, small enough that thousands of idle
+/// connections cost little. A connection that fills it grows by [`READ_CHUNK`].
+const FIRST_READ: usize = 1024;
+/// How much a busy connection reads at once.
+const READ_CHUNK: usize = 64 * 1024;
+
 /// MQTT's own ceiling on a packet: a 268,435,455-byte remaining length plus its header.
 pub const MAX_PACKET: usize = 268_435_460;
 
@@ -28,7 +34,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     pub fn new(stream: S, version: Option<Version>) -> Connection<S> {
         Connection {
             stream,
-            read_buf: BytesMut::with_capacity(8 * 1024),
+            read_buf: BytesMut::with_capacity(FIRST_READ),
             write_buf: BytesMut::new(),
             version,
             max_incoming: MAX_PACKET,
@@ -59,8 +65,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             if let Some(packet) = self.try_packet()? {
                 return Ok(Some(packet));
             }
-            if self.read_buf.capacity() - self.read_buf.len() < 4096 {
-                self.read_buf.reserve(64 * 1024);
+            if self.read_buf.capacity() - self.read_buf.len() < FIRST_READ / 4 {
+                self.read_buf.reserve(READ_CHUNK);
             }
             if self.stream.read_buf(&mut self.read_buf).await? == 0 {
                 return if self.read_buf.is_empty() {

@@ -5,7 +5,7 @@
 //! straight into the write buffer and go out together. The client answers the protocol's
 //! own packets (acks of QoS 1/2 deliveries, PINGREQ on keepalive, topic aliases) itself.
 
-use crate::codec::{Ack, ConnAck, Connect, Packet, Publish, QoS, Reason, SubAck, Version};
+use crate::codec::{Ack, ConnAck, Connect, Packet, Publish, QoS, Reason, SubAck};
 use crate::connection::Connection;
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -242,11 +242,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         self.conn.queue(packet)
     }
 
-    /// The protocol level in use.
-    pub fn version(&self) -> Version {
-        self.conn.version.unwrap_or(Version::V311)
-    }
-
     /// True while another QoS 1/2 publish fits in the window.
     pub fn can_publish(&self) -> bool {
         self.inflight.len() < self.max_inflight
@@ -269,15 +264,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
     /// Queues a publish, giving QoS 1/2 a free packet id; returns the id (0 for QoS 0).
     pub fn publish(&mut self, mut publish: Publish) -> Result<u16, ClientError> {
-        if publish.qos != QoS::AtMostOnce {
-            publish.pkid = self.free_pkid();
-            self.send(&Packet::Publish(publish.clone()))?;
-            let pkid = publish.pkid;
-            self.inflight.insert(pkid, publish);
-            return Ok(pkid);
+        if publish.qos == QoS::AtMostOnce {
+            self.send(&Packet::Publish(publish))?;
+            return Ok(0);
         }
-        self.send(&Packet::Publish(publish))?;
-        Ok(0)
+        let pkid = self.free_pkid();
+        publish.pkid = pkid;
+        // Encode, then keep the same value for a resend: no copy of topic and properties.
+        let packet = Packet::Publish(publish);
+        self.send(&packet)?;
+        if let Packet::Publish(publish) = packet {
+            self.inflight.insert(pkid, publish);
+        }
+        Ok(pkid)
     }
 
     /// Queues SUBSCRIBE or UNSUBSCRIBE (`packet` without its id); returns the id used.

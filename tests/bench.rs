@@ -11,11 +11,17 @@ const LIMIT: Duration = Duration::from_secs(30);
 
 /// Runs `mqtk bench ARGS --json` against `broker`; returns the exit code and the summary.
 fn bench(broker: &Broker, args: &[&str]) -> (i32, Value) {
-    let mut a = vec!["bench".to_string()];
-    a.extend(args.iter().map(|s| s.to_string()));
-    a.extend(broker.addr());
-    a.push("--json".into());
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let addr = broker.addr();
+    let mut a: Vec<&str> = args.to_vec();
+    a.extend(addr.iter().map(String::as_str));
+    bench_json(&a)
+}
+
+/// Runs `mqtk bench ARGS --json`; returns the exit code and the one-line summary.
+fn bench_json(args: &[&str]) -> (i32, Value) {
+    let mut a = vec!["bench"];
+    a.extend(args);
+    a.push("--json");
     let out = finish(spawn(mqtk(&a)), LIMIT);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout.lines().count(), 1, "one JSON line: {stdout}");
@@ -199,7 +205,6 @@ fn split_pub_and_sub_processes_combine() {
 #[test]
 fn serve_benches_the_embedded_broker_with_zero_setup() {
     let args = [
-        "bench",
         "pubsub",
         "--serve",
         "-c",
@@ -212,17 +217,9 @@ fn serve_benches_the_embedded_broker_with_zero_setup() {
         "2000",
         "--duration",
         "1s",
-        "--json",
     ];
-    let out = finish(spawn(mqtk(&args)), LIMIT);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let s: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let (code, s) = bench_json(&args);
+    assert_eq!(code, 0, "{s}");
     let sent = s["sent"].as_u64().unwrap();
     assert!(sent > 1000, "{s}");
     assert_eq!(s["received"].as_u64(), Some(2 * sent), "{s}");

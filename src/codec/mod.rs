@@ -321,10 +321,3 @@ pub fn encode(packet: &Packet, version: Version, buf: &mut BytesMut) -> Result<(
     }
     result
 }
-
-/// Encoded size of `packet`, to check it against a peer's maximum before sending.
-pub fn encoded_len(packet: &Packet, version: Version) -> Result<usize, Error> {
-    let mut buf = BytesMut::new();
-    encode(packet, version, &mut buf)?;
-    Ok(buf.len())
-}

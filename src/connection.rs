@@ -7,11 +7,14 @@
 use crate::codec::{self, Packet, Version};
 use bytes::{Buf, BytesMut};
 use std::io;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use std::pin::Pin;
+use std::task::{ready, Poll};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
-/// The first read buffer: room for CONNECT and SUBSCRIBE, small enough that thousands of idle
-/// connections cost little. A connection that fills it grows by [`READ_CHUNK`].
-const FIRST_READ: usize = 1024;
+/// A quiet connection reads into a stack buffer of this size and keeps no read buffer of
+/// its own between packets, so thousands of idle connections cost no heap for reading. A
+/// read that fills it switches the connection to reading [`READ_CHUNK`] at a time.
+const QUIET_READ: usize = 4096;
 /// How much a busy connection reads at once.
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -34,7 +37,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     pub fn new(stream: S, version: Option<Version>) -> Connection<S> {
         Connection {
             stream,
-            read_buf: BytesMut::with_capacity(FIRST_READ),
+            read_buf: BytesMut::new(),
             write_buf: BytesMut::new(),
             version,
             max_incoming: MAX_PACKET,
@@ -65,10 +68,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             if let Some(packet) = self.try_packet()? {
                 return Ok(Some(packet));
             }
-            if self.read_buf.capacity() - self.read_buf.len() < FIRST_READ / 4 {
-                self.read_buf.reserve(READ_CHUNK);
-            }
-            if self.stream.read_buf(&mut self.read_buf).await? == 0 {
+            let n = if self.read_buf.is_empty() && self.read_buf.capacity() <= QUIET_READ {
+                self.read_quietly().await?
+            } else {
+                if self.read_buf.capacity() - self.read_buf.len() < QUIET_READ / 4 {
+                    self.read_buf.reserve(READ_CHUNK);
+                }
+                self.stream.read_buf(&mut self.read_buf).await?
+            };
+            if n == 0 {
                 return if self.read_buf.is_empty() {
                     Ok(None)
                 } else {
@@ -76,6 +84,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
                 };
             }
         }
+    }
+
+    /// Reads into a stack buffer and copies what arrived into a read buffer of that size;
+    /// the empty read buffer is freed first. The stack buffer lives only during each poll,
+    /// never in the future, so waiting costs no memory either.
+    async fn read_quietly(&mut self) -> Result<usize, io::Error> {
+        self.read_buf = BytesMut::new();
+        std::future::poll_fn(|cx| {
+            let mut chunk = [0u8; QUIET_READ];
+            let mut buf = ReadBuf::new(&mut chunk);
+            ready!(Pin::new(&mut self.stream).poll_read(cx, &mut buf))?;
+            let n = buf.filled().len();
+            if n == QUIET_READ {
+                self.read_buf.reserve(READ_CHUNK);
+            }
+            self.read_buf.extend_from_slice(buf.filled());
+            Poll::Ready(Ok(n))
+        })
+        .await
     }
 
     /// Queues `packet` for the next [`flush`](Self::flush).
@@ -110,7 +137,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
                 return Err(io::ErrorKind::WriteZero.into());
             }
         }
-        self.write_buf.clear();
+        // A small buffer is freed rather than kept: an idle connection then holds none, and
+        // a busy one, whose buffer grew, keeps it.
+        match self.write_buf.capacity() <= QUIET_READ {
+            true => self.write_buf = BytesMut::new(),
+            false => self.write_buf.clear(),
+        }
         self.stream.flush().await
     }
 

@@ -43,24 +43,46 @@ const MAX_HOLD: Duration = Duration::from_secs(1);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs one connection from CONNECT to close.
+///
+/// The CONNECT phase runs boxed: its state (the CONNECT packet, timers) is freed once the
+/// client is in, so an idle connection's task holds little more than its `Handler`.
 pub async fn serve(opened: Opened, peer: SocketAddr, shared: Arc<Shared>, mut shutdown: Shutdown) {
+    let Some(mut handler) = Box::pin(establish(opened, peer, &shared, &mut shutdown)).await else {
+        return;
+    };
+    Stats::add(&shared.stats.clients_connected, 1);
+    let close = handler.run(&mut shutdown).await;
+    Box::pin(handler.finish(close, shutdown)).await;
+    shared
+        .stats
+        .clients_connected
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Reads and checks CONNECT; `None` when the client was refused or went away.
+async fn establish(
+    opened: Opened,
+    peer: SocketAddr,
+    shared: &Arc<Shared>,
+    shutdown: &mut Shutdown,
+) -> Option<Handler> {
     let mut conn = Connection::new(Counted::new(opened.stream, shared.stats.clone()), None);
     conn.max_incoming = shared.config.max_packet_size as usize;
     let first = tokio::select! {
         first = tokio::time::timeout(shared.config.connect_timeout, conn.read_packet()) => first,
-        () = shutdown.recv() => return,
+        () = shutdown.recv() => return None,
     };
     let mut connect = match first {
         Ok(Ok(Some(Packet::Connect(connect)))) => *connect,
         Ok(Err(e)) => {
             shared.log(format_args!("Client {peer} sent a bad CONNECT: {e}"));
             handshake::reject_version(&mut conn, &e).await;
-            return;
+            return None;
         }
-        Ok(_) => return,
+        Ok(_) => return None,
         Err(_) => {
             shared.log(format_args!("Client {peer} sent no CONNECT in time"));
-            return;
+            return None;
         }
     };
     if let Some(identity) = opened.identity {
@@ -68,21 +90,12 @@ pub async fn serve(opened: Opened, peer: SocketAddr, shared: Arc<Shared>, mut sh
         connect.username = Some(identity);
         connect.password = None;
     }
-    if let Some(why) = handshake::refuse(&mut conn, &connect, peer, &shared) {
+    if let Some(why) = handshake::refuse(&mut conn, &connect, peer, shared) {
         shared.log(format_args!("Client {peer} refused: {why}"));
         let _ = tokio::time::timeout(Duration::from_secs(1), conn.shutdown()).await;
-        return;
+        return None;
     }
-    let Some(mut handler) = handshake::accept(conn, connect, peer, &shared) else {
-        return;
-    };
-    Stats::add(&shared.stats.clients_connected, 1);
-    let close = handler.run(&mut shutdown).await;
-    handler.finish(close, shutdown).await;
-    shared
-        .stats
-        .clients_connected
-        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    handshake::accept(conn, connect, peer, shared)
 }
 
 /// A connected client.
@@ -99,7 +112,8 @@ pub struct Handler {
     pub(super) version: Version,
     keep_alive: Option<Duration>,
     last_read: Instant,
-    pub(super) will: Option<Will>,
+    /// Boxed: most clients have none, and every idle connection would carry its size.
+    pub(super) will: Option<Box<Will>>,
     /// Inbound MQTT 5 topic aliases.
     aliases: HashMap<u16, String>,
     /// QoS 1/2 messages we may have in flight to the client.
@@ -158,7 +172,7 @@ impl Handler {
             version: connect.version,
             keep_alive: (keep_alive > 0).then(|| Duration::from_secs(keep_alive.into())),
             last_read: Instant::now(),
-            will: connect.will,
+            will: connect.will.map(Box::new),
             username: connect.username,
             aliases: HashMap::new(),
             window: usize::from(window.max(1)),
@@ -186,15 +200,7 @@ impl Handler {
             if let Err(close) = flushed {
                 return close;
             }
-            // Keepalive: 1.5 times the agreed interval without a packet (MQTT-3.1.2-24).
-            let deadline = self.keep_alive.map(|k| self.last_read + k * 3 / 2);
-            let event = tokio::select! {
-                read = self.conn.read_packet() => Event::Read(read),
-                () = self.waker.notified() => Event::Woken,
-                () = sleep_until(deadline) => Event::KeepAlive,
-                () = shutdown.recv() => Event::Shutdown,
-            };
-            let step = match event {
+            let step = match self.next_event(shutdown).await {
                 Event::Read(read) => self.on_read(read),
                 Event::Woken => owned(&self.session, self.id).map(drop),
                 Event::KeepAlive => Err(Close::KeepAlive),
@@ -209,6 +215,20 @@ impl Handler {
             } else if self.conn.has_frame() {
                 tokio::task::yield_now().await;
             }
+        }
+    }
+
+    /// Waits for a packet, a message queued by another task, the keepalive deadline or
+    /// shutdown. Its own function so the idle task does not also reserve room for what
+    /// the rest of the loop keeps across its awaits.
+    async fn next_event(&mut self, shutdown: &mut Shutdown) -> Event {
+        // Keepalive: 1.5 times the agreed interval without a packet (MQTT-3.1.2-24).
+        let deadline = self.keep_alive.map(|k| self.last_read + k * 3 / 2);
+        tokio::select! {
+            read = self.conn.read_packet() => Event::Read(read),
+            () = self.waker.notified() => Event::Woken,
+            () = sleep_until(deadline) => Event::KeepAlive,
+            () = shutdown.recv() => Event::Shutdown,
         }
     }
 

@@ -83,7 +83,7 @@ impl Handler {
         let owned = self.session.detach(self.id);
         let expiry = self.session.lock().expiry;
         if let Some(will) = will {
-            self.schedule_will(will, owned, expiry, &shutdown);
+            self.schedule_will(*will, owned, expiry, &shutdown);
         }
         if !owned || expiry == u32::MAX {
             return;

@@ -129,7 +129,8 @@ async fn open_and_serve(
     shutdown: Shutdown,
 ) {
     let timeout = shared.config.connect_timeout;
-    match tokio::time::timeout(timeout, listener.open(socket)).await {
+    // Boxed: the TLS/WebSocket handshake state is large and only lives until it completes.
+    match Box::pin(tokio::time::timeout(timeout, listener.open(socket))).await {
         Ok(Ok(opened)) => handler::serve(opened, peer, shared, shutdown).await,
         Ok(Err(e)) => shared.log(format_args!(
             "Client {peer} failed the {} handshake: {e}",

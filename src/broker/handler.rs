@@ -265,7 +265,12 @@ impl Handler {
         self.last_read = Instant::now();
         self.handle(packet)?;
         for _ in 1..PER_TURN {
-            if !self.conn.has_frame() || self.conn.pending() >= HIGH_WATER {
+            // A subscriber we fed is filling up: stop here and let it drain, so several
+            // fast publishers cannot overrun its queue within one turn each.
+            if !self.conn.has_frame()
+                || self.conn.pending() >= HIGH_WATER
+                || !self.congested.is_empty()
+            {
                 break;
             }
             match self.conn.try_packet().map_err(Close::from)? {

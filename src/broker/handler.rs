@@ -123,6 +123,10 @@ pub struct Handler {
     scratch: Vec<Outbound>,
     /// A subscriber we fed this turn has a filling queue: yield before reading more.
     congested: Vec<Arc<Session>>,
+    /// This turn queued messages for other sessions: yield before flushing our own acks,
+    /// so the woken subscribers (next in this worker's LIFO slot) write first, as mosquitto
+    /// delivers before it acknowledges. Lowers end-to-end latency.
+    routed: bool,
 }
 
 /// The session's state if this connection still owns it, else the takeover that ends it.
@@ -179,6 +183,7 @@ impl Handler {
             max_packet: max_packet.map_or(usize::MAX, |n| n as usize),
             scratch,
             congested: Vec::new(),
+            routed: false,
         }
     }
 
@@ -209,10 +214,11 @@ impl Handler {
             if let Err(close) = step {
                 return close;
             }
-            // Let subscribers drain before routing more: their queues are bounded.
+            // Let subscribers drain before routing more: their queues are bounded; and let
+            // the ones just fed write before our own flush (see `routed`).
             if !self.congested.is_empty() {
                 self.wait_for_subscribers().await;
-            } else if self.conn.has_frame() {
+            } else if self.conn.has_frame() || std::mem::take(&mut self.routed) {
                 tokio::task::yield_now().await;
             }
         }
@@ -409,6 +415,7 @@ impl Handler {
         let msg = Message::from_publish(publish, self.client_id.clone(), Instant::now());
         let routed = self.shared.router.publish(&Arc::new(msg));
         self.congested.extend(routed.congested);
+        self.routed |= routed.sessions > 0;
         routed.sessions
     }
 

@@ -7,6 +7,7 @@
 
 use super::handshake;
 use super::lifecycle::Close;
+use super::limits::Limits;
 use super::listener::Opened;
 use super::message::Message;
 use super::router::split_shared;
@@ -298,9 +299,14 @@ impl Handler {
     }
 
     fn on_publish(&mut self, mut publish: Publish) -> Result<(), Close> {
+        check_limits(&publish, &self.shared.config.limits)?;
         self.resolve_alias(&mut publish)?;
         Stats::add(&self.shared.stats.messages_received, 1);
         let pkid = publish.pkid;
+        let max_size = self.shared.config.limits.message_size_limit;
+        if max_size > 0 && publish.payload.len() > max_size {
+            return self.drop_too_large(&publish);
+        }
         if !self.may_publish(&publish.topic) {
             return self.refuse_publish(publish.qos, pkid);
         }
@@ -319,6 +325,24 @@ impl Handler {
                 let routed = !new || self.route(publish) > 0;
                 self.queue(Packet::PubRec(self.ack(pkid, routed, 0x10)))
             }
+        }
+    }
+
+    /// Like mosquitto, a PUBLISH over `message_size_limit` is dropped, its QoS flow completed:
+    /// acknowledged as usual in 3.1.1, with reason 0x95 (packet too large) in MQTT 5.
+    fn drop_too_large(&mut self, publish: &Publish) -> Result<(), Close> {
+        self.shared.log(format_args!(
+            "Dropped too large PUBLISH from {} (q{}, '{}', ... ({} bytes))",
+            self.client_id,
+            publish.qos as u8,
+            publish.topic,
+            publish.payload.len()
+        ));
+        let pkid = publish.pkid;
+        match publish.qos {
+            QoS::AtMostOnce => Ok(()),
+            QoS::AtLeastOnce => self.queue(Packet::PubAck(self.ack(pkid, false, 0x95))),
+            QoS::ExactlyOnce => self.queue(Packet::PubRec(self.ack(pkid, false, 0x95))),
         }
     }
 
@@ -427,8 +451,9 @@ impl Handler {
                     "no local on a shared subscription".into(),
                 ));
             }
+            let qos = sub.qos.min(self.shared.config.limits.maximum_qos);
             let opts = SubOptions {
-                qos: sub.qos,
+                qos,
                 no_local: sub.no_local,
                 retain_as_published: sub.retain_as_published,
                 id,
@@ -437,10 +462,10 @@ impl Handler {
                 .shared
                 .router
                 .subscribe(&self.session, &sub.filter, opts);
-            codes.push(sub.qos as u8);
+            codes.push(qos as u8);
             self.shared.log(format_args!(
                 "{} {} {}",
-                self.client_id, sub.qos as u8, sub.filter
+                self.client_id, qos as u8, sub.filter
             ));
             // Retained messages go to new subscribers, never to shared subscriptions.
             let wanted = match sub.retain_handling {
@@ -474,7 +499,7 @@ impl Handler {
                 .into_iter()
                 .filter(|m| !m.expired(now))
                 .map(|msg| Delivery {
-                    qos: msg.qos.min(opts.qos),
+                    qos: self.shared.router.outgoing_qos(msg.qos, opts.qos),
                     retain: true,
                     sub_ids: opts.id.into_iter().collect(),
                     msg,
@@ -589,6 +614,18 @@ impl Handler {
         }
         Ok(())
     }
+}
+
+/// mosquitto closes the connection of a client that publishes above `maximum_qos` or
+/// retained without `retain_available` (MQTT 5: DISCONNECT 0x9B or 0x9A first).
+fn check_limits(publish: &Publish, limits: &Limits) -> Result<(), Close> {
+    if publish.qos > limits.maximum_qos {
+        return Err(Close::Protocol(0x9B, "QoS not supported".into()));
+    }
+    if publish.retain && !limits.retain_available {
+        return Err(Close::Protocol(0x9A, "retain not supported".into()));
+    }
+    Ok(())
 }
 
 fn packet_name(packet: &Packet) -> &'static str {

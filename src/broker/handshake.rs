@@ -2,41 +2,67 @@
 
 use super::acl::Client;
 use super::auth::Credentials;
+use super::config::Config;
 use super::handler::{Conn, Handler};
+use super::limits::Limits;
 use super::server::Shared;
-use crate::codec::{self, ConnAck, Connect, Packet, Properties, Version};
+use super::session::SessionLimits;
+use crate::codec::{self, ConnAck, Connect, Packet, Properties, Version, Will};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-/// Why a CONNECT was refused: the 3.1.1 return code and the MQTT 5 reason code.
+/// Why a CONNECT was refused: the 3.1.1 return code (`None`: close without CONNACK, as
+/// mosquitto does where 3.1.1 has no code for it) and the MQTT 5 reason code.
 struct Refusal {
-    v3: u8,
+    v3: Option<u8>,
     v5: u8,
     why: &'static str,
 }
 
 const BAD_CLIENT_ID: Refusal = Refusal {
-    v3: 2,
+    v3: Some(2),
     v5: 0x85,
     why: "client id rejected",
 };
+/// `allow_zero_length_clientid false`: mosquitto 2.0 answers MQTT 5 with "unspecified error".
+const EMPTY_CLIENT_ID: Refusal = Refusal {
+    v3: Some(2),
+    v5: 0x80,
+    why: "empty client id not allowed",
+};
+const WILL_RETAIN: Refusal = Refusal {
+    v3: None,
+    v5: 0x9A,
+    why: "retained will but retain is not available",
+};
+const WILL_QOS: Refusal = Refusal {
+    v3: None,
+    v5: 0x9B,
+    why: "will QoS above maximum_qos",
+};
+/// A will over `message_size_limit`: mosquitto 2.0 says "not authorized" to 3.1.1 clients.
+const WILL_TOO_LARGE: Refusal = Refusal {
+    v3: Some(5),
+    v5: 0x95,
+    why: "will payload over message_size_limit",
+};
 const NOT_AUTHORIZED: Refusal = Refusal {
-    v3: 5,
+    v3: Some(5),
     v5: 0x87,
     why: "anonymous access refused",
 };
 /// mosquitto 2.0 answers a bad password with "not authorized" too, not "bad user name or
 /// password"; clients and scripts check these codes, so we do the same.
 const BAD_CREDENTIALS: Refusal = Refusal {
-    v3: 5,
+    v3: Some(5),
     v5: 0x87,
     why: "bad user name or password",
 };
 const BAD_AUTH_METHOD: Refusal = Refusal {
-    v3: 5,
+    v3: Some(5),
     v5: 0x8C,
     why: "enhanced authentication is not supported",
 };
@@ -75,14 +101,16 @@ pub fn refuse(
 ) -> Option<&'static str> {
     let refusal = check(connect, peer, shared).err()?;
     let code = match connect.version.is_v5() {
-        true => refusal.v5,
+        true => Some(refusal.v5),
         false => refusal.v3,
     };
-    let connack = ConnAck {
-        code,
-        ..ConnAck::default()
-    };
-    let _ = conn.queue(&Packet::ConnAck(connack));
+    if let Some(code) = code {
+        let connack = ConnAck {
+            code,
+            ..ConnAck::default()
+        };
+        let _ = conn.queue(&Packet::ConnAck(connack));
+    }
     Some(refusal.why)
 }
 
@@ -110,7 +138,7 @@ pub fn accept(
     };
     let id = shared.next_id();
     let waker = Arc::new(Notify::new());
-    let limits = (config.max_queued_messages, expiry);
+    let limits = (SessionLimits::of(config), expiry);
     let opened = shared
         .router
         .open(&client_id, connect.clean_start, limits, id, waker.clone());
@@ -119,12 +147,9 @@ pub fn accept(
     }
     let mut properties = Properties::default();
     if v5 {
+        properties = connack_properties(config);
         properties.assigned_client_identifier = assigned.then(|| client_id.clone());
         properties.server_keep_alive = server_keep_alive;
-        properties.topic_alias_maximum = Some(config.topic_alias_maximum).filter(|&n| n > 0);
-        properties.receive_maximum = Some(config.receive_maximum).filter(|&n| n < 65535);
-        properties.maximum_packet_size =
-            Some(config.max_packet_size).filter(|&n| n < crate::connection::MAX_PACKET as u32);
     }
     let connack = ConnAck {
         session_present: opened.present,
@@ -153,6 +178,21 @@ pub fn accept(
     ))
 }
 
+/// The MQTT 5 CONNACK properties that announce the broker's limits, each only when it is
+/// below what MQTT allows anyway.
+fn connack_properties(config: &Config) -> Properties {
+    let limits = &config.limits;
+    Properties {
+        topic_alias_maximum: Some(config.topic_alias_maximum).filter(|&n| n > 0),
+        receive_maximum: Some(config.receive_maximum).filter(|&n| n < 65535),
+        maximum_packet_size: Some(config.max_packet_size)
+            .filter(|&n| n < crate::connection::MAX_PACKET as u32),
+        retain_available: (!limits.retain_available).then_some(0),
+        maximum_qos: Some(limits.maximum_qos as u8).filter(|&q| q < 2),
+        ..Properties::default()
+    }
+}
+
 fn level(version: Version) -> u8 {
     match version {
         Version::V31 => 3,
@@ -169,6 +209,13 @@ fn check(connect: &Connect, peer: SocketAddr, shared: &Shared) -> Result<(), Ref
     // 3.1.1 needs a client id to find a persistent session again; MQTT 5 assigns one anyway.
     if connect.client_id.is_empty() && !connect.clean_start && !v5 {
         return Err(BAD_CLIENT_ID);
+    }
+    let limits = &shared.config.limits;
+    if connect.client_id.is_empty() && !limits.allow_zero_length_clientid {
+        return Err(EMPTY_CLIENT_ID);
+    }
+    if let Some(will) = &connect.will {
+        check_will(will, limits)?;
     }
     if connect.username.is_none() && !shared.config.allow_anonymous {
         return Err(NOT_AUTHORIZED);
@@ -195,6 +242,20 @@ fn authenticated(credentials: &Credentials<'_>, shared: &Shared) -> bool {
     };
     let authenticator = shared.config.authenticator.as_ref();
     password_ok && authenticator.is_none_or(|auth| auth.authenticate(credentials))
+}
+
+/// A will must keep to the limits its PUBLISH would have to keep to.
+fn check_will(will: &Will, limits: &Limits) -> Result<(), Refusal> {
+    let max_size = limits.message_size_limit;
+    if will.retain && !limits.retain_available {
+        Err(WILL_RETAIN)
+    } else if will.qos > limits.maximum_qos {
+        Err(WILL_QOS)
+    } else if max_size > 0 && will.payload.len() > max_size {
+        Err(WILL_TOO_LARGE)
+    } else {
+        Ok(())
+    }
 }
 
 /// A will the client could not publish itself is dropped; like mosquitto 2.0, the

@@ -329,7 +329,9 @@ impl Handler {
     }
 
     /// Like mosquitto, a PUBLISH over `message_size_limit` is dropped, its QoS flow completed:
-    /// acknowledged as usual in 3.1.1, with reason 0x95 (packet too large) in MQTT 5.
+    /// acknowledged as usual in 3.1.1, with reason 0x83 (implementation specific error) in
+    /// MQTT 5, as mosquitto's manual says. mosquitto 2.0.11 sends 0x95 instead, which is not
+    /// a PUBACK/PUBREC reason code, and strict clients take for a malformed packet.
     fn drop_too_large(&mut self, publish: &Publish) -> Result<(), Close> {
         self.shared.log(format_args!(
             "Dropped too large PUBLISH from {} (q{}, '{}', ... ({} bytes))",
@@ -341,8 +343,8 @@ impl Handler {
         let pkid = publish.pkid;
         match publish.qos {
             QoS::AtMostOnce => Ok(()),
-            QoS::AtLeastOnce => self.queue(Packet::PubAck(self.ack(pkid, false, 0x95))),
-            QoS::ExactlyOnce => self.queue(Packet::PubRec(self.ack(pkid, false, 0x95))),
+            QoS::AtLeastOnce => self.queue(Packet::PubAck(self.ack(pkid, false, 0x83))),
+            QoS::ExactlyOnce => self.queue(Packet::PubRec(self.ack(pkid, false, 0x83))),
         }
     }
 

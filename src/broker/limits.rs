@@ -1,5 +1,5 @@
 //! The limit and policy keys of `mosquitto.conf` (connections, queues, in-flight windows,
-//! packet and message sizes, keepalive, retain, QoS, client ids, logging), parsed with
+//! packet and message sizes, keepalive, retain, QoS, client ids, logging, `$SYS`), parsed with
 //! mosquitto 2.0's ranges and applied to a [`Config`].
 //!
 //! mosquitto treats `max_connections`, `max_qos`, `max_topic_alias` and
@@ -8,6 +8,7 @@
 use super::config::{parse_bool, Config};
 use crate::codec::QoS;
 use anyhow::{anyhow, bail};
+use std::time::Duration;
 
 /// The settings that have no field of their own in [`Config`], with mosquitto's defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +67,8 @@ pub enum Setting {
     /// A key that is checked but changes nothing here: `check_retain_source` (retained
     /// messages are checked against the subscriber's read rules only).
     Accepted,
+    /// `sys_interval`: seconds between `$SYS` updates; `None` (0) turns them off.
+    SysInterval(Option<u64>),
     /// `log_type`: whether the types turn on the `-v` log, or `none` turns it off.
     LogType(LogType),
 }
@@ -106,6 +109,7 @@ impl Setting {
             "allow_zero_length_clientid" => Setting::AllowZeroLengthClientid(parse_bool(value)?),
             "upgrade_outgoing_qos" => Setting::UpgradeOutgoingQos(parse_bool(value)?),
             "check_retain_source" => parse_bool(value).map(|_| Setting::Accepted)?,
+            "sys_interval" => Setting::SysInterval(Some(number(value)? as u64).filter(|&s| s > 0)),
             "max_qos" | "maximum_qos" => Setting::MaximumQos(qos(value)?),
             _ => return Ok(None),
         };
@@ -131,6 +135,7 @@ impl Setting {
             Setting::MaximumQos(q) => limits.maximum_qos = q,
             Setting::AllowZeroLengthClientid(b) => limits.allow_zero_length_clientid = b,
             Setting::UpgradeOutgoingQos(b) => limits.upgrade_outgoing_qos = b,
+            Setting::SysInterval(secs) => config.sys_interval = secs.map(Duration::from_secs),
             Setting::LogType(LogType::None) => config.verbose = false,
             Setting::LogType(LogType::Verbose) => config.verbose = true,
             Setting::LogType(LogType::Quiet) | Setting::Accepted => {}
@@ -153,6 +158,7 @@ const KEYS: &[&str] = &[
     "upgrade_outgoing_qos",
     "check_retain_source",
     "log_type",
+    "sys_interval",
     "max_qos",
     "maximum_qos",
 ];
@@ -251,11 +257,15 @@ mod tests {
             "allow_zero_length_clientid false",
             "upgrade_outgoing_qos true",
             "check_retain_source false",
+            "sys_interval 0",
         ]);
         assert_eq!(c.max_connections, 5);
         assert_eq!(c.max_queued_messages, 0);
         assert_eq!((c.max_inflight, c.receive_maximum), (7, 7));
         assert_eq!((c.max_packet_size, c.max_keepalive), (20, 30));
+        assert_eq!(c.sys_interval, None);
+        let sys = config(&["sys_interval 2"]).sys_interval;
+        assert_eq!(sys, Some(Duration::from_secs(2)));
         let expected = Limits {
             max_queued_bytes: 1_000_000,
             max_inflight_bytes: 4096,

@@ -143,7 +143,7 @@ pub struct SessionState {
     /// An MQTT 5 will waiting for its delay after the connection was lost.
     pub pending_will: Option<Will>,
     /// When the connection last took messages from the queue: a subscriber that stopped
-    /// taking them no longer holds its publishers back.
+    /// taking them (not reading, or not acknowledging) no longer holds its publishers back.
     last_drain: Instant,
 }
 
@@ -307,9 +307,7 @@ impl SessionState {
     /// fewer than `window` are in flight and their bytes are under `max_inflight_bytes`;
     /// expired messages are dropped.
     pub fn next_batch(&mut self, window: usize, max: usize, now: Instant, out: &mut Vec<Outbound>) {
-        if !self.queue.is_empty() {
-            self.last_drain = now;
-        }
+        let before = self.queue.len();
         while out.len() < max {
             let Some(front) = self.queue.front() else {
                 break;
@@ -333,6 +331,10 @@ impl SessionState {
                 dup: false,
                 delivery,
             });
+        }
+        // Only taking messages counts: a client whose window stays full takes none.
+        if self.queue.len() < before {
+            self.last_drain = now;
         }
     }
 

@@ -137,6 +137,7 @@ impl fmt::Debug for Config {
             .field("allow_anonymous", &self.allow_anonymous)
             .field("authenticator", &self.authenticator.is_some())
             .field("max_queued_messages", &self.max_queued_messages)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }

@@ -274,12 +274,44 @@ fn drop_denied_will(connect: &mut Connect, client_id: &str, shared: &Shared) {
 }
 
 /// The keepalive to enforce, and the MQTT 5 server keep alive to announce when it differs
-/// from the client's (too long, or none while the broker has a maximum).
+/// from the client's: too long, or none (like mosquitto 2.0.11, even at the default 65535).
+/// 3.1.1 clients keep theirs, as in mosquitto.
 fn keep_alive(connect: &Connect, max: u16) -> (u16, Option<u16>) {
     let asked = connect.keep_alive;
-    let capped = connect.version.is_v5() && max < 65535 && (asked > max || asked == 0);
+    let capped = connect.version.is_v5() && (asked > max || asked == 0);
     match capped {
         true => (max, Some(max)),
         false => (asked, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connect(version: Version, keep_alive: u16) -> Connect {
+        Connect {
+            version,
+            client_id: "c".into(),
+            clean_start: true,
+            keep_alive,
+            username: None,
+            password: None,
+            will: None,
+            properties: Properties::default(),
+        }
+    }
+
+    #[test]
+    fn max_keepalive_caps_mqtt5_clients_only() {
+        assert_eq!(keep_alive(&connect(Version::V5, 60), 30), (30, Some(30)));
+        assert_eq!(keep_alive(&connect(Version::V5, 0), 30), (30, Some(30)));
+        assert_eq!(
+            keep_alive(&connect(Version::V5, 0), 65535),
+            (65535, Some(65535))
+        );
+        assert_eq!(keep_alive(&connect(Version::V5, 20), 30), (20, None));
+        assert_eq!(keep_alive(&connect(Version::V311, 60), 30), (60, None));
+        assert_eq!(keep_alive(&connect(Version::V311, 0), 30), (0, None));
     }
 }

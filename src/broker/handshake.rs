@@ -288,6 +288,7 @@ fn keep_alive(connect: &Connect, max: u16) -> (u16, Option<u16>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::QoS;
 
     fn connect(version: Version, keep_alive: u16) -> Connect {
         Connect {
@@ -300,6 +301,31 @@ mod tests {
             will: None,
             properties: Properties::default(),
         }
+    }
+
+    #[test]
+    fn wills_keep_to_the_publish_limits() {
+        let limits = Limits {
+            retain_available: false,
+            maximum_qos: QoS::AtLeastOnce,
+            message_size_limit: 3,
+            ..Limits::default()
+        };
+        let will = |qos, retain, payload: &'static str| Will {
+            topic: "w".into(),
+            payload: payload.into(),
+            qos,
+            retain,
+            properties: Properties::default(),
+        };
+        let code = |w: Will| check_will(&w, &limits).err().map(|r| (r.v3, r.v5));
+        assert_eq!(code(will(QoS::AtLeastOnce, false, "abc")), None);
+        assert_eq!(code(will(QoS::AtMostOnce, true, "x")), Some((None, 0x9A)));
+        assert_eq!(code(will(QoS::ExactlyOnce, false, "x")), Some((None, 0x9B)));
+        assert_eq!(
+            code(will(QoS::AtMostOnce, false, "abcd")),
+            Some((Some(5), 0x95))
+        );
     }
 
     #[test]

@@ -409,6 +409,11 @@ impl Handler {
         }
         let msg = Message::from_publish(publish, self.client_id.clone(), Instant::now());
         let routed = self.shared.router.publish(&Arc::new(msg));
+        for client in &routed.dropping {
+            self.shared.log(format_args!(
+                "Outgoing messages are being dropped for client {client}."
+            ));
+        }
         self.congested.extend(routed.congested);
         routed.sessions
     }

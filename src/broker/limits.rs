@@ -81,7 +81,7 @@ pub enum LogType {
     /// `all`, `debug`, `notice`, `information`, `subscribe`, `unsubscribe`, `websockets`:
     /// connections and subscriptions are logged, as with `-v`.
     Verbose,
-    /// `error`, `warning`: what is always printed anyway.
+    /// `error`, `warning`: leave the log as it is (off unless `-v` or another type).
     Quiet,
 }
 

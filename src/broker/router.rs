@@ -56,6 +56,8 @@ pub struct Routed {
     pub sessions: usize,
     /// Online subscribers whose queues fill faster than they drain.
     pub congested: Vec<Arc<Session>>,
+    /// Sessions whose full queue started dropping messages with this one.
+    pub dropping: Vec<ClientId>,
 }
 
 /// What opening a session found.
@@ -200,6 +202,9 @@ impl Router {
                 let enqueued = group[0].0.enqueue(delivery);
                 if enqueued.dropped {
                     self.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                if enqueued.started_dropping {
+                    routed.dropping.push(group[0].0.client_id.clone());
                 }
                 if enqueued.congested {
                     routed.congested.push(group[0].0.clone());

@@ -57,6 +57,8 @@ impl SessionLimits {
 pub struct Enqueued {
     /// Dropped because the queue was full.
     pub dropped: bool,
+    /// The first drop since the queue last had room: worth a log line.
+    pub started_dropping: bool,
     /// The online session's queue is more than half full: the publisher should give its
     /// consumer time to drain it.
     pub congested: bool,
@@ -140,6 +142,8 @@ pub struct SessionState {
     pub ended: bool,
     /// Messages dropped because the queue was full.
     pub dropped: u64,
+    /// Dropping since the queue was last less than half full.
+    dropping: bool,
     /// An MQTT 5 will waiting for its delay after the connection was lost.
     pub pending_will: Option<Will>,
     /// When the connection last took messages from the queue: a subscriber that stopped
@@ -167,6 +171,7 @@ impl Session {
                 expiry,
                 ended: false,
                 dropped: 0,
+                dropping: false,
                 pending_will: None,
                 last_drain: Instant::now(),
             }),
@@ -230,8 +235,10 @@ impl Session {
         let full = limits.reached(len, bytes, 1);
         let overflowing = limits.reached(len, bytes, HARD_LIMIT_FACTOR);
         let dropped = (full && (!online || delivery.qos == QoS::AtMostOnce)) || overflowing;
+        let started_dropping = dropped && !st.dropping;
         if dropped {
             st.dropped += 1;
+            st.dropping = true;
         } else {
             st.queued_bytes += delivery.msg.payload.len();
             st.queue.push_back(delivery);
@@ -243,7 +250,11 @@ impl Session {
             }
             None => false,
         };
-        Enqueued { dropped, congested }
+        Enqueued {
+            dropped,
+            started_dropping,
+            congested,
+        }
     }
 }
 
@@ -335,6 +346,7 @@ impl SessionState {
         // Only taking messages counts: a client whose window stays full takes none.
         if self.queue.len() < before {
             self.last_drain = now;
+            self.dropping &= self.limits.half_full(self.queue.len(), self.queued_bytes);
         }
     }
 
@@ -532,6 +544,15 @@ mod tests {
             .count();
         assert_eq!(kept, 35, "QoS 1/2 are queued up to 10 x 4");
         assert_eq!(s.lock().dropped, 16);
+        assert!(!s.enqueue(delivery(QoS::AtMostOnce)).started_dropping);
+        let mut out = Vec::new();
+        s.lock().next_batch(100, 100, Instant::now(), &mut out);
+        (0..4).for_each(|_| assert!(!s.enqueue(delivery(QoS::AtLeastOnce)).dropped));
+        let again: Vec<Enqueued> = (0..5)
+            .map(|_| s.enqueue(delivery(QoS::AtMostOnce)))
+            .collect();
+        assert!(again.iter().all(|e| e.dropped));
+        assert_eq!(again.iter().filter(|e| e.started_dropping).count(), 1);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! command line, and the subset of `mosquitto.conf` we understand.
 
 use super::auth::Authenticator;
+use super::limits::{Limits, Setting};
 use super::listener::{ListenerConfig, ListenerKind};
 use super::listener_keys::ListenerKeys;
 use super::security::Security;
@@ -45,7 +46,8 @@ pub struct ServeArgs {
     pub use_identity_as_username: bool,
     /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous,
     /// protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username,
-    /// password_file, acl_file, per_listener_settings).
+    /// password_file, acl_file, per_listener_settings) and the limit keys (max_connections,
+    /// max_queued_messages, max_inflight_messages, message_size_limit, max_qos, ...).
     #[arg(short = 'c', long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients
@@ -80,9 +82,9 @@ pub struct Config {
     pub authenticator: Option<Arc<dyn Authenticator>>,
     /// Password and ACL files, shared with the SIGHUP reload.
     pub security: Arc<Security>,
-    /// Concurrent connections; further ones wait in the accept backlog.
+    /// Concurrent connections; further ones are closed as soon as they are accepted.
     pub max_connections: usize,
-    /// Messages queued per session beyond those in flight; more are dropped.
+    /// Messages queued per session beyond those in flight (0: no limit); see `Session::enqueue`.
     pub max_queued_messages: usize,
     /// QoS 1/2 messages in flight to one client (also capped by its receive maximum).
     pub max_inflight: u16,
@@ -98,6 +100,8 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// How often `$SYS` topics are published; `None` turns them off.
     pub sys_interval: Option<Duration>,
+    /// Byte limits, retain, QoS and client-id policies.
+    pub limits: Limits,
 }
 
 impl Default for Config {
@@ -121,6 +125,7 @@ impl Default for Config {
             max_keepalive: 65535,
             connect_timeout: Duration::from_secs(5),
             sys_interval: Some(Duration::from_secs(10)),
+            limits: Limits::default(),
         }
     }
 }
@@ -132,6 +137,7 @@ impl fmt::Debug for Config {
             .field("allow_anonymous", &self.allow_anonymous)
             .field("authenticator", &self.authenticator.is_some())
             .field("max_queued_messages", &self.max_queued_messages)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -153,6 +159,8 @@ pub struct FileConfig {
     pub password_file: Option<PathBuf>,
     /// `acl_file`.
     pub acl_file: Option<PathBuf>,
+    /// Limit keys, in file order.
+    pub settings: Vec<Setting>,
     /// Unknown keys, one message each, for stderr.
     pub warnings: Vec<String>,
 }
@@ -196,9 +204,12 @@ impl FileConfig {
                 bail!("wrong number of values for {key}")
             }
             (_, [value]) if self.current_listener().apply(key, value)? => {}
-            _ => self
-                .warnings
-                .push(format!("unknown configuration key {key:?} ignored")),
+            _ => match Setting::parse(key, &args)? {
+                Some(setting) => self.settings.push(setting),
+                None => self
+                    .warnings
+                    .push(format!("unknown configuration key {key:?} ignored")),
+            },
         }
         Ok(())
     }
@@ -228,10 +239,11 @@ fn parse_port(text: &str) -> anyhow::Result<u16> {
     text.parse().map_err(|_| anyhow!("invalid port {text:?}"))
 }
 
+/// `true`/`false`, or mosquitto's `1`/`0`.
 pub(super) fn parse_bool(text: &str) -> anyhow::Result<bool> {
     match text {
-        "true" => Ok(true),
-        "false" => Ok(false),
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
         _ => bail!("expected true or false, not {text:?}"),
     }
 }
@@ -299,13 +311,15 @@ impl Config {
         let allow_anonymous = flag
             .or(file.allow_anonymous)
             .unwrap_or(password_file.is_none() && (no_listener || args.config.is_none()));
-        Ok(Config {
+        let mut config = Config {
             listeners,
             allow_anonymous,
-            verbose: args.verbose,
             security: Arc::new(Security::load(password_file, acl_file)?),
             ..Config::default()
-        })
+        };
+        file.settings.iter().for_each(|s| s.apply(&mut config));
+        config.verbose |= args.verbose;
+        Ok(config)
     }
 }
 
@@ -394,6 +408,16 @@ mod tests {
         assert!(FileConfig::parse("listener").is_err());
         assert!(FileConfig::parse("password_file").is_err());
         assert!(FileConfig::parse("per_listener_settings maybe").is_err());
+    }
+
+    #[test]
+    fn limit_keys_reach_the_config_and_bad_ones_name_their_line() {
+        let file = FileConfig::parse("max_connections 3\nlog_type all\n").unwrap();
+        let c = Config::resolve(file, &args(Some(0), true)).unwrap();
+        assert_eq!(c.max_connections, 3);
+        assert!(c.verbose);
+        let err = FileConfig::parse("port 1\nmax_qos 3\n").unwrap_err();
+        assert!(format!("{err:#}").contains("line 2: max_qos 3"), "{err:#}");
     }
 
     #[test]

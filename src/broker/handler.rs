@@ -7,6 +7,7 @@
 
 use super::handshake;
 use super::lifecycle::Close;
+use super::limits::Limits;
 use super::listener::Opened;
 use super::message::Message;
 use super::router::split_shared;
@@ -329,9 +330,14 @@ impl Handler {
     }
 
     fn on_publish(&mut self, mut publish: Publish) -> Result<(), Close> {
+        check_limits(&publish, &self.shared.config.limits)?;
         self.resolve_alias(&mut publish)?;
         Stats::add(&self.shared.stats.messages_received, 1);
         let pkid = publish.pkid;
+        let max_size = self.shared.config.limits.message_size_limit;
+        if max_size > 0 && publish.payload.len() > max_size {
+            return self.drop_too_large(&publish);
+        }
         if !self.may_publish(&publish.topic) {
             return self.refuse_publish(publish.qos, pkid);
         }
@@ -350,6 +356,26 @@ impl Handler {
                 let routed = !new || self.route(publish) > 0;
                 self.queue(Packet::PubRec(self.ack(pkid, routed, 0x10)))
             }
+        }
+    }
+
+    /// Like mosquitto, a PUBLISH over `message_size_limit` is dropped, its QoS flow completed:
+    /// acknowledged as usual in 3.1.1, with reason 0x83 (implementation specific error) in
+    /// MQTT 5, as mosquitto's manual says. mosquitto 2.0.11 sends 0x95 instead, which is not
+    /// a PUBACK/PUBREC reason code, and strict clients take for a malformed packet.
+    fn drop_too_large(&mut self, publish: &Publish) -> Result<(), Close> {
+        self.shared.log(format_args!(
+            "Dropped too large PUBLISH from {} (q{}, '{}', ... ({} bytes))",
+            self.client_id,
+            publish.qos as u8,
+            publish.topic,
+            publish.payload.len()
+        ));
+        let pkid = publish.pkid;
+        match publish.qos {
+            QoS::AtMostOnce => Ok(()),
+            QoS::AtLeastOnce => self.queue(Packet::PubAck(self.ack(pkid, false, 0x83))),
+            QoS::ExactlyOnce => self.queue(Packet::PubRec(self.ack(pkid, false, 0x83))),
         }
     }
 
@@ -414,6 +440,11 @@ impl Handler {
         }
         let msg = Message::from_publish(publish, self.client_id.clone(), Instant::now());
         let routed = self.shared.router.publish(&Arc::new(msg));
+        for client in &routed.dropping {
+            self.shared.log(format_args!(
+                "Outgoing messages are being dropped for client {client}."
+            ));
+        }
         self.congested.extend(routed.congested);
         self.routed |= routed.sessions > 0;
         routed.sessions
@@ -459,8 +490,9 @@ impl Handler {
                     "no local on a shared subscription".into(),
                 ));
             }
+            let qos = sub.qos.min(self.shared.config.limits.maximum_qos);
             let opts = SubOptions {
-                qos: sub.qos,
+                qos,
                 no_local: sub.no_local,
                 retain_as_published: sub.retain_as_published,
                 id,
@@ -469,10 +501,10 @@ impl Handler {
                 .shared
                 .router
                 .subscribe(&self.session, &sub.filter, opts);
-            codes.push(sub.qos as u8);
+            codes.push(qos as u8);
             self.shared.log(format_args!(
                 "{} {} {}",
-                self.client_id, sub.qos as u8, sub.filter
+                self.client_id, qos as u8, sub.filter
             ));
             // Retained messages go to new subscribers, never to shared subscriptions.
             let wanted = match sub.retain_handling {
@@ -506,7 +538,7 @@ impl Handler {
                 .into_iter()
                 .filter(|m| !m.expired(now))
                 .map(|msg| Delivery {
-                    qos: msg.qos.min(opts.qos),
+                    qos: self.shared.router.outgoing_qos(msg.qos, opts.qos),
                     retain: true,
                     sub_ids: opts.id.into_iter().collect(),
                     msg,
@@ -621,6 +653,18 @@ impl Handler {
         }
         Ok(())
     }
+}
+
+/// mosquitto closes the connection of a client that publishes above `maximum_qos` or
+/// retained without `retain_available` (MQTT 5: DISCONNECT 0x9B or 0x9A first).
+fn check_limits(publish: &Publish, limits: &Limits) -> Result<(), Close> {
+    if publish.qos > limits.maximum_qos {
+        return Err(Close::Protocol(0x9B, "QoS not supported".into()));
+    }
+    if publish.retain && !limits.retain_available {
+        return Err(Close::Protocol(0x9A, "retain not supported".into()));
+    }
+    Ok(())
 }
 
 fn packet_name(packet: &Packet) -> &'static str {

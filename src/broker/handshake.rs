@@ -2,41 +2,67 @@
 
 use super::acl::Client;
 use super::auth::Credentials;
+use super::config::Config;
 use super::handler::{Conn, Handler};
+use super::limits::Limits;
 use super::server::Shared;
-use crate::codec::{self, ConnAck, Connect, Packet, Properties, Version};
+use super::session::SessionLimits;
+use crate::codec::{self, ConnAck, Connect, Packet, Properties, Version, Will};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-/// Why a CONNECT was refused: the 3.1.1 return code and the MQTT 5 reason code.
+/// Why a CONNECT was refused: the 3.1.1 return code (`None`: close without CONNACK, as
+/// mosquitto does where 3.1.1 has no code for it) and the MQTT 5 reason code.
 struct Refusal {
-    v3: u8,
+    v3: Option<u8>,
     v5: u8,
     why: &'static str,
 }
 
 const BAD_CLIENT_ID: Refusal = Refusal {
-    v3: 2,
+    v3: Some(2),
     v5: 0x85,
     why: "client id rejected",
 };
+/// `allow_zero_length_clientid false`: mosquitto 2.0 answers MQTT 5 with "unspecified error".
+const EMPTY_CLIENT_ID: Refusal = Refusal {
+    v3: Some(2),
+    v5: 0x80,
+    why: "empty client id not allowed",
+};
+const WILL_RETAIN: Refusal = Refusal {
+    v3: None,
+    v5: 0x9A,
+    why: "retained will but retain is not available",
+};
+const WILL_QOS: Refusal = Refusal {
+    v3: None,
+    v5: 0x9B,
+    why: "will QoS above maximum_qos",
+};
+/// A will over `message_size_limit`: mosquitto 2.0 says "not authorized" to 3.1.1 clients.
+const WILL_TOO_LARGE: Refusal = Refusal {
+    v3: Some(5),
+    v5: 0x95,
+    why: "will payload over message_size_limit",
+};
 const NOT_AUTHORIZED: Refusal = Refusal {
-    v3: 5,
+    v3: Some(5),
     v5: 0x87,
     why: "anonymous access refused",
 };
 /// mosquitto 2.0 answers a bad password with "not authorized" too, not "bad user name or
 /// password"; clients and scripts check these codes, so we do the same.
 const BAD_CREDENTIALS: Refusal = Refusal {
-    v3: 5,
+    v3: Some(5),
     v5: 0x87,
     why: "bad user name or password",
 };
 const BAD_AUTH_METHOD: Refusal = Refusal {
-    v3: 5,
+    v3: Some(5),
     v5: 0x8C,
     why: "enhanced authentication is not supported",
 };
@@ -75,14 +101,16 @@ pub fn refuse(
 ) -> Option<&'static str> {
     let refusal = check(connect, peer, shared).err()?;
     let code = match connect.version.is_v5() {
-        true => refusal.v5,
+        true => Some(refusal.v5),
         false => refusal.v3,
     };
-    let connack = ConnAck {
-        code,
-        ..ConnAck::default()
-    };
-    let _ = conn.queue(&Packet::ConnAck(connack));
+    if let Some(code) = code {
+        let connack = ConnAck {
+            code,
+            ..ConnAck::default()
+        };
+        let _ = conn.queue(&Packet::ConnAck(connack));
+    }
     Some(refusal.why)
 }
 
@@ -110,7 +138,7 @@ pub fn accept(
     };
     let id = shared.next_id();
     let waker = Arc::new(Notify::new());
-    let limits = (config.max_queued_messages, expiry);
+    let limits = (SessionLimits::of(config), expiry);
     let opened = shared
         .router
         .open(&client_id, connect.clean_start, limits, id, waker.clone());
@@ -119,12 +147,9 @@ pub fn accept(
     }
     let mut properties = Properties::default();
     if v5 {
+        properties = connack_properties(config);
         properties.assigned_client_identifier = assigned.then(|| client_id.clone());
         properties.server_keep_alive = server_keep_alive;
-        properties.topic_alias_maximum = Some(config.topic_alias_maximum).filter(|&n| n > 0);
-        properties.receive_maximum = Some(config.receive_maximum).filter(|&n| n < 65535);
-        properties.maximum_packet_size =
-            Some(config.max_packet_size).filter(|&n| n < crate::connection::MAX_PACKET as u32);
     }
     let connack = ConnAck {
         session_present: opened.present,
@@ -153,6 +178,21 @@ pub fn accept(
     ))
 }
 
+/// The MQTT 5 CONNACK properties that announce the broker's limits, each only when it is
+/// below what MQTT allows anyway.
+fn connack_properties(config: &Config) -> Properties {
+    let limits = &config.limits;
+    Properties {
+        topic_alias_maximum: Some(config.topic_alias_maximum).filter(|&n| n > 0),
+        receive_maximum: Some(config.receive_maximum).filter(|&n| n < 65535),
+        maximum_packet_size: Some(config.max_packet_size)
+            .filter(|&n| n < crate::connection::MAX_PACKET as u32),
+        retain_available: (!limits.retain_available).then_some(0),
+        maximum_qos: Some(limits.maximum_qos as u8).filter(|&q| q < 2),
+        ..Properties::default()
+    }
+}
+
 fn level(version: Version) -> u8 {
     match version {
         Version::V31 => 3,
@@ -169,6 +209,13 @@ fn check(connect: &Connect, peer: SocketAddr, shared: &Shared) -> Result<(), Ref
     // 3.1.1 needs a client id to find a persistent session again; MQTT 5 assigns one anyway.
     if connect.client_id.is_empty() && !connect.clean_start && !v5 {
         return Err(BAD_CLIENT_ID);
+    }
+    let limits = &shared.config.limits;
+    if connect.client_id.is_empty() && !limits.allow_zero_length_clientid {
+        return Err(EMPTY_CLIENT_ID);
+    }
+    if let Some(will) = &connect.will {
+        check_will(will, limits)?;
     }
     if connect.username.is_none() && !shared.config.allow_anonymous {
         return Err(NOT_AUTHORIZED);
@@ -197,6 +244,20 @@ fn authenticated(credentials: &Credentials<'_>, shared: &Shared) -> bool {
     password_ok && authenticator.is_none_or(|auth| auth.authenticate(credentials))
 }
 
+/// A will must keep to the limits its PUBLISH would have to keep to.
+fn check_will(will: &Will, limits: &Limits) -> Result<(), Refusal> {
+    let max_size = limits.message_size_limit;
+    if will.retain && !limits.retain_available {
+        Err(WILL_RETAIN)
+    } else if will.qos > limits.maximum_qos {
+        Err(WILL_QOS)
+    } else if max_size > 0 && will.payload.len() > max_size {
+        Err(WILL_TOO_LARGE)
+    } else {
+        Ok(())
+    }
+}
+
 /// A will the client could not publish itself is dropped; like mosquitto 2.0, the
 /// connection is still accepted.
 fn drop_denied_will(connect: &mut Connect, client_id: &str, shared: &Shared) {
@@ -213,12 +274,70 @@ fn drop_denied_will(connect: &mut Connect, client_id: &str, shared: &Shared) {
 }
 
 /// The keepalive to enforce, and the MQTT 5 server keep alive to announce when it differs
-/// from the client's (too long, or none while the broker has a maximum).
+/// from the client's: too long, or none (like mosquitto 2.0.11, even at the default 65535).
+/// 3.1.1 clients keep theirs, as in mosquitto.
 fn keep_alive(connect: &Connect, max: u16) -> (u16, Option<u16>) {
     let asked = connect.keep_alive;
-    let capped = connect.version.is_v5() && max < 65535 && (asked > max || asked == 0);
+    let capped = connect.version.is_v5() && (asked > max || asked == 0);
     match capped {
         true => (max, Some(max)),
         false => (asked, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::QoS;
+
+    fn connect(version: Version, keep_alive: u16) -> Connect {
+        Connect {
+            version,
+            client_id: "c".into(),
+            clean_start: true,
+            keep_alive,
+            username: None,
+            password: None,
+            will: None,
+            properties: Properties::default(),
+        }
+    }
+
+    #[test]
+    fn wills_keep_to_the_publish_limits() {
+        let limits = Limits {
+            retain_available: false,
+            maximum_qos: QoS::AtLeastOnce,
+            message_size_limit: 3,
+            ..Limits::default()
+        };
+        let will = |qos, retain, payload: &'static str| Will {
+            topic: "w".into(),
+            payload: payload.into(),
+            qos,
+            retain,
+            properties: Properties::default(),
+        };
+        let code = |w: Will| check_will(&w, &limits).err().map(|r| (r.v3, r.v5));
+        assert_eq!(code(will(QoS::AtLeastOnce, false, "abc")), None);
+        assert_eq!(code(will(QoS::AtMostOnce, true, "x")), Some((None, 0x9A)));
+        assert_eq!(code(will(QoS::ExactlyOnce, false, "x")), Some((None, 0x9B)));
+        assert_eq!(
+            code(will(QoS::AtMostOnce, false, "abcd")),
+            Some((Some(5), 0x95))
+        );
+    }
+
+    #[test]
+    fn max_keepalive_caps_mqtt5_clients_only() {
+        assert_eq!(keep_alive(&connect(Version::V5, 60), 30), (30, Some(30)));
+        assert_eq!(keep_alive(&connect(Version::V5, 0), 30), (30, Some(30)));
+        assert_eq!(
+            keep_alive(&connect(Version::V5, 0), 65535),
+            (65535, Some(65535))
+        );
+        assert_eq!(keep_alive(&connect(Version::V5, 20), 30), (20, None));
+        assert_eq!(keep_alive(&connect(Version::V311, 60), 30), (60, None));
+        assert_eq!(keep_alive(&connect(Version::V311, 0), 30), (0, None));
     }
 }

@@ -20,6 +20,7 @@ mod handler;
 mod handshake;
 mod identity;
 mod lifecycle;
+mod limits;
 mod listener;
 mod listener_keys;
 mod message;
@@ -37,6 +38,7 @@ mod tree;
 
 pub use auth::{Authenticator, Credentials};
 pub use config::{Config, FileConfig, ServeArgs};
+pub use limits::Limits;
 pub use listener::{Listener, ListenerConfig, ListenerKind};
 pub use security::Security;
 pub use server::{run, run_listeners};

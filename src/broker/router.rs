@@ -7,10 +7,11 @@
 
 use super::message::Message;
 use super::retained::Retained;
-use super::session::{Delivery, Session, SubOptions};
+use super::session::{Delivery, Session, SessionLimits, SubOptions};
 use super::tree::{ClientId, Tree};
 use crate::codec::{QoS, Will};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
 
@@ -32,6 +33,10 @@ struct Inner {
 #[derive(Default)]
 pub struct Router {
     inner: Mutex<Inner>,
+    /// `upgrade_outgoing_qos`: deliver at the subscription's QoS, not the message's.
+    upgrade_qos: bool,
+    /// Messages a full session queue dropped, for `$SYS/broker/publish/messages/dropped`.
+    dropped: AtomicU64,
 }
 
 /// A filter split into its shared-subscription group (if any) and the filter proper.
@@ -51,6 +56,8 @@ pub struct Routed {
     pub sessions: usize,
     /// Online subscribers whose queues fill faster than they drain.
     pub congested: Vec<Arc<Session>>,
+    /// Sessions whose full queue started dropping messages with this one.
+    pub dropping: Vec<ClientId>,
 }
 
 /// What opening a session found.
@@ -63,6 +70,14 @@ pub struct Opened {
 }
 
 impl Router {
+    /// An empty router; `upgrade_qos` is mosquitto's `upgrade_outgoing_qos`.
+    pub fn new(upgrade_qos: bool) -> Router {
+        Router {
+            upgrade_qos,
+            ..Router::default()
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -74,7 +89,7 @@ impl Router {
         &self,
         client_id: &str,
         clean: bool,
-        limits: (usize, u32),
+        limits: (SessionLimits, u32),
         id: u64,
         waker: Arc<Notify>,
     ) -> Opened {
@@ -183,14 +198,32 @@ impl Router {
         targets.sort_unstable_by_key(|(s, _)| Arc::as_ptr(s));
         let mut routed = Routed::default();
         for group in targets.chunk_by(|a, b| Arc::ptr_eq(&a.0, &b.0)) {
-            if let Some(delivery) = merge(msg, group) {
-                if group[0].0.enqueue(delivery) {
+            if let Some(delivery) = merge(msg, group, self.upgrade_qos) {
+                let enqueued = group[0].0.enqueue(delivery);
+                if enqueued.dropped {
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                if enqueued.started_dropping {
+                    routed.dropping.push(group[0].0.client_id.clone());
+                }
+                if enqueued.congested {
                     routed.congested.push(group[0].0.clone());
                 }
                 routed.sessions += 1;
             }
         }
         routed
+    }
+
+    /// Messages dropped so far because a session's queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// The QoS a message published at `published` goes out with to a subscription at
+    /// `granted`: the lower of the two, unless `upgrade_outgoing_qos`.
+    pub fn outgoing_qos(&self, published: QoS, granted: QoS) -> QoS {
+        outgoing_qos(published, granted, self.upgrade_qos)
     }
 
     /// Sessions (online and offline), subscriptions and retained messages, for `$SYS`.
@@ -214,10 +247,21 @@ fn end_locked(inner: &mut Inner, session: &Arc<Session>) -> (Option<Arc<Notify>>
     session.end()
 }
 
+fn outgoing_qos(published: QoS, granted: QoS, upgrade: bool) -> QoS {
+    match upgrade {
+        true => granted,
+        false => granted.min(published),
+    }
+}
+
 /// One delivery for all of a session's subscriptions that match `msg`: the highest QoS
-/// (capped by the message's), every subscription id, retain if any asks to keep it; `None`
-/// when no-local excludes them all.
-fn merge(msg: &Arc<Message>, subs: &[(Arc<Session>, SubOptions)]) -> Option<Delivery> {
+/// (capped by the message's unless `upgrade`), every subscription id, retain if any asks to
+/// keep it; `None` when no-local excludes them all.
+fn merge(
+    msg: &Arc<Message>,
+    subs: &[(Arc<Session>, SubOptions)],
+    upgrade: bool,
+) -> Option<Delivery> {
     let mut delivery: Option<Delivery> = None;
     for (session, opts) in subs {
         let local = msg.origin.as_ref() == Some(&session.client_id);
@@ -230,7 +274,7 @@ fn merge(msg: &Arc<Message>, subs: &[(Arc<Session>, SubOptions)]) -> Option<Deli
             retain: false,
             sub_ids: Vec::new(),
         });
-        d.qos = d.qos.max(opts.qos.min(msg.qos));
+        d.qos = d.qos.max(outgoing_qos(msg.qos, opts.qos, upgrade));
         d.retain |= opts.retain_as_published && msg.retain;
         d.sub_ids.extend(opts.id);
     }
@@ -255,7 +299,13 @@ mod tests {
     }
 
     fn client(router: &Router, id: &str, n: u64) -> Arc<Session> {
-        let limits = (100, 0);
+        let limits = (
+            SessionLimits {
+                queued_messages: 100,
+                ..SessionLimits::default()
+            },
+            0,
+        );
         router
             .open(id, true, limits, n, Arc::new(Notify::new()))
             .session
@@ -297,6 +347,21 @@ mod tests {
         let mut ids = delivery.sub_ids.clone();
         ids.sort();
         assert_eq!(ids, [1, 2]);
+    }
+
+    #[test]
+    fn upgrade_outgoing_qos_delivers_at_the_subscription_qos() {
+        for (upgrade, expected) in [(false, QoS::AtMostOnce), (true, QoS::ExactlyOnce)] {
+            let router = Router::new(upgrade);
+            let a = client(&router, "a", 1);
+            router.subscribe(&a, "t", opts(QoS::ExactlyOnce, None));
+            router.publish(&message("t", QoS::AtMostOnce, false, "p"));
+            let out = drain(&a);
+            let [crate::broker::session::Outbound::Publish { delivery, .. }] = &out[..] else {
+                panic!("expected one publish");
+            };
+            assert_eq!(delivery.qos, expected);
+        }
     }
 
     #[test]

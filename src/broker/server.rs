@@ -1,4 +1,7 @@
 //! Accept loops, the connection limit and graceful shutdown.
+//!
+//! Like mosquitto, a connection over `max_connections` is accepted and closed at once, so
+//! the client learns of it instead of waiting in the accept backlog.
 
 use super::config::Config;
 use super::handler;
@@ -57,12 +60,13 @@ pub async fn run_listeners(
     let (notify, _) = broadcast::channel::<()>(1);
     let (complete, mut all_done) = mpsc::channel::<()>(1);
     let shared = Arc::new(Shared {
-        router: Router::default(),
+        router: Router::new(config.limits.upgrade_outgoing_qos),
         stats: Arc::new(Stats::default()),
         next_id: AtomicU64::new(1),
         config,
     });
-    let limit = Arc::new(Semaphore::new(shared.config.max_connections));
+    let max = shared.config.max_connections.min(Semaphore::MAX_PERMITS);
+    let limit = Arc::new(Semaphore::new(max));
     let guard = Shutdown::new(notify.subscribe(), complete);
     for listener in listeners {
         let task = accept_loop(
@@ -91,17 +95,19 @@ async fn accept_loop(
     mut shutdown: Shutdown,
 ) {
     loop {
-        let permit = tokio::select! {
-            permit = limit.clone().acquire_owned() => permit,
-            () = shutdown.recv() => return,
-        };
-        let Ok(permit) = permit else { return };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = shutdown.recv() => return,
         };
         match accepted {
             Ok((socket, peer)) => {
+                let Ok(permit) = limit.clone().try_acquire_owned() else {
+                    shared.log(format_args!(
+                        "Client connection from {} denied: max_connections exceeded.",
+                        peer.ip()
+                    ));
+                    continue;
+                };
                 let _ = socket.set_nodelay(true);
                 let (listener, shared, shutdown) =
                     (listener.clone(), shared.clone(), shutdown.child());

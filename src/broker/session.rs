@@ -15,9 +15,54 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 use tokio::sync::Notify;
 
-/// An online session's queue may grow to this many times its limit with QoS 1/2 messages
+/// An online session's queue may grow to this many times its limits with QoS 1/2 messages
 /// while publishers are held back; past it even those are dropped (and counted).
 const HARD_LIMIT_FACTOR: usize = 10;
+
+/// A session's queue and in-flight bounds (`max_queued_messages`, `max_queued_bytes`,
+/// `max_inflight_bytes`); 0 is no limit. Bytes are payload bytes, as in mosquitto.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub queued_messages: usize,
+    pub queued_bytes: usize,
+    pub inflight_bytes: usize,
+}
+
+impl SessionLimits {
+    /// The limits `config` gives every session.
+    pub fn of(config: &super::config::Config) -> SessionLimits {
+        SessionLimits {
+            queued_messages: config.max_queued_messages,
+            queued_bytes: config.limits.max_queued_bytes,
+            inflight_bytes: config.limits.max_inflight_bytes,
+        }
+    }
+
+    /// True when a queue of `len` messages and `bytes` bytes has reached `factor` times a
+    /// queue limit.
+    fn reached(&self, len: usize, bytes: usize, factor: usize) -> bool {
+        let over = |n: usize, limit: usize| limit > 0 && n >= limit.saturating_mul(factor);
+        over(len, self.queued_messages) || over(bytes, self.queued_bytes)
+    }
+
+    /// True while more than half of a queue limit is used.
+    fn half_full(&self, len: usize, bytes: usize) -> bool {
+        let over = |n: usize, limit: usize| limit > 0 && n.saturating_mul(2) > limit;
+        over(len, self.queued_messages) || over(bytes, self.queued_bytes)
+    }
+}
+
+/// What [`Session::enqueue`] did with a message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Enqueued {
+    /// Dropped because the queue was full.
+    pub dropped: bool,
+    /// The first drop since the queue last had room: worth a log line.
+    pub started_dropping: bool,
+    /// The online session's queue is more than half full: the publisher should give its
+    /// consumer time to drain it.
+    pub congested: bool,
+}
 /// A connection that took nothing from its queue for this long counts as stalled.
 const STALL: std::time::Duration = std::time::Duration::from_millis(500);
 
@@ -83,26 +128,32 @@ pub struct SessionState {
     /// Subscriptions by the filter as the client sent it (including any `$share/group/`).
     pub subscriptions: HashMap<String, SubOptions>,
     queue: VecDeque<Delivery>,
+    /// Payload bytes in `queue`.
+    queued_bytes: usize,
     inflight: VecDeque<Inflight>,
+    /// Payload bytes of the QoS 1/2 messages in `inflight`.
+    inflight_bytes: usize,
     incoming: HashSet<u16>,
     next_pkid: u16,
-    queue_limit: usize,
+    limits: SessionLimits,
     /// Seconds the session outlives its connection; `u32::MAX` is forever.
     pub expiry: u32,
     /// Set once the session has been removed from the broker; nothing is queued after that.
     pub ended: bool,
     /// Messages dropped because the queue was full.
     pub dropped: u64,
+    /// Dropping since the queue was last less than half full.
+    dropping: bool,
     /// An MQTT 5 will waiting for its delay after the connection was lost.
     pub pending_will: Option<Will>,
     /// When the connection last took messages from the queue: a subscriber that stopped
-    /// taking them no longer holds its publishers back.
+    /// taking them (not reading, or not acknowledging) no longer holds its publishers back.
     last_drain: Instant,
 }
 
 impl Session {
     /// A new, empty, unowned session.
-    pub fn new(client_id: ClientId, queue_limit: usize, expiry: u32) -> Session {
+    pub fn new(client_id: ClientId, limits: SessionLimits, expiry: u32) -> Session {
         Session {
             client_id,
             online: AtomicBool::new(false),
@@ -111,13 +162,16 @@ impl Session {
                 last_owner: 0,
                 subscriptions: HashMap::new(),
                 queue: VecDeque::new(),
+                queued_bytes: 0,
                 inflight: VecDeque::new(),
+                inflight_bytes: 0,
                 incoming: HashSet::new(),
                 next_pkid: 0,
-                queue_limit,
+                limits,
                 expiry,
                 ended: false,
                 dropped: 0,
+                dropping: false,
                 pending_will: None,
                 last_drain: Instant::now(),
             }),
@@ -162,34 +216,44 @@ impl Session {
         let mut st = self.lock();
         st.ended = true;
         st.queue.clear();
+        st.queued_bytes = 0;
         self.online.store(false, Ordering::Relaxed);
         (st.owner.take().map(|o| o.waker), st.pending_will.take())
     }
 
-    /// Queues `delivery`. Offline sessions keep only QoS 1/2, up to the queue limit. An
-    /// online session drops only QoS 0 when full: QoS 1/2 that a publisher had acknowledged
-    /// are never lost while the session lives, and publishers are slowed down instead (see
-    /// [`Session::congested`]). Returns true when an online session's queue is more than
-    /// half full, so the publisher can give its consumer time to drain it.
-    pub fn enqueue(&self, delivery: Delivery) -> bool {
+    /// Queues `delivery`. Offline sessions keep only QoS 1/2, up to the queue limits. A full
+    /// online session drops QoS 0 first: its QoS 1/2 messages are queued on, and publishers
+    /// are slowed down instead (see [`Session::congested`]), up to `HARD_LIMIT_FACTOR` times
+    /// the limits, where a subscriber that does not read loses them too.
+    pub fn enqueue(&self, delivery: Delivery) -> Enqueued {
         let mut st = self.lock();
         let online = st.owner.is_some();
         if st.ended || (!online && delivery.qos == QoS::AtMostOnce) {
-            return false;
+            return Enqueued::default();
         }
-        let full = st.queue.len() >= st.queue_limit;
-        let overflowing = st.queue.len() >= st.queue_limit.saturating_mul(HARD_LIMIT_FACTOR);
-        if (full && (!online || delivery.qos == QoS::AtMostOnce)) || overflowing {
+        let (len, bytes, limits) = (st.queue.len(), st.queued_bytes, st.limits);
+        let full = limits.reached(len, bytes, 1);
+        let overflowing = limits.reached(len, bytes, HARD_LIMIT_FACTOR);
+        let dropped = (full && (!online || delivery.qos == QoS::AtMostOnce)) || overflowing;
+        let started_dropping = dropped && !st.dropping;
+        if dropped {
             st.dropped += 1;
+            st.dropping = true;
         } else {
+            st.queued_bytes += delivery.msg.payload.len();
             st.queue.push_back(delivery);
         }
-        match &st.owner {
+        let congested = match &st.owner {
             Some(owner) => {
                 owner.waker.notify_one();
-                st.queue.len() * 2 > st.queue_limit
+                limits.half_full(st.queue.len(), st.queued_bytes)
             }
             None => false,
+        };
+        Enqueued {
+            dropped,
+            started_dropping,
+            congested,
         }
     }
 }
@@ -203,6 +267,10 @@ impl Session {
         if st.ended || deliveries.is_empty() {
             return;
         }
+        st.queued_bytes += deliveries
+            .iter()
+            .map(|d| d.msg.payload.len())
+            .sum::<usize>();
         st.queue.extend(deliveries);
         if let Some(owner) = &st.owner {
             owner.waker.notify_one();
@@ -216,7 +284,8 @@ impl Session {
     pub fn congested(&self) -> bool {
         let st = self.lock();
         let draining = st.last_drain.elapsed() < STALL;
-        st.owner.is_some() && !st.ended && draining && st.queue.len() * 2 > st.queue_limit
+        let half_full = st.limits.half_full(st.queue.len(), st.queued_bytes);
+        st.owner.is_some() && !st.ended && draining && half_full
     }
 }
 
@@ -246,21 +315,21 @@ impl SessionState {
     }
 
     /// Moves up to `max` queued messages to `out`, giving QoS 1/2 ones a packet id while
-    /// fewer than `window` are in flight; expired messages are dropped.
+    /// fewer than `window` are in flight and their bytes are under `max_inflight_bytes`;
+    /// expired messages are dropped.
     pub fn next_batch(&mut self, window: usize, max: usize, now: Instant, out: &mut Vec<Outbound>) {
-        if !self.queue.is_empty() {
-            self.last_drain = now;
-        }
+        let before = self.queue.len();
         while out.len() < max {
             let Some(front) = self.queue.front() else {
                 break;
             };
-            if front.qos != QoS::AtMostOnce && self.inflight.len() >= window {
+            if front.qos != QoS::AtMostOnce && !self.window_open(window) {
                 break;
             }
             let Some(delivery) = self.queue.pop_front() else {
                 break;
             };
+            self.queued_bytes -= delivery.msg.payload.len();
             if delivery.msg.expired(now) {
                 continue;
             }
@@ -274,10 +343,22 @@ impl SessionState {
                 delivery,
             });
         }
+        // Only taking messages counts: a client whose window stays full takes none.
+        if self.queue.len() < before {
+            self.last_drain = now;
+            self.dropping &= self.limits.half_full(self.queue.len(), self.queued_bytes);
+        }
+    }
+
+    /// True while another QoS 1/2 message may go in flight; one always may, however large.
+    fn window_open(&self, window: usize) -> bool {
+        let limit = self.limits.inflight_bytes;
+        self.inflight.len() < window && (limit == 0 || self.inflight_bytes < limit)
     }
 
     fn track(&mut self, delivery: Delivery) -> u16 {
         let pkid = self.free_pkid();
+        self.inflight_bytes += delivery.msg.payload.len();
         self.inflight.push_back(Inflight {
             pkid,
             delivery,
@@ -303,9 +384,11 @@ impl SessionState {
 
     /// PUBACK, PUBCOMP, a failed PUBREC or an undeliverable message: forget `pkid`.
     pub fn complete(&mut self, pkid: u16) -> bool {
-        self.position(pkid)
-            .and_then(|i| self.inflight.remove(i))
-            .is_some()
+        let Some(done) = self.position(pkid).and_then(|i| self.inflight.remove(i)) else {
+            return false;
+        };
+        self.inflight_bytes -= done.delivery.msg.payload.len();
+        true
     }
 
     /// PUBREC: the message arrived; true if `pkid` was waiting for it (send PUBREL).
@@ -341,9 +424,13 @@ mod tests {
     use crate::codec::Properties;
 
     fn delivery(qos: QoS) -> Delivery {
+        sized(qos, 0)
+    }
+
+    fn sized(qos: QoS, bytes: usize) -> Delivery {
         let msg = Message {
             topic: "t".into(),
-            payload: Default::default(),
+            payload: vec![b'x'; bytes].into(),
             qos,
             retain: false,
             properties: Properties::default(),
@@ -358,8 +445,20 @@ mod tests {
         }
     }
 
+    fn limits(queued_messages: usize, queued_bytes: usize) -> SessionLimits {
+        SessionLimits {
+            queued_messages,
+            queued_bytes,
+            inflight_bytes: 0,
+        }
+    }
+
     fn online(limit: usize) -> Session {
-        let s = Session::new("c".into(), limit, 0);
+        with_limits(limits(limit, 0))
+    }
+
+    fn with_limits(limits: SessionLimits) -> Session {
+        let s = Session::new("c".into(), limits, 0);
         s.attach(1, Arc::new(Notify::new()));
         s
     }
@@ -417,7 +516,7 @@ mod tests {
 
     #[test]
     fn offline_queue_keeps_qos1_and_is_bounded() {
-        let s = Session::new("c".into(), 2, u32::MAX);
+        let s = Session::new("c".into(), limits(2, 0), u32::MAX);
         for qos in [
             QoS::AtMostOnce,
             QoS::AtLeastOnce,
@@ -429,6 +528,69 @@ mod tests {
         let st = s.lock();
         assert_eq!(st.queue.len(), 2);
         assert_eq!(st.dropped, 1);
+    }
+
+    #[test]
+    fn a_full_online_queue_drops_qos0_first_and_qos1_at_ten_times() {
+        let s = online(4);
+        let outcomes: Vec<Enqueued> = (0..5)
+            .map(|_| s.enqueue(delivery(QoS::AtLeastOnce)))
+            .collect();
+        assert!(!outcomes[1].congested && outcomes[2].congested);
+        assert!(outcomes.iter().all(|e| !e.dropped));
+        assert!(s.enqueue(delivery(QoS::AtMostOnce)).dropped);
+        let kept = (0..50)
+            .filter(|_| !s.enqueue(delivery(QoS::ExactlyOnce)).dropped)
+            .count();
+        assert_eq!(kept, 35, "QoS 1/2 are queued up to 10 x 4");
+        assert_eq!(s.lock().dropped, 16);
+        assert!(!s.enqueue(delivery(QoS::AtMostOnce)).started_dropping);
+        let mut out = Vec::new();
+        s.lock().next_batch(100, 100, Instant::now(), &mut out);
+        (0..4).for_each(|_| assert!(!s.enqueue(delivery(QoS::AtLeastOnce)).dropped));
+        let again: Vec<Enqueued> = (0..5)
+            .map(|_| s.enqueue(delivery(QoS::AtMostOnce)))
+            .collect();
+        assert!(again.iter().all(|e| e.dropped));
+        assert_eq!(again.iter().filter(|e| e.started_dropping).count(), 1);
+    }
+
+    #[test]
+    fn queued_bytes_bound_the_queue_and_zero_is_unlimited() {
+        let s = with_limits(limits(0, 1000));
+        let first = s.enqueue(sized(QoS::AtMostOnce, 600));
+        assert!(!first.dropped && first.congested);
+        assert!(!s.enqueue(sized(QoS::AtMostOnce, 600)).dropped);
+        assert!(s.enqueue(sized(QoS::AtMostOnce, 1)).dropped);
+        let mut out = Vec::new();
+        s.lock().next_batch(10, 10, Instant::now(), &mut out);
+        assert_eq!(s.lock().queued_bytes, 0);
+        assert!(!s.enqueue(sized(QoS::AtMostOnce, 1)).dropped);
+        let unlimited = with_limits(limits(0, 0));
+        let dropped = (0..10_000)
+            .filter(|_| unlimited.enqueue(delivery(QoS::AtMostOnce)).dropped)
+            .count();
+        assert_eq!(dropped, 0);
+    }
+
+    #[test]
+    fn inflight_bytes_let_one_large_message_through_at_a_time() {
+        let s = with_limits(SessionLimits {
+            inflight_bytes: 100,
+            ..limits(10, 0)
+        });
+        for bytes in [150, 10, 10] {
+            s.enqueue(sized(QoS::AtLeastOnce, bytes));
+        }
+        let mut st = s.lock();
+        let mut out = Vec::new();
+        st.next_batch(10, 10, Instant::now(), &mut out);
+        assert_eq!(pkids(&out), [(1, false)]);
+        assert!(st.complete(1));
+        out.clear();
+        st.next_batch(10, 10, Instant::now(), &mut out);
+        assert_eq!(pkids(&out), [(2, false), (3, false)]);
+        assert_eq!(st.inflight_bytes, 20);
     }
 
     #[test]

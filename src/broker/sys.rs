@@ -53,6 +53,10 @@ fn topics(shared: &Shared) -> Vec<(&'static str, String)> {
             Stats::get(&stats.bytes_received).to_string(),
         ),
         ("bytes/sent", Stats::get(&stats.bytes_sent).to_string()),
+        (
+            "publish/messages/dropped",
+            shared.router.dropped().to_string(),
+        ),
         ("subscriptions/count", subscriptions.to_string()),
         ("retained messages/count", retained.to_string()),
     ]

@@ -328,17 +328,23 @@ impl Raw {
         broker: &TestBroker,
         connect: mqtk::codec::Connect,
     ) -> (Raw, mqtk::codec::ConnAck) {
-        let version = connect.version;
-        let mut raw = Raw {
-            stream: broker.raw(),
-            buf: bytes::BytesMut::new(),
-            version,
-        };
-        raw.send(mqtk::codec::Packet::Connect(Box::new(connect)));
+        let mut raw = Raw::open(broker.port, connect);
         match raw.recv() {
             Some(mqtk::codec::Packet::ConnAck(ack)) => (raw, ack),
             other => panic!("expected CONNACK, got {other:?}"),
         }
+    }
+
+    /// Connects to any broker on `port` and sends `connect`, without waiting for the answer.
+    pub fn open(port: u16, connect: mqtk::codec::Connect) -> Raw {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        let mut raw = Raw {
+            stream,
+            buf: bytes::BytesMut::new(),
+            version: connect.version,
+        };
+        raw.send(mqtk::codec::Packet::Connect(Box::new(connect)));
+        raw
     }
 
     /// An MQTT 5 CONNECT for `client_id` with clean start and no will.

@@ -43,6 +43,27 @@ impl Broker {
         Broker::watch(child, port, dir)
     }
 
+    /// Starts `mqtk serve -v -c FILE` with the same configuration as [`Broker::mosquitto_with`].
+    pub fn mqtk_serve_with(extra: &str) -> Broker {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let conf = dir.path().join("mqtk.conf");
+        let text = format!("listener {port} 127.0.0.1\nallow_anonymous true\n{extra}\n");
+        std::fs::write(&conf, text).expect("write config");
+        let child = mqtk(&["serve", "-v", "-c"])
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mqtk serve");
+        Broker::watch(child, port, dir)
+    }
+
+    /// The broker's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts `mqtk serve` on a free port; it prints the port it bound on its first line.
     pub fn mqtk_serve() -> Broker {
         let mut child = mqtk(&["serve", "-v", "--port", "0"])

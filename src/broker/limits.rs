@@ -1,0 +1,315 @@
+//! The limit and policy keys of `mosquitto.conf` (connections, queues, in-flight windows,
+//! packet and message sizes, keepalive, retain, QoS, client ids, logging, `$SYS`), parsed with
+//! mosquitto 2.0's ranges and applied to a [`Config`].
+//!
+//! mosquitto treats `max_connections`, `max_qos`, `max_topic_alias` and
+//! `allow_zero_length_clientid` per listener; here every key is global, wherever it appears.
+
+use super::config::{parse_bool, Config};
+use crate::codec::QoS;
+use anyhow::{anyhow, bail};
+use std::time::Duration;
+
+/// The settings that have no field of their own in [`Config`], with mosquitto's defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Payload bytes queued per session beyond those in flight; 0: no limit.
+    pub max_queued_bytes: usize,
+    /// Payload bytes of QoS 1/2 messages in flight to one client; 0: no limit. One message
+    /// always fits, however large.
+    pub max_inflight_bytes: usize,
+    /// Largest PUBLISH payload accepted; larger ones are dropped. 0: no limit.
+    pub message_size_limit: usize,
+    /// `false`: a retained PUBLISH (or will) is a protocol error.
+    pub retain_available: bool,
+    /// Highest QoS clients may publish with; subscriptions are granted at most this.
+    pub maximum_qos: QoS,
+    /// Accept an empty client id (the broker assigns one).
+    pub allow_zero_length_clientid: bool,
+    /// Deliver at the subscription's QoS even when the message was published lower.
+    pub upgrade_outgoing_qos: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_queued_bytes: 0,
+            max_inflight_bytes: 0,
+            message_size_limit: 0,
+            retain_available: true,
+            maximum_qos: QoS::ExactlyOnce,
+            allow_zero_length_clientid: true,
+            upgrade_outgoing_qos: false,
+        }
+    }
+}
+
+/// One limit key of a configuration file, parsed; applied to the configuration in file order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting {
+    /// `max_connections`: `None` (-1 or 0) is unlimited.
+    MaxConnections(Option<usize>),
+    /// `max_queued_messages`: 0 is unlimited.
+    MaxQueuedMessages(usize),
+    MaxQueuedBytes(usize),
+    /// `max_inflight_messages`: the outgoing window and the CONNACK receive maximum, as in
+    /// mosquitto; 0 is unlimited (65535).
+    MaxInflightMessages(u16),
+    MaxInflightBytes(usize),
+    MessageSizeLimit(usize),
+    MaxPacketSize(u32),
+    MaxKeepalive(u16),
+    RetainAvailable(bool),
+    /// `max_qos` or its alias `maximum_qos`.
+    MaximumQos(QoS),
+    AllowZeroLengthClientid(bool),
+    UpgradeOutgoingQos(bool),
+    /// A key that is checked but changes nothing here: `check_retain_source` (retained
+    /// messages are checked against the subscriber's read rules only).
+    Accepted,
+    /// `sys_interval`: seconds between `$SYS` updates; `None` (0) turns them off.
+    SysInterval(Option<u64>),
+    /// `log_type`: whether the types turn on the `-v` log, or `none` turns it off.
+    LogType(LogType),
+}
+
+/// What one `log_type` line does to the connection log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogType {
+    /// `none`: no log at all.
+    None,
+    /// `all`, `debug`, `notice`, `information`, `subscribe`, `unsubscribe`, `websockets`:
+    /// connections and subscriptions are logged, as with `-v`.
+    Verbose,
+    /// `error`, `warning`: leave the log as it is (off unless `-v` or another type).
+    Quiet,
+}
+
+impl Setting {
+    /// The setting for `key`, `None` when `key` is not a limit key.
+    pub fn parse(key: &str, args: &[&str]) -> anyhow::Result<Option<Setting>> {
+        if !KEYS.contains(&key) {
+            return Ok(None);
+        }
+        let value = match (key, args) {
+            ("log_type", [_, ..]) => return log_type(args).map(Some),
+            (_, [value]) => *value,
+            _ => bail!("wrong number of values for {key}"),
+        };
+        let setting = match key {
+            "max_connections" => Setting::MaxConnections(connections(value)?),
+            "max_queued_messages" => Setting::MaxQueuedMessages(number(value)?),
+            "max_queued_bytes" => Setting::MaxQueuedBytes(number(value)?),
+            "max_inflight_messages" => Setting::MaxInflightMessages(inflight(value)?),
+            "max_inflight_bytes" => Setting::MaxInflightBytes(number(value)?),
+            "message_size_limit" => Setting::MessageSizeLimit(in_range(value, 0, MAX_PAYLOAD)?),
+            "max_packet_size" => Setting::MaxPacketSize(packet_size(value)?),
+            "max_keepalive" => Setting::MaxKeepalive(in_range(value, 10, 65535)? as u16),
+            "retain_available" => Setting::RetainAvailable(parse_bool(value)?),
+            "allow_zero_length_clientid" => Setting::AllowZeroLengthClientid(parse_bool(value)?),
+            "upgrade_outgoing_qos" => Setting::UpgradeOutgoingQos(parse_bool(value)?),
+            "check_retain_source" => parse_bool(value).map(|_| Setting::Accepted)?,
+            "sys_interval" => Setting::SysInterval(Some(number(value)? as u64).filter(|&s| s > 0)),
+            "max_qos" | "maximum_qos" => Setting::MaximumQos(qos(value)?),
+            _ => return Ok(None),
+        };
+        Ok(Some(setting))
+    }
+
+    /// Sets what this key controls in `config`.
+    pub fn apply(self, config: &mut Config) {
+        let limits = &mut config.limits;
+        match self {
+            Setting::MaxConnections(n) => config.max_connections = n.unwrap_or(usize::MAX),
+            Setting::MaxQueuedMessages(n) => config.max_queued_messages = n,
+            Setting::MaxQueuedBytes(n) => limits.max_queued_bytes = n,
+            Setting::MaxInflightMessages(n) => {
+                config.max_inflight = n;
+                config.receive_maximum = n;
+            }
+            Setting::MaxInflightBytes(n) => limits.max_inflight_bytes = n,
+            Setting::MessageSizeLimit(n) => limits.message_size_limit = n,
+            Setting::MaxPacketSize(n) => config.max_packet_size = n,
+            Setting::MaxKeepalive(n) => config.max_keepalive = n,
+            Setting::RetainAvailable(b) => limits.retain_available = b,
+            Setting::MaximumQos(q) => limits.maximum_qos = q,
+            Setting::AllowZeroLengthClientid(b) => limits.allow_zero_length_clientid = b,
+            Setting::UpgradeOutgoingQos(b) => limits.upgrade_outgoing_qos = b,
+            Setting::SysInterval(secs) => config.sys_interval = secs.map(Duration::from_secs),
+            Setting::LogType(LogType::None) => config.verbose = false,
+            Setting::LogType(LogType::Verbose) => config.verbose = true,
+            Setting::LogType(LogType::Quiet) | Setting::Accepted => {}
+        }
+    }
+}
+
+/// The keys [`Setting::parse`] knows; `max_qos` and `maximum_qos` are one key.
+const KEYS: &[&str] = &[
+    "max_connections",
+    "max_queued_messages",
+    "max_queued_bytes",
+    "max_inflight_messages",
+    "max_inflight_bytes",
+    "message_size_limit",
+    "max_packet_size",
+    "max_keepalive",
+    "retain_available",
+    "allow_zero_length_clientid",
+    "upgrade_outgoing_qos",
+    "check_retain_source",
+    "log_type",
+    "sys_interval",
+    "max_qos",
+    "maximum_qos",
+];
+
+/// MQTT's largest payload.
+const MAX_PAYLOAD: usize = 268_435_455;
+
+fn number(value: &str) -> anyhow::Result<usize> {
+    value
+        .parse()
+        .map_err(|_| anyhow!("expected a number of 0 or more, not {value:?}"))
+}
+
+fn in_range(value: &str, min: usize, max: usize) -> anyhow::Result<usize> {
+    match value.parse::<usize>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => bail!("expected a number from {min} to {max}, not {value:?}"),
+    }
+}
+
+/// -1 and 0 mean unlimited, as in mosquitto.
+fn connections(value: &str) -> anyhow::Result<Option<usize>> {
+    match value.parse::<i64>() {
+        Ok(n) if n <= 0 => Ok(None),
+        Ok(n) => Ok(usize::try_from(n).ok()),
+        Err(_) => bail!("expected a number (-1: unlimited), not {value:?}"),
+    }
+}
+
+fn inflight(value: &str) -> anyhow::Result<u16> {
+    match in_range(value, 0, 65535)? {
+        0 => Ok(u16::MAX),
+        n => Ok(n as u16),
+    }
+}
+
+/// mosquitto refuses less than 20 bytes: not even a small PUBLISH would fit.
+fn packet_size(value: &str) -> anyhow::Result<u32> {
+    let max = crate::connection::MAX_PACKET;
+    Ok(in_range(value, 20, max)? as u32)
+}
+
+fn qos(value: &str) -> anyhow::Result<QoS> {
+    value
+        .parse()
+        .ok()
+        .and_then(QoS::from_u8)
+        .ok_or_else(|| anyhow!("expected 0, 1 or 2, not {value:?}"))
+}
+
+fn log_type(types: &[&str]) -> anyhow::Result<Setting> {
+    let mut effect = LogType::Quiet;
+    for name in types {
+        effect = match *name {
+            "none" => LogType::None,
+            "all" | "debug" | "notice" | "information" | "subscribe" | "unsubscribe"
+            | "websockets" => LogType::Verbose,
+            "error" | "warning" => effect,
+            _ => bail!("unknown log_type {name:?}"),
+        };
+    }
+    Ok(Setting::LogType(effect))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> anyhow::Result<Option<Setting>> {
+        let mut words = line.split_whitespace();
+        let key = words.next().unwrap();
+        Setting::parse(key, &words.collect::<Vec<_>>())
+    }
+
+    fn config(lines: &[&str]) -> Config {
+        let mut config = Config::default();
+        for line in lines {
+            parse(line).unwrap().unwrap().apply(&mut config);
+        }
+        config
+    }
+
+    #[test]
+    fn parses_mosquitto_values() {
+        let c = config(&[
+            "max_connections 5",
+            "max_queued_messages 0",
+            "max_queued_bytes 1000000",
+            "max_inflight_messages 7",
+            "max_inflight_bytes 4096",
+            "message_size_limit 100",
+            "max_packet_size 20",
+            "max_keepalive 30",
+            "retain_available false",
+            "maximum_qos 1",
+            "allow_zero_length_clientid false",
+            "upgrade_outgoing_qos true",
+            "check_retain_source false",
+            "sys_interval 0",
+        ]);
+        assert_eq!(c.max_connections, 5);
+        assert_eq!(c.max_queued_messages, 0);
+        assert_eq!((c.max_inflight, c.receive_maximum), (7, 7));
+        assert_eq!((c.max_packet_size, c.max_keepalive), (20, 30));
+        assert_eq!(c.sys_interval, None);
+        let sys = config(&["sys_interval 2"]).sys_interval;
+        assert_eq!(sys, Some(Duration::from_secs(2)));
+        let expected = Limits {
+            max_queued_bytes: 1_000_000,
+            max_inflight_bytes: 4096,
+            message_size_limit: 100,
+            retain_available: false,
+            maximum_qos: QoS::AtLeastOnce,
+            allow_zero_length_clientid: false,
+            upgrade_outgoing_qos: true,
+        };
+        assert_eq!(c.limits, expected);
+        let unlimited = config(&["max_connections -1", "max_inflight_messages 0", "max_qos 0"]);
+        assert_eq!(unlimited.max_connections, usize::MAX);
+        assert_eq!(unlimited.max_inflight, u16::MAX);
+        assert_eq!(unlimited.limits.maximum_qos, QoS::AtMostOnce);
+        assert_eq!(config(&["max_connections 0"]).max_connections, usize::MAX);
+    }
+
+    #[test]
+    fn rejects_what_mosquitto_rejects_and_garbage() {
+        for line in [
+            "max_keepalive 9",
+            "max_keepalive 65536",
+            "max_packet_size 19",
+            "max_qos 3",
+            "message_size_limit 268435456",
+            "max_inflight_messages 65536",
+            "max_queued_messages -1",
+            "max_connections many",
+            "retain_available maybe",
+            "log_type bogus",
+            "max_connections 1 2",
+            "max_qos",
+        ] {
+            assert!(parse(line).is_err(), "{line}");
+        }
+        assert_eq!(parse("persistence true").unwrap(), None);
+    }
+
+    #[test]
+    fn log_type_maps_to_the_verbose_log() {
+        assert!(config(&["log_type information"]).verbose);
+        assert!(config(&["log_type error warning subscribe"]).verbose);
+        assert!(!config(&["log_type error", "log_type warning"]).verbose);
+        assert!(!config(&["log_type all", "log_type none"]).verbose);
+        assert!(config(&["log_type none", "log_type all"]).verbose);
+    }
+}

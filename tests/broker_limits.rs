@@ -1,0 +1,294 @@
+//! `mqtk serve -c FILE` limit keys, seen from raw clients: a stalled subscriber under load
+//! (bounded memory, publisher not held, drops counted in `$SYS`), and what a client sees at
+//! each limit, asserted against Debian's mosquitto 2.0 with the same configuration.
+
+mod broker_common;
+mod common;
+
+use broker_common::Raw;
+use common::Broker;
+use mqtk::codec::{self, ConnAck, Connect, Packet, Publish, QoS, Reason, Version};
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Runs `check` against mosquitto and `mqtk serve`, both configured with `conf`.
+fn both(conf: &str, check: impl Fn(u16)) {
+    for broker in [Broker::mosquitto_with(conf), Broker::mqtk_serve_with(conf)] {
+        check(broker.port);
+    }
+}
+
+fn v311(client_id: &str) -> Connect {
+    Connect {
+        version: Version::V311,
+        ..Raw::v5(client_id)
+    }
+}
+
+/// Connects with `connect`; returns the client and its CONNACK, `None` if closed without one.
+fn connect(port: u16, connect: Connect) -> (Raw, Option<ConnAck>) {
+    let mut raw = Raw::open(port, connect);
+    match raw.recv() {
+        Some(Packet::ConnAck(ack)) => (raw, Some(ack)),
+        None => (raw, None),
+        Some(other) => panic!("expected CONNACK, got {other:?}"),
+    }
+}
+
+fn publish(topic: &str, qos: QoS, retain: bool, payload: Vec<u8>) -> Packet {
+    Packet::Publish(Publish {
+        topic: topic.into(),
+        qos,
+        retain,
+        pkid: u16::from(qos != QoS::AtMostOnce),
+        payload: payload.into(),
+        ..Publish::default()
+    })
+}
+
+/// The packets the broker sends until it closes the connection (or 5 s pass).
+fn until_closed(raw: &mut Raw) -> Vec<Packet> {
+    std::iter::from_fn(|| raw.recv()).collect()
+}
+
+fn disconnect(code: u8) -> Packet {
+    Packet::Disconnect(Reason {
+        code,
+        ..Reason::default()
+    })
+}
+
+/// Peak VmRSS of process `pid` in KiB, sampled every 20 ms until `stop`.
+fn watch_rss(pid: u32, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let mut peak = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let rss = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0);
+            peak = peak.max(rss);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        peak
+    })
+}
+
+const MESSAGES: usize = 200_000;
+const SIZE: usize = 1024;
+
+/// Sends `MESSAGES` PUBLISH of `SIZE` bytes, alternately QoS 0 to `load/0` and QoS 1 to
+/// `load/1`, and waits for every PUBACK; returns how long that took.
+fn publish_load(port: u16) -> Duration {
+    let (raw, ack) = connect(port, v311("loader"));
+    assert_eq!(ack.map(|a| a.code), Some(0));
+    let mut writer = raw.stream.try_clone().expect("clone");
+    let mut reader = raw.stream;
+    reader.set_read_timeout(None).expect("timeout");
+    let acked = Arc::new(AtomicU64::new(0));
+    let count = acked.clone();
+    // PUBACK is 4 bytes: count them from the byte stream.
+    let acks = std::thread::spawn(move || {
+        let mut buf = [0u8; 64 * 1024];
+        let mut bytes = 0u64;
+        while bytes / 4 < (MESSAGES / 2) as u64 {
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => bytes += n as u64,
+            }
+            count.store(bytes / 4, Ordering::Relaxed);
+        }
+    });
+    let started = Instant::now();
+    let payload = vec![b'x'; SIZE];
+    let mut batch = bytes::BytesMut::new();
+    for i in 0..MESSAGES {
+        let (topic, qos) = match i % 2 {
+            0 => ("load/0", QoS::AtMostOnce),
+            _ => ("load/1", QoS::AtLeastOnce),
+        };
+        let packet = publish(topic, qos, false, payload.clone());
+        codec::encode(&packet, Version::V311, &mut batch).expect("encode");
+        if batch.len() >= 64 * 1024 || i + 1 == MESSAGES {
+            writer
+                .write_all(&batch)
+                .expect("the broker reads the publisher");
+            batch.clear();
+        }
+    }
+    acks.join().expect("ack reader");
+    assert_eq!(acked.load(Ordering::Relaxed), (MESSAGES / 2) as u64);
+    started.elapsed()
+}
+
+/// The latest value of `$SYS/broker/publish/messages/dropped` once it reaches `at_least`,
+/// or the last one seen after 5 s.
+fn dropped_counter(port: u16, at_least: u64) -> u64 {
+    let (mut raw, _) = connect(port, v311("sys-reader"));
+    raw.subscribe("$SYS/broker/publish/messages/dropped", QoS::AtMostOnce);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut value = 0;
+    while value < at_least && Instant::now() < deadline {
+        if let Some(Packet::Publish(p)) = raw.recv_within(Duration::from_secs(2)) {
+            value = String::from_utf8_lossy(&p.payload).parse().unwrap_or(0);
+        }
+    }
+    value
+}
+
+/// A subscriber that never reads, fed 200,000 messages of 1 KiB (200 MiB): the broker's
+/// memory stays bounded, the publisher is never held for long, and the drops are counted.
+///
+/// Bound: the stalled session may hold 10 x 1,000 QoS 1 messages (10 MiB of payload) plus
+/// 1,000 QoS 0 (1 MiB) and a 256 KiB write buffer; with allocation overhead and the
+/// publisher's read buffer that stays well under 64 MiB, a third of what queueing everything
+/// would take.
+#[test]
+fn stalled_subscriber_keeps_memory_bounded_and_drops_are_counted() {
+    let broker = Broker::mqtk_serve_with("sys_interval 1");
+    let (mut stalled, _) = connect(broker.port, v311("stalled"));
+    stalled.subscribe("load/0", QoS::AtMostOnce);
+    stalled.subscribe("load/1", QoS::AtLeastOnce);
+    let stop = Arc::new(AtomicBool::new(false));
+    let rss = watch_rss(broker.pid(), stop.clone());
+    let took = publish_load(broker.port);
+    let dropped = dropped_counter(broker.port, 150_000);
+    stop.store(true, Ordering::Relaxed);
+    let peak_kib = rss.join().expect("rss");
+    eprintln!("published in {took:?}, peak VmRSS {peak_kib} KiB, {dropped} dropped");
+    assert!(took < Duration::from_secs(25), "publisher held: {took:?}");
+    assert!(
+        peak_kib > 0 && peak_kib < 64 * 1024,
+        "peak VmRSS {peak_kib} KiB"
+    );
+    assert!(dropped >= 150_000, "only {dropped} drops counted");
+    // QoS 0 went first: the queue, capped at 10 x 1,000 entries, is then nearly all QoS 1.
+    let (mut qos0, mut qos1) = (0, 0);
+    while let Some(Packet::Publish(p)) = stalled.recv_within(Duration::from_millis(500)) {
+        match p.qos {
+            QoS::AtMostOnce => qos0 += 1,
+            _ => {
+                qos1 += 1;
+                stalled.send(Packet::PubAck(codec::Ack::new(p.pkid)));
+            }
+        }
+    }
+    eprintln!("stalled subscriber then read {qos0} QoS 0 and {qos1} QoS 1 messages");
+    assert!(
+        qos1 >= 9_000 && qos1 > 5 * qos0,
+        "{qos0} QoS 0, {qos1} QoS 1"
+    );
+}
+
+/// A connection over `max_connections` is closed at once, without a CONNACK. (mosquitto
+/// 2.0.11 lets one more in after a connection closed before its CONNECT, like the fixture's
+/// readiness probe: it miscounts.)
+#[test]
+fn max_connections_closes_the_extra_client() {
+    let conf = "max_connections 1";
+    for (broker, allowed) in [
+        (Broker::mosquitto_with(conf), 2),
+        (Broker::mqtk_serve_with(conf), 1),
+    ] {
+        let kept: Vec<Raw> = (0..allowed)
+            .map(|i| {
+                let (raw, ack) = connect(broker.port, v311(&format!("c{i}")));
+                assert_eq!(ack.map(|a| a.code), Some(0));
+                raw
+            })
+            .collect();
+        let started = Instant::now();
+        let (_extra, ack) = connect(broker.port, v311("extra"));
+        assert_eq!(ack, None);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "not closed at once"
+        );
+        drop(kept);
+    }
+}
+
+/// `message_size_limit` drops a large payload but completes its QoS flow; `max_packet_size`
+/// is announced in the MQTT 5 CONNACK and closes the connection of a client that sends more
+/// (MQTT 5: DISCONNECT 0x95 first).
+#[test]
+fn oversize_payloads_are_dropped_and_oversize_packets_disconnect() {
+    let conf = "message_size_limit 10\nmax_packet_size 100";
+    both(conf, |port| {
+        let (mut v3, _) = connect(port, v311("big3"));
+        v3.send(publish("t", QoS::AtLeastOnce, false, vec![b'x'; 11]));
+        assert!(matches!(v3.recv(), Some(Packet::PubAck(a)) if a.reason == 0));
+        v3.send(publish("t", QoS::AtLeastOnce, false, vec![b'x'; 150]));
+        assert_eq!(until_closed(&mut v3), []);
+        let (mut v5, ack) = connect(port, Raw::v5("big5"));
+        let max = ack.expect("CONNACK").properties.maximum_packet_size;
+        assert_eq!(max, Some(100));
+        v5.send(publish("t", QoS::AtLeastOnce, false, vec![b'x'; 150]));
+        assert_eq!(until_closed(&mut v5), [disconnect(0x95)]);
+    });
+    // MQTT 5: "implementation specific error" (mosquitto 2.0.11 sends 0x95, which a
+    // PUBACK may not carry and our codec refuses).
+    let broker = Broker::mqtk_serve_with(conf);
+    let (mut v5, _) = connect(broker.port, Raw::v5("big5"));
+    v5.send(publish("t", QoS::AtLeastOnce, false, vec![b'x'; 11]));
+    assert!(matches!(v5.recv(), Some(Packet::PubAck(a)) if a.reason == 0x83));
+}
+
+/// `retain_available false`: announced in the MQTT 5 CONNACK; a retained PUBLISH closes the
+/// connection (MQTT 5: DISCONNECT 0x9A first).
+#[test]
+fn retain_unavailable_closes_a_retained_publish() {
+    both("retain_available false", |port| {
+        let (mut v5, ack) = connect(port, Raw::v5("r5"));
+        assert_eq!(ack.expect("CONNACK").properties.retain_available, Some(0));
+        v5.send(publish("t", QoS::AtMostOnce, true, b"x".to_vec()));
+        assert_eq!(until_closed(&mut v5), [disconnect(0x9A)]);
+        let (mut v3, _) = connect(port, v311("r3"));
+        v3.send(publish("t", QoS::AtLeastOnce, true, b"x".to_vec()));
+        assert_eq!(until_closed(&mut v3), []);
+    });
+}
+
+/// `max_qos 1`: announced in the MQTT 5 CONNACK, a QoS 2 subscription is granted QoS 1, and
+/// a QoS 2 PUBLISH closes the connection (MQTT 5: DISCONNECT 0x9B first).
+#[test]
+fn maximum_qos_caps_subscriptions_and_refuses_publishes() {
+    both("max_qos 1", |port| {
+        let (mut v5, ack) = connect(port, Raw::v5("q5"));
+        assert_eq!(ack.expect("CONNACK").properties.maximum_qos, Some(1));
+        v5.send(Packet::Subscribe(codec::Subscribe {
+            pkid: 1,
+            filters: vec![codec::Subscription {
+                filter: "t".into(),
+                qos: QoS::ExactlyOnce,
+                ..Default::default()
+            }],
+            properties: Default::default(),
+        }));
+        match v5.recv() {
+            Some(Packet::SubAck(s)) => assert_eq!(s.codes, [1]),
+            other => panic!("expected SUBACK, got {other:?}"),
+        }
+        v5.send(publish("t", QoS::ExactlyOnce, false, b"x".to_vec()));
+        assert_eq!(until_closed(&mut v5), [disconnect(0x9B)]);
+        let (mut v3, _) = connect(port, v311("q3"));
+        v3.send(publish("t", QoS::ExactlyOnce, false, b"x".to_vec()));
+        assert_eq!(until_closed(&mut v3), []);
+    });
+}
+
+/// `allow_zero_length_clientid false`: 3.1.1 "identifier rejected" (2), MQTT 5 0x80
+/// (mosquitto's "unspecified error").
+#[test]
+fn empty_client_ids_can_be_refused() {
+    both("allow_zero_length_clientid false", |port| {
+        let (_, ack) = connect(port, v311(""));
+        assert_eq!(ack.map(|a| a.code), Some(2));
+        let (_, ack) = connect(port, Raw::v5(""));
+        assert_eq!(ack.map(|a| a.code), Some(0x80));
+    });
+}

@@ -243,13 +243,10 @@ impl Session {
             st.queued_bytes += delivery.msg.payload.len();
             st.queue.push_back(delivery);
         }
-        let congested = match &st.owner {
-            Some(owner) => {
-                owner.waker.notify_one();
-                limits.half_full(st.queue.len(), st.queued_bytes)
-            }
-            None => false,
-        };
+        if let Some(owner) = &st.owner {
+            owner.waker.notify_one();
+        }
+        let congested = st.congested();
         Enqueued {
             dropped,
             started_dropping,
@@ -282,14 +279,18 @@ impl Session {
     /// stopped reading is not waited for; its queue grows to the hard limit, and its write
     /// timeout disconnects it.
     pub fn congested(&self) -> bool {
-        let st = self.lock();
-        let draining = st.last_drain.elapsed() < STALL;
-        let half_full = st.limits.half_full(st.queue.len(), st.queued_bytes);
-        st.owner.is_some() && !st.ended && draining && half_full
+        self.lock().congested()
     }
 }
 
 impl SessionState {
+    /// See [`Session::congested`].
+    fn congested(&self) -> bool {
+        let draining = self.last_drain.elapsed() < STALL;
+        let half_full = self.limits.half_full(self.queue.len(), self.queued_bytes);
+        self.owner.is_some() && !self.ended && draining && half_full
+    }
+
     /// True while connection `id` serves this session.
     pub fn owned_by(&self, id: u64) -> bool {
         self.owner.as_ref().is_some_and(|o| o.id == id)

@@ -159,6 +159,30 @@ pub enum Event {
     UnsubAck(SubAck),
 }
 
+/// One of our QoS 1/2 publishes, from PUBLISH until PUBACK or PUBCOMP.
+struct Outgoing {
+    /// When it was sent, so a resend keeps the original order.
+    seq: u64,
+    publish: Publish,
+    /// PUBREC came and PUBREL went: a resend is PUBREL, not the message.
+    released: bool,
+}
+
+/// Our QoS 1/2 publishes a lost connection had not completed, oldest first.
+pub struct Unfinished(Vec<Outgoing>);
+
+impl Unfinished {
+    /// How many messages are not known to be delivered.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when every QoS 1/2 publish had completed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// One connected session.
 pub struct Client<S> {
     conn: Connection<S>,
@@ -169,7 +193,11 @@ pub struct Client<S> {
     ping_sent: Option<Instant>,
     next_pkid: u16,
     /// Our QoS 1/2 publishes not yet completed, kept for resending.
-    inflight: HashMap<u16, Publish>,
+    inflight: HashMap<u16, Outgoing>,
+    /// How many publishes went into `inflight`: their order for a resend.
+    sent: u64,
+    /// Topic aliases we set up, so a resend on a new connection can name the topic again.
+    our_aliases: HashMap<u16, String>,
     /// Receive maximum: how many of ours may be in flight at once.
     max_inflight: usize,
     /// QoS 2 deliveries from the broker between PUBREC and PUBREL, to drop duplicates.
@@ -228,6 +256,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             ping_sent: None,
             next_pkid: 0,
             inflight: HashMap::new(),
+            sent: 0,
+            our_aliases: HashMap::new(),
             max_inflight: max_inflight.clamp(1, 65535).min(receive_max),
             incoming_qos2: HashSet::new(),
             aliases: HashMap::new(),
@@ -270,13 +300,79 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         }
         let pkid = self.free_pkid();
         publish.pkid = pkid;
+        if let (Some(alias), false) = (publish.properties.topic_alias, publish.topic.is_empty()) {
+            self.our_aliases.insert(alias, publish.topic.clone());
+        }
+        self.send_tracked(publish, false)?;
+        Ok(pkid)
+    }
+
+    /// Queues a QoS 1/2 publish under its id (PUBREL instead once `released`) and keeps it
+    /// until it completes.
+    fn send_tracked(&mut self, publish: Publish, released: bool) -> Result<(), io::Error> {
+        let pkid = publish.pkid;
         // Encode, then keep the same value for a resend: no copy of topic and properties.
         let packet = Packet::Publish(publish);
-        self.send(&packet)?;
-        if let Packet::Publish(publish) = packet {
-            self.inflight.insert(pkid, publish);
+        if released {
+            self.send(&Packet::PubRel(Ack::new(pkid)))?;
+        } else {
+            self.send(&packet)?;
         }
-        Ok(pkid)
+        if let Packet::Publish(publish) = packet {
+            let seq = self.sent;
+            self.sent += 1;
+            let outgoing = Outgoing {
+                seq,
+                publish,
+                released,
+            };
+            self.inflight.insert(pkid, outgoing);
+        }
+        Ok(())
+    }
+
+    /// Ends this (lost) connection, keeping the QoS 1/2 publishes it had not completed for
+    /// [`Client::resume`] on the next one.
+    pub fn into_unfinished(self) -> Unfinished {
+        let mut outgoing: Vec<Outgoing> = self.inflight.into_values().collect();
+        outgoing.sort_unstable_by_key(|o| o.seq);
+        for o in &mut outgoing {
+            // A new connection knows no alias: the resend names its topic.
+            if let (true, Some(alias)) =
+                (o.publish.topic.is_empty(), o.publish.properties.topic_alias)
+            {
+                if let Some(topic) = self.our_aliases.get(&alias) {
+                    o.publish.topic = topic.clone();
+                }
+            }
+        }
+        Unfinished(outgoing)
+    }
+
+    /// Resumes `unfinished` on this new connection. When the broker kept the session (CONNACK
+    /// session present, `-c`), each goes again under its own id, in the original order: the
+    /// message with DUP set, or PUBREL once PUBREC had come (MQTT-4.4.0-1). A new session
+    /// knows none of those ids, so the messages come back (DUP set) for the caller to publish
+    /// afresh within the window; QoS 2 cannot promise exactly once across a lost session.
+    pub fn resume(&mut self, unfinished: Unfinished) -> Result<Vec<Publish>, ClientError> {
+        let outgoing = unfinished.0.into_iter();
+        if !self.connack.session_present {
+            return Ok(outgoing
+                .map(|o| Publish {
+                    dup: true,
+                    pkid: 0,
+                    ..o.publish
+                })
+                .collect());
+        }
+        for o in outgoing {
+            let publish = Publish {
+                dup: true,
+                ..o.publish
+            };
+            self.send_tracked(publish, o.released)?;
+        }
+        Ok(Vec::new())
     }
 
     /// Queues SUBSCRIBE or UNSUBSCRIBE (`packet` without its id); returns the id used.
@@ -371,6 +467,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             Packet::PubAck(a) => self.complete(a.pkid, a.reason),
             Packet::PubRec(a) if a.reason >= 0x80 => self.complete(a.pkid, a.reason),
             Packet::PubRec(a) => {
+                if let Some(o) = self.inflight.get_mut(&a.pkid) {
+                    o.released = true;
+                }
                 self.send(&Packet::PubRel(Ack::new(a.pkid)))?;
                 None
             }

@@ -15,7 +15,8 @@ pub struct Broker {
     pub port: u16,
     child: Child,
     subacks: Arc<AtomicUsize>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    mosquitto: bool,
 }
 
 impl Broker {
@@ -28,19 +29,25 @@ impl Broker {
     pub fn mosquitto_with(extra: &str) -> Broker {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
-        let conf = dir.path().join("mosquitto.conf");
-        let text = format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\nlog_dest stderr\nlog_type all\n{extra}\n"
-        );
-        std::fs::write(&conf, text).expect("write config");
-        let child = Command::new("mosquitto")
+        write_mosquitto_conf(&dir, port, extra);
+        let mut broker = Broker::start(Broker::spawn_mosquitto(&dir), port, dir);
+        broker.mosquitto = true;
+        broker
+    }
+
+    /// Rewrites mosquitto's configuration with `extra` lines, for [`Broker::start_again`].
+    pub fn configure_mosquitto(&self, extra: &str) {
+        write_mosquitto_conf(&self.dir, self.port, extra);
+    }
+
+    fn spawn_mosquitto(dir: &tempfile::TempDir) -> Child {
+        Command::new("mosquitto")
             .arg("-c")
-            .arg(&conf)
+            .arg(dir.path().join("mosquitto.conf"))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("mosquitto is installed (apt-get install mosquitto)");
-        Broker::watch(child, port, dir)
+            .expect("mosquitto is installed (apt-get install mosquitto)")
     }
 
     /// Starts `mqtk serve` on a free port; it prints the port it bound on its first line.
@@ -59,12 +66,44 @@ impl Broker {
             .next()
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("no port in {first:?}"));
-        Broker::watch(child, port, tempfile::tempdir().expect("tempdir"))
+        Broker::start(child, port, tempfile::tempdir().expect("tempdir"))
+    }
+
+    /// Kills the broker at once (SIGKILL): its clients see their connections drop.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the same broker again on the same port after [`Broker::kill`] (mosquitto with
+    /// its configuration as it is now).
+    pub fn start_again(&mut self) {
+        let child = if self.mosquitto {
+            Broker::spawn_mosquitto(&self.dir)
+        } else {
+            mqtk(&["serve", "-v", "--port", &self.port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn mqtk serve")
+        };
+        (self.child, self.subacks) = Broker::watch(child, self.port);
+    }
+
+    fn start(child: Child, port: u16, dir: tempfile::TempDir) -> Broker {
+        let (child, subacks) = Broker::watch(child, port);
+        Broker {
+            port,
+            child,
+            subacks,
+            dir,
+            mosquitto: false,
+        }
     }
 
     /// Follows the broker's stderr log: counts SUBACKs (both brokers log "Sending SUBACK"),
     /// and keeps the first lines to explain a failed start.
-    fn watch(mut child: Child, port: u16, dir: tempfile::TempDir) -> Broker {
+    fn watch(mut child: Child, port: u16) -> (Child, Arc<AtomicUsize>) {
         let subacks = Arc::new(AtomicUsize::new(0));
         let log = BufReader::new(child.stderr.take().expect("stderr"));
         let counter = subacks.clone();
@@ -86,16 +125,11 @@ impl Broker {
         if !wait_for_port(port) {
             let _ = child.kill();
             panic!(
-                "mosquitto did not start:\n{}",
+                "the broker did not start:\n{}",
                 first_lines.lock().map(|t| t.clone()).unwrap_or_default()
             );
         }
-        Broker {
-            port,
-            child,
-            subacks,
-            _dir: dir,
-        }
+        (child, subacks)
     }
 
     /// How many SUBACKs the broker has sent so far, counted from its (unbuffered) stderr log.
@@ -143,6 +177,14 @@ impl Broker {
             self.port.to_string(),
         ]
     }
+}
+
+/// mosquitto on 127.0.0.1:`port`, anonymous access, logging to stderr, plus `extra` lines.
+fn write_mosquitto_conf(dir: &tempfile::TempDir, port: u16, extra: &str) {
+    let text = format!(
+        "listener {port} 127.0.0.1\nallow_anonymous true\nlog_dest stderr\nlog_type all\n{extra}\n"
+    );
+    std::fs::write(dir.path().join("mosquitto.conf"), text).expect("write config");
 }
 
 impl Drop for Broker {

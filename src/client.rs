@@ -546,3 +546,126 @@ fn trace(label: &str, packet: &Packet, sending: bool) {
         println!("Client {label} {verb} {what}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::Version;
+    use bytes::Bytes;
+    use tokio::io::DuplexStream;
+
+    /// A client over an in-memory pipe, and the broker's end, which answered CONNACK with
+    /// `session_present`.
+    async fn connected(session_present: bool) -> (Client<DuplexStream>, Connection<DuplexStream>) {
+        let (ours, theirs) = tokio::io::duplex(1 << 16);
+        let mut broker = Connection::new(theirs, Some(Version::V311));
+        let connect = Connect {
+            version: Version::V311,
+            client_id: "c".into(),
+            clean_start: !session_present,
+            keep_alive: 0,
+            username: None,
+            password: None,
+            will: None,
+            properties: Default::default(),
+        };
+        let connack = Packet::ConnAck(ConnAck {
+            session_present,
+            ..ConnAck::default()
+        });
+        broker.queue(&connack).unwrap();
+        broker.flush().await.unwrap();
+        let client = Client::connect(ours, &connect, 10).await.unwrap();
+        assert!(matches!(
+            broker.read_packet().await,
+            Ok(Some(Packet::Connect(_)))
+        ));
+        (client, broker)
+    }
+
+    fn message(qos: QoS, payload: &'static str) -> Publish {
+        Publish {
+            qos,
+            topic: "t".into(),
+            payload: Bytes::from_static(payload.as_bytes()),
+            ..Publish::default()
+        }
+    }
+
+    async fn next(broker: &mut Connection<DuplexStream>) -> Packet {
+        broker.read_packet().await.unwrap().unwrap()
+    }
+
+    /// Three publishes; the broker sends PUBREC for the first and PUBACK for the third, then
+    /// the connection is lost: the first awaits PUBCOMP, the second any answer.
+    async fn interrupted() -> Unfinished {
+        let (mut client, mut broker) = connected(false).await;
+        client.publish(message(QoS::ExactlyOnce, "one")).unwrap();
+        client.publish(message(QoS::ExactlyOnce, "two")).unwrap();
+        client.publish(message(QoS::AtLeastOnce, "three")).unwrap();
+        client.flush().await.unwrap();
+        for _ in 0..3 {
+            next(&mut broker).await;
+        }
+        broker.queue(&Packet::PubRec(Ack::new(1))).unwrap();
+        broker.queue(&Packet::PubAck(Ack::new(3))).unwrap();
+        broker.flush().await.unwrap();
+        assert!(matches!(
+            client.next_event().await,
+            Ok(Event::Delivered { pkid: 3, .. })
+        ));
+        client.into_unfinished()
+    }
+
+    #[tokio::test]
+    async fn a_kept_session_gets_pubrel_and_dup_publish_under_the_same_ids() {
+        let unfinished = interrupted().await;
+        assert_eq!(unfinished.len(), 2);
+        let (mut client, mut broker) = connected(true).await;
+        assert!(client.resume(unfinished).unwrap().is_empty());
+        client.flush().await.unwrap();
+        assert_eq!(next(&mut broker).await, Packet::PubRel(Ack::new(1)));
+        let Packet::Publish(again) = next(&mut broker).await else {
+            panic!("expected PUBLISH");
+        };
+        assert_eq!(
+            (again.pkid, again.dup, &again.payload[..]),
+            (2, true, &b"two"[..])
+        );
+        // A new publish takes an id the resumed ones do not hold.
+        assert_eq!(
+            client.publish(message(QoS::AtLeastOnce, "four")).unwrap(),
+            3
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_session_gets_the_messages_back_in_order_to_publish_afresh() {
+        let unfinished = interrupted().await;
+        let (mut client, _broker) = connected(false).await;
+        let again = client.resume(unfinished).unwrap();
+        let got: Vec<(&[u8], bool, u16)> = again
+            .iter()
+            .map(|p| (&p.payload[..], p.dup, p.pkid))
+            .collect();
+        assert_eq!(got, vec![(&b"one"[..], true, 0), (&b"two"[..], true, 0)]);
+        assert_eq!(client.inflight(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_resend_names_the_topic_an_alias_stood_for() {
+        let (mut client, _broker) = connected(false).await;
+        let mut aliased = message(QoS::AtLeastOnce, "a");
+        aliased.properties.topic_alias = Some(1);
+        client.publish(aliased.clone()).unwrap();
+        aliased.topic.clear();
+        client.publish(aliased).unwrap();
+        let topics: Vec<String> = client
+            .into_unfinished()
+            .0
+            .into_iter()
+            .map(|o| o.publish.topic)
+            .collect();
+        assert_eq!(topics, ["t", "t"]);
+    }
+}

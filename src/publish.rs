@@ -147,7 +147,7 @@ fn load(args: &PubArgs) -> Result<Payload, String> {
 }
 
 /// Connects with `connect`, publishes `job`, waits for every acknowledgement, then
-/// disconnects. `-l` outlives lost connections ([`LineStream`]); the other modes end there.
+/// disconnects. `-l` outlives lost connections (README "Policies"); the other modes end there.
 pub async fn run<S, F, Fut, R>(
     mut connect: F,
     job: Job,
@@ -328,8 +328,9 @@ impl<R: AsyncRead + Unpin> LineStream<R> {
     }
 
     /// Connects again ([`connect::reconnect`]), reading stdin meanwhile only to learn whether
-    /// it has ended: one buffer at most, the rest waits in the pipe. Once it has, gives up
-    /// after [`GIVE_UP_AFTER_INPUT`] with the count of messages not delivered.
+    /// it has ended: up to one read past [`READ_SIZE`], the rest waits in the pipe. Once it
+    /// has ended, gives up after [`GIVE_UP_AFTER_INPUT`] with the count of messages not
+    /// delivered.
     async fn reconnect<S, F, Fut>(
         &mut self,
         connect: &mut F,
@@ -418,8 +419,8 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
         self.eof
     }
 
-    /// True while input may still come and the buffer holds less than one read: while
-    /// disconnected, `pub -l` reads only this far ahead.
+    /// True while input may still come and the buffer holds less than [`READ_SIZE`]: while
+    /// disconnected, `pub -l` reads no further ahead.
     fn has_room(&self) -> bool {
         !self.eof && self.buf.len() < READ_SIZE
     }

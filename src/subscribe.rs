@@ -210,8 +210,10 @@ impl State {
                 Event::Message(msg) => self.on_message(&mut client, msg)?,
                 Event::Delivered { .. } => false,
             };
-            // Print once no further message is already waiting; stop when done or stdout closed.
-            let stdout_open = client.has_frame() && !done || self.write_out()?;
+            // Print once no further message is already waiting (under -d at once, between the
+            // packet lines, as mosquitto_sub does); stop when done or stdout closed.
+            let batch = client.has_frame() && !done && !crate::client::debug();
+            let stdout_open = batch || self.write_out()?;
             if done || !stdout_open {
                 return finish(client).await;
             }

@@ -336,6 +336,22 @@ fn debug_lines_match_mosquitto_pub() {
     assert!(text(&ours.stdout).contains("received PUBCOMP (Mid: 1, RC:0)"));
 }
 
+#[test]
+fn sub_debug_lines_interleave_with_messages_like_mosquitto_sub() {
+    let broker = Broker::mosquitto();
+    let args = ["-d", "-t", "dbg", "-q", "1", "-C", "3", "-i", "dbgsub"];
+    let burst = || {
+        run_with_input(
+            broker.program("mosquitto_pub", &["-t", "dbg", "-q", "1", "-l"]),
+            b"a\nb\nc\n",
+        );
+    };
+    let ours = receive(&broker, broker.mqtk("sub", &args), burst);
+    let theirs = receive(&broker, broker.program("mosquitto_sub", &args), burst);
+    assert_eq!(text(&ours.stdout), text(&theirs.stdout));
+    assert!(text(&ours.stdout).contains("sending PUBACK (m1, rc0)\na\n"));
+}
+
 /// A CA and a server certificate for 127.0.0.1 and localhost, made with openssl.
 fn certificates(dir: &std::path::Path) {
     let run = |args: &[&str]| {

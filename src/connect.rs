@@ -41,13 +41,22 @@ impl Target {
 
     /// Like [`Target::open`] with another CONNECT (bench: one client id per connection), so
     /// thousands of clients share one endpoint and its loaded TLS configuration.
+    ///
+    /// A broker that accepts the connection but sends no CONNACK within the keepalive
+    /// interval fails it, as libmosquitto does (exit status 19), rather than hanging.
     pub async fn open_with(&self, connect: &Connect) -> Result<Client<BoxedStream>, ClientError> {
         let stream = self
             .connector
             .connect()
             .await
             .map_err(ClientError::Transport)?;
-        Client::connect(stream, connect, self.max_inflight).await
+        let handshake = Client::connect(stream, connect, self.max_inflight);
+        match connect.keep_alive {
+            0 => handshake.await,
+            secs => tokio::time::timeout(Duration::from_secs(secs.into()), handshake)
+                .await
+                .unwrap_or(Err(ClientError::KeepaliveTimeout)),
+        }
     }
 }
 

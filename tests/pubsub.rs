@@ -220,6 +220,41 @@ fn connection_failures_exit_like_mosquitto() {
     }
 }
 
+/// A listener that never answers CONNECT: both clients give up after the keepalive with 19.
+#[test]
+fn a_silent_broker_ends_the_handshake_after_the_keepalive() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(2).collect();
+        std::thread::sleep(LIMIT);
+        drop(held);
+    });
+    let args = [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-k",
+        "5",
+        "-t",
+        "a",
+        "-m",
+        "b",
+    ];
+    let started = std::time::Instant::now();
+    let theirs = spawn(program("mosquitto_pub", &args));
+    let mut cmd = mqtk(&["pub"]);
+    cmd.args(args);
+    let ours = finish(spawn(cmd), LIMIT);
+    assert_eq!(
+        (ours.status.code(), text(&ours.stderr)),
+        (Some(19), "Keepalive timeout\n".into())
+    );
+    assert!(started.elapsed() < Duration::from_secs(8));
+    assert_eq!(finish(theirs, LIMIT).status.code(), Some(19));
+}
+
 #[test]
 fn wills_and_persistent_sessions() {
     for broker in brokers() {

@@ -141,6 +141,24 @@ fn pub_l_resends_across_a_broker_restart() {
     }
 }
 
+/// An MQTT 5 broker shutting down says so (DISCONNECT 0x8B): `pub` reconnects, and since the
+/// new connection knows no topic alias, names the topic again.
+#[test]
+fn pub_l_reconnects_after_a_v5_shutdown_and_sets_its_topic_alias_again() {
+    let mut broker = Broker::mqtk_serve();
+    let alias = ["-V", "5", "-D", "publish", "topic-alias", "1"];
+    let mut publisher = connected_pub(&broker, "v", &alias);
+    broker.terminate();
+    publisher.wait_for("Connection lost: Disconnected by the broker");
+    publisher.wait_for("Error: Connection refused");
+    broker.start_again();
+    let late = broker.subscribed(broker.mqtk("sub", &["-t", "v", "-q", "1", "-C", "2"]));
+    publisher.write("third\nfourth\n");
+    let (status, output, _) = publisher.end(LIMIT);
+    assert!(status.success(), "{status:?} {output:?}");
+    assert_eq!(text(&finish(late, LIMIT).stdout), "third\nfourth\n");
+}
+
 /// With the broker gone for good, closing stdin ends `pub` within the documented five
 /// seconds, with status 7 and the count of lines that never reached a broker.
 #[test]

@@ -75,6 +75,14 @@ impl Broker {
         let _ = self.child.wait();
     }
 
+    /// Stops the broker with SIGTERM, so it closes its connections itself, and waits for it.
+    pub fn terminate(&mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "SIGTERM {pid}");
+        let _ = self.child.wait();
+    }
+
     /// Stops the broker process (SIGSTOP): connections stay open, nothing is read or answered.
     pub fn freeze(&self) {
         let pid = self.child.id().to_string();

@@ -4,6 +4,8 @@
 //! own input, so there is no channel between the protocol and the tool: publishes are queued
 //! straight into the write buffer and go out together. The client answers the protocol's
 //! own packets (acks of QoS 1/2 deliveries, PINGREQ on keepalive, topic aliases) itself.
+//! After a lost connection, the QoS 1/2 publishes it had not completed carry over to the next
+//! ([`Client::into_unfinished`], [`Client::resume`]).
 
 use crate::codec::{Ack, ConnAck, Connect, Packet, Publish, QoS, Reason, SubAck};
 use crate::connection::Connection;
@@ -173,13 +175,8 @@ pub struct Unfinished(Vec<Outgoing>);
 
 impl Unfinished {
     /// How many messages are not known to be delivered.
-    pub fn len(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.0.len()
-    }
-
-    /// True when every QoS 1/2 publish had completed.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 
@@ -620,7 +617,7 @@ mod tests {
     #[tokio::test]
     async fn a_kept_session_gets_pubrel_and_dup_publish_under_the_same_ids() {
         let unfinished = interrupted().await;
-        assert_eq!(unfinished.len(), 2);
+        assert_eq!(unfinished.count(), 2);
         let (mut client, mut broker) = connected(true).await;
         assert!(client.resume(unfinished).unwrap().is_empty());
         client.flush().await.unwrap();

@@ -2,7 +2,9 @@
 //!
 //! Every QoS 1/2 message is acknowledged before DISCONNECT, so `pub` exiting 0 means the
 //! broker has them all. Lines are read in large chunks and published into the client's write
-//! buffer, so a burst of short lines goes out in a few syscalls.
+//! buffer, so a burst of short lines goes out in a few syscalls. `-l` is a long-running pipe,
+//! so it reconnects after a lost connection and resends what was not acknowledged; a single
+//! message leaves that to its caller.
 
 use crate::cli::{self, PubArgs};
 use crate::client::{Client, ClientError, Event};
@@ -274,7 +276,7 @@ impl<R: AsyncRead + Unpin> LineStream<R> {
                 eprintln!("Connection lost: {lost}; reconnecting");
             }
             let unfinished = client.into_unfinished();
-            client = self.reconnect(connect, unfinished.len(), quiet).await?;
+            client = self.reconnect(connect, unfinished.count(), quiet).await?;
             let mut again = VecDeque::from(client.resume(unfinished)?);
             again.append(&mut self.resend);
             self.resend = again;

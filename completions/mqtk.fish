@@ -81,7 +81,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l tls-use-os-certs -d 'T
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s S -d '-S: rejected (no DNS SRV lookup)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s s -l stdin-file -d 'Send all of stdin as the payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s n -l null-message -d 'Send a zero-length payload'
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message; reconnect and resend if the connection drops'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s r -l retain -d 'Retain the message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l version -d 'Print version'

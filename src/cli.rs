@@ -398,7 +398,7 @@ pub struct PubArgs {
     #[arg(
         short = 'l',
         long = "stdin-line",
-        help = "Send each line of stdin as a message"
+        help = "Send each line of stdin as a message; reconnect and resend if the connection drops"
     )]
     pub stdin_line: bool,
     /// -r: retain the message.

@@ -4,6 +4,8 @@
 //! own input, so there is no channel between the protocol and the tool: publishes are queued
 //! straight into the write buffer and go out together. The client answers the protocol's
 //! own packets (acks of QoS 1/2 deliveries, PINGREQ on keepalive, topic aliases) itself.
+//! After a lost connection, the QoS 1/2 publishes it had not completed carry over to the next
+//! ([`Client::into_unfinished`], [`Client::resume`]).
 
 use crate::codec::{Ack, ConnAck, Connect, Packet, Publish, QoS, Reason, SubAck};
 use crate::connection::Connection;
@@ -159,6 +161,25 @@ pub enum Event {
     UnsubAck(SubAck),
 }
 
+/// One of our QoS 1/2 publishes, from PUBLISH until PUBACK or PUBCOMP.
+struct Outgoing {
+    /// When it was sent, so a resend keeps the original order.
+    seq: u64,
+    publish: Publish,
+    /// PUBREC came and PUBREL went: a resend is PUBREL, not the message.
+    released: bool,
+}
+
+/// Our QoS 1/2 publishes a lost connection had not completed, oldest first.
+pub struct Unfinished(Vec<Outgoing>);
+
+impl Unfinished {
+    /// How many messages are not known to be delivered.
+    pub fn count(&self) -> usize {
+        self.0.len()
+    }
+}
+
 /// One connected session.
 pub struct Client<S> {
     conn: Connection<S>,
@@ -169,7 +190,11 @@ pub struct Client<S> {
     ping_sent: Option<Instant>,
     next_pkid: u16,
     /// Our QoS 1/2 publishes not yet completed, kept for resending.
-    inflight: HashMap<u16, Publish>,
+    inflight: HashMap<u16, Outgoing>,
+    /// How many publishes went into `inflight`: their order for a resend.
+    sent: u64,
+    /// Topic aliases we set up, so a resend on a new connection can name the topic again.
+    our_aliases: HashMap<u16, String>,
     /// Receive maximum: how many of ours may be in flight at once.
     max_inflight: usize,
     /// QoS 2 deliveries from the broker between PUBREC and PUBREL, to drop duplicates.
@@ -228,6 +253,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             ping_sent: None,
             next_pkid: 0,
             inflight: HashMap::new(),
+            sent: 0,
+            our_aliases: HashMap::new(),
             max_inflight: max_inflight.clamp(1, 65535).min(receive_max),
             incoming_qos2: HashSet::new(),
             aliases: HashMap::new(),
@@ -270,13 +297,79 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         }
         let pkid = self.free_pkid();
         publish.pkid = pkid;
+        if let (Some(alias), false) = (publish.properties.topic_alias, publish.topic.is_empty()) {
+            self.our_aliases.insert(alias, publish.topic.clone());
+        }
+        self.send_tracked(publish, false)?;
+        Ok(pkid)
+    }
+
+    /// Queues a QoS 1/2 publish under its id (PUBREL instead once `released`) and keeps it
+    /// until it completes.
+    fn send_tracked(&mut self, publish: Publish, released: bool) -> Result<(), io::Error> {
+        let pkid = publish.pkid;
         // Encode, then keep the same value for a resend: no copy of topic and properties.
         let packet = Packet::Publish(publish);
-        self.send(&packet)?;
-        if let Packet::Publish(publish) = packet {
-            self.inflight.insert(pkid, publish);
+        if released {
+            self.send(&Packet::PubRel(Ack::new(pkid)))?;
+        } else {
+            self.send(&packet)?;
         }
-        Ok(pkid)
+        if let Packet::Publish(publish) = packet {
+            let seq = self.sent;
+            self.sent += 1;
+            let outgoing = Outgoing {
+                seq,
+                publish,
+                released,
+            };
+            self.inflight.insert(pkid, outgoing);
+        }
+        Ok(())
+    }
+
+    /// Ends this (lost) connection, keeping the QoS 1/2 publishes it had not completed for
+    /// [`Client::resume`] on the next one.
+    pub fn into_unfinished(self) -> Unfinished {
+        let mut outgoing: Vec<Outgoing> = self.inflight.into_values().collect();
+        outgoing.sort_unstable_by_key(|o| o.seq);
+        for o in &mut outgoing {
+            // A new connection knows no alias: the resend names its topic.
+            if let (true, Some(alias)) =
+                (o.publish.topic.is_empty(), o.publish.properties.topic_alias)
+            {
+                if let Some(topic) = self.our_aliases.get(&alias) {
+                    o.publish.topic = topic.clone();
+                }
+            }
+        }
+        Unfinished(outgoing)
+    }
+
+    /// Resumes `unfinished` on this new connection. When the broker kept the session (CONNACK
+    /// session present, `-c`), each goes again under its own id, in the original order: the
+    /// message with DUP set, or PUBREL once PUBREC had come (MQTT-4.4.0-1). A new session
+    /// knows none of those ids, so the messages come back (DUP set) for the caller to publish
+    /// afresh within the window; QoS 2 cannot promise exactly once across a lost session.
+    pub fn resume(&mut self, unfinished: Unfinished) -> Result<Vec<Publish>, ClientError> {
+        let outgoing = unfinished.0.into_iter();
+        if !self.connack.session_present {
+            return Ok(outgoing
+                .map(|o| Publish {
+                    dup: true,
+                    pkid: 0,
+                    ..o.publish
+                })
+                .collect());
+        }
+        for o in outgoing {
+            let publish = Publish {
+                dup: true,
+                ..o.publish
+            };
+            self.send_tracked(publish, o.released)?;
+        }
+        Ok(Vec::new())
     }
 
     /// Queues SUBSCRIBE or UNSUBSCRIBE (`packet` without its id); returns the id used.
@@ -371,6 +464,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             Packet::PubAck(a) => self.complete(a.pkid, a.reason),
             Packet::PubRec(a) if a.reason >= 0x80 => self.complete(a.pkid, a.reason),
             Packet::PubRec(a) => {
+                if let Some(o) = self.inflight.get_mut(&a.pkid) {
+                    o.released = true;
+                }
                 self.send(&Packet::PubRel(Ack::new(a.pkid)))?;
                 None
             }
@@ -445,5 +541,128 @@ fn trace(label: &str, packet: &Packet, sending: bool) {
     if let Some(what) = describe(packet, sending) {
         let verb = if sending { "sending" } else { "received" };
         println!("Client {label} {verb} {what}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::Version;
+    use bytes::Bytes;
+    use tokio::io::DuplexStream;
+
+    /// A client over an in-memory pipe, and the broker's end, which answered CONNACK with
+    /// `session_present`.
+    async fn connected(session_present: bool) -> (Client<DuplexStream>, Connection<DuplexStream>) {
+        let (ours, theirs) = tokio::io::duplex(1 << 16);
+        let mut broker = Connection::new(theirs, Some(Version::V311));
+        let connect = Connect {
+            version: Version::V311,
+            client_id: "c".into(),
+            clean_start: !session_present,
+            keep_alive: 0,
+            username: None,
+            password: None,
+            will: None,
+            properties: Default::default(),
+        };
+        let connack = Packet::ConnAck(ConnAck {
+            session_present,
+            ..ConnAck::default()
+        });
+        broker.queue(&connack).unwrap();
+        broker.flush().await.unwrap();
+        let client = Client::connect(ours, &connect, 10).await.unwrap();
+        assert!(matches!(
+            broker.read_packet().await,
+            Ok(Some(Packet::Connect(_)))
+        ));
+        (client, broker)
+    }
+
+    fn message(qos: QoS, payload: &'static str) -> Publish {
+        Publish {
+            qos,
+            topic: "t".into(),
+            payload: Bytes::from_static(payload.as_bytes()),
+            ..Publish::default()
+        }
+    }
+
+    async fn next(broker: &mut Connection<DuplexStream>) -> Packet {
+        broker.read_packet().await.unwrap().unwrap()
+    }
+
+    /// Three publishes; the broker sends PUBREC for the first and PUBACK for the third, then
+    /// the connection is lost: the first awaits PUBCOMP, the second any answer.
+    async fn interrupted() -> Unfinished {
+        let (mut client, mut broker) = connected(false).await;
+        client.publish(message(QoS::ExactlyOnce, "one")).unwrap();
+        client.publish(message(QoS::ExactlyOnce, "two")).unwrap();
+        client.publish(message(QoS::AtLeastOnce, "three")).unwrap();
+        client.flush().await.unwrap();
+        for _ in 0..3 {
+            next(&mut broker).await;
+        }
+        broker.queue(&Packet::PubRec(Ack::new(1))).unwrap();
+        broker.queue(&Packet::PubAck(Ack::new(3))).unwrap();
+        broker.flush().await.unwrap();
+        assert!(matches!(
+            client.next_event().await,
+            Ok(Event::Delivered { pkid: 3, .. })
+        ));
+        client.into_unfinished()
+    }
+
+    #[tokio::test]
+    async fn a_kept_session_gets_pubrel_and_dup_publish_under_the_same_ids() {
+        let unfinished = interrupted().await;
+        assert_eq!(unfinished.count(), 2);
+        let (mut client, mut broker) = connected(true).await;
+        assert!(client.resume(unfinished).unwrap().is_empty());
+        client.flush().await.unwrap();
+        assert_eq!(next(&mut broker).await, Packet::PubRel(Ack::new(1)));
+        let Packet::Publish(again) = next(&mut broker).await else {
+            panic!("expected PUBLISH");
+        };
+        assert_eq!(
+            (again.pkid, again.dup, &again.payload[..]),
+            (2, true, &b"two"[..])
+        );
+        // A new publish takes an id the resumed ones do not hold.
+        assert_eq!(
+            client.publish(message(QoS::AtLeastOnce, "four")).unwrap(),
+            3
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_session_gets_the_messages_back_in_order_to_publish_afresh() {
+        let unfinished = interrupted().await;
+        let (mut client, _broker) = connected(false).await;
+        let again = client.resume(unfinished).unwrap();
+        let got: Vec<(&[u8], bool, u16)> = again
+            .iter()
+            .map(|p| (&p.payload[..], p.dup, p.pkid))
+            .collect();
+        assert_eq!(got, vec![(&b"one"[..], true, 0), (&b"two"[..], true, 0)]);
+        assert_eq!(client.inflight(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_resend_names_the_topic_an_alias_stood_for() {
+        let (mut client, _broker) = connected(false).await;
+        let mut aliased = message(QoS::AtLeastOnce, "a");
+        aliased.properties.topic_alias = Some(1);
+        client.publish(aliased.clone()).unwrap();
+        aliased.topic.clear();
+        client.publish(aliased).unwrap();
+        let topics: Vec<String> = client
+            .into_unfinished()
+            .0
+            .into_iter()
+            .map(|o| o.publish.topic)
+            .collect();
+        assert_eq!(topics, ["t", "t"]);
     }
 }

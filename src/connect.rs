@@ -7,6 +7,8 @@ use crate::codec::{Connect, Version};
 use crate::properties::CommandProperties;
 use crate::transport::{BoxedStream, Connector, Endpoint, TlsOptions};
 use bytes::Bytes;
+use std::future::Future;
+use std::time::Duration;
 
 /// Everything needed to (re)connect: built once, used for every attempt.
 pub struct Target {
@@ -39,13 +41,22 @@ impl Target {
 
     /// Like [`Target::open`] with another CONNECT (bench: one client id per connection), so
     /// thousands of clients share one endpoint and its loaded TLS configuration.
+    ///
+    /// A broker that accepts the connection but sends no CONNACK within the keepalive
+    /// interval fails it, as libmosquitto does (exit status 19), rather than hanging.
     pub async fn open_with(&self, connect: &Connect) -> Result<Client<BoxedStream>, ClientError> {
         let stream = self
             .connector
             .connect()
             .await
             .map_err(ClientError::Transport)?;
-        Client::connect(stream, connect, self.max_inflight).await
+        let handshake = Client::connect(stream, connect, self.max_inflight);
+        match connect.keep_alive {
+            0 => handshake.await,
+            secs => tokio::time::timeout(Duration::from_secs(secs.into()), handshake)
+                .await
+                .unwrap_or(Err(ClientError::KeepaliveTimeout)),
+        }
     }
 }
 
@@ -96,6 +107,29 @@ fn connect_packet(args: &ConnectArgs, props: &CommandProperties, version: Versio
     }
 }
 
+/// mosquitto's clients wait this long after a lost connection, and between attempts.
+pub const RECONNECT_PERIOD: Duration = Duration::from_secs(1);
+
+/// After a lost connection: connects again every [`RECONNECT_PERIOD`] until the broker
+/// answers, printing each failure (not with `--quiet`). A refusal (CONNACK error) ends it, as
+/// in mosquitto_sub: retrying the same credentials cannot help. Cancel-safe between attempts.
+pub async fn reconnect<S, F, Fut>(connect: &mut F, quiet: bool) -> Result<Client<S>, ClientError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Client<S>, ClientError>>,
+{
+    loop {
+        tokio::time::sleep(RECONNECT_PERIOD).await;
+        match connect().await {
+            Err(e @ ClientError::Refused(_)) => return Err(e),
+            // As for a first attempt: "Error: Connection refused".
+            Err(e) if !quiet => eprintln!("{e}"),
+            Err(_) => {}
+            Ok(client) => return Ok(client),
+        }
+    }
+}
+
 /// mosquitto's exit status for a failed session.
 pub fn exit_code(e: &ClientError) -> i32 {
     match e {
@@ -117,11 +151,15 @@ pub fn report(e: &ClientError, quiet: bool) -> i32 {
 }
 
 /// The clients run one task on one thread: no work to spread, and nothing to synchronise.
-pub fn block_on<F: std::future::Future>(future: F) -> std::io::Result<F::Output> {
+/// The runtime is not waited for: a stdin read still blocked in its thread must not keep
+/// `pub -l` from exiting once the session has ended.
+pub fn block_on<F: Future>(future: F) -> std::io::Result<F::Output> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    Ok(runtime.block_on(future))
+    let output = runtime.block_on(future);
+    runtime.shutdown_background();
+    Ok(output)
 }
 
 /// Resolves the common part of every client subcommand: properties, then the target.

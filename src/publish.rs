@@ -2,19 +2,32 @@
 //!
 //! Every QoS 1/2 message is acknowledged before DISCONNECT, so `pub` exiting 0 means the
 //! broker has them all. Lines are read in large chunks and published into the client's write
-//! buffer, so a burst of short lines goes out in a few syscalls.
+//! buffer, so a burst of short lines goes out in a few syscalls. `-l` is a long-running pipe,
+//! so it reconnects after a lost connection and resends what was not acknowledged; a single
+//! message leaves that to its caller.
 
 use crate::cli::{self, PubArgs};
 use crate::client::{Client, ClientError, Event};
 use crate::codec::{Properties, Publish, QoS, Reason};
 use crate::connect;
 use bytes::{Bytes, BytesMut};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::time::Instant;
 
 /// Stop reading stdin while this much is queued for the socket, so memory stays bounded
 /// when the broker is slower than the pipe.
 const MAX_PENDING: usize = 1 << 20;
+
+/// How much of stdin is read at once.
+const READ_SIZE: usize = 64 * 1024;
+
+/// Once stdin has ended, `pub -l` tries to reconnect this long before it gives up: enough
+/// for a broker restart, short enough that a script whose broker is gone learns of it.
+const GIVE_UP_AFTER_INPUT: Duration = Duration::from_secs(5);
 
 /// What to publish, resolved from the command line.
 #[derive(Clone, Debug)]
@@ -93,10 +106,9 @@ pub fn main(args: PubArgs) -> i32 {
         code: 0,
         properties: props.disconnect.clone(),
     };
-    let result = connect::block_on(async move {
-        let client = target.open().await?;
-        run(client, job, tokio::io::stdin(), disconnect).await
-    });
+    let quiet = args.connect.quiet;
+    let session = run(|| target.open(), job, tokio::io::stdin(), disconnect, quiet);
+    let result = connect::block_on(session);
     match result {
         Ok(Ok(())) => 0,
         Ok(Err(e)) => connect::report(&e, args.connect.quiet),
@@ -136,17 +148,22 @@ fn load(args: &PubArgs) -> Result<Payload, String> {
     })
 }
 
-/// Publishes `job` on `client`, waits for every acknowledgement, then disconnects.
-pub async fn run<S, R>(
-    mut client: Client<S>,
+/// Connects with `connect`, publishes `job`, waits for every acknowledgement, then
+/// disconnects. `-l` outlives lost connections (README "Policies"); the other modes end there.
+pub async fn run<S, F, Fut, R>(
+    mut connect: F,
     job: Job,
     stdin: R,
     disconnect: Reason,
+    quiet: bool,
 ) -> Result<(), ClientError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Client<S>, ClientError>>,
     R: AsyncRead + Unpin,
 {
+    let mut client = connect().await?;
     let mut publisher = Publisher {
         job: job.clone(),
         aliased: false,
@@ -158,8 +175,12 @@ where
             delay,
         } => publish_repeated(&mut client, &mut publisher, body, repeat, delay).await?,
         Payload::Lines { topic_separator } => {
-            let lines = LineReader::new(stdin, topic_separator);
-            publish_lines(&mut client, &mut publisher, lines).await?
+            let mut stream = LineStream {
+                publisher,
+                lines: LineReader::new(stdin, topic_separator),
+                resend: VecDeque::new(),
+            };
+            client = stream.publish_all(client, &mut connect, quiet).await?;
         }
     }
     client.disconnect(disconnect).await
@@ -210,39 +231,154 @@ fn on_event(event: Event) {
     }
 }
 
-async fn publish_lines<S, R>(
-    client: &mut Client<S>,
-    publisher: &mut Publisher,
-    mut lines: LineReader<R>,
-) -> Result<(), ClientError>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-    R: AsyncRead + Unpin,
-{
-    loop {
-        while client.can_publish() && client.pending() < MAX_PENDING {
-            let Some((topic, payload)) = lines.next_line() else {
-                break;
+/// `pub -l` across connections: the lines, and what a lost session left to publish again.
+struct LineStream<R> {
+    publisher: Publisher,
+    lines: LineReader<R>,
+    /// Messages a new session must get afresh, oldest first, before any further line.
+    resend: VecDeque<Publish>,
+}
+
+/// Why publishing lines stopped short of the end of input.
+enum Interrupted {
+    Connection(ClientError),
+    Input(io::Error),
+}
+
+impl From<ClientError> for Interrupted {
+    fn from(e: ClientError) -> Self {
+        Interrupted::Connection(e)
+    }
+}
+
+impl<R: AsyncRead + Unpin> LineStream<R> {
+    /// Publishes every line, and after a lost connection reconnects and resends what was
+    /// not acknowledged (README "Policies"). Returns the client once every line is delivered.
+    async fn publish_all<S, F, Fut>(
+        &mut self,
+        mut client: Client<S>,
+        connect: &mut F,
+        quiet: bool,
+    ) -> Result<Client<S>, ClientError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Client<S>, ClientError>>,
+    {
+        loop {
+            let lost = match self.publish_lines(&mut client).await {
+                Ok(()) => return Ok(client),
+                Err(Interrupted::Input(e)) => return Err(ClientError::Io(e)),
+                Err(Interrupted::Connection(e)) if !survivable(&e) => return Err(e),
+                Err(Interrupted::Connection(e)) => e,
             };
-            let packet = publisher.packet(topic.as_deref(), payload);
+            if !quiet {
+                eprintln!("Connection lost: {lost}; reconnecting");
+            }
+            let unfinished = client.into_unfinished();
+            client = self.reconnect(connect, unfinished.count(), quiet).await?;
+            let mut again = VecDeque::from(client.resume(unfinished)?);
+            again.append(&mut self.resend);
+            self.resend = again;
+            // The new connection knows no topic alias yet.
+            self.publisher.aliased = false;
+        }
+    }
+
+    /// Publishes within the window until the input ends and everything is acknowledged.
+    async fn publish_lines<S>(&mut self, client: &mut Client<S>) -> Result<(), Interrupted>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        loop {
+            while client.can_publish() && client.pending() < MAX_PENDING {
+                let Some(packet) = self.next_packet() else {
+                    break;
+                };
+                client.publish(packet)?;
+            }
+            if self.resend.is_empty() && self.lines.finished() {
+                return Ok(drain(client).await?);
+            }
+            if client.pending() >= MAX_PENDING {
+                // Back-pressure: nothing may come back for QoS 0, so write before reading more.
+                client.flush().await?;
+                continue;
+            }
+            let more = client.can_publish() && !self.lines.ended();
+            tokio::select! {
+                read = self.lines.fill(), if more => read.map_err(Interrupted::Input)?,
+                event = client.next_event() => on_event(event?),
+            }
+        }
+    }
+
+    /// The next message: what a lost session left over first, then the next line.
+    fn next_packet(&mut self) -> Option<Publish> {
+        if let Some(packet) = self.resend.pop_front() {
+            return Some(packet);
+        }
+        loop {
+            let (topic, payload) = self.lines.next_line()?;
+            let packet = self.publisher.packet(topic.as_deref(), payload);
             if packet.topic.is_empty() && topic.is_some() {
                 eprintln!("Warning: line without a topic skipped");
                 continue;
             }
-            client.publish(packet)?;
+            return Some(packet);
         }
-        if lines.finished() {
-            return drain(client).await;
+    }
+
+    /// Connects again ([`connect::reconnect`]), reading stdin meanwhile only to learn whether
+    /// it has ended: up to one read past [`READ_SIZE`], the rest waits in the pipe. Once it
+    /// has ended, gives up after [`GIVE_UP_AFTER_INPUT`] with the count of messages not
+    /// delivered.
+    async fn reconnect<S, F, Fut>(
+        &mut self,
+        connect: &mut F,
+        unfinished: usize,
+        quiet: bool,
+    ) -> Result<Client<S>, ClientError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Client<S>, ClientError>>,
+    {
+        let retry = connect::reconnect(connect, quiet);
+        tokio::pin!(retry);
+        let mut give_up = None;
+        loop {
+            if give_up.is_none() && self.lines.ended() {
+                give_up = Some(Instant::now() + GIVE_UP_AFTER_INPUT);
+            }
+            let deadline = give_up.unwrap_or_else(Instant::now);
+            tokio::select! {
+                client = &mut retry => return client,
+                read = self.lines.fill(), if self.lines.has_room() => read?,
+                () = tokio::time::sleep_until(deadline), if give_up.is_some() => {
+                    let lost = unfinished + self.resend.len() + self.lines.remaining();
+                    let text = format!(
+                        "Error: no broker {} s after the end of input; {lost} messages not delivered",
+                        GIVE_UP_AFTER_INPUT.as_secs()
+                    );
+                    return Err(ClientError::Io(io::Error::new(io::ErrorKind::TimedOut, text)));
+                }
+            }
         }
-        if client.pending() >= MAX_PENDING {
-            // Back-pressure: nothing may come back for QoS 0, so write before reading more.
-            client.flush().await?;
-            continue;
-        }
-        tokio::select! {
-            read = lines.fill(), if client.can_publish() => { read.map_err(ClientError::Io)?; }
-            event = client.next_event() => on_event(event?),
-        }
+    }
+}
+
+/// A connection that failed, rather than a broker that objected to us, is worth a reconnect:
+/// I/O errors other than a packet we could not encode, keepalive timeouts, and DISCONNECT
+/// for normal closing, server busy or shutting down, keepalive timeout, administrative
+/// action or connection rate. Other DISCONNECT reasons judge our messages; resending them
+/// would only repeat the verdict.
+fn survivable(e: &ClientError) -> bool {
+    match e {
+        ClientError::Io(e) => e.kind() != io::ErrorKind::InvalidInput,
+        ClientError::KeepaliveTimeout => true,
+        ClientError::Disconnected(r) => matches!(r.code, 0x00 | 0x89 | 0x8B | 0x8D | 0x98 | 0x9F),
+        _ => false,
     }
 }
 
@@ -260,7 +396,7 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
     pub fn new(input: R, separator: Option<String>) -> LineReader<R> {
         LineReader {
             input,
-            buf: BytesMut::with_capacity(64 * 1024),
+            buf: BytesMut::with_capacity(READ_SIZE),
             eof: false,
             separator,
         }
@@ -268,7 +404,7 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
 
     /// Reads more input; at end of input a partial last line becomes a whole one.
     pub async fn fill(&mut self) -> std::io::Result<()> {
-        self.buf.reserve(64 * 1024);
+        self.buf.reserve(READ_SIZE);
         if self.input.read_buf(&mut self.buf).await? == 0 {
             self.eof = true;
         }
@@ -278,6 +414,23 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
     /// True once every line has been handed out.
     pub fn finished(&self) -> bool {
         self.eof && self.buf.is_empty()
+    }
+
+    /// True once the input has ended, lines may still be buffered.
+    pub fn ended(&self) -> bool {
+        self.eof
+    }
+
+    /// True while input may still come and the buffer holds less than [`READ_SIZE`]: while
+    /// disconnected, `pub -l` reads no further ahead.
+    fn has_room(&self) -> bool {
+        !self.eof && self.buf.len() < READ_SIZE
+    }
+
+    /// How many messages the buffer still holds.
+    fn remaining(&self) -> usize {
+        let lines = self.buf.iter().filter(|&&b| b == b'\n').count();
+        lines + usize::from(!self.buf.is_empty() && !self.buf.ends_with(b"\n"))
     }
 
     /// The next complete line as (topic, payload); the topic only with a separator.

@@ -97,7 +97,7 @@ pub fn main(args: SubArgs) -> i32 {
         random_filter: args.random_filter,
         exit_after_subscribe: args.exit_after_sub,
     };
-    let session = run(|| target.open(), job, formatter);
+    let session = run(|| target.open(), job, formatter, args.connect.quiet);
     finish_with_timeout(session, args.timeout, args.connect.quiet)
 }
 
@@ -150,9 +150,14 @@ pub fn finish_with_timeout(
     }
 }
 
-/// Runs `job`: connects with `connect`, and after a lost connection waits a second and
-/// connects again (mosquitto_sub's policy), subscribing afresh each time.
-pub async fn run<S, F, Fut>(mut connect: F, job: Job, formatter: Formatter) -> Result<(), SubError>
+/// Runs `job`: connects with `connect`, and after a lost connection connects again
+/// ([`connect::reconnect`], mosquitto_sub's policy), subscribing afresh each time.
+pub async fn run<S, F, Fut>(
+    mut connect: F,
+    job: Job,
+    formatter: Formatter,
+    quiet: bool,
+) -> Result<(), SubError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnMut() -> Fut,
@@ -164,25 +169,14 @@ where
         out: Vec::with_capacity(64 * 1024),
         printed: 0,
     };
-    let mut first = true;
+    let mut client = connect().await?;
     loop {
-        let client = match connect().await {
-            Ok(client) => client,
-            Err(e) if first => return Err(e.into()),
-            Err(e) => {
-                eprintln!("Error: {e}");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        first = false;
         match state.session(client).await? {
             Stop::Done => return Ok(()),
-            Stop::Lost(e) => {
-                eprintln!("Error: {e}");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
+            Stop::Lost(e) if !quiet => eprintln!("Error: {e}"),
+            Stop::Lost(_) => {}
         }
+        client = connect::reconnect(&mut connect, quiet).await?;
     }
 }
 
@@ -216,8 +210,10 @@ impl State {
                 Event::Message(msg) => self.on_message(&mut client, msg)?,
                 Event::Delivered { .. } => false,
             };
-            // Print once no further message is already waiting; stop when done or stdout closed.
-            let stdout_open = client.has_frame() && !done || self.write_out()?;
+            // Print once no further message is already waiting (under -d at once, between the
+            // packet lines, as mosquitto_sub does); stop when done or stdout closed.
+            let batch = client.has_frame() && !done && !crate::client::debug();
+            let stdout_open = batch || self.write_out()?;
             if done || !stdout_open {
                 return finish(client).await;
             }

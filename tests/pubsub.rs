@@ -220,6 +220,41 @@ fn connection_failures_exit_like_mosquitto() {
     }
 }
 
+/// A listener that never answers CONNECT: both clients give up after the keepalive with 19.
+#[test]
+fn a_silent_broker_ends_the_handshake_after_the_keepalive() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(2).collect();
+        std::thread::sleep(LIMIT);
+        drop(held);
+    });
+    let args = [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-k",
+        "5",
+        "-t",
+        "a",
+        "-m",
+        "b",
+    ];
+    let started = std::time::Instant::now();
+    let theirs = spawn(program("mosquitto_pub", &args));
+    let mut cmd = mqtk(&["pub"]);
+    cmd.args(args);
+    let ours = finish(spawn(cmd), LIMIT);
+    assert_eq!(
+        (ours.status.code(), text(&ours.stderr)),
+        (Some(19), "Keepalive timeout\n".into())
+    );
+    assert!(started.elapsed() < Duration::from_secs(8));
+    assert_eq!(finish(theirs, LIMIT).status.code(), Some(19));
+}
+
 #[test]
 fn wills_and_persistent_sessions() {
     for broker in brokers() {
@@ -334,6 +369,22 @@ fn debug_lines_match_mosquitto_pub() {
     let theirs = broker.program("mosquitto_pub", &args).output().unwrap();
     assert_eq!(text(&ours.stdout), text(&theirs.stdout));
     assert!(text(&ours.stdout).contains("received PUBCOMP (Mid: 1, RC:0)"));
+}
+
+#[test]
+fn sub_debug_lines_interleave_with_messages_like_mosquitto_sub() {
+    let broker = Broker::mosquitto();
+    let args = ["-d", "-t", "dbg", "-q", "1", "-C", "3", "-i", "dbgsub"];
+    let burst = || {
+        run_with_input(
+            broker.program("mosquitto_pub", &["-t", "dbg", "-q", "1", "-l"]),
+            b"a\nb\nc\n",
+        );
+    };
+    let ours = receive(&broker, broker.mqtk("sub", &args), burst);
+    let theirs = receive(&broker, broker.program("mosquitto_sub", &args), burst);
+    assert_eq!(text(&ours.stdout), text(&theirs.stdout));
+    assert!(text(&ours.stdout).contains("sending PUBACK (m1, rc0)\na\n"));
 }
 
 /// A CA and a server certificate for 127.0.0.1 and localhost, made with openssl.

@@ -2,12 +2,12 @@
 //! `mqtk` binary (and Debian's clients) run as real processes.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A broker process on 127.0.0.1, killed when dropped.
@@ -15,7 +15,8 @@ pub struct Broker {
     pub port: u16,
     child: Child,
     subacks: Arc<AtomicUsize>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    mosquitto: bool,
 }
 
 impl Broker {
@@ -28,19 +29,25 @@ impl Broker {
     pub fn mosquitto_with(extra: &str) -> Broker {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
-        let conf = dir.path().join("mosquitto.conf");
-        let text = format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\nlog_dest stderr\nlog_type all\n{extra}\n"
-        );
-        std::fs::write(&conf, text).expect("write config");
-        let child = Command::new("mosquitto")
+        write_mosquitto_conf(&dir, port, extra);
+        let mut broker = Broker::start(Broker::spawn_mosquitto(&dir), port, dir);
+        broker.mosquitto = true;
+        broker
+    }
+
+    /// Rewrites mosquitto's configuration with `extra` lines, for [`Broker::start_again`].
+    pub fn configure_mosquitto(&self, extra: &str) {
+        write_mosquitto_conf(&self.dir, self.port, extra);
+    }
+
+    fn spawn_mosquitto(dir: &tempfile::TempDir) -> Child {
+        Command::new("mosquitto")
             .arg("-c")
-            .arg(&conf)
+            .arg(dir.path().join("mosquitto.conf"))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("mosquitto is installed (apt-get install mosquitto)");
-        Broker::watch(child, port, dir)
+            .expect("mosquitto is installed (apt-get install mosquitto)")
     }
 
     /// Starts `mqtk serve -v -c FILE` with the same configuration as [`Broker::mosquitto_with`].
@@ -80,16 +87,63 @@ impl Broker {
             .next()
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("no port in {first:?}"));
-        Broker::watch(child, port, tempfile::tempdir().expect("tempdir"))
+        Broker::start(child, port, tempfile::tempdir().expect("tempdir"))
+    }
+
+    /// Kills the broker at once (SIGKILL): its clients see their connections drop.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Stops the broker with SIGTERM, so it closes its connections itself, and waits for it.
+    pub fn terminate(&mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "SIGTERM {pid}");
+        let _ = self.child.wait();
+    }
+
+    /// Stops the broker process (SIGSTOP): connections stay open, nothing is read or answered.
+    pub fn freeze(&self) {
+        let pid = self.child.id().to_string();
+        let stopped = Command::new("kill").args(["-STOP", &pid]).status();
+        assert!(stopped.is_ok_and(|s| s.success()), "SIGSTOP {pid}");
+    }
+
+    /// Starts the same broker again on the same port after [`Broker::kill`] (mosquitto with
+    /// its configuration as it is now).
+    pub fn start_again(&mut self) {
+        let child = if self.mosquitto {
+            Broker::spawn_mosquitto(&self.dir)
+        } else {
+            mqtk(&["serve", "-v", "--port", &self.port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn mqtk serve")
+        };
+        (self.child, self.subacks) = Broker::watch(child, self.port);
+    }
+
+    fn start(child: Child, port: u16, dir: tempfile::TempDir) -> Broker {
+        let (child, subacks) = Broker::watch(child, port);
+        Broker {
+            port,
+            child,
+            subacks,
+            dir,
+            mosquitto: false,
+        }
     }
 
     /// Follows the broker's stderr log: counts SUBACKs (both brokers log "Sending SUBACK"),
     /// and keeps the first lines to explain a failed start.
-    fn watch(mut child: Child, port: u16, dir: tempfile::TempDir) -> Broker {
+    fn watch(mut child: Child, port: u16) -> (Child, Arc<AtomicUsize>) {
         let subacks = Arc::new(AtomicUsize::new(0));
         let log = BufReader::new(child.stderr.take().expect("stderr"));
         let counter = subacks.clone();
-        let first_lines = Arc::new(std::sync::Mutex::new(String::new()));
+        let first_lines = Arc::new(Mutex::new(String::new()));
         let keep = first_lines.clone();
         std::thread::spawn(move || {
             for line in log.lines().map_while(Result::ok) {
@@ -107,16 +161,11 @@ impl Broker {
         if !wait_for_port(port) {
             let _ = child.kill();
             panic!(
-                "mosquitto did not start:\n{}",
+                "the broker did not start:\n{}",
                 first_lines.lock().map(|t| t.clone()).unwrap_or_default()
             );
         }
-        Broker {
-            port,
-            child,
-            subacks,
-            _dir: dir,
-        }
+        (child, subacks)
     }
 
     /// How many SUBACKs the broker has sent so far, counted from its (unbuffered) stderr log.
@@ -166,11 +215,103 @@ impl Broker {
     }
 }
 
+/// mosquitto on 127.0.0.1:`port`, anonymous access, logging to stderr, plus `extra` lines.
+fn write_mosquitto_conf(dir: &tempfile::TempDir, port: u16, extra: &str) {
+    let text = format!(
+        "listener {port} 127.0.0.1\nallow_anonymous true\nlog_dest stderr\nlog_type all\n{extra}\n"
+    );
+    std::fs::write(dir.path().join("mosquitto.conf"), text).expect("write config");
+}
+
 impl Drop for Broker {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A TCP proxy on 127.0.0.1 in front of a broker: a test can hold back what the broker sends
+/// and cut a client's connection while the broker keeps the client's session.
+pub struct Proxy {
+    pub port: u16,
+    hold: Arc<AtomicBool>,
+    held: Arc<AtomicUsize>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Proxy {
+    /// Forwards every connection to `127.0.0.1:port`.
+    pub fn to(port: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let proxy = Proxy {
+            port: listener.local_addr().expect("addr").port(),
+            hold: Arc::new(AtomicBool::new(false)),
+            held: Arc::new(AtomicUsize::new(0)),
+            open: Arc::new(Mutex::new(Vec::new())),
+        };
+        let (hold, held, open) = (proxy.hold.clone(), proxy.held.clone(), proxy.open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().map_while(Result::ok) {
+                let Ok(broker) = TcpStream::connect(("127.0.0.1", port)) else {
+                    continue;
+                };
+                let clones = (client.try_clone(), broker.try_clone());
+                let (Ok(client2), Ok(broker2)) = clones else {
+                    continue;
+                };
+                if let Ok(mut open) = open.lock() {
+                    open.extend(client.try_clone());
+                    open.extend(broker.try_clone());
+                }
+                forward(client, broker, None);
+                forward(broker2, client2, Some((hold.clone(), held.clone())));
+            }
+        });
+        proxy
+    }
+
+    /// Drops what the broker sends from now on: nothing the client sends is acknowledged.
+    pub fn hold_replies(&self) {
+        self.hold.store(true, Ordering::SeqCst);
+    }
+
+    /// Bytes from the broker dropped so far.
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::SeqCst)
+    }
+
+    /// Closes every connection through the proxy, as a network failure would, and forwards
+    /// everything again on the next ones.
+    pub fn cut(&self) {
+        if let Ok(mut open) = self.open.lock() {
+            for stream in open.drain(..) {
+                let _ = stream.shutdown(std::net::Shutdown::Both);
+            }
+        }
+        self.hold.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Copies `from` to `to` in a thread until either closes; with `hold` set, drops the bytes
+/// and counts them instead.
+fn forward(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    hold: Option<(Arc<AtomicBool>, Arc<AtomicUsize>)>,
+) {
+    std::thread::spawn(move || {
+        let mut buf = [0; 16 * 1024];
+        while let Ok(n @ 1..) = from.read(&mut buf) {
+            if let Some((_, held)) = hold.as_ref().filter(|(h, _)| h.load(Ordering::SeqCst)) {
+                held.fetch_add(n, Ordering::SeqCst);
+                continue;
+            }
+            if to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(std::net::Shutdown::Both);
+    });
 }
 
 /// A port nothing listens on right now.

@@ -1,0 +1,311 @@
+//! `mqtk pub -l` and `mqtk sub` across lost connections: brokers killed with SIGKILL and
+//! started again on the same port, a proxy cutting connections while the broker keeps the
+//! session, and real subscribers on either side of the outage.
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// A running `pub -l` fed through a pipe, its stdout (`-d` lines) and stderr followed.
+struct LinePub {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    output: Receiver<String>,
+    seen: Vec<String>,
+    /// Lines before this one were matched by an earlier [`LinePub::wait_for`].
+    checked: usize,
+}
+
+impl LinePub {
+    fn start(mut cmd: Command) -> LinePub {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn pub");
+        let (tx, rx) = mpsc::channel();
+        let stdout = child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>);
+        let stderr = child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>);
+        for stream in [stdout, stderr].into_iter().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        LinePub {
+            stdin: child.stdin.take(),
+            child,
+            output: rx,
+            seen: Vec::new(),
+            checked: 0,
+        }
+    }
+
+    fn write(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(text.as_bytes()).expect("write to pub");
+        stdin.flush().expect("flush");
+    }
+
+    /// Waits for a line containing `needle` after the one the last wait matched.
+    fn wait_for(&mut self, needle: &str) {
+        let deadline = Instant::now() + LIMIT;
+        loop {
+            if let Some(i) = self.seen[self.checked..]
+                .iter()
+                .position(|l| l.contains(needle))
+            {
+                self.checked += i + 1;
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => panic!("no {needle:?} from pub; saw {:?}", self.seen),
+            }
+        }
+    }
+
+    /// Closes stdin and waits (at most `limit`) for the exit; returns the status, every
+    /// output line, and how long the exit took after stdin closed.
+    fn end(mut self, limit: Duration) -> (ExitStatus, Vec<String>, Duration) {
+        drop(self.stdin.take());
+        let closed = Instant::now();
+        let out = finish(self.child, limit);
+        let took = closed.elapsed();
+        self.seen.extend(self.output.iter());
+        (out.status, self.seen, took)
+    }
+}
+
+/// `pub -t TOPIC -q 1 -l ARGS`, once its first line `first` has reached a subscriber.
+fn connected_pub(broker: &Broker, topic: &str, args: &[&str]) -> LinePub {
+    let sub = broker.subscribed(broker.mqtk("sub", &["-t", topic, "-q", "1", "-C", "1"]));
+    let mut cmd = broker.mqtk("pub", &["-t", topic, "-q", "1", "-l"]);
+    let mut publisher = LinePub::start({
+        cmd.args(args);
+        cmd
+    });
+    publisher.write("first\n");
+    assert_eq!(text(&finish(sub, LIMIT).stdout), "first\n");
+    publisher
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Lines written before, during and after a broker restart all arrive, in order, and `pub`
+/// still exits 0 once stdin closes.
+#[test]
+fn pub_l_resends_across_a_broker_restart() {
+    for mut broker in [Broker::mqtk_serve(), Broker::mosquitto()] {
+        let mut publisher = connected_pub(&broker, "l", &[]);
+
+        broker.kill();
+        publisher.write("down 1\n");
+        publisher.wait_for("Connection lost: ");
+        // A failed attempt: the next one is a second away, time to restart and subscribe.
+        publisher.wait_for("Error: Connection refused");
+        publisher.write("down 2\n");
+        broker.start_again();
+        let late = broker.subscribed(broker.mqtk("sub", &["-t", "l", "-q", "1", "-C", "4"]));
+        publisher.write("up 1\nup 2\n");
+        let (status, stderr, _) = publisher.end(LIMIT);
+        assert!(status.success(), "{status:?} {stderr:?}");
+        let lost: Vec<&String> = stderr
+            .iter()
+            .filter(|l| l.contains("Connection lost"))
+            .collect();
+        assert_eq!(lost.len(), 1, "one line for the loss: {stderr:?}");
+        assert!(lost[0].ends_with("; reconnecting"), "{stderr:?}");
+        assert_eq!(
+            text(&finish(late, LIMIT).stdout),
+            "down 1\ndown 2\nup 1\nup 2\n"
+        );
+    }
+}
+
+/// An MQTT 5 broker shutting down says so (DISCONNECT 0x8B): `pub` reconnects, and since the
+/// new connection knows no topic alias, names the topic again.
+#[test]
+fn pub_l_reconnects_after_a_v5_shutdown_and_sets_its_topic_alias_again() {
+    let mut broker = Broker::mqtk_serve();
+    let alias = ["-V", "5", "-D", "publish", "topic-alias", "1"];
+    let mut publisher = connected_pub(&broker, "v", &alias);
+    broker.terminate();
+    publisher.wait_for("Connection lost: Disconnected by the broker");
+    publisher.wait_for("Error: Connection refused");
+    broker.start_again();
+    let late = broker.subscribed(broker.mqtk("sub", &["-t", "v", "-q", "1", "-C", "2"]));
+    publisher.write("third\nfourth\n");
+    let (status, output, _) = publisher.end(LIMIT);
+    assert!(status.success(), "{status:?} {output:?}");
+    assert_eq!(text(&finish(late, LIMIT).stdout), "third\nfourth\n");
+}
+
+/// With the broker gone for good, closing stdin ends `pub` within the documented five
+/// seconds, with status 7 and the count of lines that never reached a broker.
+#[test]
+fn pub_l_gives_up_five_seconds_after_input_ends_without_a_broker() {
+    let mut broker = Broker::mqtk_serve();
+    let mut publisher = connected_pub(&broker, "g", &[]);
+    broker.kill();
+    publisher.wait_for("Connection lost: ");
+    publisher.write("lost 1\nlost 2\n");
+    let (status, stderr, took) = publisher.end(LIMIT);
+    assert_eq!(status.code(), Some(7), "{stderr:?}");
+    assert_eq!(
+        stderr.last().map(String::as_str),
+        Some("Error: no broker 5 s after the end of input; 2 messages not delivered")
+    );
+    assert!(
+        took >= Duration::from_secs(4) && took < Duration::from_secs(7),
+        "{took:?}"
+    );
+}
+
+/// Reconnecting never stops Ctrl-C or SIGTERM from ending `pub` at once.
+#[test]
+fn pub_l_ends_at_once_on_sigterm_while_reconnecting() {
+    let mut broker = Broker::mqtk_serve();
+    let mut publisher = connected_pub(&broker, "s", &[]);
+    broker.kill();
+    publisher.wait_for("Connection lost: ");
+    let pid = publisher.child.id().to_string();
+    let sent = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    let (status, _, _) = publisher.end(LIMIT);
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(15)
+    );
+    assert!(sent.elapsed() < Duration::from_millis(500));
+}
+
+/// A broker that comes back refusing us ends `pub` with mosquitto's CONNACK status.
+#[test]
+fn pub_l_exits_with_the_connack_code_when_a_reconnect_is_refused() {
+    let mut broker = Broker::mosquitto();
+    let mut publisher = connected_pub(&broker, "r", &[]);
+    broker.kill();
+    publisher.wait_for("Connection lost: ");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let passwords = dir.path().join("pw");
+    std::fs::write(&passwords, "").expect("password file");
+    broker.configure_mosquitto(&format!(
+        "allow_anonymous false\npassword_file {}",
+        passwords.display()
+    ));
+    broker.start_again();
+    publisher.wait_for("Connection error: ");
+    let (status, stderr, _) = publisher.end(LIMIT);
+    assert_eq!(status.code(), Some(5), "{stderr:?}");
+}
+
+/// Lines the broker never acknowledged (it was frozen, then killed) go again after the
+/// restart, with DUP set and new packet ids since the session is new.
+#[test]
+fn pub_l_resends_unacknowledged_lines_with_dup_after_a_restart() {
+    for mut broker in [Broker::mqtk_serve(), Broker::mosquitto()] {
+        let mut publisher = connected_pub(&broker, "u", &["-d"]);
+        broker.freeze();
+        publisher.write("held 1\nheld 2\n");
+        publisher.wait_for("sending PUBLISH (d0, q1, r0, m3, 'u', ... (6 bytes))");
+        broker.kill();
+        publisher.wait_for("Connection lost: ");
+        publisher.wait_for("Error: Connection refused");
+        broker.start_again();
+        let late = broker.subscribed(broker.mqtk("sub", &["-t", "u", "-q", "1", "-C", "2"]));
+        publisher.wait_for("sending PUBLISH (d1, q1, r0, m1, 'u', ... (6 bytes))");
+        publisher.wait_for("sending PUBLISH (d1, q1, r0, m2, 'u', ... (6 bytes))");
+        let (status, output, _) = publisher.end(LIMIT);
+        assert!(status.success(), "{status:?} {output:?}");
+        assert_eq!(text(&finish(late, LIMIT).stdout), "held 1\nheld 2\n");
+    }
+}
+
+/// With `-c` the broker keeps the session across a cut connection: unacknowledged QoS 2
+/// lines go again under their own packet ids and arrive exactly once.
+#[test]
+fn pub_l_keeps_packet_ids_when_the_broker_kept_the_session() {
+    for broker in [Broker::mosquitto(), Broker::mqtk_serve()] {
+        let proxy = Proxy::to(broker.port);
+        let watcher = broker.subscribed(broker.mqtk("sub", &["-t", "k", "-q", "2", "-C", "4"]));
+        let port = proxy.port.to_string();
+        let args = [
+            "-p", &port, "-t", "k", "-q", "2", "-l", "-c", "-i", "keeper", "-d",
+        ];
+        let mut cmd = mqtk(&["pub", "-h", "127.0.0.1"]);
+        cmd.args(args);
+        let mut publisher = LinePub::start(cmd);
+        publisher.write("first\n");
+        publisher.wait_for("received PUBCOMP (Mid: 1, RC:0)");
+        proxy.hold_replies();
+        publisher.write("held 1\nheld 2\n");
+        // Both PUBRECs (4 bytes each) came and were dropped: the broker holds both messages.
+        let deadline = Instant::now() + LIMIT;
+        while proxy.held() < 8 {
+            assert!(Instant::now() < deadline, "no PUBREC from the broker");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        proxy.cut();
+        publisher.wait_for("Connection lost: ");
+        publisher.wait_for("sending PUBLISH (d1, q2, r0, m2, 'k', ... (6 bytes))");
+        publisher.wait_for("sending PUBLISH (d1, q2, r0, m3, 'k', ... (6 bytes))");
+        let (status, output, _) = publisher.end(LIMIT);
+        assert!(status.success(), "{status:?} {output:?}");
+        let mut end = broker.mqtk("pub", &["-t", "k", "-q", "2", "-m", "end"]);
+        assert!(end.status().expect("pub").success());
+        assert_eq!(
+            text(&finish(watcher, LIMIT).stdout),
+            "first\nheld 1\nheld 2\nend\n"
+        );
+    }
+}
+
+/// `sub` ends like mosquitto_sub when the broker comes back refusing it: status 5 and
+/// mosquitto's line.
+#[test]
+fn sub_exits_like_mosquitto_sub_when_a_reconnect_is_refused() {
+    let mut broker = Broker::mosquitto();
+    let ours = broker.subscribed(broker.mqtk("sub", &["-t", "x"]));
+    let theirs = broker.subscribed(broker.program("mosquitto_sub", &["-t", "x"]));
+    broker.kill();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let passwords = dir.path().join("pw");
+    std::fs::write(&passwords, "").expect("password file");
+    broker.configure_mosquitto(&format!(
+        "allow_anonymous false\npassword_file {}",
+        passwords.display()
+    ));
+    broker.start_again();
+    for child in [ours, theirs] {
+        let out = finish(child, LIMIT);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{stderr}");
+        assert_eq!(
+            stderr.lines().last(),
+            Some("Connection error: Connection Refused: not authorised.")
+        );
+    }
+}

@@ -63,7 +63,7 @@ impl Broker {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn mqtk serve");
-        Broker::watch(child, port, dir)
+        Broker::start(child, port, dir)
     }
 
     /// The broker's process id.

@@ -4,6 +4,7 @@
 use super::auth::Authenticator;
 use super::listener::{ListenerConfig, ListenerKind};
 use super::listener_keys::ListenerKeys;
+use super::persist::{PersistKeys, Persistence};
 use super::security::Security;
 use super::tls::TlsSettings;
 use anyhow::{anyhow, bail, Context};
@@ -45,7 +46,8 @@ pub struct ServeArgs {
     pub use_identity_as_username: bool,
     /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous,
     /// protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username,
-    /// password_file, acl_file, per_listener_settings).
+    /// password_file, acl_file, per_listener_settings, persistence, persistence_location,
+    /// persistence_file, autosave_interval).
     #[arg(short = 'c', long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients
@@ -62,6 +64,10 @@ pub struct ServeArgs {
     /// Refuse clients that send no username (overrides the configuration file).
     #[arg(long)]
     pub no_anonymous: bool,
+    /// Keep retained messages and persistent sessions in FILE across restarts (saved at
+    /// most every autosave_interval, 1 s by default, and at shutdown).
+    #[arg(long, value_name = "FILE")]
+    pub persist: Option<PathBuf>,
     /// Log connections, subscriptions and errors to stderr.
     #[arg(short = 'v', long)]
     pub verbose: bool,
@@ -98,6 +104,8 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// How often `$SYS` topics are published; `None` turns them off.
     pub sys_interval: Option<Duration>,
+    /// Where `serve` keeps its state; `run` and `run_listeners` ignore it.
+    pub persistence: Option<Persistence>,
 }
 
 impl Default for Config {
@@ -121,6 +129,7 @@ impl Default for Config {
             max_keepalive: 65535,
             connect_timeout: Duration::from_secs(5),
             sys_interval: Some(Duration::from_secs(10)),
+            persistence: None,
         }
     }
 }
@@ -153,6 +162,8 @@ pub struct FileConfig {
     pub password_file: Option<PathBuf>,
     /// `acl_file`.
     pub acl_file: Option<PathBuf>,
+    /// `persistence`, `persistence_location`, `persistence_file`, `autosave_interval`.
+    pub persistence: PersistKeys,
     /// Unknown keys, one message each, for stderr.
     pub warnings: Vec<String>,
 }
@@ -195,6 +206,7 @@ impl FileConfig {
             ("password_file" | "acl_file" | "per_listener_settings", _) => {
                 bail!("wrong number of values for {key}")
             }
+            _ if self.persistence.apply(key, rest(line))? => {}
             (_, [value]) if self.current_listener().apply(key, value)? => {}
             _ => self
                 .warnings
@@ -303,6 +315,7 @@ impl Config {
             listeners,
             allow_anonymous,
             verbose: args.verbose,
+            persistence: file.persistence.resolve(args.persist.as_deref()),
             security: Arc::new(Security::load(password_file, acl_file)?),
             ..Config::default()
         })
@@ -370,7 +383,7 @@ mod tests {
     #[test]
     fn parses_the_known_keys_and_warns_about_others() {
         let text = "# comment\nport 1884\nbind_address 127.0.0.1\n\nlistener 1885\n\
-                    listener 1886 ::1\nallow_anonymous true\npersistence true\n";
+                    listener 1886 ::1\nallow_anonymous true\nlog_dest stderr\n";
         let file = FileConfig::parse(text).unwrap();
         assert_eq!(file.port, Some(1884));
         assert_eq!(file.bind_address.as_deref(), Some("127.0.0.1"));
@@ -384,7 +397,7 @@ mod tests {
         );
         assert_eq!(file.allow_anonymous, Some(true));
         assert_eq!(file.warnings.len(), 1);
-        assert!(file.warnings[0].contains("persistence"));
+        assert!(file.warnings[0].contains("log_dest"));
     }
 
     #[test]

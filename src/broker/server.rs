@@ -105,7 +105,7 @@ pub async fn serve_from(
     let _ = all_done.recv().await;
     // Every connection has closed: its will is published and its session detached.
     if let Some(store) = store {
-        store.save_if_dirty(&shared.router).await?;
+        store.save_logged(&shared).await?;
     }
     Ok(())
 }

@@ -4,8 +4,8 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +15,7 @@ pub struct Broker {
     pub port: u16,
     child: Child,
     subacks: Arc<AtomicUsize>,
+    log: Arc<std::sync::Mutex<String>>,
     _dir: tempfile::TempDir,
 }
 
@@ -45,7 +46,17 @@ impl Broker {
 
     /// Starts `mqtk serve` on a free port; it prints the port it bound on its first line.
     pub fn mqtk_serve() -> Broker {
-        let mut child = mqtk(&["serve", "-v", "--port", "0"])
+        Broker::mqtk_serve_with(&[], None)
+    }
+
+    /// Starts `mqtk serve -v --port 0 ARGS`, in directory `cwd` if given.
+    pub fn mqtk_serve_with(args: &[&str], cwd: Option<&Path>) -> Broker {
+        let mut cmd = mqtk(&["serve", "-v", "--port", "0"]);
+        if let Some(dir) = cwd {
+            cmd.current_dir(dir);
+        }
+        let mut child = cmd
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -63,7 +74,7 @@ impl Broker {
     }
 
     /// Follows the broker's stderr log: counts SUBACKs (both brokers log "Sending SUBACK"),
-    /// and keeps the first lines to explain a failed start.
+    /// and keeps the first lines to explain a failed start or to look for a line.
     fn watch(mut child: Child, port: u16, dir: tempfile::TempDir) -> Broker {
         let subacks = Arc::new(AtomicUsize::new(0));
         let log = BufReader::new(child.stderr.take().expect("stderr"));
@@ -76,7 +87,7 @@ impl Broker {
                     counter.fetch_add(1, Ordering::SeqCst);
                 }
                 if let Ok(mut text) = keep.lock() {
-                    if text.len() < 4096 {
+                    if text.len() < 64 * 1024 {
                         text.push_str(&line);
                         text.push('\n');
                     }
@@ -94,7 +105,38 @@ impl Broker {
             port,
             child,
             subacks,
+            log: first_lines,
             _dir: dir,
+        }
+    }
+
+    /// Waits until the broker's log (its first 64 KiB) has a line containing `text`.
+    pub fn wait_for_log(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let log = self.log.lock().map(|t| t.clone()).unwrap_or_default();
+            if log.contains(text) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no {text:?} in the log:\n{log}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Sends `signal` (`TERM`, `KILL`, ...) to the broker and waits for it to exit.
+    pub fn stop(&mut self, signal: &str) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -{signal} {pid}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the broker ignored SIG{signal}");
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 

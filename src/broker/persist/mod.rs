@@ -137,24 +137,38 @@ impl Store {
         Ok((store, restore(state, queue_limit)))
     }
 
-    /// Saves the state if it changed since the last save; true if it did. On failure the
-    /// state stays marked as changed, so the next attempt saves it.
-    pub async fn save_if_dirty(&self, router: &Router) -> anyhow::Result<bool> {
+    /// Saves the state if it changed since the last save; returns the file's size if it
+    /// did. On failure the state stays marked as changed, so the next attempt saves it.
+    pub async fn save_if_dirty(&self, router: &Router) -> anyhow::Result<Option<usize>> {
         if !router.take_dirty() {
-            return Ok(false);
+            return Ok(None);
         }
         let state = capture(router);
         let (path, tmp) = (self.settings.file.clone(), self.tmp.clone());
         let written = tokio::task::spawn_blocking(move || {
-            write_atomically(&path, &tmp, &format::encode(&state, Clock::now()))
+            let bytes = format::encode(&state, Clock::now());
+            write_atomically(&path, &tmp, &bytes).map(|()| bytes.len())
         })
         .await
         .map_err(io::Error::other)
         .and_then(|r| r);
-        written.map(|()| true).map_err(|e| {
+        written.map(Some).map_err(|e| {
             router.touch();
             anyhow!("cannot save {}: {e}", self.settings.file.display())
         })
+    }
+
+    /// Saves the state if it changed, logging how long it took.
+    pub async fn save_logged(&self, shared: &Shared) -> anyhow::Result<()> {
+        let start = std::time::Instant::now();
+        if let Some(size) = self.save_if_dirty(&shared.router).await? {
+            shared.log(format_args!(
+                "Saved the state to {} ({size} bytes in {} ms).",
+                self.settings.file.display(),
+                start.elapsed().as_millis()
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -162,7 +176,7 @@ impl Store {
 /// restored sessions and the autosave task.
 pub fn start(store: Arc<Store>, restored: Restored, shared: &Arc<Shared>, shutdown: &Shutdown) {
     shared.log(format_args!(
-        "Restored {} retained messages and {} sessions from {} ({} sessions had expired).",
+        "Restored {} retained messages and {} sessions from {} ({} expired sessions dropped).",
         restored.retained,
         restored.sessions,
         store.settings.file.display(),
@@ -188,7 +202,7 @@ async fn autosave(store: Arc<Store>, every: Duration, shared: Arc<Shared>, mut s
             _ = ticks.tick() => {}
             () = shutdown.recv() => return,
         }
-        match store.save_if_dirty(&shared.router).await {
+        match store.save_logged(&shared).await {
             Err(e) if !failing => {
                 eprintln!("mqtk serve: {e:#}");
                 failing = true;
@@ -362,10 +376,10 @@ mod tests {
         let (store, restored) = Store::open(&settings, 10).unwrap();
         assert_eq!(restored.sessions, 0);
         let router = &restored.router;
-        assert!(!store.save_if_dirty(router).await.unwrap());
+        assert_eq!(store.save_if_dirty(router).await.unwrap(), None);
         router.publish(&message("r", None));
-        assert!(store.save_if_dirty(router).await.unwrap());
-        assert!(!store.save_if_dirty(router).await.unwrap());
+        assert!(store.save_if_dirty(router).await.unwrap().is_some());
+        assert_eq!(store.save_if_dirty(router).await.unwrap(), None);
         let (_, again) = Store::open(&settings, 10).unwrap();
         assert_eq!(again.retained, 1);
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();

@@ -1,6 +1,7 @@
 //! `mqtk serve` persistence with real processes: state survives SIGTERM and `kill -9`, a
 //! damaged file stops the broker, and mosquitto's persistence keys are honoured.
 
+mod broker_common;
 mod common;
 
 use common::{finish, Broker};
@@ -124,4 +125,23 @@ fn a_corrupt_or_truncated_file_is_refused_and_kept() {
             bytes
         );
     }
+}
+
+/// `persistent_client_expiration` ends even a session asked to never expire once its client
+/// has been away that long (seconds here; hours and more in a configuration file).
+#[test]
+fn persistent_client_expiration_ends_never_expiring_sessions() {
+    let broker = broker_common::TestBroker::with(|c| c.persistent_client_expiration = Some(1));
+    let mut connect = broker_common::Raw::v5("forever");
+    connect.clean_start = false;
+    connect.properties.session_expiry_interval = Some(u32::MAX);
+    let present = || {
+        broker_common::Raw::connect(&broker, connect.clone())
+            .1
+            .session_present
+    };
+    assert!(!present());
+    assert!(present(), "kept while the client is away");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!present(), "ended after a second away");
 }

@@ -47,7 +47,7 @@ pub struct ServeArgs {
     /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous,
     /// protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username,
     /// password_file, acl_file, per_listener_settings, persistence, persistence_location,
-    /// persistence_file, autosave_interval).
+    /// persistence_file, autosave_interval, persistent_client_expiration).
     #[arg(short = 'c', long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients
@@ -106,6 +106,8 @@ pub struct Config {
     pub sys_interval: Option<Duration>,
     /// Where `serve` keeps its state; `run` and `run_listeners` ignore it.
     pub persistence: Option<Persistence>,
+    /// Seconds a session that would never expire is kept after its client left.
+    pub persistent_client_expiration: Option<u32>,
 }
 
 impl Default for Config {
@@ -130,6 +132,7 @@ impl Default for Config {
             connect_timeout: Duration::from_secs(5),
             sys_interval: Some(Duration::from_secs(10)),
             persistence: None,
+            persistent_client_expiration: None,
         }
     }
 }
@@ -162,7 +165,8 @@ pub struct FileConfig {
     pub password_file: Option<PathBuf>,
     /// `acl_file`.
     pub acl_file: Option<PathBuf>,
-    /// `persistence`, `persistence_location`, `persistence_file`, `autosave_interval`.
+    /// `persistence`, `persistence_location`, `persistence_file`, `autosave_interval`,
+    /// `persistent_client_expiration`.
     pub persistence: PersistKeys,
     /// Unknown keys, one message each, for stderr.
     pub warnings: Vec<String>,
@@ -316,6 +320,7 @@ impl Config {
             allow_anonymous,
             verbose: args.verbose,
             persistence: file.persistence.resolve(args.persist.as_deref()),
+            persistent_client_expiration: file.persistence.client_expiration(),
             security: Arc::new(Security::load(password_file, acl_file)?),
             ..Config::default()
         })

@@ -515,7 +515,7 @@ impl Handler {
             if state.expiry == 0 && expiry != 0 {
                 return Close::Protocol(0x82, "session expiry set at DISCONNECT".into());
             }
-            state.expiry = expiry;
+            state.expiry = handshake::session_expiry(&self.shared.config, expiry);
         }
         Close::Disconnect {
             will: reason.code == 0x04,

@@ -2,6 +2,7 @@
 
 use super::acl::Client;
 use super::auth::Credentials;
+use super::config::Config;
 use super::handler::{Conn, Handler};
 use super::server::Shared;
 use crate::codec::{self, ConnAck, Connect, Packet, Properties, Version};
@@ -108,6 +109,7 @@ pub fn accept(
         (false, true) => 0,
         (false, false) => u32::MAX,
     };
+    let expiry = session_expiry(config, expiry);
     let id = shared.next_id();
     let waker = Arc::new(Notify::new());
     let limits = (config.max_queued_messages, expiry);
@@ -151,6 +153,15 @@ pub fn accept(
         connect,
         keep_alive,
     ))
+}
+
+/// The session expiry to apply for `asked` seconds: with mosquitto's
+/// `persistent_client_expiration`, even "never" ends for clients that never come back.
+pub fn session_expiry(config: &Config, asked: u32) -> u32 {
+    match asked {
+        u32::MAX => config.persistent_client_expiration.unwrap_or(asked),
+        _ => asked,
+    }
 }
 
 fn level(version: Version) -> u8 {

@@ -56,7 +56,7 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let config = Config::from_args(args)?;
     // Before listening: a file that cannot be read or written stops the broker here.
     let persisted = match &config.persistence {
-        Some(settings) => Some(persist::Store::open(settings, config.max_queued_messages)?),
+        Some(settings) => Some(persist::Store::open(settings, &config)?),
         None => None,
     };
     let mut listeners = Vec::with_capacity(config.listeners.len());

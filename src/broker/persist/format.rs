@@ -70,7 +70,7 @@ impl fmt::Display for FormatError {
 }
 
 /// Serializes `state` into the file's bytes; `now` relates `Instant`s to wall-clock time.
-pub fn encode(state: &State, now: Clock) -> Vec<u8> {
+pub fn encode(state: &State, now: Clock) -> std::io::Result<Vec<u8>> {
     let mut body = Body {
         saved_at: state.saved_at.map_or(0, millis),
         ..Body::default()
@@ -93,15 +93,14 @@ pub fn encode(state: &State, now: Clock) -> Vec<u8> {
             stored
         })
         .collect();
-    // Serializing plain structs into a Vec cannot fail.
-    let bytes = postcard::to_stdvec(&body).unwrap_or_default();
+    let bytes = postcard::to_stdvec(&body).map_err(std::io::Error::other)?;
     let mut out = Vec::with_capacity(HEADER + bytes.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
     out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
     out.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
     out.extend_from_slice(&bytes);
-    out
+    Ok(out)
 }
 
 /// Checks and decodes a file's bytes.
@@ -335,10 +334,16 @@ impl Body {
             .into_iter()
             .map(message)
             .collect::<Result<_, _>>()?;
+        let mut ids = std::collections::HashSet::new();
         let sessions = self
             .sessions
             .into_iter()
-            .map(|s| Ok((s.client_id.as_str().into(), s.into_image(&message)?)))
+            .map(|s| {
+                if !ids.insert(s.client_id.clone()) {
+                    return Err(FormatError::Invalid("duplicate client id"));
+                }
+                Ok((s.client_id.as_str().into(), s.into_image(&message)?))
+            })
             .collect::<Result<_, FormatError>>()?;
         Ok(State {
             saved_at: (self.saved_at > 0).then(|| wall(self.saved_at)),
@@ -548,7 +553,7 @@ mod tests {
     fn round_trips_every_field_and_shares_messages() {
         let now = Clock::now();
         let state = sample(now);
-        let back = decode(&encode(&state, now), now).unwrap();
+        let back = decode(&encode(&state, now).unwrap(), now).unwrap();
         assert_eq!(dump(&back, now), dump(&state, now));
         let (_, image) = &back.sessions[0];
         assert!(Arc::ptr_eq(&back.retained[0], &image.queue[0].msg));
@@ -562,7 +567,7 @@ mod tests {
     #[test]
     fn expiry_counts_while_the_broker_is_down() {
         let now = Clock::now();
-        let bytes = encode(&sample(now), now);
+        let bytes = encode(&sample(now), now).unwrap();
         let later = Clock {
             instant: now.instant,
             wall: now.wall + Duration::from_secs(45),
@@ -579,7 +584,7 @@ mod tests {
     #[test]
     fn rejects_damaged_files() {
         let now = Clock::now();
-        let good = encode(&sample(now), now);
+        let good = encode(&sample(now), now).unwrap();
         let mut flipped = good.clone();
         let last = flipped.len() - 1;
         flipped[last] ^= 0x01;
@@ -626,10 +631,14 @@ mod tests {
         let error = decode(&frame(&dangling), now).unwrap_err();
         assert_eq!(error, FormatError::Invalid("message index"));
         let mut bad_qos =
-            postcard::from_bytes::<Body>(&encode(&sample(now), now)[HEADER..]).unwrap();
+            postcard::from_bytes::<Body>(&encode(&sample(now), now).unwrap()[HEADER..]).unwrap();
         bad_qos.messages[0].qos = 3;
         let error = decode(&frame(&bad_qos), now).unwrap_err();
         assert_eq!(error, FormatError::Invalid("QoS"));
+        bad_qos.messages[0].qos = 1;
+        bad_qos.sessions[1].client_id = "c1".into();
+        let error = decode(&frame(&bad_qos), now).unwrap_err();
+        assert_eq!(error, FormatError::Invalid("duplicate client id"));
         let garbage = [MAGIC.as_slice(), &1u32.to_le_bytes(), &2u64.to_le_bytes()].concat();
         let mut garbage = [
             garbage,

@@ -11,6 +11,7 @@
 
 mod format;
 
+use super::config::Config;
 use super::lifecycle;
 use super::router::Router;
 use super::server::Shared;
@@ -43,6 +44,7 @@ pub struct PersistKeys {
     location: Option<PathBuf>,
     file: Option<String>,
     autosave_interval: Option<u64>,
+    client_expiration: Option<u32>,
 }
 
 impl PersistKeys {
@@ -64,9 +66,18 @@ impl PersistKeys {
                 })?;
                 self.autosave_interval = Some(secs);
             }
+            "persistent_client_expiration" => {
+                self.client_expiration = Some(parse_duration(one()?)?);
+            }
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// `persistent_client_expiration`: seconds a session that would never expire is kept
+    /// after its client left.
+    pub fn client_expiration(&self) -> Option<u32> {
+        self.client_expiration
     }
 
     /// The persistence to run with: `--persist FILE` if given, else the file's
@@ -86,6 +97,24 @@ impl PersistKeys {
             None => Some(DEFAULT_AUTOSAVE),
         };
         Some(Persistence { file, autosave })
+    }
+}
+
+/// mosquitto's durations: a number and a unit, `h`, `d`, `w`, `m` (30 days) or `y`.
+fn parse_duration(text: &str) -> anyhow::Result<u32> {
+    let split = text.len().saturating_sub(1);
+    let unit = match text.get(split..) {
+        Some("h") => 3600,
+        Some("d") => 86_400,
+        Some("w") => 7 * 86_400,
+        Some("m") => 30 * 86_400,
+        Some("y") => 365 * 86_400,
+        _ => 0,
+    };
+    let count: Option<u32> = text.get(..split).and_then(|n| n.parse().ok());
+    match count.and_then(|n| n.checked_mul(unit)) {
+        Some(secs) if secs > 0 && secs < u32::MAX => Ok(secs),
+        _ => bail!("invalid duration {text:?} (a number and h, d, w, m or y)"),
     }
 }
 
@@ -116,7 +145,7 @@ impl Store {
     /// Reads the state in `settings`' file (none yet: an empty broker) after checking that
     /// its directory takes the temporary file. A file that cannot be trusted stops the
     /// broker: starting empty would silently lose it.
-    pub fn open(settings: &Persistence, queue_limit: usize) -> anyhow::Result<(Store, Restored)> {
+    pub fn open(settings: &Persistence, config: &Config) -> anyhow::Result<(Store, Restored)> {
         let path = &settings.file;
         let mut tmp = OsString::from(path);
         tmp.push(".tmp");
@@ -134,7 +163,7 @@ impl Store {
             settings: settings.clone(),
             tmp,
         };
-        Ok((store, restore(state, queue_limit)))
+        Ok((store, restore(state, config)))
     }
 
     /// Saves the state if it changed since the last save; returns the file's size if it
@@ -146,7 +175,7 @@ impl Store {
         let state = capture(router);
         let (path, tmp) = (self.settings.file.clone(), self.tmp.clone());
         let written = tokio::task::spawn_blocking(move || {
-            let bytes = format::encode(&state, Clock::now());
+            let bytes = format::encode(&state, Clock::now())?;
             write_atomically(&path, &tmp, &bytes).map(|()| bytes.len())
         })
         .await
@@ -228,8 +257,10 @@ fn capture(router: &Router) -> State {
 }
 
 /// Builds the broker's state from a file's: expired retained messages and sessions are left
-/// out; sessions come back offline, with what is left of their expiry.
-fn restore(state: State, queue_limit: usize) -> Restored {
+/// out; sessions come back offline, with what is left of their expiry (capped by
+/// `persistent_client_expiration`).
+fn restore(state: State, config: &Config) -> Restored {
+    let queue_limit = config.max_queued_messages;
     let now = Clock::now();
     let retained: Vec<_> = state
         .retained
@@ -242,6 +273,9 @@ fn restore(state: State, queue_limit: usize) -> Restored {
     let mut expired = 0;
     for (client_id, mut image) in state.sessions {
         let left = *image.left.get_or_insert(saved_at);
+        if image.expiry == u32::MAX {
+            image.expiry = config.persistent_client_expiration.unwrap_or(u32::MAX);
+        }
         let gone = now.wall.duration_since(left).unwrap_or_default();
         let remaining = Duration::from_secs(image.expiry.into()).checked_sub(gone);
         let session = match (image.expiry, remaining) {
@@ -316,6 +350,12 @@ mod tests {
         assert_eq!(flag.file, PathBuf::from("f.db"));
         let mut other = PersistKeys::default();
         assert!(!other.apply("autosave_on_changes", "true").unwrap());
+        let week = keys("persistent_client_expiration 2w").unwrap();
+        assert_eq!(week.client_expiration(), Some(14 * 86_400));
+        for bad in ["2", "h", "0d", "-1d", "2x", "300y", "2é"] {
+            let line = format!("persistent_client_expiration {bad}");
+            assert!(keys(&line).is_err(), "{bad}");
+        }
         assert!(keys("persistence yes").is_err());
         assert!(keys("autosave_interval -1").is_err());
         assert!(keys("autosave_interval 1 2").is_err());
@@ -357,11 +397,15 @@ mod tests {
                 ("expired".into(), session(15, None)),
             ],
         };
-        let restored = restore(state, 10);
+        let config = Config {
+            persistent_client_expiration: Some(1_000_020),
+            ..Config::default()
+        };
+        let restored = restore(state, &config);
         assert_eq!((restored.retained, restored.sessions), (1, 3));
         assert_eq!(restored.expired, 1);
         let left: Vec<u64> = restored.expiring.iter().map(|(_, d)| d.as_secs()).collect();
-        assert!(matches!(left[..], [49 | 50, 9 | 10]), "{left:?}");
+        assert!(matches!(left[..], [19 | 20, 49 | 50, 9 | 10]), "{left:?}");
         assert_eq!(restored.router.counts(), (3, 3, 1));
         assert!(!restored.router.take_dirty());
     }
@@ -373,14 +417,14 @@ mod tests {
             file: dir.path().join("state.db"),
             autosave: None,
         };
-        let (store, restored) = Store::open(&settings, 10).unwrap();
+        let (store, restored) = Store::open(&settings, &Config::default()).unwrap();
         assert_eq!(restored.sessions, 0);
         let router = &restored.router;
         assert_eq!(store.save_if_dirty(router).await.unwrap(), None);
         router.publish(&message("r", None));
         assert!(store.save_if_dirty(router).await.unwrap().is_some());
         assert_eq!(store.save_if_dirty(router).await.unwrap(), None);
-        let (_, again) = Store::open(&settings, 10).unwrap();
+        let (_, again) = Store::open(&settings, &Config::default()).unwrap();
         assert_eq!(again.retained, 1);
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file is left behind");
@@ -388,7 +432,10 @@ mod tests {
             file: dir.path().join("missing/state.db"),
             autosave: None,
         };
-        let error = Store::open(&unwritable, 10).err().unwrap().to_string();
+        let error = Store::open(&unwritable, &Config::default())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.contains("cannot write"), "{error}");
     }
 }

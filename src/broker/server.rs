@@ -68,12 +68,12 @@ pub async fn serve_from(
 ) -> anyhow::Result<()> {
     let (notify, _) = broadcast::channel::<()>(1);
     let (complete, mut all_done) = mpsc::channel::<()>(1);
-    let (router, store, restored) = match persisted {
+    let (router, persisted) = match persisted {
         Some((store, mut restored)) => {
             let router = std::mem::take(&mut restored.router);
-            (router, Some(Arc::new(store)), Some(restored))
+            (router, Some((Arc::new(store), restored)))
         }
-        None => (Router::default(), None, None),
+        None => (Router::default(), None),
     };
     let shared = Arc::new(Shared {
         router,
@@ -83,9 +83,10 @@ pub async fn serve_from(
     });
     let limit = Arc::new(Semaphore::new(shared.config.max_connections));
     let guard = Shutdown::new(notify.subscribe(), complete);
-    if let (Some(store), Some(restored)) = (&store, restored) {
+    let store = persisted.map(|(store, restored)| {
         persist::start(store.clone(), restored, &shared, &guard);
-    }
+        store
+    });
     for listener in listeners {
         let task = accept_loop(
             Arc::new(listener),

@@ -66,11 +66,15 @@ pub struct Inflight {
 /// connection, its dropped-message count and a will waiting for its delay.
 #[derive(Clone, Debug, Default)]
 pub struct SessionImage {
+    /// Filters as the client sent them, with their options.
     pub subscriptions: Vec<(String, SubOptions)>,
+    /// Messages waiting to be sent, oldest first.
     pub queue: Vec<Delivery>,
+    /// Messages sent and not yet acknowledged, oldest first.
     pub inflight: Vec<Inflight>,
     /// Inbound QoS 2 packet ids waiting for PUBREL.
     pub incoming: Vec<u16>,
+    /// The last packet id given out, so ids keep rotating.
     pub next_pkid: u16,
     /// Seconds the session outlives its connection; `u32::MAX` is forever.
     pub expiry: u32,

@@ -41,13 +41,20 @@ pub struct State {
 /// Why a file cannot be loaded; printed after its path.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FormatError {
+    /// Shorter than its header says.
     Truncated,
+    /// No mqtk magic.
     NotOurs,
+    /// mosquitto's own database.
     Mosquitto,
+    /// A format version this mqtk does not read.
     Version(u32),
+    /// Longer than its header says, by this many bytes.
     Trailing(u64),
     Checksum,
+    /// The body does not decode.
     Decode(String),
+    /// The body decodes but refers to something impossible.
     Invalid(&'static str),
 }
 

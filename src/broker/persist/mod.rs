@@ -32,6 +32,7 @@ const DEFAULT_AUTOSAVE: Duration = Duration::from_secs(1);
 /// Where the broker keeps its state and how often it saves it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Persistence {
+    /// The snapshot; `FILE.tmp` beside it is written first, then renamed over it.
     pub file: PathBuf,
     /// Longest time a change waits to be saved; `None` saves only at shutdown.
     pub autosave: Option<Duration>,
@@ -133,6 +134,7 @@ pub struct Store {
 
 /// What a broker starts from: the state found in its file.
 pub struct Restored {
+    /// Retained messages and sessions, with their subscriptions in the trie.
     pub router: Router,
     /// Restored sessions that expire, with the time they have left.
     expiring: Vec<(Arc<Session>, Duration)>,

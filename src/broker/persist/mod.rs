@@ -44,7 +44,7 @@ pub struct PersistKeys {
     enabled: Option<bool>,
     location: Option<PathBuf>,
     file: Option<String>,
-    autosave_interval: Option<u64>,
+    autosave_interval: Option<u32>,
     client_expiration: Option<u32>,
 }
 
@@ -58,8 +58,8 @@ impl PersistKeys {
         };
         match key {
             "persistence" => self.enabled = Some(super::config::parse_bool(one()?)?),
-            "persistence_location" => self.location = Some(PathBuf::from(some(key, value)?)),
-            "persistence_file" => self.file = Some(some(key, value)?.to_string()),
+            "persistence_location" => self.location = Some(PathBuf::from(non_empty(key, value)?)),
+            "persistence_file" => self.file = Some(non_empty(key, value)?.to_string()),
             "autosave_interval" => {
                 let text = one()?;
                 let secs = text.parse().map_err(|_| {
@@ -94,7 +94,7 @@ impl PersistKeys {
         };
         let autosave = match self.autosave_interval {
             Some(0) => None,
-            Some(secs) => Some(Duration::from_secs(secs)),
+            Some(secs) => Some(Duration::from_secs(secs.into())),
             None => Some(DEFAULT_AUTOSAVE),
         };
         Some(Persistence { file, autosave })
@@ -119,7 +119,7 @@ fn parse_duration(text: &str) -> anyhow::Result<u32> {
     }
 }
 
-fn some<'a>(key: &str, value: &'a str) -> anyhow::Result<&'a str> {
+fn non_empty<'a>(key: &str, value: &'a str) -> anyhow::Result<&'a str> {
     match value.is_empty() {
         true => bail!("wrong number of values for {key}"),
         false => Ok(value),
@@ -360,6 +360,7 @@ mod tests {
         }
         assert!(keys("persistence yes").is_err());
         assert!(keys("autosave_interval -1").is_err());
+        assert!(keys("autosave_interval 99999999999").is_err());
         assert!(keys("autosave_interval 1 2").is_err());
         assert!(keys("persistence_file").is_err());
     }

@@ -1667,7 +1667,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__serve)
-            opts="-p -c -v --port --bind --tls-port --ws-port --wss-port --cert --key --cafile --use-identity-as-username --config --password-file --acl-file --allow-anonymous --no-anonymous --verbose --help --version"
+            opts="-p -c -v --port --bind --tls-port --ws-port --wss-port --cert --key --cafile --use-identity-as-username --config --password-file --acl-file --allow-anonymous --no-anonymous --persist --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1722,6 +1722,10 @@ _mqtk() {
                     return 0
                     ;;
                 --acl-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --persist)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 /// Runs `check` against mosquitto and `mqtk serve`, both configured with `conf`.
 fn both(conf: &str, check: impl Fn(u16)) {
-    for broker in [Broker::mosquitto_with(conf), Broker::mqtk_serve_with(conf)] {
+    for broker in [Broker::mosquitto_with(conf), Broker::mqtk_serve_conf(conf)] {
         check(broker.port);
     }
 }
@@ -149,7 +149,7 @@ fn dropped_counter(port: u16, at_least: u64) -> u64 {
 /// would take.
 #[test]
 fn stalled_subscriber_keeps_memory_bounded_and_drops_are_counted() {
-    let broker = Broker::mqtk_serve_with("sys_interval 1");
+    let broker = Broker::mqtk_serve_conf("sys_interval 1");
     let (mut stalled, _) = connect(broker.port, v311("stalled"));
     stalled.subscribe("load/0", QoS::AtMostOnce);
     stalled.subscribe("load/1", QoS::AtLeastOnce);
@@ -192,7 +192,7 @@ fn max_connections_closes_the_extra_client() {
     let conf = "max_connections 1";
     for (broker, allowed) in [
         (Broker::mosquitto_with(conf), 2),
-        (Broker::mqtk_serve_with(conf), 1),
+        (Broker::mqtk_serve_conf(conf), 1),
     ] {
         let kept: Vec<Raw> = (0..allowed)
             .map(|i| {
@@ -232,7 +232,7 @@ fn oversize_payloads_are_dropped_and_oversize_packets_disconnect() {
     });
     // MQTT 5: "implementation specific error" (mosquitto 2.0.11 sends 0x95, which a
     // PUBACK may not carry and our codec refuses).
-    let broker = Broker::mqtk_serve_with(conf);
+    let broker = Broker::mqtk_serve_conf(conf);
     let (mut v5, _) = connect(broker.port, Raw::v5("big5"));
     v5.send(publish("t", QoS::AtLeastOnce, false, vec![b'x'; 11]));
     assert!(matches!(v5.recv(), Some(Packet::PubAck(a)) if a.reason == 0x83));

@@ -148,7 +148,7 @@ fn pub_l_reconnects_after_a_v5_shutdown_and_sets_its_topic_alias_again() {
     let mut broker = Broker::mqtk_serve();
     let alias = ["-V", "5", "-D", "publish", "topic-alias", "1"];
     let mut publisher = connected_pub(&broker, "v", &alias);
-    broker.terminate();
+    broker.stop("TERM");
     publisher.wait_for("Connection lost: Disconnected by the broker");
     publisher.wait_for("Error: Connection refused");
     broker.start_again();

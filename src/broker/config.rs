@@ -5,6 +5,7 @@ use super::auth::Authenticator;
 use super::limits::{Limits, Setting};
 use super::listener::{ListenerConfig, ListenerKind};
 use super::listener_keys::ListenerKeys;
+use super::persist::{PersistKeys, Persistence};
 use super::security::Security;
 use super::tls::TlsSettings;
 use anyhow::{anyhow, bail, Context};
@@ -46,8 +47,10 @@ pub struct ServeArgs {
     pub use_identity_as_username: bool,
     /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous,
     /// protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username,
-    /// password_file, acl_file, per_listener_settings) and the limit keys (max_connections,
-    /// max_queued_messages, max_inflight_messages, message_size_limit, max_qos, ...).
+    /// password_file, acl_file, per_listener_settings), the persistence keys (persistence,
+    /// persistence_location, persistence_file, autosave_interval, persistent_client_expiration)
+    /// and the limit keys (max_connections, max_queued_messages, max_inflight_messages,
+    /// message_size_limit, max_qos, ...).
     #[arg(short = 'c', long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients
@@ -64,6 +67,10 @@ pub struct ServeArgs {
     /// Refuse clients that send no username (overrides the configuration file).
     #[arg(long)]
     pub no_anonymous: bool,
+    /// Keep retained messages and persistent sessions in FILE across restarts (saved at
+    /// most every autosave_interval, 1 s by default, and at shutdown).
+    #[arg(long, value_name = "FILE")]
+    pub persist: Option<PathBuf>,
     /// Log connections, subscriptions and errors to stderr.
     #[arg(short = 'v', long)]
     pub verbose: bool,
@@ -102,6 +109,10 @@ pub struct Config {
     pub sys_interval: Option<Duration>,
     /// Byte limits, retain, QoS and client-id policies.
     pub limits: Limits,
+    /// Where `serve` keeps its state; `run` and `run_listeners` ignore it.
+    pub persistence: Option<Persistence>,
+    /// Seconds a session that would never expire is kept after its client left.
+    pub persistent_client_expiration: Option<u32>,
 }
 
 impl Default for Config {
@@ -126,6 +137,8 @@ impl Default for Config {
             connect_timeout: Duration::from_secs(5),
             sys_interval: Some(Duration::from_secs(10)),
             limits: Limits::default(),
+            persistence: None,
+            persistent_client_expiration: None,
         }
     }
 }
@@ -161,6 +174,9 @@ pub struct FileConfig {
     pub acl_file: Option<PathBuf>,
     /// Limit keys, in file order.
     pub settings: Vec<Setting>,
+    /// `persistence`, `persistence_location`, `persistence_file`, `autosave_interval`,
+    /// `persistent_client_expiration`.
+    pub persistence: PersistKeys,
     /// Unknown keys, one message each, for stderr.
     pub warnings: Vec<String>,
 }
@@ -203,6 +219,7 @@ impl FileConfig {
             ("password_file" | "acl_file" | "per_listener_settings", _) => {
                 bail!("wrong number of values for {key}")
             }
+            _ if self.persistence.apply(key, rest(line))? => {}
             (_, [value]) if self.current_listener().apply(key, value)? => {}
             _ => match Setting::parse(key, &args)? {
                 Some(setting) => self.settings.push(setting),
@@ -314,6 +331,8 @@ impl Config {
         let mut config = Config {
             listeners,
             allow_anonymous,
+            persistence: file.persistence.resolve(args.persist.as_deref()),
+            persistent_client_expiration: file.persistence.client_expiration(),
             security: Arc::new(Security::load(password_file, acl_file)?),
             ..Config::default()
         };
@@ -384,7 +403,7 @@ mod tests {
     #[test]
     fn parses_the_known_keys_and_warns_about_others() {
         let text = "# comment\nport 1884\nbind_address 127.0.0.1\n\nlistener 1885\n\
-                    listener 1886 ::1\nallow_anonymous true\npersistence true\n";
+                    listener 1886 ::1\nallow_anonymous true\nlog_dest stderr\n";
         let file = FileConfig::parse(text).unwrap();
         assert_eq!(file.port, Some(1884));
         assert_eq!(file.bind_address.as_deref(), Some("127.0.0.1"));
@@ -398,7 +417,7 @@ mod tests {
         );
         assert_eq!(file.allow_anonymous, Some(true));
         assert_eq!(file.warnings.len(), 1);
-        assert!(file.warnings[0].contains("persistence"));
+        assert!(file.warnings[0].contains("log_dest"));
     }
 
     #[test]

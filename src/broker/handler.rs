@@ -293,11 +293,13 @@ impl Handler {
             Packet::Publish(publish) => self.on_publish(publish),
             Packet::PubAck(ack) | Packet::PubComp(ack) => {
                 owned(&self.session, self.id)?.complete(ack.pkid);
+                self.shared.router.touch();
                 Ok(())
             }
             Packet::PubRec(ack) => self.on_pubrec(ack),
             Packet::PubRel(ack) => {
                 let known = owned(&self.session, self.id)?.release(ack.pkid);
+                self.shared.router.touch();
                 self.queue(Packet::PubComp(self.ack(ack.pkid, known, 0x92)))
             }
             Packet::Subscribe(subscribe) => self.on_subscribe(subscribe),
@@ -402,6 +404,8 @@ impl Handler {
             state.release(pkid);
             return Err(Close::Protocol(0x93, "receive maximum exceeded".into()));
         }
+        drop(state);
+        self.shared.router.touch();
         Ok(new)
     }
 
@@ -455,10 +459,13 @@ impl Handler {
         if ack.reason >= 0x80 {
             // The client refused the message: it is done, with no PUBREL.
             state.complete(ack.pkid);
+            drop(state);
+            self.shared.router.touch();
             return Ok(());
         }
         let known = state.received(ack.pkid);
         drop(state);
+        self.shared.router.touch();
         self.queue(Packet::PubRel(self.ack(ack.pkid, known, 0x92)))
     }
 
@@ -572,7 +579,7 @@ impl Handler {
             if state.expiry == 0 && expiry != 0 {
                 return Close::Protocol(0x82, "session expiry set at DISCONNECT".into());
             }
-            state.expiry = expiry;
+            state.expiry = handshake::session_expiry(&self.shared.config, expiry);
         }
         Close::Disconnect {
             will: reason.code == 0x04,
@@ -587,6 +594,13 @@ impl Handler {
             owned(&self.session, self.id)?.next_batch(self.window, BATCH, now, &mut batch);
             if batch.is_empty() {
                 break;
+            }
+            // Messages that went in flight changed what a snapshot would save.
+            if batch
+                .iter()
+                .any(|o| matches!(o, Outbound::Publish { pkid, .. } if *pkid != 0))
+            {
+                self.shared.router.touch();
             }
             self.send_all(&mut batch)?;
         }

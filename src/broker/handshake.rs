@@ -136,6 +136,7 @@ pub fn accept(
         (false, true) => 0,
         (false, false) => u32::MAX,
     };
+    let expiry = session_expiry(config, expiry);
     let id = shared.next_id();
     let waker = Arc::new(Notify::new());
     let limits = (SessionLimits::of(config), expiry);
@@ -190,6 +191,15 @@ fn connack_properties(config: &Config) -> Properties {
         retain_available: (!limits.retain_available).then_some(0),
         maximum_qos: Some(limits.maximum_qos as u8).filter(|&q| q < 2),
         ..Properties::default()
+    }
+}
+
+/// The session expiry to apply for `asked` seconds: with mosquitto's
+/// `persistent_client_expiration`, even "never" ends for clients that never come back.
+pub fn session_expiry(config: &Config, asked: u32) -> u32 {
+    match asked {
+        u32::MAX => config.persistent_client_expiration.unwrap_or(asked),
+        _ => asked,
     }
 }
 

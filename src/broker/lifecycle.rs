@@ -2,9 +2,12 @@
 //! its delay) and the session (ended now, kept until its expiry, or kept for good).
 
 use super::handler::Handler;
+use super::server::Shared;
+use super::session::Session;
 use super::shutdown::Shutdown;
 use crate::codec::{self, Packet, Reason, Will};
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why a connection ended.
@@ -81,6 +84,7 @@ impl Handler {
             _ => self.will.take(),
         };
         let owned = self.session.detach(self.id);
+        self.shared.router.touch();
         let expiry = self.session.lock().expiry;
         if let Some(will) = will {
             self.schedule_will(*will, owned, expiry, &shutdown);
@@ -129,6 +133,22 @@ impl Handler {
             }
         });
     }
+}
+
+/// Ends a session restored from disk once `left` (what remains of its expiry) has passed,
+/// unless its client has come back by then.
+pub fn expire_restored(
+    shared: Arc<Shared>,
+    session: Arc<Session>,
+    left: Duration,
+    shutdown: Shutdown,
+) {
+    after(left, shutdown, move || {
+        // Connection 0 is the broker that saved the session: no connection since.
+        if session.lock().abandoned_by(0) {
+            shared.router.end(&session);
+        }
+    });
 }
 
 /// Runs `action` after `wait` unless the broker shuts down first.

@@ -9,8 +9,10 @@
 //! (`Bytes`) rather than copied per subscriber. The packet model is the crate's
 //! version-neutral `codec`, so v4/v5 differences stay at the edges.
 //!
-//! State is in memory only: sessions, queued messages and retained messages do not survive
-//! a restart.
+//! State is in memory unless `serve` is asked to persist it (`--persist`, or `persistence`
+//! in a configuration file): then `persist` snapshots retained messages and persistent
+//! sessions to a file and restores them at start-up. [`run`] and [`run_listeners`] never
+//! persist.
 
 mod acl;
 mod auth;
@@ -25,6 +27,7 @@ mod listener;
 mod listener_keys;
 mod message;
 pub mod passwd;
+mod persist;
 mod retained;
 mod router;
 mod security;
@@ -40,6 +43,7 @@ pub use auth::{Authenticator, Credentials};
 pub use config::{Config, FileConfig, ServeArgs};
 pub use limits::Limits;
 pub use listener::{Listener, ListenerConfig, ListenerKind};
+pub use persist::Persistence;
 pub use security::Security;
 pub use server::{run, run_listeners};
 pub use tls::TlsSettings;
@@ -52,6 +56,11 @@ use std::io::Write;
 /// listener), then serves until SIGINT or SIGTERM.
 pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let config = Config::from_args(args)?;
+    // Before listening: a file that cannot be read or written stops the broker here.
+    let persisted = match &config.persistence {
+        Some(settings) => Some(persist::Store::open(settings, &config)?),
+        None => None,
+    };
     let mut listeners = Vec::with_capacity(config.listeners.len());
     for listener in &config.listeners {
         listeners.push(Listener::bind(listener).await?);
@@ -75,7 +84,7 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         config.security.clone(),
         config.verbose,
     ));
-    run_listeners(listeners, config, terminated()).await
+    server::serve_from(listeners, config, persisted, terminated()).await
 }
 
 /// Completes on SIGINT or SIGTERM.

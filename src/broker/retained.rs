@@ -58,6 +58,11 @@ impl<T: Clone> Retained<T> {
         }
     }
 
+    /// Appends every value, `$` topics included, to `out`.
+    pub fn all(&self, out: &mut Vec<T>) {
+        collect_all(&self.root, out);
+    }
+
     /// Appends every value whose topic matches `filter` to `out`.
     pub fn matching(&self, filter: &str, out: &mut Vec<T>) {
         collect(&self.root, Some(filter), true, out);

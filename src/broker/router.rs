@@ -4,6 +4,9 @@
 //! consistent state; it is held only to look things up, never across `.await` and never
 //! while a session's own lock is taken first (lock order: router, then session). Messages
 //! are queued into sessions after the router lock is released.
+//!
+//! Every change worth saving marks the router dirty *after* it is made, so persistence,
+//! which clears the mark before it copies the state, never misses one.
 
 use super::message::Message;
 use super::retained::Retained;
@@ -11,7 +14,7 @@ use super::session::{Delivery, Session, SessionLimits, SubOptions};
 use super::tree::{ClientId, Tree};
 use crate::codec::{QoS, Will};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
 
@@ -37,6 +40,8 @@ pub struct Router {
     upgrade_qos: bool,
     /// Messages a full session queue dropped, for `$SYS/broker/publish/messages/dropped`.
     dropped: AtomicU64,
+    /// Something persistence saves changed since the last snapshot.
+    dirty: AtomicBool,
 }
 
 /// A filter split into its shared-subscription group (if any) and the filter proper.
@@ -100,6 +105,8 @@ impl Router {
             if !clean {
                 old.lock().expiry = limits.1;
                 kicked.extend(old.attach(id, waker));
+                drop(inner);
+                self.touch();
                 return Opened {
                     session: old,
                     present: true,
@@ -115,6 +122,7 @@ impl Router {
         session.attach(id, waker);
         inner.sessions.insert(client.clone(), session.clone());
         drop(inner);
+        self.touch();
         if let Some(will) = will {
             self.publish_will(&client, will);
         }
@@ -129,6 +137,7 @@ impl Router {
     /// and publishes a will that was waiting for its delay.
     pub fn end(&self, session: &Arc<Session>) {
         let (waker, will) = end_locked(&mut self.lock(), session);
+        self.touch();
         if let Some(waker) = waker {
             waker.notify_one();
         }
@@ -155,11 +164,14 @@ impl Router {
         };
         let client = session.client_id.clone();
         inner.tree.insert(topic_filter, group, client, subscriber);
-        session
+        let replaced = session
             .lock()
             .subscriptions
             .insert(filter.to_string(), opts)
-            .is_some()
+            .is_some();
+        drop(inner);
+        self.touch();
+        replaced
     }
 
     /// Removes a subscription; true if it existed.
@@ -171,6 +183,8 @@ impl Router {
         if let Some((group, topic_filter)) = split_shared(filter) {
             inner.tree.remove(topic_filter, group, &session.client_id);
         }
+        drop(inner);
+        self.touch();
         true
     }
 
@@ -212,6 +226,11 @@ impl Router {
                 routed.sessions += 1;
             }
         }
+        // QoS 0 messages are not worth a snapshot: they are not kept for offline clients.
+        let queued = msg.qos != QoS::AtMostOnce && routed.sessions > 0;
+        if queued || (msg.retain && !msg.topic.starts_with("$SYS")) {
+            self.touch();
+        }
         routed
     }
 
@@ -224,6 +243,56 @@ impl Router {
     /// `granted`: the lower of the two, unless `upgrade_outgoing_qos`.
     pub fn outgoing_qos(&self, published: QoS, granted: QoS) -> QoS {
         outgoing_qos(published, granted, self.upgrade_qos)
+    }
+
+    /// Marks the state as changed since the last snapshot; call it after the change.
+    pub fn touch(&self) {
+        // Read first: a busy broker only reads the flag between snapshots.
+        if !self.dirty.load(Ordering::Relaxed) {
+            self.dirty.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Clears the changed mark; true if it was set. Call it before copying the state.
+    pub fn take_dirty(&self) -> bool {
+        self.dirty.load(Ordering::Relaxed) && self.dirty.swap(false, Ordering::Relaxed)
+    }
+
+    /// Retained messages, but the broker's own `$SYS` ones, and every session: what
+    /// persistence saves.
+    pub fn contents(&self) -> (Vec<Arc<Message>>, Vec<Arc<Session>>) {
+        let inner = self.lock();
+        let mut retained = Vec::with_capacity(inner.retained.len());
+        inner.retained.all(&mut retained);
+        retained.retain(|m| !m.topic.starts_with("$SYS"));
+        (retained, inner.sessions.values().cloned().collect())
+    }
+
+    /// Adds restored retained messages and sessions, with their subscriptions.
+    pub fn restore(&self, retained: Vec<Arc<Message>>, sessions: Vec<Arc<Session>>) {
+        let mut inner = self.lock();
+        for msg in retained {
+            inner.retained.set(&msg.topic, Some(msg.clone()));
+        }
+        for session in sessions {
+            let subscriptions: Vec<(String, SubOptions)> = session
+                .lock()
+                .subscriptions
+                .iter()
+                .map(|(f, o)| (f.clone(), *o))
+                .collect();
+            for (filter, opts) in subscriptions {
+                if let Some((group, topic_filter)) = split_shared(&filter) {
+                    let subscriber = Subscriber {
+                        session: session.clone(),
+                        opts,
+                    };
+                    let client = session.client_id.clone();
+                    inner.tree.insert(topic_filter, group, client, subscriber);
+                }
+            }
+            inner.sessions.insert(session.client_id.clone(), session);
+        }
     }
 
     /// Sessions (online and offline), subscriptions and retained messages, for `$SYS`.

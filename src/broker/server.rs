@@ -6,6 +6,7 @@
 use super::config::Config;
 use super::handler;
 use super::listener::Listener;
+use super::persist::{self, Restored, Store};
 use super::router::Router;
 use super::shutdown::Shutdown;
 use super::stats::Stats;
@@ -51,16 +52,34 @@ pub async fn run(
 }
 
 /// Serves `listeners`, each with its own protocol stack, until `shutdown` completes, then
-/// asks every connection to close and waits for them.
+/// asks every connection to close and waits for them. State lives in memory only.
 pub async fn run_listeners(
     listeners: Vec<Listener>,
     config: Config,
     shutdown: impl Future,
 ) -> anyhow::Result<()> {
+    serve_from(listeners, config, None, shutdown).await
+}
+
+/// Like [`run_listeners`], starting from a restored state that is saved to `persisted`'s
+/// store while the broker runs and once more when it has stopped.
+pub async fn serve_from(
+    listeners: Vec<Listener>,
+    config: Config,
+    persisted: Option<(Store, Restored)>,
+    shutdown: impl Future,
+) -> anyhow::Result<()> {
     let (notify, _) = broadcast::channel::<()>(1);
     let (complete, mut all_done) = mpsc::channel::<()>(1);
+    let (router, persisted) = match persisted {
+        Some((store, mut restored)) => {
+            let router = std::mem::take(&mut restored.router);
+            (router, Some((Arc::new(store), restored)))
+        }
+        None => (Router::new(config.limits.upgrade_outgoing_qos), None),
+    };
     let shared = Arc::new(Shared {
-        router: Router::new(config.limits.upgrade_outgoing_qos),
+        router,
         stats: Arc::new(Stats::default()),
         next_id: AtomicU64::new(1),
         config,
@@ -68,6 +87,10 @@ pub async fn run_listeners(
     let max = shared.config.max_connections.min(Semaphore::MAX_PERMITS);
     let limit = Arc::new(Semaphore::new(max));
     let guard = Shutdown::new(notify.subscribe(), complete);
+    let store = persisted.map(|(store, restored)| {
+        persist::start(store.clone(), restored, &shared, &guard);
+        store
+    });
     for listener in listeners {
         let task = accept_loop(
             Arc::new(listener),
@@ -85,6 +108,10 @@ pub async fn run_listeners(
     drop(notify);
     drop(guard);
     let _ = all_done.recv().await;
+    // Every connection has closed: its will is published and its session detached.
+    if let Some(store) = store {
+        store.save_logged(&shared).await?;
+    }
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::codec::{QoS, Will};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 use tokio::sync::Notify;
 
 /// An online session's queue may grow to this many times its limits with QoS 1/2 messages
@@ -98,11 +98,33 @@ pub enum Outbound {
     PubRel(u16),
 }
 
-struct Inflight {
-    pkid: u16,
-    delivery: Delivery,
+/// A QoS 1/2 message sent to the client and not yet acknowledged.
+#[derive(Clone, Debug)]
+pub struct Inflight {
+    pub pkid: u16,
+    pub delivery: Delivery,
     /// PUBREC received and PUBREL sent: waiting for PUBCOMP.
-    released: bool,
+    pub released: bool,
+}
+
+/// What of a session outlives the broker process (see `persist`): everything but its
+/// connection, its dropped-message count and a will waiting for its delay.
+#[derive(Clone, Debug, Default)]
+pub struct SessionImage {
+    /// Filters as the client sent them, with their options.
+    pub subscriptions: Vec<(String, SubOptions)>,
+    /// Messages waiting to be sent, oldest first.
+    pub queue: Vec<Delivery>,
+    /// Messages sent and not yet acknowledged, oldest first.
+    pub inflight: Vec<Inflight>,
+    /// Inbound QoS 2 packet ids waiting for PUBREL.
+    pub incoming: Vec<u16>,
+    /// The last packet id given out, so ids keep rotating.
+    pub next_pkid: u16,
+    /// Seconds the session outlives its connection; `u32::MAX` is forever.
+    pub expiry: u32,
+    /// When the client left, so its expiry keeps counting; `None` while it was connected.
+    pub left: Option<SystemTime>,
 }
 
 /// The connection that currently serves a session.
@@ -149,6 +171,8 @@ pub struct SessionState {
     /// When the connection last took messages from the queue: a subscriber that stopped
     /// taking them (not reading, or not acknowledging) no longer holds its publishers back.
     last_drain: Instant,
+    /// Wall-clock time the last connection left, for persistence.
+    left: Option<SystemTime>,
 }
 
 impl Session {
@@ -174,8 +198,54 @@ impl Session {
                 dropping: false,
                 pending_will: None,
                 last_drain: Instant::now(),
+                left: None,
             }),
         }
+    }
+
+    /// A session restored from `image`, offline, as if its client had not come back since
+    /// the broker stopped (its last owner is connection 0, which no connection is).
+    pub fn restored(client_id: ClientId, limits: SessionLimits, image: SessionImage) -> Session {
+        let session = Session::new(client_id, limits, image.expiry);
+        {
+            let mut st = session.lock();
+            st.subscriptions = image.subscriptions.into_iter().collect();
+            st.queue = image.queue.into();
+            st.inflight = image.inflight.into();
+            // The byte counts the limits check, as if each message had been queued again.
+            st.queued_bytes = st.queue.iter().map(|d| d.msg.payload.len()).sum();
+            st.inflight_bytes = st
+                .inflight
+                .iter()
+                .map(|i| i.delivery.msg.payload.len())
+                .sum();
+            st.incoming = image.incoming.into_iter().collect();
+            st.next_pkid = image.next_pkid;
+            st.left = image.left;
+        }
+        session
+    }
+
+    /// A copy of what persistence saves; `None` for a session that ends with its
+    /// connection (expiry 0) or has ended. Payloads are shared, not copied.
+    pub fn image(&self) -> Option<SessionImage> {
+        let st = self.lock();
+        if st.ended || st.expiry == 0 {
+            return None;
+        }
+        Some(SessionImage {
+            subscriptions: st
+                .subscriptions
+                .iter()
+                .map(|(f, o)| (f.clone(), *o))
+                .collect(),
+            queue: st.queue.iter().cloned().collect(),
+            inflight: st.inflight.iter().cloned().collect(),
+            incoming: st.incoming.iter().copied().collect(),
+            next_pkid: st.next_pkid,
+            expiry: st.expiry,
+            left: st.left.filter(|_| st.owner.is_none()),
+        })
     }
 
     /// Locks the state. A poisoned lock is still used: every update leaves it consistent.
@@ -206,6 +276,7 @@ impl Session {
             return false;
         }
         st.owner = None;
+        st.left = Some(SystemTime::now());
         self.online.store(false, Ordering::Relaxed);
         true
     }
@@ -592,6 +663,41 @@ mod tests {
         st.next_batch(10, 10, Instant::now(), &mut out);
         assert_eq!(pkids(&out), [(2, false), (3, false)]);
         assert_eq!(st.inflight_bytes, 20);
+    }
+
+    #[test]
+    fn a_restored_session_resumes_where_it_was_saved() {
+        let s = online(10);
+        s.lock()
+            .subscriptions
+            .insert("t".into(), SubOptions::default());
+        for qos in [QoS::ExactlyOnce, QoS::AtLeastOnce, QoS::AtLeastOnce] {
+            s.enqueue(delivery(qos));
+        }
+        let mut out = Vec::new();
+        s.lock().next_batch(2, 10, Instant::now(), &mut out);
+        assert!(s.lock().received(1));
+        assert!(s.lock().incoming_new(9));
+        assert!(s.image().is_none(), "expiry 0 ends with the connection");
+        s.lock().expiry = 60;
+        let image = s.image().expect("an image");
+        assert_eq!(image.left, None, "online");
+        let r = Session::restored("c".into(), limits(10, 0), image);
+        assert!(!r.is_online());
+        assert!(r.lock().abandoned_by(0));
+        r.attach(5, Arc::new(Notify::new()));
+        let mut st = r.lock();
+        assert_eq!(st.expiry, 60);
+        assert_eq!(st.subscriptions.len(), 1);
+        assert!(
+            !st.incoming_new(9),
+            "a duplicate of an unreleased QoS 2 message"
+        );
+        out.clear();
+        st.resend(&mut out);
+        st.next_batch(10, 10, Instant::now(), &mut out);
+        assert!(matches!(out[0], Outbound::PubRel(1)));
+        assert_eq!(pkids(&out[1..]), [(2, true), (3, false)]);
     }
 
     #[test]

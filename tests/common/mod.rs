@@ -4,8 +4,8 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +15,7 @@ pub struct Broker {
     pub port: u16,
     child: Child,
     subacks: Arc<AtomicUsize>,
+    log: Arc<Mutex<String>>,
     dir: tempfile::TempDir,
     mosquitto: bool,
 }
@@ -51,7 +52,7 @@ impl Broker {
     }
 
     /// Starts `mqtk serve -v -c FILE` with the same configuration as [`Broker::mosquitto_with`].
-    pub fn mqtk_serve_with(extra: &str) -> Broker {
+    pub fn mqtk_serve_conf(extra: &str) -> Broker {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let conf = dir.path().join("mqtk.conf");
@@ -73,7 +74,17 @@ impl Broker {
 
     /// Starts `mqtk serve` on a free port; it prints the port it bound on its first line.
     pub fn mqtk_serve() -> Broker {
-        let mut child = mqtk(&["serve", "-v", "--port", "0"])
+        Broker::mqtk_serve_with(&[], None)
+    }
+
+    /// Starts `mqtk serve -v --port 0 ARGS`, in directory `cwd` if given.
+    pub fn mqtk_serve_with(args: &[&str], cwd: Option<&Path>) -> Broker {
+        let mut cmd = mqtk(&["serve", "-v", "--port", "0"]);
+        if let Some(dir) = cwd {
+            cmd.current_dir(dir);
+        }
+        let mut child = cmd
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -96,14 +107,6 @@ impl Broker {
         let _ = self.child.wait();
     }
 
-    /// Stops the broker with SIGTERM, so it closes its connections itself, and waits for it.
-    pub fn terminate(&mut self) {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status();
-        assert!(sent.is_ok_and(|s| s.success()), "SIGTERM {pid}");
-        let _ = self.child.wait();
-    }
-
     /// Stops the broker process (SIGSTOP): connections stay open, nothing is read or answered.
     pub fn freeze(&self) {
         let pid = self.child.id().to_string();
@@ -123,23 +126,24 @@ impl Broker {
                 .spawn()
                 .expect("spawn mqtk serve")
         };
-        (self.child, self.subacks) = Broker::watch(child, self.port);
+        (self.child, self.subacks, self.log) = Broker::watch(child, self.port);
     }
 
     fn start(child: Child, port: u16, dir: tempfile::TempDir) -> Broker {
-        let (child, subacks) = Broker::watch(child, port);
+        let (child, subacks, log) = Broker::watch(child, port);
         Broker {
             port,
             child,
             subacks,
+            log,
             dir,
             mosquitto: false,
         }
     }
 
     /// Follows the broker's stderr log: counts SUBACKs (both brokers log "Sending SUBACK"),
-    /// and keeps the first lines to explain a failed start.
-    fn watch(mut child: Child, port: u16) -> (Child, Arc<AtomicUsize>) {
+    /// and keeps the first lines to explain a failed start or to look for a line.
+    fn watch(mut child: Child, port: u16) -> (Child, Arc<AtomicUsize>, Arc<Mutex<String>>) {
         let subacks = Arc::new(AtomicUsize::new(0));
         let log = BufReader::new(child.stderr.take().expect("stderr"));
         let counter = subacks.clone();
@@ -151,7 +155,7 @@ impl Broker {
                     counter.fetch_add(1, Ordering::SeqCst);
                 }
                 if let Ok(mut text) = keep.lock() {
-                    if text.len() < 4096 {
+                    if text.len() < 64 * 1024 {
                         text.push_str(&line);
                         text.push('\n');
                     }
@@ -165,7 +169,37 @@ impl Broker {
                 first_lines.lock().map(|t| t.clone()).unwrap_or_default()
             );
         }
-        (child, subacks)
+        (child, subacks, first_lines)
+    }
+
+    /// Waits until the broker's log (its first 64 KiB) has a line containing `text`.
+    pub fn wait_for_log(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let log = self.log.lock().map(|t| t.clone()).unwrap_or_default();
+            if log.contains(text) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no {text:?} in the log:\n{log}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Sends `signal` (`TERM`, `KILL`, ...) to the broker and waits for it to exit.
+    pub fn stop(&mut self, signal: &str) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -{signal} {pid}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the broker ignored SIG{signal}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// How many SUBACKs the broker has sent so far, counted from its (unbuffered) stderr log.

@@ -1,0 +1,658 @@
+//! The persistence file: a fixed header around a postcard-serialized snapshot.
+//!
+//! Header (24 bytes, little-endian): the magic `mqtkdb\r\n`, the format version (u32), the
+//! body length (u64) and the body's CRC-32 (u32). The length and checksum tell a truncated or
+//! damaged file from a good one before anything is decoded; the version lets a later mqtk
+//! refuse, or convert, what it cannot read. postcard is compact, keeps binary payloads as
+//! they are and is a maintained serde format.
+//!
+//! A message queued for many sessions is stored once and referred to by index, as it is
+//! shared in memory. Times are wall-clock milliseconds since the Unix epoch: an `Instant`
+//! means nothing to the next process, and message and session expiry must keep counting
+//! while the broker is down.
+
+use crate::broker::message::Message;
+use crate::broker::session::{Delivery, Inflight, SessionImage, SubOptions};
+use crate::broker::tree::ClientId;
+use crate::codec::{Properties, QoS};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+const MAGIC: &[u8; 8] = b"mqtkdb\r\n";
+/// The format this mqtk writes and reads.
+const VERSION: u32 = 1;
+const HEADER: usize = 24;
+/// The start of a mosquitto database, to say what it is rather than just "not ours".
+const MOSQUITTO_MAGIC: &[u8] = b"\x00\xB5\x00mosquitto db";
+
+/// The broker state a file holds.
+#[derive(Debug, Default)]
+pub struct State {
+    /// When the snapshot was taken: sessions that were online then left at that time.
+    pub saved_at: Option<SystemTime>,
+    pub retained: Vec<Arc<Message>>,
+    pub sessions: Vec<(ClientId, SessionImage)>,
+}
+
+/// Why a file cannot be loaded; printed after its path.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FormatError {
+    /// Shorter than its header says.
+    Truncated,
+    /// No mqtk magic.
+    NotOurs,
+    /// mosquitto's own database.
+    Mosquitto,
+    /// A format version this mqtk does not read.
+    Version(u32),
+    /// Longer than its header says, by this many bytes.
+    Trailing(u64),
+    Checksum,
+    /// The body does not decode.
+    Decode(String),
+    /// The body decodes but refers to something impossible.
+    Invalid(&'static str),
+}
+
+impl fmt::Display for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FormatError::Truncated => write!(f, "is truncated"),
+            FormatError::NotOurs => write!(f, "is not an mqtk persistence file"),
+            FormatError::Mosquitto => write!(f, "is a mosquitto database, which mqtk cannot read"),
+            FormatError::Version(v) => write!(
+                f,
+                "has format version {v}, this mqtk reads version {VERSION}"
+            ),
+            FormatError::Trailing(n) => write!(f, "is corrupt ({n} bytes after the data)"),
+            FormatError::Checksum => write!(f, "is corrupt (checksum mismatch)"),
+            FormatError::Decode(why) => write!(f, "is corrupt ({why})"),
+            FormatError::Invalid(what) => write!(f, "is corrupt (invalid {what})"),
+        }
+    }
+}
+
+/// Serializes `state` into the file's bytes; `now` relates `Instant`s to wall-clock time.
+pub fn encode(state: &State, now: Clock) -> std::io::Result<Vec<u8>> {
+    let mut body = Body {
+        saved_at: state.saved_at.map_or(0, millis),
+        ..Body::default()
+    };
+    let mut interned = HashMap::new();
+    body.retained = state
+        .retained
+        .iter()
+        .map(|m| intern(&mut body.messages, &mut interned, m, now))
+        .collect();
+    body.sessions = state
+        .sessions
+        .iter()
+        .map(|(id, image)| {
+            let mut stored = StoredSession {
+                client_id: id.to_string(),
+                ..StoredSession::default()
+            };
+            stored.fill(image, |m| intern(&mut body.messages, &mut interned, m, now));
+            stored
+        })
+        .collect();
+    let bytes = postcard::to_stdvec(&body).map_err(std::io::Error::other)?;
+    let mut out = Vec::with_capacity(HEADER + bytes.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
+    out.extend_from_slice(&bytes);
+    Ok(out)
+}
+
+/// Checks and decodes a file's bytes.
+pub fn decode(bytes: &[u8], now: Clock) -> Result<State, FormatError> {
+    if bytes.starts_with(MOSQUITTO_MAGIC) {
+        return Err(FormatError::Mosquitto);
+    }
+    let Some(header) = bytes.get(..HEADER) else {
+        let ours = MAGIC.starts_with(&bytes[..bytes.len().min(MAGIC.len())]);
+        return Err(if ours {
+            FormatError::Truncated
+        } else {
+            FormatError::NotOurs
+        });
+    };
+    let (magic, rest) = header.split_at(MAGIC.len());
+    if magic != MAGIC {
+        return Err(FormatError::NotOurs);
+    }
+    let word = |at: usize, n: usize| le(&rest[at..at + n]);
+    let version = word(0, 4) as u32;
+    if version != VERSION {
+        return Err(FormatError::Version(version));
+    }
+    let (len, crc) = (word(4, 8), word(12, 4) as u32);
+    let body = &bytes[HEADER..];
+    let have = body.len() as u64;
+    if have < len {
+        return Err(FormatError::Truncated);
+    }
+    if have > len {
+        return Err(FormatError::Trailing(have - len));
+    }
+    if crc32fast::hash(body) != crc {
+        return Err(FormatError::Checksum);
+    }
+    let body: Body = postcard::from_bytes(body).map_err(|e| FormatError::Decode(e.to_string()))?;
+    body.into_state(now)
+}
+
+fn le(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .rev()
+        .fold(0, |acc, &b| (acc << 8) | u64::from(b))
+}
+
+/// A moment as both clocks see it, to turn `Instant`s into wall-clock time and back.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    pub instant: Instant,
+    pub wall: SystemTime,
+}
+
+impl Clock {
+    /// Now.
+    pub fn now() -> Clock {
+        Clock {
+            instant: Instant::now(),
+            wall: SystemTime::now(),
+        }
+    }
+
+    fn to_wall(self, at: Instant) -> u64 {
+        let wall = match at.checked_duration_since(self.instant) {
+            Some(ahead) => self.wall + ahead,
+            None => self.wall - self.instant.duration_since(at),
+        };
+        millis(wall)
+    }
+
+    /// The `Instant` of wall-clock `ms`; a moment already past becomes now.
+    fn to_instant(self, ms: u64) -> Instant {
+        let left = wall(ms).duration_since(self.wall).unwrap_or(Duration::ZERO);
+        self.instant + left
+    }
+}
+
+fn millis(t: SystemTime) -> u64 {
+    let since = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn wall(ms: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
+}
+
+#[derive(Serialize, Deserialize, Default, Debug, PartialEq)]
+struct Body {
+    /// Unix milliseconds; 0 when unknown.
+    saved_at: u64,
+    messages: Vec<StoredMessage>,
+    /// Indexes into `messages`.
+    retained: Vec<u32>,
+    sessions: Vec<StoredSession>,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct StoredMessage {
+    topic: String,
+    payload: Bytes,
+    qos: u8,
+    retain: bool,
+    payload_format_indicator: Option<u8>,
+    content_type: Option<String>,
+    response_topic: Option<String>,
+    correlation_data: Option<Bytes>,
+    user_properties: Vec<(String, String)>,
+    /// Unix milliseconds when the message expires.
+    expires_at: Option<u64>,
+    origin: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Default, Debug, PartialEq)]
+struct StoredSession {
+    client_id: String,
+    expiry: u32,
+    /// Unix milliseconds when the client left; `None` if it was connected.
+    left_at: Option<u64>,
+    subscriptions: Vec<StoredSubscription>,
+    queue: Vec<StoredDelivery>,
+    inflight: Vec<StoredInflight>,
+    incoming: Vec<u16>,
+    next_pkid: u16,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct StoredSubscription {
+    filter: String,
+    qos: u8,
+    no_local: bool,
+    retain_as_published: bool,
+    id: Option<u32>,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct StoredDelivery {
+    /// Index into `Body::messages`.
+    message: u32,
+    qos: u8,
+    retain: bool,
+    sub_ids: Vec<u32>,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct StoredInflight {
+    pkid: u16,
+    delivery: StoredDelivery,
+    released: bool,
+}
+
+/// The index of `msg` in `messages`, adding it the first time it is seen.
+fn intern(
+    messages: &mut Vec<StoredMessage>,
+    seen: &mut HashMap<*const Message, u32>,
+    msg: &Arc<Message>,
+    now: Clock,
+) -> u32 {
+    *seen.entry(Arc::as_ptr(msg)).or_insert_with(|| {
+        let p = &msg.properties;
+        messages.push(StoredMessage {
+            topic: msg.topic.clone(),
+            payload: msg.payload.clone(),
+            qos: msg.qos as u8,
+            retain: msg.retain,
+            payload_format_indicator: p.payload_format_indicator,
+            content_type: p.content_type.clone(),
+            response_topic: p.response_topic.clone(),
+            correlation_data: p.correlation_data.clone(),
+            user_properties: p.user_properties.clone(),
+            expires_at: msg.expires.map(|at| now.to_wall(at)),
+            origin: msg.origin.as_deref().map(str::to_string),
+        });
+        (messages.len() - 1) as u32
+    })
+}
+
+impl StoredSession {
+    fn fill(&mut self, image: &SessionImage, mut intern: impl FnMut(&Arc<Message>) -> u32) {
+        let mut delivery = |d: &Delivery| StoredDelivery {
+            message: intern(&d.msg),
+            qos: d.qos as u8,
+            retain: d.retain,
+            sub_ids: d.sub_ids.clone(),
+        };
+        self.expiry = image.expiry;
+        self.left_at = image.left.map(millis);
+        self.subscriptions = image
+            .subscriptions
+            .iter()
+            .map(|(filter, o)| StoredSubscription {
+                filter: filter.clone(),
+                qos: o.qos as u8,
+                no_local: o.no_local,
+                retain_as_published: o.retain_as_published,
+                id: o.id,
+            })
+            .collect();
+        self.queue = image.queue.iter().map(&mut delivery).collect();
+        self.inflight = image
+            .inflight
+            .iter()
+            .map(|m| StoredInflight {
+                pkid: m.pkid,
+                delivery: delivery(&m.delivery),
+                released: m.released,
+            })
+            .collect();
+        self.incoming = image.incoming.clone();
+        self.next_pkid = image.next_pkid;
+    }
+}
+
+fn qos(v: u8) -> Result<QoS, FormatError> {
+    QoS::from_u8(v).ok_or(FormatError::Invalid("QoS"))
+}
+
+impl Body {
+    fn into_state(self, now: Clock) -> Result<State, FormatError> {
+        let messages = self
+            .messages
+            .into_iter()
+            .map(|m| m.into_message(now).map(Arc::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        let message = |i: u32| {
+            let found = messages.get(i as usize).cloned();
+            found.ok_or(FormatError::Invalid("message index"))
+        };
+        let retained = self
+            .retained
+            .into_iter()
+            .map(message)
+            .collect::<Result<_, _>>()?;
+        let mut ids = std::collections::HashSet::new();
+        let sessions = self
+            .sessions
+            .into_iter()
+            .map(|s| {
+                if !ids.insert(s.client_id.clone()) {
+                    return Err(FormatError::Invalid("duplicate client id"));
+                }
+                Ok((s.client_id.as_str().into(), s.into_image(&message)?))
+            })
+            .collect::<Result<_, FormatError>>()?;
+        Ok(State {
+            saved_at: (self.saved_at > 0).then(|| wall(self.saved_at)),
+            retained,
+            sessions,
+        })
+    }
+}
+
+impl StoredMessage {
+    fn into_message(self, now: Clock) -> Result<Message, FormatError> {
+        let properties = Properties {
+            payload_format_indicator: self.payload_format_indicator,
+            content_type: self.content_type,
+            response_topic: self.response_topic,
+            correlation_data: self.correlation_data,
+            user_properties: self.user_properties,
+            ..Properties::default()
+        };
+        Ok(Message {
+            topic: self.topic,
+            payload: self.payload,
+            qos: qos(self.qos)?,
+            retain: self.retain,
+            properties,
+            expires: self.expires_at.map(|ms| now.to_instant(ms)),
+            origin: self.origin.map(ClientId::from),
+        })
+    }
+}
+
+type Lookup<'a> = dyn Fn(u32) -> Result<Arc<Message>, FormatError> + 'a;
+
+impl StoredDelivery {
+    fn into_delivery(self, message: &Lookup<'_>) -> Result<Delivery, FormatError> {
+        Ok(Delivery {
+            msg: message(self.message)?,
+            qos: qos(self.qos)?,
+            retain: self.retain,
+            sub_ids: self.sub_ids,
+        })
+    }
+}
+
+impl StoredSession {
+    fn into_image(self, message: &Lookup<'_>) -> Result<SessionImage, FormatError> {
+        let subscriptions = self
+            .subscriptions
+            .into_iter()
+            .map(|s| {
+                let opts = SubOptions {
+                    qos: qos(s.qos)?,
+                    no_local: s.no_local,
+                    retain_as_published: s.retain_as_published,
+                    id: s.id,
+                };
+                Ok((s.filter, opts))
+            })
+            .collect::<Result<_, FormatError>>()?;
+        let queue = self
+            .queue
+            .into_iter()
+            .map(|d| d.into_delivery(message))
+            .collect::<Result<_, _>>()?;
+        let inflight = self
+            .inflight
+            .into_iter()
+            .map(|m| {
+                Ok(Inflight {
+                    pkid: m.pkid,
+                    delivery: m.delivery.into_delivery(message)?,
+                    released: m.released,
+                })
+            })
+            .collect::<Result<_, FormatError>>()?;
+        Ok(SessionImage {
+            subscriptions,
+            queue,
+            inflight,
+            incoming: self.incoming,
+            next_pkid: self.next_pkid,
+            expiry: self.expiry,
+            left: self.left_at.map(wall),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(topic: &str, qos: QoS, expires: Option<Instant>) -> Arc<Message> {
+        let properties = Properties {
+            payload_format_indicator: Some(1),
+            content_type: Some("text/plain".into()),
+            response_topic: Some("reply".into()),
+            correlation_data: Some(Bytes::from_static(b"\x00\xffid")),
+            user_properties: vec![("k".into(), "v".into()), ("k".into(), "w".into())],
+            ..Properties::default()
+        };
+        Arc::new(Message {
+            topic: topic.into(),
+            payload: Bytes::from_static(b"\x00binary\xff"),
+            qos,
+            retain: true,
+            properties,
+            expires,
+            origin: Some("origin".into()),
+        })
+    }
+
+    fn delivery(msg: &Arc<Message>, qos: QoS, sub_ids: Vec<u32>) -> Delivery {
+        Delivery {
+            msg: msg.clone(),
+            qos,
+            retain: false,
+            sub_ids,
+        }
+    }
+
+    /// A state using every field: a message shared by the retained store, a queue and the
+    /// in-flight window, v5 properties, subscription options and both in-flight states.
+    fn sample(now: Clock) -> State {
+        let shared = message(
+            "r/1",
+            QoS::AtLeastOnce,
+            Some(now.instant + Duration::from_secs(60)),
+        );
+        let other = message("q/2", QoS::ExactlyOnce, None);
+        let subscriptions = vec![
+            ("q/#".to_string(), SubOptions::default()),
+            (
+                "$share/g/r/+".to_string(),
+                SubOptions {
+                    qos: QoS::ExactlyOnce,
+                    no_local: true,
+                    retain_as_published: true,
+                    id: Some(268_435_455),
+                },
+            ),
+        ];
+        let image = SessionImage {
+            subscriptions,
+            queue: vec![
+                delivery(&shared, QoS::AtLeastOnce, vec![1, 2]),
+                delivery(&other, QoS::ExactlyOnce, vec![]),
+            ],
+            inflight: vec![
+                Inflight {
+                    pkid: 7,
+                    delivery: delivery(&other, QoS::ExactlyOnce, vec![3]),
+                    released: true,
+                },
+                Inflight {
+                    pkid: 65535,
+                    delivery: delivery(&shared, QoS::AtLeastOnce, vec![]),
+                    released: false,
+                },
+            ],
+            incoming: vec![1, 65535],
+            next_pkid: 65535,
+            expiry: u32::MAX,
+            left: Some(wall(millis(now.wall) - 5000)),
+        };
+        let online = SessionImage {
+            expiry: 30,
+            ..SessionImage::default()
+        };
+        State {
+            saved_at: Some(wall(millis(now.wall))),
+            retained: vec![shared],
+            sessions: vec![("c1".into(), image), ("c2".into(), online)],
+        }
+    }
+
+    /// Every field as text, `Instant`s as wall-clock milliseconds.
+    fn dump(state: &State, now: Clock) -> String {
+        let msg = |m: &Message| {
+            let expires = m.expires.map(|at| now.to_wall(at));
+            let p = &m.properties;
+            format!(
+                "{:?} {:?} {:?} {} {p:?} {:?} {expires:?}\n",
+                m.topic, m.payload, m.qos, m.retain, m.origin
+            )
+        };
+        let mut out = format!("{:?}\n", state.saved_at);
+        for m in &state.retained {
+            out += &msg(m);
+        }
+        for (id, s) in &state.sessions {
+            out += &format!(
+                "{id} {} {:?} {:?} {}\n",
+                s.expiry, s.left, s.incoming, s.next_pkid
+            );
+            out += &format!("{:?}\n", s.subscriptions);
+            for d in s.queue.iter().chain(s.inflight.iter().map(|m| &m.delivery)) {
+                out += &format!("{} {:?} {} {:?}\n", msg(&d.msg), d.qos, d.retain, d.sub_ids);
+            }
+            for m in &s.inflight {
+                out += &format!("{} {}\n", m.pkid, m.released);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn round_trips_every_field_and_shares_messages() {
+        let now = Clock::now();
+        let state = sample(now);
+        let back = decode(&encode(&state, now).unwrap(), now).unwrap();
+        assert_eq!(dump(&back, now), dump(&state, now));
+        let (_, image) = &back.sessions[0];
+        assert!(Arc::ptr_eq(&back.retained[0], &image.queue[0].msg));
+        assert!(Arc::ptr_eq(
+            &image.queue[1].msg,
+            &image.inflight[0].delivery.msg
+        ));
+        assert_eq!(image.queue[0].msg.remaining_expiry(now.instant), Some(60));
+    }
+
+    #[test]
+    fn expiry_counts_while_the_broker_is_down() {
+        let now = Clock::now();
+        let bytes = encode(&sample(now), now).unwrap();
+        let later = Clock {
+            instant: now.instant,
+            wall: now.wall + Duration::from_secs(45),
+        };
+        let back = decode(&bytes, later).unwrap();
+        assert_eq!(back.retained[0].remaining_expiry(now.instant), Some(15));
+        let after = Clock {
+            wall: now.wall + Duration::from_secs(61),
+            ..later
+        };
+        assert!(decode(&bytes, after).unwrap().retained[0].expired(now.instant));
+    }
+
+    #[test]
+    fn rejects_damaged_files() {
+        let now = Clock::now();
+        let good = encode(&sample(now), now).unwrap();
+        let mut flipped = good.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x01;
+        assert_eq!(decode(&flipped, now).unwrap_err(), FormatError::Checksum);
+        assert_eq!(
+            decode(&good[..good.len() - 3], now).unwrap_err(),
+            FormatError::Truncated
+        );
+        assert_eq!(
+            decode(&good[..10], now).unwrap_err(),
+            FormatError::Truncated
+        );
+        assert_eq!(decode(b"", now).unwrap_err(), FormatError::Truncated);
+        let mut longer = good.clone();
+        longer.push(0);
+        assert_eq!(decode(&longer, now).unwrap_err(), FormatError::Trailing(1));
+        let mut version = good.clone();
+        version[8] = 9;
+        assert_eq!(decode(&version, now).unwrap_err(), FormatError::Version(9));
+        assert_eq!(
+            decode(b"hello world", now).unwrap_err(),
+            FormatError::NotOurs
+        );
+        let mosquitto = b"\x00\xB5\x00mosquitto db\x00\x00\x00\x06";
+        assert_eq!(decode(mosquitto, now).unwrap_err(), FormatError::Mosquitto);
+    }
+
+    #[test]
+    fn rejects_a_well_framed_body_that_makes_no_sense() {
+        let now = Clock::now();
+        let frame = |body: &Body| {
+            let bytes = postcard::to_stdvec(body).unwrap();
+            let mut out = MAGIC.to_vec();
+            out.extend(VERSION.to_le_bytes());
+            out.extend((bytes.len() as u64).to_le_bytes());
+            out.extend(crc32fast::hash(&bytes).to_le_bytes());
+            out.extend(bytes);
+            out
+        };
+        let dangling = Body {
+            retained: vec![3],
+            ..Body::default()
+        };
+        let error = decode(&frame(&dangling), now).unwrap_err();
+        assert_eq!(error, FormatError::Invalid("message index"));
+        let mut bad_qos =
+            postcard::from_bytes::<Body>(&encode(&sample(now), now).unwrap()[HEADER..]).unwrap();
+        bad_qos.messages[0].qos = 3;
+        let error = decode(&frame(&bad_qos), now).unwrap_err();
+        assert_eq!(error, FormatError::Invalid("QoS"));
+        bad_qos.messages[0].qos = 1;
+        bad_qos.sessions[1].client_id = "c1".into();
+        let error = decode(&frame(&bad_qos), now).unwrap_err();
+        assert_eq!(error, FormatError::Invalid("duplicate client id"));
+        let garbage = [MAGIC.as_slice(), &1u32.to_le_bytes(), &2u64.to_le_bytes()].concat();
+        let mut garbage = [
+            garbage,
+            crc32fast::hash(&[0xff, 0xff]).to_le_bytes().to_vec(),
+        ]
+        .concat();
+        garbage.extend([0xff, 0xff]);
+        assert!(matches!(decode(&garbage, now), Err(FormatError::Decode(_))));
+    }
+}

@@ -1,0 +1,147 @@
+//! `mqtk serve` persistence with real processes: state survives SIGTERM and `kill -9`, a
+//! damaged file stops the broker, and mosquitto's persistence keys are honoured.
+
+mod broker_common;
+mod common;
+
+use common::{finish, Broker};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// Runs `cmd` to completion; panics unless it succeeds. Returns its stdout lines.
+fn succeeds(cmd: Command) -> Vec<String> {
+    let out = finish(common::spawn(cmd), Duration::from_secs(10));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A retained message, a persistent session (`id`, MQTT `version`) with two QoS 1 messages
+/// queued while it is away, and a clean session that must not come back.
+fn fill(broker: &Broker, id: &str, version: &str) {
+    let pub_ = |args: &[&str]| succeeds(broker.mqtk("pub", args));
+    pub_(&["-t", "keep/r", "-m", "retained", "-r", "-q", "1"]);
+    let mut away = vec!["-V", version, "-c", "-i", id, "-q", "1", "-t", "t", "-E"];
+    if version == "5" {
+        away.extend(["-x", "300"]);
+    }
+    succeeds(broker.mqtk("sub", &away));
+    succeeds(broker.mqtk("sub", &["-i", "clean", "-q", "1", "-t", "t", "-E"]));
+    pub_(&["-t", "t", "-m", "one", "-q", "1"]);
+    pub_(&["-t", "t", "-m", "two", "-q", "1"]);
+}
+
+/// Checks a restarted broker has what [`fill`] left: the retained message for a new `#`
+/// subscriber and the queued messages for the returning session.
+fn check(broker: &Broker, id: &str, version: &str) {
+    broker.wait_for_log("Restored 1 retained messages and 1 sessions");
+    let retained = succeeds(broker.mqtk("sub", &["-t", "#", "-v", "-C", "1", "-W", "5"]));
+    assert_eq!(retained, ["keep/r retained"]);
+    let back = [
+        "-V", version, "-c", "-i", id, "-q", "1", "-t", "t", "-C", "2", "-W", "5",
+    ];
+    assert_eq!(succeeds(broker.mqtk("sub", &back)), ["one", "two"]);
+}
+
+#[test]
+fn state_survives_a_graceful_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("mqtk.db");
+    let args = ["--persist", db.to_str().expect("utf-8")];
+    let mut broker = Broker::mqtk_serve_with(&args, None);
+    fill(&broker, "away", "311");
+    assert!(broker.stop("TERM").success());
+    let broker = Broker::mqtk_serve_with(&args, None);
+    check(&broker, "away", "311");
+}
+
+/// mosquitto.conf keys, and a `kill -9` after one autosave interval loses nothing.
+#[test]
+fn state_survives_kill_9_after_an_autosave() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("mosquitto.conf");
+    let text = format!(
+        "allow_anonymous true\npersistence true\npersistence_location {}/\n\
+         persistence_file state.db\nautosave_interval 1\n",
+        dir.path().display()
+    );
+    std::fs::write(&conf, text).expect("write config");
+    let args = ["-c", conf.to_str().expect("utf-8")];
+    let mut broker = Broker::mqtk_serve_with(&args, None);
+    fill(&broker, "away5", "5");
+    std::thread::sleep(Duration::from_millis(2200));
+    assert!(!broker.stop("KILL").success());
+    assert!(dir.path().join("state.db").is_file());
+    let broker = Broker::mqtk_serve_with(&args, None);
+    check(&broker, "away5", "5");
+}
+
+/// `mqtk serve` on `file` exits at once with one line naming it and what is wrong.
+fn refuses(cwd: &Path, file: &str, why: &str) {
+    let cmd = common::mqtk(&["serve", "--port", "0", "--persist", file]);
+    let mut cmd = cmd;
+    cmd.current_dir(cwd);
+    let out = finish(common::spawn(cmd), Duration::from_secs(5));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty(), "it must not listen");
+    let expected = format!("Error: {file} {why}; move it aside to start empty\n");
+    assert_eq!(stderr, expected);
+}
+
+/// A damaged file stops the broker and is left as it was; `persistence true` alone writes
+/// mosquitto's default `mosquitto.db` in the current directory.
+#[test]
+fn a_corrupt_or_truncated_file_is_refused_and_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("on.conf"),
+        "allow_anonymous true\npersistence true\n",
+    )
+    .expect("write");
+    let mut broker = Broker::mqtk_serve_with(&["-c", "on.conf"], Some(dir.path()));
+    succeeds(broker.mqtk("pub", &["-t", "r", "-m", "kept", "-r"]));
+    assert!(broker.stop("TERM").success());
+    let good = std::fs::read(dir.path().join("mosquitto.db")).expect("mosquitto.db");
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2 + 12;
+    flipped[middle] ^= 0x40;
+    let cases = [
+        (flipped, "is corrupt (checksum mismatch)"),
+        (good[..good.len() - 1].to_vec(), "is truncated"),
+    ];
+    for (bytes, why) in cases {
+        std::fs::write(dir.path().join("bad.db"), &bytes).expect("write");
+        refuses(dir.path(), "bad.db", why);
+        assert_eq!(
+            std::fs::read(dir.path().join("bad.db")).expect("read"),
+            bytes
+        );
+    }
+}
+
+/// `persistent_client_expiration` ends even a session asked to never expire once its client
+/// has been away that long (seconds here; hours and more in a configuration file).
+#[test]
+fn persistent_client_expiration_ends_never_expiring_sessions() {
+    let broker = broker_common::TestBroker::with(|c| c.persistent_client_expiration = Some(1));
+    let mut connect = broker_common::Raw::v5("forever");
+    connect.clean_start = false;
+    connect.properties.session_expiry_interval = Some(u32::MAX);
+    let present = || {
+        broker_common::Raw::connect(&broker, connect.clone())
+            .1
+            .session_present
+    };
+    assert!(!present());
+    assert!(present(), "kept while the client is away");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!present(), "ended after a second away");
+}

@@ -1,9 +1,9 @@
 //! `mqtk serve` driven by real clients: mosquitto_pub/mosquitto_sub processes for 3.1.1 and
 //! MQTT 5, paho-mqtt scripts for MQTT 5 features, and raw TCP for hostile input.
 
-mod broker_common;
+mod common;
 
-use broker_common::*;
+use common::*;
 use std::time::{Duration, Instant};
 
 /// QoS 0/1/2 each way, downgraded to the subscription's maximum, in order.

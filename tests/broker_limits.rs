@@ -2,12 +2,10 @@
 //! (bounded memory, publisher not held, drops counted in `$SYS`), and what a client sees at
 //! each limit, asserted against Debian's mosquitto 2.0 with the same configuration.
 
-mod broker_common;
 mod common;
 
-use broker_common::Raw;
-use common::Broker;
-use mqtk::codec::{self, ConnAck, Connect, Packet, Publish, QoS, Reason, Version};
+use common::{Broker, Raw};
+use mqtk::codec::{self, Packet, Publish, QoS, Reason, Version};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -17,23 +15,6 @@ use std::time::{Duration, Instant};
 fn both(conf: &str, check: impl Fn(u16)) {
     for broker in [Broker::mosquitto_with(conf), Broker::mqtk_serve_conf(conf)] {
         check(broker.port);
-    }
-}
-
-fn v311(client_id: &str) -> Connect {
-    Connect {
-        version: Version::V311,
-        ..Raw::v5(client_id)
-    }
-}
-
-/// Connects with `connect`; returns the client and its CONNACK, `None` if closed without one.
-fn connect(port: u16, connect: Connect) -> (Raw, Option<ConnAck>) {
-    let mut raw = Raw::open(port, connect);
-    match raw.recv() {
-        Some(Packet::ConnAck(ack)) => (raw, Some(ack)),
-        None => (raw, None),
-        Some(other) => panic!("expected CONNACK, got {other:?}"),
     }
 }
 
@@ -84,7 +65,7 @@ const SIZE: usize = 1024;
 /// Sends `MESSAGES` PUBLISH of `SIZE` bytes, alternately QoS 0 to `load/0` and QoS 1 to
 /// `load/1`, and waits for every PUBACK; returns how long that took.
 fn publish_load(port: u16) -> Duration {
-    let (raw, ack) = connect(port, v311("loader"));
+    let (raw, ack) = Raw::try_connect(port, Raw::v311("loader"));
     assert_eq!(ack.map(|a| a.code), Some(0));
     let mut writer = raw.stream.try_clone().expect("clone");
     let mut reader = raw.stream;
@@ -128,7 +109,7 @@ fn publish_load(port: u16) -> Duration {
 /// The latest value of `$SYS/broker/publish/messages/dropped` once it reaches `at_least`,
 /// or the last one seen after 5 s.
 fn dropped_counter(port: u16, at_least: u64) -> u64 {
-    let (mut raw, _) = connect(port, v311("sys-reader"));
+    let (mut raw, _) = Raw::try_connect(port, Raw::v311("sys-reader"));
     raw.subscribe("$SYS/broker/publish/messages/dropped", QoS::AtMostOnce);
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut value = 0;
@@ -150,7 +131,7 @@ fn dropped_counter(port: u16, at_least: u64) -> u64 {
 #[test]
 fn stalled_subscriber_keeps_memory_bounded_and_drops_are_counted() {
     let broker = Broker::mqtk_serve_conf("sys_interval 1");
-    let (mut stalled, _) = connect(broker.port, v311("stalled"));
+    let (mut stalled, _) = Raw::try_connect(broker.port, Raw::v311("stalled"));
     stalled.subscribe("load/0", QoS::AtMostOnce);
     stalled.subscribe("load/1", QoS::AtLeastOnce);
     let stop = Arc::new(AtomicBool::new(false));
@@ -196,13 +177,13 @@ fn max_connections_closes_the_extra_client() {
     ] {
         let kept: Vec<Raw> = (0..allowed)
             .map(|i| {
-                let (raw, ack) = connect(broker.port, v311(&format!("c{i}")));
+                let (raw, ack) = Raw::try_connect(broker.port, Raw::v311(&format!("c{i}")));
                 assert_eq!(ack.map(|a| a.code), Some(0));
                 raw
             })
             .collect();
         let started = Instant::now();
-        let (_extra, ack) = connect(broker.port, v311("extra"));
+        let (_extra, ack) = Raw::try_connect(broker.port, Raw::v311("extra"));
         assert_eq!(ack, None);
         assert!(
             started.elapsed() < Duration::from_secs(2),
@@ -219,12 +200,12 @@ fn max_connections_closes_the_extra_client() {
 fn oversize_payloads_are_dropped_and_oversize_packets_disconnect() {
     let conf = "message_size_limit 10\nmax_packet_size 100";
     both(conf, |port| {
-        let (mut v3, _) = connect(port, v311("big3"));
+        let (mut v3, _) = Raw::try_connect(port, Raw::v311("big3"));
         v3.send(publish("t", QoS::AtLeastOnce, false, vec![b'x'; 11]));
         assert!(matches!(v3.recv(), Some(Packet::PubAck(a)) if a.reason == 0));
         v3.send(publish("t", QoS::AtLeastOnce, false, vec![b'x'; 150]));
         assert_eq!(until_closed(&mut v3), []);
-        let (mut v5, ack) = connect(port, Raw::v5("big5"));
+        let (mut v5, ack) = Raw::try_connect(port, Raw::v5("big5"));
         let max = ack.expect("CONNACK").properties.maximum_packet_size;
         assert_eq!(max, Some(100));
         v5.send(publish("t", QoS::AtLeastOnce, false, vec![b'x'; 150]));
@@ -233,7 +214,7 @@ fn oversize_payloads_are_dropped_and_oversize_packets_disconnect() {
     // MQTT 5: "implementation specific error" (mosquitto 2.0.11 sends 0x95, which a
     // PUBACK may not carry and our codec refuses).
     let broker = Broker::mqtk_serve_conf(conf);
-    let (mut v5, _) = connect(broker.port, Raw::v5("big5"));
+    let (mut v5, _) = Raw::try_connect(broker.port, Raw::v5("big5"));
     v5.send(publish("t", QoS::AtLeastOnce, false, vec![b'x'; 11]));
     assert!(matches!(v5.recv(), Some(Packet::PubAck(a)) if a.reason == 0x83));
 }
@@ -243,11 +224,11 @@ fn oversize_payloads_are_dropped_and_oversize_packets_disconnect() {
 #[test]
 fn retain_unavailable_closes_a_retained_publish() {
     both("retain_available false", |port| {
-        let (mut v5, ack) = connect(port, Raw::v5("r5"));
+        let (mut v5, ack) = Raw::try_connect(port, Raw::v5("r5"));
         assert_eq!(ack.expect("CONNACK").properties.retain_available, Some(0));
         v5.send(publish("t", QoS::AtMostOnce, true, b"x".to_vec()));
         assert_eq!(until_closed(&mut v5), [disconnect(0x9A)]);
-        let (mut v3, _) = connect(port, v311("r3"));
+        let (mut v3, _) = Raw::try_connect(port, Raw::v311("r3"));
         v3.send(publish("t", QoS::AtLeastOnce, true, b"x".to_vec()));
         assert_eq!(until_closed(&mut v3), []);
     });
@@ -258,7 +239,7 @@ fn retain_unavailable_closes_a_retained_publish() {
 #[test]
 fn maximum_qos_caps_subscriptions_and_refuses_publishes() {
     both("max_qos 1", |port| {
-        let (mut v5, ack) = connect(port, Raw::v5("q5"));
+        let (mut v5, ack) = Raw::try_connect(port, Raw::v5("q5"));
         assert_eq!(ack.expect("CONNACK").properties.maximum_qos, Some(1));
         v5.send(Packet::Subscribe(codec::Subscribe {
             pkid: 1,
@@ -275,7 +256,7 @@ fn maximum_qos_caps_subscriptions_and_refuses_publishes() {
         }
         v5.send(publish("t", QoS::ExactlyOnce, false, b"x".to_vec()));
         assert_eq!(until_closed(&mut v5), [disconnect(0x9B)]);
-        let (mut v3, _) = connect(port, v311("q3"));
+        let (mut v3, _) = Raw::try_connect(port, Raw::v311("q3"));
         v3.send(publish("t", QoS::ExactlyOnce, false, b"x".to_vec()));
         assert_eq!(until_closed(&mut v3), []);
     });
@@ -286,9 +267,9 @@ fn maximum_qos_caps_subscriptions_and_refuses_publishes() {
 #[test]
 fn empty_client_ids_can_be_refused() {
     both("allow_zero_length_clientid false", |port| {
-        let (_, ack) = connect(port, v311(""));
+        let (_, ack) = Raw::try_connect(port, Raw::v311(""));
         assert_eq!(ack.map(|a| a.code), Some(2));
-        let (_, ack) = connect(port, Raw::v5(""));
+        let (_, ack) = Raw::try_connect(port, Raw::v5(""));
         assert_eq!(ack.map(|a| a.code), Some(0x80));
     });
 }

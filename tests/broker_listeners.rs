@@ -3,13 +3,11 @@
 
 mod common;
 
-use common::{finish, mqtk, program, spawn};
+use common::{finish, have_paho, mqtk, program, spawn, succeeds, Broker};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -57,103 +55,16 @@ fn leaf(dir: &Path, name: &str, params: CertificateParams, ca: &CertifiedIssuer<
     std::fs::write(dir.join(format!("{name}-key.pem")), key.serialize_pem()).expect("write");
 }
 
-/// `mqtk serve -v` with its listeners as printed on stdout and its log, killed on drop.
-struct Served {
-    child: Child,
-    /// `(address, suffix)` per stdout line, e.g. `("127.0.0.1:4711", " (mqtts)")`.
-    lines: Vec<(String, String)>,
-    log: Arc<Mutex<String>>,
-}
-
-impl Served {
-    /// Starts `mqtk serve -v ARGS` and reads the `expected` readiness lines.
-    fn start(args: &[String], expected: usize) -> Served {
-        let mut child = mqtk(&["serve", "-v"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn mqtk serve");
-        let log = Arc::new(Mutex::new(String::new()));
-        let keep = log.clone();
-        let stderr = BufReader::new(child.stderr.take().expect("stderr"));
-        std::thread::spawn(move || {
-            for line in stderr.lines().map_while(Result::ok) {
-                if let Ok(mut log) = keep.lock() {
-                    log.push_str(&line);
-                    log.push('\n');
-                }
-            }
-        });
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut lines = Vec::new();
-        for _ in 0..expected {
-            let mut line = String::new();
-            stdout.read_line(&mut line).expect("readiness line");
-            let rest = line.trim().strip_prefix("mqtk serve listening on ");
-            let rest = rest.unwrap_or_else(|| panic!("unexpected line {line:?}: {log:?}"));
-            let (addr, suffix) = rest.split_at(rest.find(' ').unwrap_or(rest.len()));
-            lines.push((addr.to_owned(), suffix.to_owned()));
-        }
-        Served { child, lines, log }
-    }
-
-    /// The port of the listener printed with `suffix` ("" for plain MQTT).
-    fn port(&self, suffix: &str) -> String {
-        let (addr, _) = self
-            .lines
-            .iter()
-            .find(|(_, s)| s == suffix)
-            .expect("listener");
-        addr.rsplit(':').next().expect("port").to_owned()
-    }
-
-    /// Waits until the log holds `text` `count` times.
-    fn wait_log(&self, text: &str, count: usize) {
-        let deadline = Instant::now() + LIMIT;
-        while self.log().matches(text).count() < count {
-            assert!(Instant::now() < deadline, "no {text:?} in:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
-    }
-
-    /// Starts the subscriber `cmd` and returns once the broker has acknowledged it.
-    fn subscribed(&self, cmd: Command) -> Child {
-        let before = self.log().matches("Sending SUBACK").count();
-        let child = spawn(cmd);
-        self.wait_log("Sending SUBACK", before + 1);
-        child
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
 }
 
-fn succeeds(cmd: Command) -> String {
-    let out = finish(spawn(cmd), LIMIT);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{:?}: {stderr}", out.status);
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// Runs the subscriber `sub` (which exits after one message), publishes with `publish`, and
 /// returns what the subscriber printed.
-fn exchange(served: &Served, sub: Command, publish: Command) -> String {
-    let sub = served.subscribed(sub);
-    succeeds(publish);
-    let out = finish(sub, LIMIT);
+fn exchange(served: &Broker, sub: Command, publish: Command) -> String {
+    let out = served.receive(sub, || {
+        succeeds(publish);
+    });
     assert!(
         out.status.success(),
         "{}",
@@ -167,10 +78,10 @@ fn tls_listener_serves_mosquitto_sub_and_mqtk_pub() {
     let pki = Pki::new();
     let mut args = strings(&["--port", "0", "--tls-port", "0"]);
     args.extend(pki.server_args());
-    let served = Served::start(&args, 2);
-    assert_eq!(served.lines[0].1, "", "plain MQTT comes first");
-    assert_eq!(served.lines[1].1, " (mqtts)");
-    let port = served.port(" (mqtts)");
+    let served = Broker::mqtk_serve_listeners(&args, 2);
+    assert_eq!(served.listeners[0].1, "", "plain MQTT comes first");
+    assert_eq!(served.listeners[1].1, " (mqtts)");
+    let port = served.port_of(" (mqtts)");
     // A peer that never starts its handshake must not hold up the others.
     let _idle = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect");
     let ca = pki.path("ca.pem");
@@ -186,8 +97,8 @@ fn required_client_certificate_and_its_cn_as_username() {
     let mut args = strings(&["--tls-port", "0", "--use-identity-as-username"]);
     args.extend(pki.server_args());
     args.extend(["--cafile".into(), pki.path("ca.pem")]);
-    let served = Served::start(&args, 1);
-    let port = served.port(" (mqtts)");
+    let served = Broker::mqtk_serve_listeners(&args, 1);
+    let port = served.port_of(" (mqtts)");
     let ca = pki.path("ca.pem");
     let tls = [
         "-h",
@@ -207,7 +118,7 @@ fn required_client_certificate_and_its_cn_as_username() {
     let with_cert = ["--cert", &cert, "--key", &key, "-u", "ignored"];
     succeeds(program("mosquitto_pub", &[&tls[..], &with_cert].concat()));
     succeeds(mqtk(&[&["pub"], &tls[..], &with_cert].concat()));
-    served.wait_log("u'sensor-7'", 2);
+    served.wait_for_log_count("u'sensor-7'", 2);
     assert!(!served.log().contains("u'ignored'"));
 }
 
@@ -218,9 +129,9 @@ fn websocket_listener_from_a_config_file() {
     let text = "listener 0 127.0.0.1\nprotocol websockets\nlistener 0 127.0.0.1\n\
                 allow_anonymous true\n";
     std::fs::write(&conf, text).expect("write");
-    let served = Served::start(&strings(&["-c", &conf.display().to_string()]), 2);
-    assert_eq!(served.lines[0].1, "", "plain MQTT comes first");
-    let (tcp, ws) = (served.port(""), served.port(" (ws)"));
+    let served = Broker::mqtk_serve_listeners(&strings(&["-c", &conf.display().to_string()]), 2);
+    assert_eq!(served.listeners[0].1, "", "plain MQTT comes first");
+    let (tcp, ws) = (served.port_of(""), served.port_of(" (ws)"));
     let sub_args = ["-h", "127.0.0.1", "-p", &tcp, "-t", "t", "-C", "1"];
     for path in ["/mqtt", "/"] {
         let url = format!("ws://127.0.0.1:{ws}{path}");
@@ -241,8 +152,8 @@ fn secure_websocket_listener() {
     let pki = Pki::new();
     let mut args = strings(&["--port", "0", "--wss-port", "0"]);
     args.extend(pki.server_args());
-    let served = Served::start(&args, 2);
-    let (tcp, wss) = (served.port(""), served.port(" (wss)"));
+    let served = Broker::mqtk_serve_listeners(&args, 2);
+    let (tcp, wss) = (served.port_of(""), served.port_of(" (wss)"));
     let url = format!("wss://127.0.0.1:{wss}/mqtt");
     let ca = pki.path("ca.pem");
     let publish = mqtk(&["pub", "-L", &url, "--cafile", &ca, "-t", "t", "-m", "wss"]);
@@ -252,18 +163,11 @@ fn secure_websocket_listener() {
 
 #[test]
 fn paho_over_websockets() {
-    let paho = program("python3", &["-c", "import paho.mqtt"]).output();
-    if !paho.is_ok_and(|out| out.status.success()) {
-        // CI installs paho-mqtt: there a missing module is a failure, not a skip.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "paho-mqtt is missing in CI"
-        );
-        eprintln!("paho-mqtt is not installed: skipped");
+    if !have_paho() {
         return;
     }
-    let served = Served::start(&strings(&["--port", "0", "--ws-port", "0"]), 2);
-    let (tcp, ws) = (served.port(""), served.port(" (ws)"));
+    let served = Broker::mqtk_serve_listeners(&strings(&["--port", "0", "--ws-port", "0"]), 2);
+    let (tcp, ws) = (served.port_of(""), served.port_of(" (ws)"));
     let script = "import sys, paho.mqtt.client as mqtt\n\
         c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, transport='websockets')\n\
         c.connect('127.0.0.1', int(sys.argv[1]))\n\

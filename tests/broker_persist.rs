@@ -1,7 +1,6 @@
 //! `mqtk serve` persistence with real processes: state survives SIGTERM and `kill -9`, a
 //! damaged file stops the broker, and mosquitto's persistence keys are honoured.
 
-mod broker_common;
 mod common;
 
 use common::{finish, Broker};
@@ -11,16 +10,7 @@ use std::time::Duration;
 
 /// Runs `cmd` to completion; panics unless it succeeds. Returns its stdout lines.
 fn succeeds(cmd: Command) -> Vec<String> {
-    let out = finish(common::spawn(cmd), Duration::from_secs(10));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    common::succeeds(cmd).lines().map(str::to_string).collect()
 }
 
 /// A retained message, a persistent session (`id`, MQTT `version`) with two QoS 1 messages
@@ -131,12 +121,12 @@ fn a_corrupt_or_truncated_file_is_refused_and_kept() {
 /// has been away that long (seconds here; hours and more in a configuration file).
 #[test]
 fn persistent_client_expiration_ends_never_expiring_sessions() {
-    let broker = broker_common::TestBroker::with(|c| c.persistent_client_expiration = Some(1));
-    let mut connect = broker_common::Raw::v5("forever");
+    let broker = common::TestBroker::with(|c| c.persistent_client_expiration = Some(1));
+    let mut connect = common::Raw::v5("forever");
     connect.clean_start = false;
     connect.properties.session_expiry_interval = Some(u32::MAX);
     let present = || {
-        broker_common::Raw::connect(&broker, connect.clone())
+        common::Raw::connect(&broker, connect.clone())
             .1
             .session_present
     };

@@ -3,19 +3,10 @@
 mod common;
 
 use common::*;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(20);
-
-/// Starts `sub`, waits for its subscription, runs `publish`, and returns the subscriber's output.
-fn receive(broker: &Broker, sub: Command, publish: impl FnOnce()) -> Output {
-    let child = broker.subscribed(sub);
-    // Read the subscriber's output while publishing: a full pipe would stall it.
-    let output = std::thread::spawn(move || finish(child, LIMIT));
-    publish();
-    output.join().expect("subscriber")
-}
 
 /// Every test that needs no broker-specific configuration runs against both brokers.
 fn brokers() -> [Broker; 2] {
@@ -23,17 +14,8 @@ fn brokers() -> [Broker; 2] {
 }
 
 /// Runs `cmd` and insists it succeeds.
-fn ok(mut cmd: Command) {
-    let out = cmd.output().expect("run");
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+fn ok(cmd: Command) {
+    succeeds(cmd);
 }
 
 #[test]
@@ -42,10 +24,10 @@ fn lines_arrive_exactly_as_mosquitto_pub_sends_them() {
         let input = b"one\r\n\ntwo words\nlast-without-newline";
         let sub = ["-t", "lines", "-C", "4", "-v"];
         let send = |program: Command| run_with_input(program, input);
-        let ours = receive(&broker, broker.program("mosquitto_sub", &sub), || {
+        let ours = broker.receive(broker.program("mosquitto_sub", &sub), || {
             send(broker.mqtk("pub", &["-t", "lines", "-l"]));
         });
-        let theirs = receive(&broker, broker.program("mosquitto_sub", &sub), || {
+        let theirs = broker.receive(broker.program("mosquitto_sub", &sub), || {
             send(broker.program("mosquitto_pub", &["-t", "lines", "-l"]));
         });
         assert_eq!(ours.stdout, theirs.stdout);
@@ -72,8 +54,8 @@ fn sub_prints_what_mosquitto_sub_prints() {
         ] {
             let mut sub = vec!["-t", "out/#", "-q", "1"];
             sub.extend(args);
-            let ours = receive(&broker, broker.mqtk("sub", &sub), send);
-            let theirs = receive(&broker, broker.program("mosquitto_sub", &sub), send);
+            let ours = broker.receive(broker.mqtk("sub", &sub), send);
+            let theirs = broker.receive(broker.program("mosquitto_sub", &sub), send);
             assert!(ours.status.success(), "{}", text(&ours.stderr));
             assert_eq!(text(&ours.stdout), text(&theirs.stdout), "{args:?}");
         }
@@ -107,10 +89,8 @@ fn v5_properties_travel_and_print_like_mosquitto() {
             "message-expiry-interval",
             "30",
         ];
-        let ours = receive(&broker, broker.mqtk("sub", &sub), || {
-            ok(broker.mqtk("pub", &props))
-        });
-        let theirs = receive(&broker, broker.program("mosquitto_sub", &sub), || {
+        let ours = broker.receive(broker.mqtk("sub", &sub), || ok(broker.mqtk("pub", &props)));
+        let theirs = broker.receive(broker.program("mosquitto_sub", &sub), || {
             ok(broker.mqtk("pub", &props))
         });
         assert_eq!(text(&ours.stdout), "v5 k:v text rt 30 hi\n");
@@ -129,7 +109,7 @@ fn qos1_lines_past_the_packet_id_space_all_arrive() {
         let input: String = (0..n).map(|i| format!("{i}\n")).collect();
         let count = n.to_string();
         let sub = broker.program("mosquitto_sub", &["-t", "many", "-q", "1", "-C", &count]);
-        let out = receive(&broker, sub, || {
+        let out = broker.receive(sub, || {
             let out = run_with_input(
                 broker.mqtk("pub", &["-t", "many", "-q", "1", "-l"]),
                 input.as_bytes(),
@@ -148,11 +128,9 @@ fn megabyte_payloads_work_both_ways() {
         let body: Vec<u8> = (0..(1 << 20) + 7).map(|i| (i % 251) as u8).collect();
         std::fs::write(&file, &body).unwrap();
         let path = file.to_str().unwrap();
-        let out = receive(
-            &broker,
-            broker.mqtk("sub", &["-t", "big", "-C", "1", "-N"]),
-            || ok(broker.mqtk("pub", &["-t", "big", "-q", "2", "-f", path])),
-        );
+        let out = broker.receive(broker.mqtk("sub", &["-t", "big", "-C", "1", "-N"]), || {
+            ok(broker.mqtk("pub", &["-t", "big", "-q", "2", "-f", path]))
+        });
         assert_eq!(out.stdout, body);
     }
 }
@@ -294,8 +272,7 @@ fn request_response_and_json_output() {
         ok(broker.mqtk("pub", &["-t", "resp", "-m", "pong"]));
         assert_eq!(text(&rr.join().unwrap().stdout), "pong\n");
 
-        let json = receive(
-            &broker,
+        let json = broker.receive(
             broker.mqtk("sub", &["-t", "j", "-C", "2", "--json"]),
             || {
                 run_with_input(broker.mqtk("pub", &["-t", "j", "-s"]), b"\xff\x00");
@@ -354,9 +331,7 @@ fn options_come_from_config_files() {
         .unwrap();
         let mut sub = mqtk(&["sub", "-t", "cfg", "-C", "1"]);
         sub.env("XDG_CONFIG_HOME", home.path());
-        let out = receive(&broker, sub, || {
-            ok(broker.mqtk("pub", &["-t", "cfg", "-m", "v"]))
-        });
+        let out = broker.receive(sub, || ok(broker.mqtk("pub", &["-t", "cfg", "-m", "v"])));
         assert_eq!(text(&out.stdout), "cfg v\n");
     }
 }
@@ -381,8 +356,8 @@ fn sub_debug_lines_interleave_with_messages_like_mosquitto_sub() {
             b"a\nb\nc\n",
         );
     };
-    let ours = receive(&broker, broker.mqtk("sub", &args), burst);
-    let theirs = receive(&broker, broker.program("mosquitto_sub", &args), burst);
+    let ours = broker.receive(broker.mqtk("sub", &args), burst);
+    let theirs = broker.receive(broker.program("mosquitto_sub", &args), burst);
     assert_eq!(text(&ours.stdout), text(&theirs.stdout));
     assert!(text(&ours.stdout).contains("sending PUBACK (m1, rc0)\na\n"));
 }
@@ -483,12 +458,12 @@ fn tls_with_a_private_ca_interoperates_with_mosquitto() {
         "mosquitto_sub",
         &["--cafile", &ca, "-t", "tls", "-C", "1", "-v"],
     );
-    let out = receive(&broker, theirs, || {
+    let out = broker.receive(theirs, || {
         ok(broker.mqtk("pub", &["--cafile", &ca, "-t", "tls", "-m", "secret"]))
     });
     assert_eq!(text(&out.stdout), "tls secret\n");
     let ours = broker.mqtk("sub", &["--cafile", &ca, "-t", "tls", "-C", "1", "-v"]);
-    let out = receive(&broker, ours, || {
+    let out = broker.receive(ours, || {
         ok(broker.program(
             "mosquitto_pub",
             &["--cafile", &ca, "-t", "tls", "-m", "back"],

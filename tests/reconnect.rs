@@ -106,10 +106,6 @@ fn connected_pub(broker: &Broker, topic: &str, args: &[&str]) -> LinePub {
     publisher
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// Lines written before, during and after a broker restart all arrive, in order, and `pub`
 /// still exits 0 once stdin closes.
 #[test]

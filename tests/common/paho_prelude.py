@@ -1,4 +1,4 @@
-# Helpers shared by the paho-mqtt scenarios in tests/broker.rs.
+# Helpers shared by the paho-mqtt scripts that tests/common/paho.rs runs.
 import os, queue, sys, time
 import paho.mqtt.client as mqtt
 from paho.mqtt.properties import Properties

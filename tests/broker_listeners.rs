@@ -3,57 +3,11 @@
 
 mod common;
 
-use common::{finish, have_paho, mqtk, program, spawn, succeeds, Broker};
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-use std::path::Path;
+use common::{finish, have_paho, mqtk, program, spawn, succeeds, Broker, Pki};
 use std::process::Command;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(10);
-
-/// A CA, a server certificate for 127.0.0.1 and a client certificate with CN `sensor-7`.
-struct Pki {
-    dir: tempfile::TempDir,
-}
-
-impl Pki {
-    fn new() -> Pki {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut params = CertificateParams::new(Vec::new()).expect("params");
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "test CA");
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let key = KeyPair::generate().expect("key");
-        let ca = CertifiedIssuer::self_signed(params, key).expect("CA");
-        std::fs::write(dir.path().join("ca.pem"), ca.pem()).expect("write");
-        let server = CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()]);
-        leaf(dir.path(), "server", server.expect("params"), &ca);
-        let mut client = CertificateParams::new(Vec::new()).expect("params");
-        client
-            .distinguished_name
-            .push(DnType::CommonName, "sensor-7");
-        leaf(dir.path(), "client", client, &ca);
-        Pki { dir }
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.dir.path().join(name).display().to_string()
-    }
-
-    /// `--cert server.pem --key server-key.pem`, for `mqtk serve`.
-    fn server_args(&self) -> Vec<String> {
-        let (cert, key) = (self.path("server.pem"), self.path("server-key.pem"));
-        vec!["--cert".into(), cert, "--key".into(), key]
-    }
-}
-
-fn leaf(dir: &Path, name: &str, params: CertificateParams, ca: &CertifiedIssuer<'_, KeyPair>) {
-    let key = KeyPair::generate().expect("key");
-    let cert = params.signed_by(&key, ca).expect("sign");
-    std::fs::write(dir.join(format!("{name}.pem")), cert.pem()).expect("write");
-    std::fs::write(dir.join(format!("{name}-key.pem")), key.serialize_pem()).expect("write");
-}
 
 fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()

@@ -362,98 +362,16 @@ fn sub_debug_lines_interleave_with_messages_like_mosquitto_sub() {
     assert!(text(&ours.stdout).contains("sending PUBACK (m1, rc0)\na\n"));
 }
 
-/// A CA and a server certificate for 127.0.0.1 and localhost, made with openssl.
-fn certificates(dir: &std::path::Path) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            text(&out.stderr)
-        );
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    run(&[
-        &["req", "-x509"][..],
-        &ec,
-        &[
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.crt",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=mqtk test CA",
-        ],
-    ]
-    .concat());
-    run(&[
-        &["req"][..],
-        &ec,
-        &[
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=localhost",
-        ],
-    ]
-    .concat());
-    std::fs::write(
-        dir.join("san.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.crt",
-        "-days",
-        "1",
-        "-extfile",
-        "san.ext",
-    ]);
-    // mosquitto started as root drops to its own user before it reads these.
-    use std::os::unix::fs::PermissionsExt;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    }
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
 #[test]
 fn tls_with_a_private_ca_interoperates_with_mosquitto() {
-    let dir = tempfile::tempdir().unwrap();
-    certificates(dir.path());
-    let file = |name: &str| dir.path().join(name).display().to_string();
+    let pki = Pki::new();
     let broker = Broker::mosquitto_with(&format!(
         "cafile {}\ncertfile {}\nkeyfile {}",
-        file("ca.crt"),
-        file("server.crt"),
-        file("server.key")
+        pki.path("ca.pem"),
+        pki.path("server.pem"),
+        pki.path("server-key.pem")
     ));
-    let ca = file("ca.crt");
+    let ca = pki.path("ca.pem");
     let theirs = broker.program(
         "mosquitto_sub",
         &["--cafile", &ca, "-t", "tls", "-C", "1", "-v"],

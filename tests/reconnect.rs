@@ -5,9 +5,8 @@
 mod common;
 
 use common::*;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(10);
@@ -16,43 +15,17 @@ const LIMIT: Duration = Duration::from_secs(10);
 struct LinePub {
     child: Child,
     stdin: Option<ChildStdin>,
-    output: Receiver<String>,
-    seen: Vec<String>,
-    /// Lines before this one were matched by an earlier [`LinePub::wait_for`].
-    checked: usize,
+    output: Lines,
 }
 
 impl LinePub {
     fn start(mut cmd: Command) -> LinePub {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn pub");
-        let (tx, rx) = mpsc::channel();
-        let stdout = child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>);
-        let stderr = child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>);
-        for stream in [stdout, stderr].into_iter().flatten() {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    let _ = tx.send(line);
-                }
-            });
-        }
+        cmd.stdin(Stdio::piped());
+        let mut child = spawn(cmd);
         LinePub {
             stdin: child.stdin.take(),
+            output: Lines::follow(&mut child, true),
             child,
-            output: rx,
-            seen: Vec::new(),
-            checked: 0,
         }
     }
 
@@ -64,21 +37,7 @@ impl LinePub {
 
     /// Waits for a line containing `needle` after the one the last wait matched.
     fn wait_for(&mut self, needle: &str) {
-        let deadline = Instant::now() + LIMIT;
-        loop {
-            if let Some(i) = self.seen[self.checked..]
-                .iter()
-                .position(|l| l.contains(needle))
-            {
-                self.checked += i + 1;
-                return;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.output.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(_) => panic!("no {needle:?} from pub; saw {:?}", self.seen),
-            }
-        }
+        self.output.wait_for(needle);
     }
 
     /// Closes stdin and waits (at most `limit`) for the exit; returns the status, every
@@ -88,8 +47,7 @@ impl LinePub {
         let closed = Instant::now();
         let out = finish(self.child, limit);
         let took = closed.elapsed();
-        self.seen.extend(self.output.iter());
-        (out.status, self.seen, took)
+        (out.status, self.output.all(), took)
     }
 }
 

@@ -1,12 +1,10 @@
 //! Debian's mosquitto_pub and mosquitto_sub against either broker ([`super::Target`]): the
 //! reference clients, as processes, for checks that need no `mqtk` client.
 
-use super::process::{finish, program, run_with_input, spawn, text};
+use super::process::{finish, program, run_with_input, spawn, text, Lines};
 use super::{host_port, Target};
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Output};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a mosquitto client may run.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -45,58 +43,34 @@ pub fn run_tool(tool: &str, broker: &impl Target, args: &[&str]) -> Output {
 /// (with a [`super::Broker`], `subscribed` and `finish` serve any subscriber command).
 pub struct Sub {
     child: Option<Child>,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
+    lines: Option<Lines>,
 }
 
 impl Sub {
     /// Starts `mosquitto_sub -d ARGS` and waits for its SUBACK.
     pub fn start(broker: &impl Target, args: &[&str]) -> Sub {
         // stdbuf: mosquitto_sub's stdout is block-buffered on a pipe.
-        let mut cmd = program("stdbuf", &["-oL", "mosquitto_sub", "-d"]);
-        cmd.args(host_port(broker.port())).args(args);
+        let mut cmd = program("stdbuf", &["-oL", "mosquitto_sub"]);
+        cmd.args(host_port(broker.port())).arg("-d").args(args);
         let mut child = spawn(cmd);
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut sub = Sub {
+        let mut lines = Lines::follow(&mut child, false);
+        lines.wait_for("Subscribed (mid");
+        Sub {
             child: Some(child),
-            lines,
-            seen: Vec::new(),
-        };
-        sub.wait_for("Subscribed (mid");
-        sub
+            lines: Some(lines),
+        }
     }
 
-    /// Reads lines until one contains `text`; panics after 5 s.
+    /// Reads lines until one contains `text`; panics after 10 s.
     pub fn wait_for(&mut self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.contains(text) {
-                        return line;
-                    }
-                }
-                Err(_) => panic!("no line with {text:?}; saw {:#?}", self.seen),
-            }
-        }
+        self.lines.as_mut().expect("running").wait_for(text)
     }
 
     /// Waits for the process to exit and returns (debug PUBLISH lines, message lines).
     pub fn finish(mut self) -> (Vec<String>, Vec<String>) {
         finish(self.child.take().expect("running"), LIMIT);
-        // The child has exited: read to the end of its output, not just what has arrived.
-        self.seen.extend(self.lines.iter());
-        let (debug, messages): (Vec<String>, Vec<String>) = std::mem::take(&mut self.seen)
+        let lines = self.lines.take().expect("running").all();
+        let (debug, messages): (Vec<String>, Vec<String>) = lines
             .into_iter()
             .partition(|l| l.starts_with("Client ") || l.starts_with("Subscribed ("));
         let publishes = debug

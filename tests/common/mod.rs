@@ -10,6 +10,7 @@
 //! - [`raw`]: a codec-level client and hand-written frames, for what real clients never do.
 //! - [`paho`]: paho-mqtt scripts, for MQTT 5 features the mosquitto clients cannot drive.
 //! - [`proxy`]: a TCP proxy that holds the broker's replies or cuts connections.
+//! - [`tls`]: a private CA with server and client certificates.
 // Each test file uses only part of the harness.
 #![allow(dead_code, unused_imports)]
 
@@ -20,6 +21,7 @@ pub mod paho;
 pub mod process;
 pub mod proxy;
 pub mod raw;
+pub mod tls;
 
 pub use broker::*;
 pub use clients::*;
@@ -28,6 +30,7 @@ pub use paho::*;
 pub use process::*;
 pub use proxy::*;
 pub use raw::*;
+pub use tls::*;
 
 /// A broker listening on 127.0.0.1, process or embedded: what clients are pointed at.
 pub trait Target {

@@ -2,10 +2,11 @@
 //! files) and Debian's mosquitto clients. Every wait has a deadline, so a hung program fails
 //! its test instead of hanging it.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// How long [`run_with_input`] and [`succeeds`] let a program run.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -90,5 +91,63 @@ pub fn finish(child: Child, limit: Duration) -> Output {
                 text(&out.stderr)
             );
         }
+    }
+}
+
+/// A process's output lines, read by threads as they come, so that a test can wait for one
+/// (a readiness or debug line) while the process runs.
+pub struct Lines {
+    rx: mpsc::Receiver<String>,
+    /// Every line read so far, in order of arrival.
+    pub seen: Vec<String>,
+}
+
+impl Lines {
+    /// Follows `child`'s stdout and, with `stderr`, its stderr too (interleaved by arrival).
+    pub fn follow(child: &mut Child, stderr: bool) -> Lines {
+        let (tx, rx) = mpsc::channel();
+        let out = child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>);
+        let err = child.stderr.take().filter(|_| stderr);
+        let err = err.map(|s| Box::new(s) as Box<dyn Read + Send>);
+        for stream in [out, err].into_iter().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Lines {
+            rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads lines until one contains `text` and returns it; panics after ten seconds.
+    pub fn wait_for(&mut self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!("no line with {text:?}; saw {:#?}", self.seen),
+            }
+        }
+    }
+
+    /// Every line, once the process has exited: reads to the end of its output.
+    pub fn all(mut self) -> Vec<String> {
+        self.seen.extend(self.rx.iter());
+        self.seen
     }
 }

@@ -4,12 +4,13 @@
 
 mod common;
 
-use common::{finish, mqtk, publish, run_tool, Broker, Sub, TestBroker};
+use common::{publish, run_tool, Sub, TestBroker};
 use mqtk::broker::Security;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A password file with `alice:pw` and `bob:pw`, written by mosquitto_passwd.
 fn mosquitto_passwords(dir: &Path) -> PathBuf {
@@ -162,8 +163,87 @@ fn will_connect(user: &str, password: &str, topic: &str, payload: &str) -> Vec<u
     common::frame(0x10, &body)
 }
 
+/// `mqtk serve` as a process, for signals.
+struct ServeProcess {
+    child: Child,
+    port: u16,
+    stderr: std::sync::mpsc::Receiver<String>,
+}
+
+impl ServeProcess {
+    fn start(args: &[&str]) -> ServeProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mqtk"))
+            .args(["serve", "--port", "0", "-v"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mqtk serve");
+        let mut first = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        BufReader::new(stdout).read_line(&mut first).expect("read");
+        let port = first.trim().rsplit(':').next().and_then(|p| p.parse().ok());
+        let port = port.unwrap_or_else(|| panic!("no address in {first:?}"));
+        let (tx, stderr) = std::sync::mpsc::channel();
+        let pipe = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        ServeProcess {
+            child,
+            port,
+            stderr,
+        }
+    }
+
+    fn wait_for_log(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while let Ok(line) = self
+            .stderr
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            if line.contains(text) {
+                return;
+            }
+        }
+        panic!("mqtk serve never logged {text:?}");
+    }
+
+    fn hangup(&self) {
+        let status = Command::new("kill")
+            .args(["-HUP", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    fn pub_status(&self, args: &[&str]) -> std::process::ExitStatus {
+        Command::new("mosquitto_pub")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .stderr(Stdio::null())
+            .status()
+            .expect("mosquitto_pub")
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn mqtk_passwd(args: &[&str]) {
-    let status = mqtk(&["passwd"]).args(args).status().expect("mqtk passwd");
+    let status = Command::new(env!("CARGO_BIN_EXE_mqtk"))
+        .arg("passwd")
+        .args(args)
+        .status()
+        .expect("mqtk passwd");
     assert!(status.success(), "mqtk passwd {args:?}");
 }
 
@@ -173,19 +253,36 @@ fn sighup_reloads_users_and_keeps_connections() {
     let passwords = dir.path().join("passwords");
     let file = passwords.to_str().unwrap();
     mqtk_passwd(&["-c", "-b", file, "alice", "pw"]);
-    let serve = Broker::mqtk_serve_with(&["--password-file", file], None);
-    let alice = ["-t", "t", "-C", "1", "-u", "alice", "-P", "pw"];
-    let sub = serve.subscribed(serve.program("mosquitto_sub", &alice));
+    let serve = ServeProcess::start(&["--password-file", file]);
+    let port = serve.port.to_string();
+    let mut sub = Command::new("stdbuf")
+        .args(["-oL", "mosquitto_sub", "-p", &port, "-t", "t", "-C", "1"])
+        .args(["-u", "alice", "-P", "pw"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("mosquitto_sub");
+    serve.wait_for_log("Sending SUBACK");
     let carol = ["-t", "t", "-m", "from carol", "-u", "carol", "-P", "pw2"];
-    let pub_status = |args| run_tool("mosquitto_pub", &serve, args).status;
-    assert_eq!(pub_status(&carol).code(), Some(5));
+    assert_eq!(serve.pub_status(&carol).code(), Some(5));
     mqtk_passwd(&["-b", file, "carol", "pw2"]);
-    serve.signal("HUP");
+    serve.hangup();
     serve.wait_for_log("reloaded password and ACL files");
-    assert!(pub_status(&carol).success());
+    assert!(serve.pub_status(&carol).success());
     // Alice's connection survived the reload and got carol's message.
-    let out = finish(sub, Duration::from_secs(10));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "from carol");
+    let out = wait_output(&mut sub);
+    assert_eq!(out.trim(), "from carol");
+}
+
+fn wait_output(child: &mut Child) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().expect("try_wait").is_none() {
+        assert!(Instant::now() < deadline, "subscriber did not finish");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut out = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    std::io::Read::read_to_string(&mut BufReader::new(stdout), &mut out).expect("read");
+    out
 }
 
 /// mosquitto itself accepts the password file `mqtk passwd` writes.
@@ -196,21 +293,38 @@ fn mosquitto_reads_mqtk_passwd_files() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    // mosquitto started as root drops to user mosquitto, who must read the password file.
+    // mosquitto started as root drops to user mosquitto, who must read both files.
     set_mode(dir.path(), 0o755);
     let passwords = dir.path().join("passwords");
     mqtk_passwd(&["-c", "-b", passwords.to_str().unwrap(), "alice", "s3cret"]);
     set_mode(&passwords, 0o644);
-    let mosquitto = Broker::mosquitto_with(&format!(
-        "allow_anonymous false\npassword_file {}",
+    let port = free_port();
+    let conf = dir.path().join("mosquitto.conf");
+    let text = format!(
+        "listener {port} 127.0.0.1\npassword_file {}\n",
         passwords.display()
-    ));
+    );
+    std::fs::write(&conf, text).unwrap();
+    set_mode(&conf, 0o644);
+    let mut mosquitto = Command::new("mosquitto")
+        .arg("-c")
+        .arg(&conf)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mosquitto");
+    wait_listening(port);
     let status = |password: &str| {
-        let args = ["-t", "t", "-m", "x", "-u", "alice", "-P", password];
-        run_tool("mosquitto_pub", &mosquitto, &args).status
+        Command::new("mosquitto_pub")
+            .args(["-p", &port.to_string(), "-t", "t", "-m", "x"])
+            .args(["-u", "alice", "-P", password])
+            .stderr(Stdio::null())
+            .status()
+            .expect("mosquitto_pub")
     };
     let good = status("s3cret");
     let bad = status("wrong");
+    let _ = mosquitto.kill();
+    let _ = mosquitto.wait();
     assert!(good.success());
     assert_eq!(bad.code(), Some(5));
 }
@@ -218,4 +332,17 @@ fn mosquitto_reads_mqtk_passwd_files() {
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn wait_listening(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "mosquitto did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -38,17 +38,8 @@ impl Broker {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         write_mosquitto_conf(&dir, port, extra);
-        let mut child = Broker::spawn_mosquitto(&dir);
-        let (subacks, log) = follow(&mut child);
-        let broker = Broker {
-            port,
-            listeners: Vec::new(),
-            child,
-            subacks,
-            log,
-            dir,
-            mosquitto: true,
-        };
+        let mut broker = Broker::follow(Broker::spawn_mosquitto(&dir), port, dir);
+        broker.mosquitto = true;
         broker.wait_listening();
         broker
     }
@@ -107,18 +98,8 @@ impl Broker {
         if let Some(cwd) = cwd {
             cmd.current_dir(cwd);
         }
-        let mut child = spawn(cmd);
-        let (subacks, log) = follow(&mut child);
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut broker = Broker {
-            port: 0,
-            listeners: Vec::new(),
-            child,
-            subacks,
-            log,
-            dir,
-            mosquitto: false,
-        };
+        let mut broker = Broker::follow(spawn(cmd), 0, dir);
+        let mut stdout = BufReader::new(broker.child.stdout.take().expect("stdout"));
         for _ in 0..count {
             let mut line = String::new();
             let _ = stdout.read_line(&mut line);
@@ -134,6 +115,20 @@ impl Broker {
             .parse()
             .expect("port");
         broker
+    }
+
+    /// The broker `child` on `port` (0: not known yet), its log followed.
+    fn follow(mut child: Child, port: u16, dir: tempfile::TempDir) -> Broker {
+        let (subacks, log) = follow_log(&mut child);
+        Broker {
+            port,
+            listeners: Vec::new(),
+            child,
+            subacks,
+            log,
+            dir,
+            mosquitto: false,
+        }
     }
 
     /// The broker's process id.
@@ -196,7 +191,7 @@ impl Broker {
                 .spawn()
                 .expect("spawn mqtk serve")
         };
-        (self.subacks, self.log) = follow(&mut self.child);
+        (self.subacks, self.log) = follow_log(&mut self.child);
         self.wait_listening();
     }
 
@@ -304,7 +299,7 @@ impl Drop for Broker {
 
 /// Follows the broker's stderr log: counts SUBACKs (both brokers log "Sending SUBACK"), and
 /// keeps the first 64 KiB to explain a failed start or to look for a line.
-fn follow(child: &mut Child) -> (Arc<AtomicUsize>, Arc<Mutex<String>>) {
+fn follow_log(child: &mut Child) -> (Arc<AtomicUsize>, Arc<Mutex<String>>) {
     let subacks = Arc::new(AtomicUsize::new(0));
     let log = Arc::new(Mutex::new(String::new()));
     let stderr = BufReader::new(child.stderr.take().expect("stderr"));

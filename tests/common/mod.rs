@@ -38,6 +38,13 @@ pub trait Target {
     fn port(&self) -> u16;
 }
 
+/// A reference to a broker is one too, so `&broker` works where `broker` is already a reference.
+impl<T: Target + ?Sized> Target for &T {
+    fn port(&self) -> u16 {
+        (**self).port()
+    }
+}
+
 /// `-h 127.0.0.1 -p PORT`, the address arguments of every client.
 pub fn host_port(port: u16) -> Vec<String> {
     vec![

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 /// A broker process on 127.0.0.1, killed when dropped.
 pub struct Broker {
+    /// The port of its (first) listener.
     pub port: u16,
     /// `mqtk serve`'s listeners as it printed them: `(address, suffix)`, e.g.
     /// `("127.0.0.1:4711", " (mqtts)")`; empty for mosquitto.

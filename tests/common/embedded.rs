@@ -11,6 +11,7 @@ use std::time::Duration;
 /// The broker running on its own tokio runtime in a background thread; stopped on drop.
 /// `MQTK_TEST_VERBOSE=1` makes it log to the test's stderr.
 pub struct TestBroker {
+    /// The port it listens on.
     pub port: u16,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 /// A TCP proxy on 127.0.0.1 in front of a broker: a test can hold back what the broker sends
 /// and cut a client's connection while the broker keeps the client's session.
 pub struct Proxy {
+    /// The port clients connect to instead of the broker's.
     pub port: u16,
     hold: Arc<AtomicBool>,
     held: Arc<AtomicUsize>,

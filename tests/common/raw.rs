@@ -57,6 +57,7 @@ pub fn frame(first: u8, body: &[u8]) -> Vec<u8> {
 
 /// A hand-driven MQTT client over the crate's codec, for what real clients never do.
 pub struct Raw {
+    /// The connection, for bytes the codec would not write.
     pub stream: TcpStream,
     buf: bytes::BytesMut,
     version: Version,

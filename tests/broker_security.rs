@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{publish, run_tool, Sub, TestBroker};
+use common::{publish, run_tool, Raw, Sub, TestBroker};
 use mqtk::broker::Security;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -163,7 +163,7 @@ fn will_connect(user: &str, password: &str, topic: &str, payload: &str) -> Vec<u
     common::frame(0x10, &body)
 }
 
-/// `mqtk serve` as a process, for signals.
+/// `mqtk serve` (or mosquitto) as a process, for signals.
 struct ServeProcess {
     child: Child,
     port: u16,
@@ -171,6 +171,23 @@ struct ServeProcess {
 }
 
 impl ServeProcess {
+    /// mosquitto with configuration file `conf`, listening on `port`.
+    fn mosquitto(conf: &Path, port: u16) -> ServeProcess {
+        let mut child = Command::new("mosquitto")
+            .arg("-c")
+            .arg(conf)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("mosquitto");
+        let stderr = watch(&mut child);
+        wait_listening(port);
+        ServeProcess {
+            child,
+            port,
+            stderr,
+        }
+    }
+
     fn start(args: &[&str]) -> ServeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mqtk"))
             .args(["serve", "--port", "0", "-v"])
@@ -184,15 +201,7 @@ impl ServeProcess {
         BufReader::new(stdout).read_line(&mut first).expect("read");
         let port = first.trim().rsplit(':').next().and_then(|p| p.parse().ok());
         let port = port.unwrap_or_else(|| panic!("no address in {first:?}"));
-        let (tx, stderr) = std::sync::mpsc::channel();
-        let pipe = child.stderr.take().expect("stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let stderr = watch(&mut child);
         ServeProcess {
             child,
             port,
@@ -221,6 +230,14 @@ impl ServeProcess {
         assert!(status.success());
     }
 
+    /// Stops the process with SIGTERM, as an operator would (mqtk serve saves its state).
+    fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(status.expect("kill").success());
+        assert!(self.child.wait().expect("wait").success());
+    }
+
     fn pub_status(&self, args: &[&str]) -> std::process::ExitStatus {
         Command::new("mosquitto_pub")
             .args(["-p", &self.port.to_string()])
@@ -229,6 +246,20 @@ impl ServeProcess {
             .status()
             .expect("mosquitto_pub")
     }
+}
+
+/// The lines `child` writes to its piped stderr.
+fn watch(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
+    let (tx, lines) = std::sync::mpsc::channel();
+    let pipe = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
 }
 
 impl Drop for ServeProcess {
@@ -345,4 +376,144 @@ fn wait_listening(port: u16) {
         assert!(Instant::now() < deadline, "mosquitto did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Alice may publish to room/ and bob reads it; `end` is bob's, for a marker.
+const ACL_ALICE_WRITES: &str =
+    "user alice\ntopic readwrite room/#\nuser bob\ntopic read room/#\ntopic readwrite end\n";
+/// The same, but alice may no longer publish to room/.
+const ACL_ALICE_READS: &str =
+    "user alice\ntopic read room/#\nuser bob\ntopic read room/#\ntopic readwrite end\n";
+
+/// Alice sets a retained message, then a new subscriber (bob) asks for room/# three times:
+/// with alice's write access, after a reload that removed it, after one that gave it back.
+fn retain_source_steps(broker: &ServeProcess, acl: &Path, reloaded: &str) -> Vec<Vec<String>> {
+    let alice = ["-u", "alice", "-P", "pw", "-r", "-q", "1"];
+    let set = |user: &[&str], topic: &str| {
+        let args = [user, &["-t", topic, "-m", topic]].concat();
+        assert!(broker.pub_status(&args).success(), "{args:?}");
+    };
+    set(&alice, "room/a");
+    set(&["-u", "bob", "-P", "pw", "-r"], "end");
+    let mut steps = vec![retained_for_bob(broker.port)];
+    for rules in [ACL_ALICE_READS, ACL_ALICE_WRITES] {
+        std::fs::write(acl, rules).unwrap();
+        broker.hangup();
+        broker.wait_for_log(reloaded);
+        steps.push(retained_for_bob(broker.port));
+    }
+    steps
+}
+
+/// The retained payloads of room/# a new connection of bob's gets, up to bob's retained `end`
+/// marker, which comes after them (same SUBSCRIBE, later filter).
+fn retained_for_bob(port: u16) -> Vec<String> {
+    use mqtk::codec::{Packet, QoS, Subscribe, Subscription};
+    let mut connect = Raw::v5("bob-probe");
+    connect.username = Some("bob".into());
+    connect.password = Some("pw".into());
+    let mut raw = Raw::open(port, connect);
+    assert!(matches!(raw.recv(), Some(Packet::ConnAck(ack)) if ack.code == 0));
+    let filter = |f: &str| Subscription {
+        filter: f.into(),
+        qos: QoS::AtMostOnce,
+        ..Default::default()
+    };
+    raw.send(Packet::Subscribe(Subscribe {
+        pkid: 1,
+        filters: vec![filter("room/#"), filter("end")],
+        properties: Default::default(),
+    }));
+    let mut payloads = Vec::new();
+    loop {
+        match raw.recv() {
+            Some(Packet::Publish(p)) if p.topic == "end" => return payloads,
+            Some(Packet::Publish(p)) => payloads.push(String::from_utf8_lossy(&p.payload).into()),
+            Some(Packet::SubAck(ack)) => assert_eq!(ack.codes, [0, 0]),
+            other => panic!("expected retained messages, got {other:?}"),
+        }
+    }
+}
+
+/// `check_retain_source true` holds back a retained message while its publisher may no longer
+/// publish it, and keeps it for when the access comes back; without the key (or `false`) it is
+/// delivered. mosquitto 2.0.11, run through the same steps where installed, agrees.
+#[test]
+fn check_retain_source_holds_back_what_the_publisher_may_no_longer_write() {
+    let dir = tempfile::tempdir().unwrap();
+    // mosquitto started as root drops to user mosquitto, who must read the files.
+    set_mode(dir.path(), 0o755);
+    let passwords = mosquitto_passwords(dir.path());
+    set_mode(&passwords, 0o644);
+    let acl = dir.path().join("acl");
+    let held = vec![vec!["room/a".to_string()], vec![], vec!["room/a".into()]];
+    let delivered = vec![vec!["room/a".to_string()]; 3];
+    let have_mosquitto = Command::new("mosquitto").arg("-h").output().is_ok();
+    for (key, expected) in [("true", &held), ("false", &delivered), ("", &delivered)] {
+        let mut conf = format!(
+            "password_file {}\nacl_file {}\n",
+            passwords.display(),
+            acl.display()
+        );
+        if !key.is_empty() {
+            conf += &format!("check_retain_source {key}\n");
+        }
+        let file = dir.path().join("mqtk.conf");
+        std::fs::write(&file, &conf).unwrap();
+        std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
+        let serve = ServeProcess::start(&["-c", file.to_str().unwrap()]);
+        let steps = retain_source_steps(&serve, &acl, "reloaded password and ACL files");
+        assert_eq!(&steps, expected, "mqtk, check_retain_source {key:?}");
+        drop(serve);
+        if !have_mosquitto {
+            eprintln!("mosquitto not installed: compared with mqtk only");
+            continue;
+        }
+        let port = free_port();
+        let file = dir.path().join("mosquitto.conf");
+        std::fs::write(&file, format!("listener {port} 127.0.0.1\n{conf}")).unwrap();
+        set_mode(&file, 0o644);
+        std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
+        set_mode(&acl, 0o644);
+        let mosquitto = ServeProcess::mosquitto(&file, port);
+        let steps = retain_source_steps(&mosquitto, &acl, "Reloading config");
+        assert_eq!(&steps, expected, "mosquitto, check_retain_source {key:?}");
+    }
+}
+
+/// The publisher of a retained message is saved with it, so the check still applies after a
+/// restart (as in mosquitto, whose database keeps it too).
+#[test]
+fn check_retain_source_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let passwords = mosquitto_passwords(dir.path());
+    let acl = dir.path().join("acl");
+    std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
+    let conf = dir.path().join("mqtk.conf");
+    let text = format!(
+        "password_file {}\nacl_file {}\ncheck_retain_source true\n",
+        passwords.display(),
+        acl.display()
+    );
+    std::fs::write(&conf, text).unwrap();
+    let db = dir.path().join("state.db");
+    let args = [
+        "-c",
+        conf.to_str().unwrap(),
+        "--persist",
+        db.to_str().unwrap(),
+    ];
+    let serve = ServeProcess::start(&args);
+    for (user, topic) in [("alice", "room/a"), ("bob", "end")] {
+        let set = ["-u", user, "-P", "pw", "-r", "-t", topic, "-m", topic];
+        assert!(serve.pub_status(&set).success());
+    }
+    serve.terminate();
+    std::fs::write(&acl, ACL_ALICE_READS).unwrap();
+    let serve = ServeProcess::start(&args);
+    assert_eq!(retained_for_bob(serve.port), Vec::<String>::new());
+    std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
+    serve.hangup();
+    serve.wait_for_log("reloaded password and ACL files");
+    assert_eq!(retained_for_bob(serve.port), ["room/a"]);
 }

@@ -5,11 +5,12 @@
 //! one syscall each way. The task owns its `Connection`; other tasks reach it only through
 //! its session's queue and waker.
 
+use super::authorize::source_may_publish;
 use super::handshake;
 use super::lifecycle::Close;
 use super::limits::Limits;
 use super::listener::Opened;
-use super::message::Message;
+use super::message::{Message, Origin};
 use super::router::split_shared;
 use super::server::Shared;
 use super::session::{Delivery, Outbound, Session, SessionState, SubOptions};
@@ -108,8 +109,8 @@ pub struct Handler {
     pub(super) id: u64,
     waker: Arc<Notify>,
     pub(super) client_id: ClientId,
-    /// The CONNECT username, for ACL checks.
-    pub(super) username: Option<String>,
+    /// The client id and CONNECT username, for ACL checks and to tag what it publishes.
+    pub(super) origin: Arc<Origin>,
     pub(super) version: Version,
     keep_alive: Option<Duration>,
     last_read: Instant,
@@ -167,6 +168,10 @@ impl Handler {
         let max_packet = connect.properties.maximum_packet_size.filter(|_| v5);
         let mut scratch = Vec::new();
         session.lock().resend(&mut scratch);
+        let origin = Arc::new(Origin {
+            client_id: session.client_id.clone(),
+            username: connect.username.map(String::into_boxed_str),
+        });
         Handler {
             client_id: session.client_id.clone(),
             conn,
@@ -178,7 +183,7 @@ impl Handler {
             keep_alive: (keep_alive > 0).then(|| Duration::from_secs(keep_alive.into())),
             last_read: Instant::now(),
             will: connect.will.map(Box::new),
-            username: connect.username,
+            origin,
             aliases: HashMap::new(),
             window: usize::from(window.max(1)),
             max_packet: max_packet.map_or(usize::MAX, |n| n as usize),
@@ -442,7 +447,7 @@ impl Handler {
         if publish.topic.starts_with("$SYS") {
             return 0;
         }
-        let msg = Message::from_publish(publish, self.client_id.clone(), Instant::now());
+        let msg = Message::from_publish(publish, self.origin.clone(), Instant::now());
         let routed = self.shared.router.publish(&Arc::new(msg));
         for client in &routed.dropping {
             self.shared.log(format_args!(
@@ -536,14 +541,18 @@ impl Handler {
         Ok(())
     }
 
+    /// The retained messages `filter` matches, as deliveries; with `check_retain_source`,
+    /// not those whose publisher may no longer publish them (see `authorize`).
     fn retained_for(&self, filter: &str, opts: &SubOptions, out: &mut Vec<Delivery>) {
         let mut messages = Vec::new();
         self.shared.router.retained(filter, &mut messages);
         let now = Instant::now();
+        let security = &self.shared.config.security;
+        let check_source = self.shared.config.limits.check_retain_source;
         out.extend(
             messages
                 .into_iter()
-                .filter(|m| !m.expired(now))
+                .filter(|m| !m.expired(now) && (!check_source || source_may_publish(security, m)))
                 .map(|msg| Delivery {
                     qos: self.shared.router.outgoing_qos(msg.qos, opts.qos),
                     retain: true,

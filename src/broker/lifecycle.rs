@@ -113,11 +113,11 @@ impl Handler {
             // Taken over by a connection that resumed the session: the delay protects it.
             let resumed = !owned && !self.session.lock().ended;
             if delay == 0 || !resumed {
-                router.publish_will(&self.client_id, will);
+                router.publish_will(&self.origin, will);
             }
             return;
         }
-        self.session.lock().pending_will = Some(will);
+        self.session.lock().pending_will = Some((will, self.origin.clone()));
         let (shared, session, id) = (self.shared.clone(), self.session.clone(), self.id);
         let wait = Duration::from_secs(delay.min(expiry).into());
         after(wait, shutdown.child(), move || {
@@ -128,8 +128,8 @@ impl Handler {
                     false => None,
                 }
             };
-            if let Some(will) = will {
-                shared.router.publish_will(&session.client_id, will);
+            if let Some((will, origin)) = will {
+                shared.router.publish_will(&origin, will);
             }
         });
     }

@@ -28,6 +28,10 @@ pub struct Limits {
     pub allow_zero_length_clientid: bool,
     /// Deliver at the subscription's QoS even when the message was published lower.
     pub upgrade_outgoing_qos: bool,
+    /// Hold back a retained message from new subscribers while the ACL no longer lets its
+    /// publisher write its topic. Off by default: mosquitto 2.0.11's manual says on, but the
+    /// broker never sets it unless the configuration file does.
+    pub check_retain_source: bool,
 }
 
 impl Default for Limits {
@@ -40,6 +44,7 @@ impl Default for Limits {
             maximum_qos: QoS::ExactlyOnce,
             allow_zero_length_clientid: true,
             upgrade_outgoing_qos: false,
+            check_retain_source: false,
         }
     }
 }
@@ -64,9 +69,7 @@ pub enum Setting {
     MaximumQos(QoS),
     AllowZeroLengthClientid(bool),
     UpgradeOutgoingQos(bool),
-    /// A key that is checked but changes nothing here: `check_retain_source` (retained
-    /// messages are checked against the subscriber's read rules only).
-    Accepted,
+    CheckRetainSource(bool),
     /// `sys_interval`: seconds between `$SYS` updates; `None` (0) turns them off.
     SysInterval(Option<u64>),
     /// `log_type`: whether the types turn on the `-v` log, or `none` turns it off.
@@ -108,7 +111,7 @@ impl Setting {
             "retain_available" => Setting::RetainAvailable(parse_bool(value)?),
             "allow_zero_length_clientid" => Setting::AllowZeroLengthClientid(parse_bool(value)?),
             "upgrade_outgoing_qos" => Setting::UpgradeOutgoingQos(parse_bool(value)?),
-            "check_retain_source" => parse_bool(value).map(|_| Setting::Accepted)?,
+            "check_retain_source" => Setting::CheckRetainSource(parse_bool(value)?),
             "sys_interval" => Setting::SysInterval(Some(number(value)? as u64).filter(|&s| s > 0)),
             "max_qos" | "maximum_qos" => Setting::MaximumQos(qos(value)?),
             _ => return Ok(None),
@@ -135,10 +138,11 @@ impl Setting {
             Setting::MaximumQos(q) => limits.maximum_qos = q,
             Setting::AllowZeroLengthClientid(b) => limits.allow_zero_length_clientid = b,
             Setting::UpgradeOutgoingQos(b) => limits.upgrade_outgoing_qos = b,
+            Setting::CheckRetainSource(b) => limits.check_retain_source = b,
             Setting::SysInterval(secs) => config.sys_interval = secs.map(Duration::from_secs),
             Setting::LogType(LogType::None) => config.verbose = false,
             Setting::LogType(LogType::Verbose) => config.verbose = true,
-            Setting::LogType(LogType::Quiet) | Setting::Accepted => {}
+            Setting::LogType(LogType::Quiet) => {}
         }
     }
 }
@@ -256,7 +260,7 @@ mod tests {
             "maximum_qos 1",
             "allow_zero_length_clientid false",
             "upgrade_outgoing_qos true",
-            "check_retain_source false",
+            "check_retain_source true",
             "sys_interval 0",
         ]);
         assert_eq!(c.max_connections, 5);
@@ -274,6 +278,7 @@ mod tests {
             maximum_qos: QoS::AtLeastOnce,
             allow_zero_length_clientid: false,
             upgrade_outgoing_qos: true,
+            check_retain_source: true,
         };
         assert_eq!(c.limits, expected);
         let unlimited = config(&["max_connections -1", "max_inflight_messages 0", "max_qos 0"]);
@@ -295,6 +300,7 @@ mod tests {
             "max_queued_messages -1",
             "max_connections many",
             "retain_available maybe",
+            "check_retain_source maybe",
             "log_type bogus",
             "max_connections 1 2",
             "max_qos",

@@ -1,9 +1,30 @@
 //! The broker's version-neutral application message, shared by every subscriber it goes to.
 
+use super::acl::Client;
 use super::tree::ClientId;
 use crate::codec::{Properties, Publish, QoS, Will};
 use bytes::Bytes;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Who published a message: the client id for no-local, and with the username what
+/// `check_retain_source` asks the ACL about. One per connection, shared by every message it
+/// publishes (an `Arc` clone per message, no string copies).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub client_id: ClientId,
+    pub username: Option<Box<str>>,
+}
+
+impl Origin {
+    /// The publisher as the ACL sees it.
+    pub fn acl_client(&self) -> Client<'_> {
+        Client {
+            client_id: &self.client_id,
+            username: self.username.as_deref(),
+        }
+    }
+}
 
 /// A PUBLISH as received, kept once behind an `Arc` however many sessions it is queued for.
 #[derive(Debug)]
@@ -17,13 +38,14 @@ pub struct Message {
     pub properties: Properties,
     /// When the message expiry interval runs out.
     pub expires: Option<Instant>,
-    /// The publishing client, for the no-local option; `None` for the broker's own messages.
-    pub origin: Option<ClientId>,
+    /// The publishing client; `None` for the broker's own messages and for those restored
+    /// from a file that did not record it.
+    pub origin: Option<Arc<Origin>>,
 }
 
 impl Message {
     /// Turns a received PUBLISH (topic alias already resolved) into a message.
-    pub fn from_publish(publish: Publish, origin: ClientId, now: Instant) -> Message {
+    pub fn from_publish(publish: Publish, origin: Arc<Origin>, now: Instant) -> Message {
         let mut properties = publish.properties;
         let expires = properties
             .message_expiry_interval
@@ -43,7 +65,7 @@ impl Message {
     }
 
     /// The message a client's will becomes when it is published.
-    pub fn from_will(will: Will, origin: ClientId, now: Instant) -> Message {
+    pub fn from_will(will: Will, origin: Arc<Origin>, now: Instant) -> Message {
         let mut properties = will.properties;
         properties.will_delay_interval = None;
         let publish = Publish {
@@ -55,6 +77,13 @@ impl Message {
             ..Publish::default()
         };
         Message::from_publish(publish, origin, now)
+    }
+
+    /// True if `client_id` published the message (for no-local).
+    pub fn published_by(&self, client_id: &ClientId) -> bool {
+        self.origin
+            .as_ref()
+            .is_some_and(|o| o.client_id == *client_id)
     }
 
     /// True once the message expiry interval has passed.
@@ -85,7 +114,11 @@ mod tests {
         publish.properties.message_expiry_interval = Some(10);
         publish.properties.topic_alias = Some(3);
         publish.properties.subscription_identifiers = vec![7];
-        let msg = Message::from_publish(publish, "c".into(), now);
+        let origin = Arc::new(Origin {
+            client_id: "c".into(),
+            username: None,
+        });
+        let msg = Message::from_publish(publish, origin, now);
         assert!(msg.properties.is_empty());
         assert_eq!(msg.remaining_expiry(now), Some(10));
         assert_eq!(

@@ -8,9 +8,9 @@
 //! Every change worth saving marks the router dirty *after* it is made, so persistence,
 //! which clears the mark before it copies the state, never misses one.
 
-use super::message::Message;
+use super::message::{Message, Origin};
 use super::retained::Retained;
-use super::session::{Delivery, Session, SessionLimits, SubOptions};
+use super::session::{Delivery, PendingWill, Session, SessionLimits, SubOptions};
 use super::tree::{ClientId, Tree};
 use crate::codec::{QoS, Will};
 use std::collections::HashMap;
@@ -123,8 +123,8 @@ impl Router {
         inner.sessions.insert(client.clone(), session.clone());
         drop(inner);
         self.touch();
-        if let Some(will) = will {
-            self.publish_will(&client, will);
+        if let Some((will, origin)) = will {
+            self.publish_will(&origin, will);
         }
         Opened {
             session,
@@ -141,14 +141,14 @@ impl Router {
         if let Some(waker) = waker {
             waker.notify_one();
         }
-        if let Some(will) = will {
-            self.publish_will(&session.client_id, will);
+        if let Some((will, origin)) = will {
+            self.publish_will(&origin, will);
         }
     }
 
-    /// Publishes `client`'s will.
-    pub fn publish_will(&self, client: &ClientId, will: Will) {
-        let msg = Message::from_will(will, client.clone(), std::time::Instant::now());
+    /// Publishes the will of the connection `origin` stands for.
+    pub fn publish_will(&self, origin: &Arc<Origin>, will: Will) {
+        let msg = Message::from_will(will, origin.clone(), std::time::Instant::now());
         self.publish(&Arc::new(msg));
     }
 
@@ -302,7 +302,10 @@ impl Router {
     }
 }
 
-fn end_locked(inner: &mut Inner, session: &Arc<Session>) -> (Option<Arc<Notify>>, Option<Will>) {
+fn end_locked(
+    inner: &mut Inner,
+    session: &Arc<Session>,
+) -> (Option<Arc<Notify>>, Option<PendingWill>) {
     let current = inner.sessions.get(&session.client_id);
     if current.is_some_and(|c| Arc::ptr_eq(c, session)) {
         inner.sessions.remove(&session.client_id);
@@ -333,8 +336,7 @@ fn merge(
 ) -> Option<Delivery> {
     let mut delivery: Option<Delivery> = None;
     for (session, opts) in subs {
-        let local = msg.origin.as_ref() == Some(&session.client_id);
-        if opts.no_local && local {
+        if opts.no_local && msg.published_by(&session.client_id) {
             continue;
         }
         let d = delivery.get_or_insert_with(|| Delivery {
@@ -363,7 +365,10 @@ mod tests {
             retain,
             properties: Properties::default(),
             expires: None,
-            origin: Some(origin.into()),
+            origin: Some(Arc::new(Origin {
+                client_id: origin.into(),
+                username: None,
+            })),
         })
     }
 

@@ -6,7 +6,7 @@
 //! checks that it still owns the session each time it takes the lock, so a takeover needs no
 //! handshake with the old connection: it just stops finding itself the owner.
 
-use super::message::Message;
+use super::message::{Message, Origin};
 use super::tree::ClientId;
 use crate::codec::{QoS, Will};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -127,6 +127,9 @@ pub struct SessionImage {
     pub left: Option<SystemTime>,
 }
 
+/// A will that waits for its delay, with the connection that set it (its publisher).
+pub type PendingWill = (Will, Arc<Origin>);
+
 /// The connection that currently serves a session.
 struct Owner {
     id: u64,
@@ -166,8 +169,9 @@ pub struct SessionState {
     pub dropped: u64,
     /// Dropping since the queue was last less than half full.
     dropping: bool,
-    /// An MQTT 5 will waiting for its delay after the connection was lost.
-    pub pending_will: Option<Will>,
+    /// An MQTT 5 will waiting for its delay after the connection was lost, with the
+    /// connection that set it.
+    pub pending_will: Option<PendingWill>,
     /// When the connection last took messages from the queue: a subscriber that stopped
     /// taking them (not reading, or not acknowledging) no longer holds its publishers back.
     last_drain: Instant,
@@ -283,7 +287,7 @@ impl Session {
 
     /// Ends the session for good; returns the owner's waker (to make it close) and a will
     /// still waiting for its delay, which the end of the session releases (MQTT-3.1.3-9).
-    pub fn end(&self) -> (Option<Arc<Notify>>, Option<Will>) {
+    pub fn end(&self) -> (Option<Arc<Notify>>, Option<PendingWill>) {
         let mut st = self.lock();
         st.ended = true;
         st.queue.clear();

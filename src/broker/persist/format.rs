@@ -7,11 +7,13 @@
 //! they are and is a maintained serde format.
 //!
 //! A message queued for many sessions is stored once and referred to by index, as it is
-//! shared in memory. Times are wall-clock milliseconds since the Unix epoch: an `Instant`
+//! shared in memory. Version 2 added each message's publisher's username beside its client
+//! id, for `check_retain_source` after a restart; version 1 files still load, their messages
+//! without a known publisher. Times are wall-clock milliseconds since the Unix epoch: an `Instant`
 //! means nothing to the next process, and message and session expiry must keep counting
 //! while the broker is down.
 
-use crate::broker::message::Message;
+use crate::broker::message::{Message, Origin};
 use crate::broker::session::{Delivery, Inflight, SessionImage, SubOptions};
 use crate::broker::tree::ClientId;
 use crate::codec::{Properties, QoS};
@@ -23,8 +25,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 const MAGIC: &[u8; 8] = b"mqtkdb\r\n";
-/// The format this mqtk writes and reads.
-const VERSION: u32 = 1;
+/// The format this mqtk writes; it reads this one and [`V1`].
+const VERSION: u32 = 2;
+/// The format before messages recorded their publisher's username.
+const V1: u32 = 1;
 const HEADER: usize = 24;
 /// The start of a mosquitto database, to say what it is rather than just "not ours".
 const MOSQUITTO_MAGIC: &[u8] = b"\x00\xB5\x00mosquitto db";
@@ -66,7 +70,7 @@ impl fmt::Display for FormatError {
             FormatError::Mosquitto => write!(f, "is a mosquitto database, which mqtk cannot read"),
             FormatError::Version(v) => write!(
                 f,
-                "has format version {v}, this mqtk reads version {VERSION}"
+                "has format version {v}, this mqtk reads versions {V1} to {VERSION}"
             ),
             FormatError::Trailing(n) => write!(f, "is corrupt ({n} bytes after the data)"),
             FormatError::Checksum => write!(f, "is corrupt (checksum mismatch)"),
@@ -129,7 +133,7 @@ pub fn decode(bytes: &[u8], now: Clock) -> Result<State, FormatError> {
     }
     let word = |at: usize, n: usize| le(&rest[at..at + n]);
     let version = word(0, 4) as u32;
-    if version != VERSION {
+    if version != VERSION && version != V1 {
         return Err(FormatError::Version(version));
     }
     let (len, crc) = (word(4, 8), word(12, 4) as u32);
@@ -144,7 +148,13 @@ pub fn decode(bytes: &[u8], now: Clock) -> Result<State, FormatError> {
     if crc32fast::hash(body) != crc {
         return Err(FormatError::Checksum);
     }
-    let body: Body = postcard::from_bytes(body).map_err(|e| FormatError::Decode(e.to_string()))?;
+    let decode_error = |e: postcard::Error| FormatError::Decode(e.to_string());
+    let body: Body = match version {
+        V1 => postcard::from_bytes::<Body<V1Origin>>(body)
+            .map_err(decode_error)?
+            .forget_origins(),
+        _ => postcard::from_bytes(body).map_err(decode_error)?,
+    };
     body.into_state(now)
 }
 
@@ -195,18 +205,19 @@ fn wall(ms: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
 }
 
+/// The snapshot; `O` is how a message records its publisher, which changed in version 2.
 #[derive(Serialize, Deserialize, Default, Debug, PartialEq)]
-struct Body {
+struct Body<O = Option<StoredOrigin>> {
     /// Unix milliseconds; 0 when unknown.
     saved_at: u64,
-    messages: Vec<StoredMessage>,
+    messages: Vec<StoredMessage<O>>,
     /// Indexes into `messages`.
     retained: Vec<u32>,
     sessions: Vec<StoredSession>,
 }
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
-struct StoredMessage {
+struct StoredMessage<O = Option<StoredOrigin>> {
     topic: String,
     payload: Bytes,
     qos: u8,
@@ -218,7 +229,43 @@ struct StoredMessage {
     user_properties: Vec<(String, String)>,
     /// Unix milliseconds when the message expires.
     expires_at: Option<u64>,
-    origin: Option<String>,
+    origin: O,
+}
+
+/// The client that published a message; `None` in a message for the broker's own.
+#[derive(Serialize, Deserialize, Debug, PartialEq, Eq, Hash, Clone)]
+struct StoredOrigin {
+    client_id: String,
+    username: Option<String>,
+}
+
+/// Version 1's publisher: the client id alone.
+type V1Origin = Option<String>;
+
+impl Body<V1Origin> {
+    /// A version 1 body as a version 2 one. Its messages' publishers become unknown: with
+    /// the client id alone, `check_retain_source` would judge them by the anonymous rules.
+    fn forget_origins(self) -> Body {
+        let messages = self.messages.into_iter().map(|m| StoredMessage {
+            topic: m.topic,
+            payload: m.payload,
+            qos: m.qos,
+            retain: m.retain,
+            payload_format_indicator: m.payload_format_indicator,
+            content_type: m.content_type,
+            response_topic: m.response_topic,
+            correlation_data: m.correlation_data,
+            user_properties: m.user_properties,
+            expires_at: m.expires_at,
+            origin: None,
+        });
+        Body {
+            saved_at: self.saved_at,
+            messages: messages.collect(),
+            retained: self.retained,
+            sessions: self.sessions,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize, Default, Debug, PartialEq)]
@@ -279,7 +326,10 @@ fn intern(
             correlation_data: p.correlation_data.clone(),
             user_properties: p.user_properties.clone(),
             expires_at: msg.expires.map(|at| now.to_wall(at)),
-            origin: msg.origin.as_deref().map(str::to_string),
+            origin: msg.origin.as_deref().map(|o| StoredOrigin {
+                client_id: o.client_id.to_string(),
+                username: o.username.as_deref().map(str::to_string),
+            }),
         });
         (messages.len() - 1) as u32
     })
@@ -327,10 +377,11 @@ fn qos(v: u8) -> Result<QoS, FormatError> {
 
 impl Body {
     fn into_state(self, now: Clock) -> Result<State, FormatError> {
+        let mut origins = HashMap::new();
         let messages = self
             .messages
             .into_iter()
-            .map(|m| m.into_message(now).map(Arc::new))
+            .map(|m| m.into_message(now, &mut origins).map(Arc::new))
             .collect::<Result<Vec<_>, _>>()?;
         let message = |i: u32| {
             let found = messages.get(i as usize).cloned();
@@ -361,7 +412,13 @@ impl Body {
 }
 
 impl StoredMessage {
-    fn into_message(self, now: Clock) -> Result<Message, FormatError> {
+    /// The message, its publisher shared with the other messages from the same one (through
+    /// `origins`), as in the running broker.
+    fn into_message(
+        self,
+        now: Clock,
+        origins: &mut HashMap<StoredOrigin, Arc<Origin>>,
+    ) -> Result<Message, FormatError> {
         let properties = Properties {
             payload_format_indicator: self.payload_format_indicator,
             content_type: self.content_type,
@@ -377,7 +434,15 @@ impl StoredMessage {
             retain: self.retain,
             properties,
             expires: self.expires_at.map(|ms| now.to_instant(ms)),
-            origin: self.origin.map(ClientId::from),
+            origin: self.origin.map(|o| {
+                let origin = |o: &StoredOrigin| {
+                    Arc::new(Origin {
+                        client_id: o.client_id.as_str().into(),
+                        username: o.username.as_deref().map(Box::from),
+                    })
+                };
+                origins.entry(o).or_insert_with_key(origin).clone()
+            }),
         })
     }
 }
@@ -442,7 +507,19 @@ impl StoredSession {
 mod tests {
     use super::*;
 
-    fn message(topic: &str, qos: QoS, expires: Option<Instant>) -> Arc<Message> {
+    fn origin(client_id: &str, username: Option<&str>) -> Option<Arc<Origin>> {
+        Some(Arc::new(Origin {
+            client_id: client_id.into(),
+            username: username.map(Box::from),
+        }))
+    }
+
+    fn message(
+        topic: &str,
+        qos: QoS,
+        expires: Option<Instant>,
+        origin: Option<Arc<Origin>>,
+    ) -> Arc<Message> {
         let properties = Properties {
             payload_format_indicator: Some(1),
             content_type: Some("text/plain".into()),
@@ -458,7 +535,7 @@ mod tests {
             retain: true,
             properties,
             expires,
-            origin: Some("origin".into()),
+            origin,
         })
     }
 
@@ -474,12 +551,18 @@ mod tests {
     /// A state using every field: a message shared by the retained store, a queue and the
     /// in-flight window, v5 properties, subscription options and both in-flight states.
     fn sample(now: Clock) -> State {
+        sample_from(now, origin("origin", Some("alice")))
+    }
+
+    /// [`sample`] with messages published by `publisher`.
+    fn sample_from(now: Clock, publisher: Option<Arc<Origin>>) -> State {
         let shared = message(
             "r/1",
             QoS::AtLeastOnce,
             Some(now.instant + Duration::from_secs(60)),
+            publisher.clone(),
         );
-        let other = message("q/2", QoS::ExactlyOnce, None);
+        let other = message("q/2", QoS::ExactlyOnce, None, publisher);
         let subscriptions = vec![
             ("q/#".to_string(), SubOptions::default()),
             (
@@ -619,18 +702,78 @@ mod tests {
         assert_eq!(decode(mosquitto, now).unwrap_err(), FormatError::Mosquitto);
     }
 
+    /// A file of format `version` around `body`.
+    fn framed<O: Serialize>(version: u32, body: &Body<O>) -> Vec<u8> {
+        let bytes = postcard::to_stdvec(body).unwrap();
+        let mut out = MAGIC.to_vec();
+        out.extend(version.to_le_bytes());
+        out.extend((bytes.len() as u64).to_le_bytes());
+        out.extend(crc32fast::hash(&bytes).to_le_bytes());
+        out.extend(bytes);
+        out
+    }
+
+    #[test]
+    fn publishers_survive_and_are_shared_again() {
+        let now = Clock::now();
+        let from = |topic, origin| message(topic, QoS::AtMostOnce, None, origin);
+        let state = State {
+            retained: vec![
+                from("a", origin("c1", Some("alice"))),
+                from("b", origin("c1", Some("alice"))),
+                from("c", origin("c1", None)),
+                from("d", None),
+            ],
+            ..State::default()
+        };
+        let back = decode(&encode(&state, now).unwrap(), now).unwrap();
+        let origins: Vec<_> = back.retained.iter().map(|m| m.origin.clone()).collect();
+        let expected = [
+            origin("c1", Some("alice")),
+            origin("c1", Some("alice")),
+            origin("c1", None),
+            None,
+        ];
+        assert_eq!(origins, expected);
+        let (a, b) = (origins[0].as_ref().unwrap(), origins[1].as_ref().unwrap());
+        assert!(Arc::ptr_eq(a, b), "one publisher, one allocation");
+    }
+
+    #[test]
+    fn version_1_files_load_without_publishers() {
+        let now = Clock::now();
+        let v2: Body = postcard::from_bytes(&encode(&sample(now), now).unwrap()[HEADER..]).unwrap();
+        let v1 = Body::<V1Origin> {
+            saved_at: v2.saved_at,
+            messages: v2
+                .messages
+                .iter()
+                .map(|m| StoredMessage {
+                    topic: m.topic.clone(),
+                    payload: m.payload.clone(),
+                    qos: m.qos,
+                    retain: m.retain,
+                    payload_format_indicator: m.payload_format_indicator,
+                    content_type: m.content_type.clone(),
+                    response_topic: m.response_topic.clone(),
+                    correlation_data: m.correlation_data.clone(),
+                    user_properties: m.user_properties.clone(),
+                    expires_at: m.expires_at,
+                    origin: m.origin.as_ref().map(|o| o.client_id.clone()),
+                })
+                .collect(),
+            retained: v2.retained,
+            sessions: v2.sessions,
+        };
+        let back = decode(&framed(V1, &v1), now).unwrap();
+        assert_eq!(dump(&back, now), dump(&sample_from(now, None), now));
+        assert!(dump(&sample(now), now).contains("alice"));
+    }
+
     #[test]
     fn rejects_a_well_framed_body_that_makes_no_sense() {
         let now = Clock::now();
-        let frame = |body: &Body| {
-            let bytes = postcard::to_stdvec(body).unwrap();
-            let mut out = MAGIC.to_vec();
-            out.extend(VERSION.to_le_bytes());
-            out.extend((bytes.len() as u64).to_le_bytes());
-            out.extend(crc32fast::hash(&bytes).to_le_bytes());
-            out.extend(bytes);
-            out
-        };
+        let frame = |body: &Body| framed(VERSION, body);
         let dangling = Body {
             retained: vec![3],
             ..Body::default()

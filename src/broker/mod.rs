@@ -44,7 +44,7 @@ pub use config::{Config, FileConfig, ServeArgs};
 pub use limits::Limits;
 pub use listener::{Listener, ListenerConfig, ListenerKind};
 pub use persist::Persistence;
-pub use security::Security;
+pub use security::{Access, ListenerSecurity, Security};
 pub use server::{run, run_listeners};
 pub use tls::TlsSettings;
 
@@ -80,10 +80,12 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
     #[cfg(unix)]
-    tokio::spawn(security::reload_on_hangup(
-        config.security.clone(),
-        config.verbose,
-    ));
+    {
+        let own = listeners.iter().filter_map(Listener::access);
+        let securities = own.map(|a| a.security.clone());
+        let all = std::iter::once(config.security.clone()).chain(securities);
+        tokio::spawn(security::reload_on_hangup(all.collect(), config.verbose));
+    }
     server::serve_from(listeners, config, persisted, terminated()).await
 }
 

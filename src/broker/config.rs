@@ -55,16 +55,20 @@ pub struct ServeArgs {
     pub config: Option<PathBuf>,
     /// Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients
     /// without a username are then refused unless --allow-anonymous. Reloaded on SIGHUP.
+    /// Overrides the configuration file's, on every listener.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
     /// ACL file in mosquitto's acl_file format (user, topic, pattern); checked on publish,
-    /// subscribe and delivery. Reloaded on SIGHUP.
+    /// subscribe and delivery. Reloaded on SIGHUP. Overrides the configuration file's, on
+    /// every listener.
     #[arg(long, value_name = "FILE")]
     pub acl_file: Option<PathBuf>,
-    /// Accept clients that send no username (overrides the configuration file).
+    /// Accept clients that send no username (overrides the configuration file, on every
+    /// listener).
     #[arg(long, conflicts_with = "no_anonymous")]
     pub allow_anonymous: bool,
-    /// Refuse clients that send no username (overrides the configuration file).
+    /// Refuse clients that send no username (overrides the configuration file, on every
+    /// listener).
     #[arg(long)]
     pub no_anonymous: bool,
     /// Keep retained messages and persistent sessions in FILE across restarts (saved at

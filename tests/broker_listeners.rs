@@ -186,6 +186,10 @@ fn required_client_certificate_and_its_cn_as_username() {
     let mut args = strings(&["--tls-port", "0", "--use-identity-as-username"]);
     args.extend(pki.server_args());
     args.extend(["--cafile".into(), pki.path("ca.pem")]);
+    // As in mosquitto, the certificate is the credential: a password file (here without
+    // users) does not apply to it.
+    std::fs::write(pki.path("passwords"), "").expect("write");
+    args.extend(["--password-file".into(), pki.path("passwords")]);
     let served = Served::start(&args, 1);
     let port = served.port(" (mqtts)");
     let ca = pki.path("ca.pem");

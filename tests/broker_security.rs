@@ -68,6 +68,17 @@ fn password_file_from_mosquitto_passwd_is_enforced() {
     );
 }
 
+/// As in mosquitto 2.0, a username is no credential when nothing can check it: without a
+/// password file it gets in only where anonymous clients do.
+#[test]
+fn a_username_without_a_password_file_is_no_credential() {
+    let closed = TestBroker::with(|c| c.allow_anonymous = false);
+    let carol = ["-t", "t", "-m", "x", "-u", "carol", "-P", "any"];
+    assert_eq!(exit_code(&closed, &carol), Some(5));
+    let open = TestBroker::start();
+    publish(&open, &carol);
+}
+
 const ACL: &str = "\
 user alice
 topic readwrite room/#

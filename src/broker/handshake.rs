@@ -95,8 +95,11 @@ pub async fn reject_version(conn: &mut Conn, error: &io::Error) {
 /// The client asking to connect: where from, whether its TLS certificate named it
 /// (`use_identity_as_username`), and the rules of the listener it came through.
 pub struct Applicant<'a> {
+    /// Its address, for the authenticator.
     pub peer: SocketAddr,
+    /// Its username is its certificate's CN, which needs no password.
     pub certified: bool,
+    /// Its listener's rules.
     pub access: &'a Access,
 }
 

@@ -14,9 +14,13 @@ use std::path::PathBuf;
 /// `per_listener_settings true` one listener's.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SecurityKeys {
+    /// `allow_anonymous`; its default depends on the listener.
     pub allow_anonymous: Option<bool>,
+    /// `password_file`.
     pub password_file: Option<PathBuf>,
+    /// `acl_file`.
     pub acl_file: Option<PathBuf>,
+    /// `allow_zero_length_clientid`, default true.
     pub allow_zero_length_clientid: Option<bool>,
 }
 

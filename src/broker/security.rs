@@ -94,9 +94,13 @@ pub struct Access {
 /// loaded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListenerSecurity {
+    /// Accept clients that send no username.
     pub allow_anonymous: bool,
+    /// Accept an empty client id (the broker assigns one).
     pub allow_zero_length_clientid: bool,
+    /// mosquitto_passwd file; without one, a username is no credential.
     pub password_file: Option<PathBuf>,
+    /// mosquitto ACL file; without one, everything is allowed.
     pub acl_file: Option<PathBuf>,
 }
 

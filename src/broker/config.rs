@@ -336,8 +336,9 @@ impl Config {
     /// Like mosquitto 2.0: without any listener the broker binds loopback only and allows
     /// anonymous clients; once a file defines a listener, or a password file is given,
     /// anonymous access is off unless `allow_anonymous true` says otherwise. `--port`/`--bind`
-    /// set the default listener. The password and ACL files are loaded here, so a bad one
-    /// stops the broker before it listens.
+    /// set the default listener. The password and ACL files are loaded here (with
+    /// `per_listener_settings true`, when each listener is bound), so a bad one stops the
+    /// broker before it serves anyone.
     pub fn from_args(args: &ServeArgs) -> anyhow::Result<Config> {
         let mut file = match &args.config {
             Some(path) => read_file(path)?,

@@ -125,11 +125,12 @@ pub async fn reload_on_hangup(securities: Vec<Arc<Security>>, verbose: bool) {
         return;
     };
     while hangup.recv().await.is_some() {
-        let failed = securities.iter().filter_map(|s| s.reload().err());
         let mut ok = true;
-        for e in failed {
-            ok = false;
-            eprintln!("mqtk serve: reload failed, keeping the old rules: {e:#}");
+        for security in &securities {
+            if let Err(e) = security.reload() {
+                ok = false;
+                eprintln!("mqtk serve: reload failed, keeping the old rules: {e:#}");
+            }
         }
         if ok && verbose {
             eprintln!("mqtk serve: reloaded password and ACL files");

@@ -208,12 +208,12 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l cert -d 'PEM certifi
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l key -d 'PEM private key of --cert' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l cafile -d 'PEM CA certificates: TLS clients must present a certificate issued by one of them' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s c -l config -d 'mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous, protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username, password_file, acl_file, per_listener_settings), the persistence keys (persistence, persistence_location, persistence_file, autosave_interval, persistent_client_expiration) and the limit keys (max_connections, max_queued_messages, max_inflight_messages, message_size_limit, max_qos, ...)' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l password-file -d 'Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients without a username are then refused unless --allow-anonymous. Reloaded on SIGHUP' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l acl-file -d 'ACL file in mosquitto\'s acl_file format (user, topic, pattern); checked on publish, subscribe and delivery. Reloaded on SIGHUP' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l password-file -d 'Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients without a username are then refused unless --allow-anonymous. Reloaded on SIGHUP. Overrides the configuration file\'s, on every listener' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l acl-file -d 'ACL file in mosquitto\'s acl_file format (user, topic, pattern); checked on publish, subscribe and delivery. Reloaded on SIGHUP. Overrides the configuration file\'s, on every listener' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l persist -d 'Keep retained messages and persistent sessions in FILE across restarts (saved at most every autosave_interval, 1 s by default, and at shutdown)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l use-identity-as-username -d 'Use the client certificate\'s common name (CN) as the username; needs --cafile'
-complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l allow-anonymous -d 'Accept clients that send no username (overrides the configuration file)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l no-anonymous -d 'Refuse clients that send no username (overrides the configuration file)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l allow-anonymous -d 'Accept clients that send no username (overrides the configuration file, on every listener)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l no-anonymous -d 'Refuse clients that send no username (overrides the configuration file, on every listener)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s v -l verbose -d 'Log connections, subscriptions and errors to stderr'
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -l version -d 'Print version'

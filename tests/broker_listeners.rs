@@ -51,6 +51,10 @@ fn required_client_certificate_and_its_cn_as_username() {
     let mut args = strings(&["--tls-port", "0", "--use-identity-as-username"]);
     args.extend(pki.server_args());
     args.extend(["--cafile".into(), pki.path("ca.pem")]);
+    // As in mosquitto, the certificate is the credential: a password file (here without
+    // users) does not apply to it.
+    std::fs::write(pki.path("passwords"), "").expect("write");
+    args.extend(["--password-file".into(), pki.path("passwords")]);
     let served = Broker::mqtk_serve_listeners(&args, 1);
     let port = served.port_of(" (mqtts)");
     let ca = pki.path("ca.pem");
@@ -131,4 +135,27 @@ fn paho_over_websockets() {
     let sub = program("mosquitto_sub", &["-p", &tcp, "-t", "t", "-C", "1"]);
     let publish = program("python3", &["-c", script, &ws]);
     assert_eq!(exchange(&served, sub, publish), "from paho\n");
+}
+
+/// `mqtk serve --port 0 --ws-port 0 | head -1`: the reader of the listening lines goes away
+/// after the first, and the broker keeps serving both listeners.
+#[test]
+fn serve_outlives_a_closed_stdout() {
+    use std::io::{BufRead, BufReader};
+    let mut child = mqtk(&["serve", "--port", "0", "--ws-port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn mqtk serve");
+    let mut first = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    BufReader::new(stdout).read_line(&mut first).expect("line");
+    let port = first.trim().rsplit(':').next().expect("port").to_string();
+    std::thread::sleep(Duration::from_millis(300));
+    let alive = child.try_wait().expect("try_wait").is_none();
+    let published = mqtk(&["pub", "-p", &port, "-t", "t", "-m", "x"]).status();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(alive, "mqtk serve died when its stdout closed");
+    assert!(published.expect("pub").success());
 }

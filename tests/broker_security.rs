@@ -68,6 +68,17 @@ fn password_file_from_mosquitto_passwd_is_enforced() {
     );
 }
 
+/// As in mosquitto 2.0, a username is no credential when nothing can check it: without a
+/// password file it gets in only where anonymous clients do.
+#[test]
+fn a_username_without_a_password_file_is_no_credential() {
+    let closed = TestBroker::with(|c| c.allow_anonymous = false);
+    let carol = ["-t", "t", "-m", "x", "-u", "carol", "-P", "any"];
+    assert_eq!(exit_code(&closed, &carol), Some(5));
+    let open = TestBroker::start();
+    publish(&open, &carol);
+}
+
 const ACL: &str = "\
 user alice
 topic readwrite room/#
@@ -197,8 +208,8 @@ impl ServeProcess {
             .spawn()
             .expect("spawn mqtk serve");
         let mut first = String::new();
-        let stdout = child.stdout.take().expect("stdout");
-        BufReader::new(stdout).read_line(&mut first).expect("read");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        stdout.read_line(&mut first).expect("read");
         let port = first.trim().rsplit(':').next().and_then(|p| p.parse().ok());
         let port = port.unwrap_or_else(|| panic!("no address in {first:?}"));
         let stderr = watch(&mut child);
@@ -516,4 +527,168 @@ fn check_retain_source_survives_a_restart() {
     serve.hangup();
     serve.wait_for_log("reloaded password and ACL files");
     assert_eq!(retained_for_bob(serve.port), ["room/a"]);
+}
+
+/// The configuration of README's per-listener example, on three ports: anonymous clients
+/// welcome on the first (but no empty client ids); password users, with an ACL, on the
+/// second; nothing of its own on the third (mosquitto's defaults: nobody gets in).
+fn per_listener_conf(dir: &Path, [open, secured, bare]: [u16; 3]) -> PathBuf {
+    // mosquitto started as root drops to user mosquitto, who must read the files.
+    set_mode(dir, 0o755);
+    let passwords = mosquitto_passwords(dir);
+    let acl = dir.join("acl");
+    std::fs::write(&acl, "user alice\ntopic readwrite room/#\n").unwrap();
+    let conf = dir.join("mosquitto.conf");
+    let text = format!(
+        "per_listener_settings true\n\
+         listener {open} 127.0.0.1\nallow_anonymous true\nallow_zero_length_clientid false\n\
+         listener {secured} 127.0.0.1\npassword_file {}\nacl_file {}\nallow_anonymous false\n\
+         listener {bare} 127.0.0.1\n",
+        passwords.display(),
+        acl.display()
+    );
+    std::fs::write(&conf, text).unwrap();
+    for file in [&passwords, &acl, &conf] {
+        set_mode(file, 0o644);
+    }
+    conf
+}
+
+/// Which listener (index), with which mosquitto_pub arguments, and what should happen.
+const PER_LISTENER_PROBES: &[(usize, &[&str], &str)] = &[
+    (0, &[], "ok"),
+    (0, &["-u", "carol", "-P", "any"], "ok"),
+    (
+        0,
+        &["-V", "5", "-u", "alice", "-P", "pw", "-t", "news/a"],
+        "ok",
+    ),
+    (1, &[], "refused 5"),
+    (1, &["-u", "alice", "-P", "wrong"], "refused 5"),
+    (1, &["-u", "alice", "-P", "pw"], "ok"),
+    (
+        1,
+        &["-V", "5", "-u", "alice", "-P", "pw", "-t", "news/a"],
+        "denied",
+    ),
+    (2, &[], "refused 5"),
+    (2, &["-u", "alice", "-P", "pw"], "refused 5"),
+];
+
+/// Runs every probe against the listeners on `ports`; one line per probe, its expected
+/// outcome replaced by the real one.
+fn probe_listeners(ports: [u16; 3]) -> Vec<String> {
+    let probe = |&(listener, args, _): &(usize, &[&str], &str)| {
+        let outcome = pub_outcome(ports[listener], args);
+        format!("listener {listener} {args:?}: {outcome}")
+    };
+    let mut outcomes: Vec<String> = PER_LISTENER_PROBES.iter().map(probe).collect();
+    for (listener, user) in [(0, ""), (1, "alice")] {
+        let code = empty_id_connack(ports[listener], user);
+        outcomes.push(format!(
+            "listener {listener} empty client id: CONNACK {code}"
+        ));
+    }
+    outcomes
+}
+
+/// What mosquitto_pub (QoS 1, topic room/a unless `args` say otherwise) gets from `port`:
+/// "ok", "denied" (an MQTT 5 PUBACK 0x87) or "refused CODE".
+fn pub_outcome(port: u16, args: &[&str]) -> String {
+    let port = port.to_string();
+    let mut cmd = Command::new("mosquitto_pub");
+    cmd.args([
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-i",
+        "probe",
+        "-q",
+        "1",
+        "-m",
+        "x",
+    ]);
+    if !args.contains(&"-t") {
+        cmd.args(["-t", "room/a"]);
+    }
+    let out = cmd.args(args).output().expect("mosquitto_pub");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(0) if stderr.contains("Not authorized") => "denied".to_string(),
+        Some(0) => "ok".to_string(),
+        code => format!("refused {}", code.unwrap_or(-1)),
+    }
+}
+
+/// The CONNACK code for a 3.1.1 CONNECT with an empty client id, as `user` (password "pw")
+/// or anonymous; mosquitto_pub cannot send an empty id.
+fn empty_id_connack(port: u16, user: &str) -> u8 {
+    let mut body = b"\x00\x04MQTT\x04\x02\x00\x3c\x00\x00".to_vec();
+    if !user.is_empty() {
+        body[7] |= 0xC0;
+        for field in [user, "pw"] {
+            body.extend((field.len() as u16).to_be_bytes());
+            body.extend(field.as_bytes());
+        }
+    }
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    common::send(&mut stream, &common::frame(0x10, &body));
+    let mut connack = [0; 4];
+    std::io::Read::read_exact(&mut stream, &mut connack).expect("CONNACK");
+    connack[3]
+}
+
+/// `per_listener_settings true`: each listener enforces its own anonymous access, password
+/// file and ACL, and a listener without settings refuses everyone; mosquitto 2.0 given the
+/// same file does the same.
+#[test]
+fn per_listener_settings_like_mosquitto() {
+    let mut expected: Vec<String> = PER_LISTENER_PROBES
+        .iter()
+        .map(|(listener, args, outcome)| format!("listener {listener} {args:?}: {outcome}"))
+        .collect();
+    expected.push("listener 0 empty client id: CONNACK 2".into());
+    expected.push("listener 1 empty client id: CONNACK 0".into());
+    let dir = tempfile::tempdir().unwrap();
+    // Bound together, so the three are distinct.
+    let held: [_; 3] = std::array::from_fn(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap());
+    let ports = held.each_ref().map(|l| l.local_addr().unwrap().port());
+    drop(held);
+    let conf = per_listener_conf(dir.path(), ports);
+    let conf = conf.to_str().unwrap();
+    let serve = ServeProcess::start(&["-c", conf]);
+    assert_eq!(probe_listeners(ports), expected, "mqtk serve");
+    // SIGHUP reloads the listeners' own files too.
+    let carol = ["-u", "carol", "-P", "pw"];
+    assert_eq!(pub_outcome(ports[1], &carol), "refused 5");
+    let passwords = dir.path().join("passwords");
+    let added = Command::new("mosquitto_passwd")
+        .arg("-b")
+        .arg(&passwords)
+        .args(["carol", "pw"])
+        .status();
+    assert!(added.expect("mosquitto_passwd").success());
+    set_mode(&passwords, 0o644);
+    serve.hangup();
+    serve.wait_for_log("reloaded password and ACL files");
+    assert_eq!(pub_outcome(ports[1], &carol), "ok");
+    drop(serve);
+    if Command::new("mosquitto").arg("-h").output().is_err() {
+        eprintln!("mosquitto not installed: comparison skipped");
+        return;
+    }
+    let mut mosquitto = Command::new("mosquitto")
+        .args(["-c", conf])
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mosquitto");
+    ports.iter().for_each(|&port| wait_listening(port));
+    let outcomes = probe_listeners(ports);
+    let _ = mosquitto.kill();
+    let _ = mosquitto.wait();
+    assert_eq!(outcomes, expected, "mosquitto");
 }

@@ -1,6 +1,7 @@
 //! The ACL checks a connection makes: before routing a publish, before subscribing, before
 //! delivering each message (so a reloaded ACL also applies to existing subscriptions), and,
 //! with `check_retain_source`, on the publisher of each retained message a subscription gets.
+//! The ACL is that of the listener the client came through.
 
 use super::acl::Client;
 use super::handler::Handler;
@@ -15,19 +16,19 @@ impl Handler {
 
     /// May this client publish to `topic`?
     pub(super) fn may_publish(&self, topic: &str) -> bool {
-        let security = &self.shared.config.security;
+        let security = &self.access.security;
         security.authorize(&self.acl_client(), |acl, c| acl.can_write(c, topic))
     }
 
     /// May this client receive a message published to `topic`?
     pub(super) fn may_receive(&self, topic: &str) -> bool {
-        let security = &self.shared.config.security;
+        let security = &self.access.security;
         security.authorize(&self.acl_client(), |acl, c| acl.can_read(c, topic))
     }
 
     /// May this client subscribe to `filter` (without any `$share/GROUP/` prefix)?
     pub(super) fn may_subscribe(&self, filter: &str) -> bool {
-        let security = &self.shared.config.security;
+        let security = &self.access.security;
         security.authorize(&self.acl_client(), |acl, c| acl.can_subscribe(c, filter))
     }
 }

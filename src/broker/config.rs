@@ -4,9 +4,9 @@
 use super::auth::Authenticator;
 use super::limits::{Limits, Setting};
 use super::listener::{ListenerConfig, ListenerKind};
-use super::listener_keys::ListenerKeys;
+use super::listener_keys::{ListenerKeys, SecurityKeys};
 use super::persist::{PersistKeys, Persistence};
-use super::security::Security;
+use super::security::{ListenerSecurity, Security};
 use super::tls::TlsSettings;
 use anyhow::{anyhow, bail, Context};
 use std::fmt;
@@ -55,16 +55,20 @@ pub struct ServeArgs {
     pub config: Option<PathBuf>,
     /// Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients
     /// without a username are then refused unless --allow-anonymous. Reloaded on SIGHUP.
+    /// Overrides the configuration file's, on every listener.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
     /// ACL file in mosquitto's acl_file format (user, topic, pattern); checked on publish,
-    /// subscribe and delivery. Reloaded on SIGHUP.
+    /// subscribe and delivery. Reloaded on SIGHUP. Overrides the configuration file's, on
+    /// every listener.
     #[arg(long, value_name = "FILE")]
     pub acl_file: Option<PathBuf>,
-    /// Accept clients that send no username (overrides the configuration file).
+    /// Accept clients that send no username (overrides the configuration file, on every
+    /// listener).
     #[arg(long, conflicts_with = "no_anonymous")]
     pub allow_anonymous: bool,
-    /// Refuse clients that send no username (overrides the configuration file).
+    /// Refuse clients that send no username (overrides the configuration file, on every
+    /// listener).
     #[arg(long)]
     pub no_anonymous: bool,
     /// Keep retained messages and persistent sessions in FILE across restarts (saved at
@@ -81,13 +85,13 @@ pub struct ServeArgs {
 pub struct Config {
     /// Listeners `serve` binds, plain MQTT first (`run` takes bound listeners instead).
     pub listeners: Vec<ListenerConfig>,
-    /// Accept clients that send no username.
+    /// Accept clients that send no username (on listeners without security of their own).
     pub allow_anonymous: bool,
     /// Log connections, subscriptions and errors to stderr.
     pub verbose: bool,
     /// Checks credentials; `None` accepts everyone `allow_anonymous` lets through.
     pub authenticator: Option<Arc<dyn Authenticator>>,
-    /// Password and ACL files, shared with the SIGHUP reload.
+    /// Password and ACL files of listeners without their own, shared with the SIGHUP reload.
     pub security: Arc<Security>,
     /// Concurrent connections; further ones are closed as soon as they are accepted.
     pub max_connections: usize,
@@ -166,12 +170,12 @@ pub struct FileConfig {
     pub default_listener: ListenerKeys,
     /// `listener PORT [ADDRESS]` lines, each with the per-listener keys that follow it.
     pub listeners: Vec<(SocketAddr, ListenerKeys)>,
-    /// `allow_anonymous`.
-    pub allow_anonymous: Option<bool>,
-    /// `password_file`.
-    pub password_file: Option<PathBuf>,
-    /// `acl_file`.
-    pub acl_file: Option<PathBuf>,
+    /// `per_listener_settings`: security keys belong to the listener above them.
+    pub per_listener_settings: bool,
+    /// The broker's security keys (those given while `per_listener_settings` was false).
+    pub security: SecurityKeys,
+    /// A security key was given: `per_listener_settings true` may no longer follow.
+    pub security_seen: bool,
     /// Limit keys, in file order.
     pub settings: Vec<Setting>,
     /// `persistence`, `persistence_location`, `persistence_file`, `autosave_interval`,
@@ -200,18 +204,29 @@ impl FileConfig {
         let mut words = line.split_whitespace();
         let key = words.next().unwrap_or_default();
         let args: Vec<&str> = words.collect();
+        self.security_seen |= SECURITY_KEYS.contains(&key);
         match (key, args.as_slice()) {
             ("port", [port]) => self.port = Some(parse_port(port)?),
             ("bind_address", [address]) => self.bind_address = Some(address.to_string()),
             ("listener", [port]) => self.listen("0.0.0.0", port)?,
             ("listener", [port, address]) => self.listen(address, port)?,
-            ("allow_anonymous", [value]) => self.allow_anonymous = Some(parse_bool(value)?),
-            ("password_file", [_, ..]) => self.password_file = Some(rest(line).into()),
-            ("acl_file", [_, ..]) => self.acl_file = Some(rest(line).into()),
-            // Security settings are global here, which is what `false` asks for; `true` is
-            // accepted so mosquitto configurations load, with every listener sharing them.
+            ("allow_anonymous", [value]) => {
+                self.security_keys().allow_anonymous = Some(parse_bool(value)?)
+            }
+            ("password_file", [_, ..]) => {
+                self.security_keys().password_file = Some(rest(line).into())
+            }
+            ("acl_file", [_, ..]) => self.security_keys().acl_file = Some(rest(line).into()),
+            ("allow_zero_length_clientid", [value]) if self.per_listener_settings => {
+                self.security_keys().allow_zero_length_clientid = Some(parse_bool(value)?)
+            }
             ("per_listener_settings", [value]) => {
-                parse_bool(value)?;
+                let on = parse_bool(value)?;
+                if on && self.security_seen {
+                    // mosquitto 2.0's words: it refuses to start too.
+                    bail!("per_listener_settings must be set before any other security settings");
+                }
+                self.per_listener_settings = on;
             }
             ("port" | "bind_address" | "listener" | "allow_anonymous", _) => {
                 bail!("wrong number of values for {key}")
@@ -244,7 +259,45 @@ impl FileConfig {
             None => &mut self.default_listener,
         }
     }
+
+    /// Where a security key goes: the current listener with `per_listener_settings true`,
+    /// else the broker.
+    fn security_keys(&mut self) -> &mut SecurityKeys {
+        match self.per_listener_settings {
+            true => &mut self.current_listener().security,
+            false => &mut self.security,
+        }
+    }
+
+    /// With `per_listener_settings true`, security keys before the first `listener` line
+    /// belong to the default listener; says so when no such listener will run (mosquitto
+    /// drops them too, except that a `password_file` there makes it open port 1883).
+    fn unused_default_keys(&self, args: &ServeArgs) -> Option<String> {
+        let used = self.listeners.is_empty()
+            || args.port.or(self.port).is_some()
+            || (args.tls_port, args.ws_port, args.wss_port) != NONE;
+        let keys = &self.default_listener.security;
+        (self.per_listener_settings && !used && !keys.is_empty()).then(|| {
+            "per_listener_settings true: the security keys before the first listener line \
+             belong to the default listener, which is not started (no port line); ignored"
+                .to_string()
+        })
+    }
 }
+
+/// The keys mosquitto 2.0 counts as security settings, which `per_listener_settings true`
+/// must precede (some are not supported here, but still count).
+const SECURITY_KEYS: &[&str] = &[
+    "acl_file",
+    "allow_anonymous",
+    "allow_zero_length_clientid",
+    "auth_plugin",
+    "auto_id_prefix",
+    "check_retain_source",
+    "password_file",
+    "plugin",
+    "psk_file",
+];
 
 /// Everything after the key: paths may contain spaces.
 fn rest(line: &str) -> &str {
@@ -283,13 +336,15 @@ impl Config {
     /// Like mosquitto 2.0: without any listener the broker binds loopback only and allows
     /// anonymous clients; once a file defines a listener, or a password file is given,
     /// anonymous access is off unless `allow_anonymous true` says otherwise. `--port`/`--bind`
-    /// set the default listener. The password and ACL files are loaded here, so a bad one
-    /// stops the broker before it listens.
+    /// set the default listener. The password and ACL files are loaded here (with
+    /// `per_listener_settings true`, when each listener is bound), so a bad one stops the
+    /// broker before it serves anyone.
     pub fn from_args(args: &ServeArgs) -> anyhow::Result<Config> {
-        let file = match &args.config {
+        let mut file = match &args.config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
+        file.warnings.extend(file.unused_default_keys(args));
         for warning in &file.warnings {
             eprintln!("mqtk serve: {warning}");
         }
@@ -297,48 +352,98 @@ impl Config {
     }
 
     fn resolve(file: FileConfig, args: &ServeArgs) -> anyhow::Result<Config> {
-        let mut listeners = Vec::with_capacity(file.listeners.len() + 4);
-        for (addr, keys) in &file.listeners {
-            listeners.push(keys.listener(*addr)?);
-        }
-        let port = args.port.or(file.port);
-        let bind = args.bind.clone().or(file.bind_address);
-        let no_listener = listeners.is_empty() && port.is_none();
-        let cli_only = no_listener && (args.tls_port, args.ws_port, args.wss_port) != NONE;
-        if port.is_some() || (no_listener && !cli_only) {
-            let default_host = if file.port.is_some() && args.port.is_none() {
-                "0.0.0.0"
-            } else {
-                "127.0.0.1"
-            };
-            let host = bind.as_deref().unwrap_or(default_host);
-            let addr = resolve(host, port.unwrap_or(1883))?;
-            listeners.insert(0, file.default_listener.listener(addr)?);
-        }
-        listeners.extend(cli_listeners(args, bind.as_deref().unwrap_or("127.0.0.1"))?);
+        let (mut listeners, no_listener) = all_listeners(&file, args)?;
         // Plain MQTT first: its address is the first line `serve` prints.
         listeners.sort_by_key(|l| l.kind);
-        let password_file = args.password_file.clone().or(file.password_file);
-        let acl_file = args.acl_file.clone().or(file.acl_file);
-        let flag = match (args.allow_anonymous, args.no_anonymous) {
-            (true, _) => Some(true),
-            (_, true) => Some(false),
-            _ => None,
+        let global = with_flags(&file.security, args);
+        let anonymous = global.password_file.is_none() && (no_listener || args.config.is_none());
+        let security = match file.per_listener_settings {
+            true => Security::default(),
+            false => Security::load(global.password_file, global.acl_file)?,
         };
-        let allow_anonymous = flag
-            .or(file.allow_anonymous)
-            .unwrap_or(password_file.is_none() && (no_listener || args.config.is_none()));
         let mut config = Config {
             listeners,
-            allow_anonymous,
+            allow_anonymous: global.allow_anonymous.unwrap_or(anonymous),
             persistence: file.persistence.resolve(args.persist.as_deref()),
             persistent_client_expiration: file.persistence.client_expiration(),
-            security: Arc::new(Security::load(password_file, acl_file)?),
+            security: Arc::new(security),
             ..Config::default()
         };
         file.settings.iter().for_each(|s| s.apply(&mut config));
         config.verbose |= args.verbose;
         Ok(config)
+    }
+}
+
+/// The file's listeners, the default listener (when there is a port for it, or no listener
+/// at all) and the command line's, each with its own security when `per_listener_settings`
+/// says so; and whether neither file nor `--port` named a listener.
+fn all_listeners(
+    file: &FileConfig,
+    args: &ServeArgs,
+) -> anyhow::Result<(Vec<ListenerConfig>, bool)> {
+    let mut listeners = Vec::with_capacity(file.listeners.len() + 4);
+    for (addr, keys) in &file.listeners {
+        let mut listener = keys.listener(*addr)?;
+        listener.security = own_security(file, &keys.security, args, false);
+        listeners.push(listener);
+    }
+    let port = args.port.or(file.port);
+    let bind = args.bind.clone().or(file.bind_address.clone());
+    let no_listener = listeners.is_empty() && port.is_none();
+    let cli_only = no_listener && (args.tls_port, args.ws_port, args.wss_port) != NONE;
+    // The default listener and the command line's take the keys before any listener line.
+    let default_security = own_security(file, &file.default_listener.security, args, no_listener);
+    if port.is_some() || (no_listener && !cli_only) {
+        let default_host = if file.port.is_some() && args.port.is_none() {
+            "0.0.0.0"
+        } else {
+            "127.0.0.1"
+        };
+        let host = bind.as_deref().unwrap_or(default_host);
+        let addr = resolve(host, port.unwrap_or(1883))?;
+        let mut listener = file.default_listener.listener(addr)?;
+        listener.security = default_security.clone();
+        listeners.insert(0, listener);
+    }
+    for mut listener in cli_listeners(args, bind.as_deref().unwrap_or("127.0.0.1"))? {
+        listener.security = default_security.clone();
+        listeners.push(listener);
+    }
+    Ok((listeners, no_listener))
+}
+
+/// With `per_listener_settings true`, a listener's own security: its `keys`, overridden by
+/// the command line. Without `allow_anonymous`, anonymous clients are refused unless
+/// `anonymous` (the loopback-only default listener) and there is no password file, as in
+/// mosquitto 2.0 (whose default listener lets them in whenever `allow_anonymous` is absent).
+fn own_security(
+    file: &FileConfig,
+    keys: &SecurityKeys,
+    args: &ServeArgs,
+    anonymous: bool,
+) -> Option<ListenerSecurity> {
+    if !file.per_listener_settings {
+        return None;
+    }
+    let keys = with_flags(keys, args);
+    let anonymous = anonymous && keys.password_file.is_none();
+    Some(keys.resolve(anonymous))
+}
+
+/// `keys` with `--password-file`, `--acl-file`, `--allow-anonymous` and `--no-anonymous` in
+/// their place: the command line overrides the file, on every listener.
+fn with_flags(keys: &SecurityKeys, args: &ServeArgs) -> SecurityKeys {
+    let flag = match (args.allow_anonymous, args.no_anonymous) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    SecurityKeys {
+        allow_anonymous: flag.or(keys.allow_anonymous),
+        password_file: args.password_file.clone().or(keys.password_file.clone()),
+        acl_file: args.acl_file.clone().or(keys.acl_file.clone()),
+        allow_zero_length_clientid: keys.allow_zero_length_clientid,
     }
 }
 
@@ -359,7 +464,12 @@ fn cli_listeners(args: &ServeArgs, host: &str) -> anyhow::Result<Vec<ListenerCon
             ListenerKind::Mqtt | ListenerKind::Ws => None,
         };
         let addr = resolve(host, port)?;
-        listeners.push(ListenerConfig { addr, kind, tls });
+        listeners.push(ListenerConfig {
+            addr,
+            kind,
+            tls,
+            security: None,
+        });
     }
     Ok(listeners)
 }
@@ -415,7 +525,7 @@ mod tests {
                 "[::1]:1886".parse().unwrap()
             ]
         );
-        assert_eq!(file.allow_anonymous, Some(true));
+        assert_eq!(file.security.allow_anonymous, Some(true));
         assert_eq!(file.warnings.len(), 1);
         assert!(file.warnings[0].contains("log_dest"));
     }
@@ -441,11 +551,148 @@ mod tests {
 
     #[test]
     fn parses_security_keys() {
-        let text = "password_file /etc/my passwords\nacl_file acl\nper_listener_settings true\n";
+        let text = "password_file /etc/my passwords\nacl_file acl\nper_listener_settings false\n";
         let file = FileConfig::parse(text).unwrap();
-        assert_eq!(file.password_file, Some(PathBuf::from("/etc/my passwords")));
-        assert_eq!(file.acl_file, Some(PathBuf::from("acl")));
+        assert_eq!(
+            file.security.password_file,
+            Some(PathBuf::from("/etc/my passwords"))
+        );
+        assert_eq!(file.security.acl_file, Some(PathBuf::from("acl")));
         assert!(file.warnings.is_empty());
+    }
+
+    /// The security each listener got, in `serve`'s order (plain MQTT first).
+    fn securities(c: &Config) -> Vec<(u16, Option<ListenerSecurity>)> {
+        let each = c.listeners.iter();
+        each.map(|l| (l.addr.port(), l.security.clone())).collect()
+    }
+
+    fn own(
+        anonymous: bool,
+        passwords: Option<&str>,
+        acl: Option<&str>,
+    ) -> Option<ListenerSecurity> {
+        Some(ListenerSecurity {
+            allow_anonymous: anonymous,
+            allow_zero_length_clientid: true,
+            password_file: passwords.map(PathBuf::from),
+            acl_file: acl.map(PathBuf::from),
+        })
+    }
+
+    #[test]
+    fn per_listener_settings_give_each_listener_its_own_security() {
+        let text = "per_listener_settings true\nlistener 1883 127.0.0.1\nallow_anonymous true\n\
+                    listener 8883\npassword_file /etc/passwd file\nallow_anonymous false\n\
+                    acl_file acl\nlistener 9001\nallow_zero_length_clientid false\n";
+        let file = FileConfig::parse(text).unwrap();
+        assert!(file.security.is_empty());
+        let c = Config::resolve(file, &args(None, true)).unwrap();
+        // A listener without allow_anonymous refuses anonymous clients, as in mosquitto.
+        let no_empty_ids = Some(ListenerSecurity {
+            allow_zero_length_clientid: false,
+            ..own(false, None, None).unwrap()
+        });
+        assert_eq!(
+            securities(&c),
+            [
+                (1883, own(true, None, None)),
+                (8883, own(false, Some("/etc/passwd file"), Some("acl"))),
+                (9001, no_empty_ids),
+            ]
+        );
+    }
+
+    #[test]
+    fn without_per_listener_settings_security_stays_global() {
+        let text = "listener 1883\nallow_anonymous true\nlistener 8883\nacl_file /no/such/acl\n\
+                    allow_zero_length_clientid false\n";
+        let file = FileConfig::parse(text).unwrap();
+        assert_eq!(file.security.acl_file, Some(PathBuf::from("/no/such/acl")));
+        assert_eq!(file.security.allow_anonymous, Some(true));
+        // Global files are loaded (and checked) at once.
+        assert!(Config::resolve(file, &args(None, true)).is_err());
+        let file = FileConfig::parse("listener 1883\nallow_anonymous true\n").unwrap();
+        let c = Config::resolve(file, &args(None, true)).unwrap();
+        assert_eq!(securities(&c), [(1883, None)]);
+        assert!(c.allow_anonymous);
+    }
+
+    #[test]
+    fn per_listener_settings_must_precede_security_keys() {
+        for before in ["allow_anonymous true", "acl_file a", "auto_id_prefix x"] {
+            let text = format!("{before}\nper_listener_settings true\nlistener 1\n");
+            let err = format!("{:#}", FileConfig::parse(&text).unwrap_err());
+            assert!(
+                err.contains(
+                    "line 2: per_listener_settings true: per_listener_settings must be \
+                              set before any other security settings"
+                ),
+                "{err}"
+            );
+        }
+        // Listener lines and other keys may come first, and `false` may come anywhere.
+        let file = FileConfig::parse(
+            "listener 1\nmax_qos 1\nper_listener_settings true\n\
+                                      allow_anonymous true\nper_listener_settings false\n",
+        );
+        assert!(!file.unwrap().per_listener_settings);
+    }
+
+    #[test]
+    fn keys_before_the_first_listener_belong_to_the_default_listener() {
+        let text = "per_listener_settings true\npassword_file p\nport 1884\nlistener 1885\n\
+                    allow_anonymous true\n";
+        let file = FileConfig::parse(text).unwrap();
+        assert_eq!(file.unused_default_keys(&args(None, true)), None);
+        let c = Config::resolve(file, &args(None, true)).unwrap();
+        assert_eq!(
+            securities(&c),
+            [
+                (1884, own(false, Some("p"), None)),
+                (1885, own(true, None, None))
+            ]
+        );
+        // Without a port line there is no default listener for them: a warning says so.
+        let file =
+            FileConfig::parse("per_listener_settings true\nacl_file a\nlistener 1\n").unwrap();
+        assert!(file.unused_default_keys(&args(None, true)).is_some());
+        assert_eq!(file.unused_default_keys(&args(Some(2), true)), None);
+        let c = Config::resolve(file, &args(None, true)).unwrap();
+        assert_eq!(securities(&c), [(1, own(false, None, None))]);
+    }
+
+    #[test]
+    fn the_loopback_default_listener_allows_anonymous_unless_told_otherwise() {
+        let anonymous = |text: &str| {
+            let c = Config::resolve(FileConfig::parse(text).unwrap(), &args(None, true)).unwrap();
+            assert_eq!(c.listeners[0].addr, "127.0.0.1:1883".parse().unwrap());
+            c.listeners[0].security.as_ref().unwrap().allow_anonymous
+        };
+        assert!(anonymous("per_listener_settings true\n"));
+        assert!(!anonymous(
+            "per_listener_settings true\nallow_anonymous false\n"
+        ));
+        assert!(!anonymous("per_listener_settings true\npassword_file p\n"));
+    }
+
+    #[test]
+    fn command_line_security_overrides_every_listener() {
+        let text = "per_listener_settings true\nlistener 1\nallow_anonymous true\nlistener 2\n\
+                    password_file p\n";
+        let mut a = args(None, true);
+        a.no_anonymous = true;
+        a.acl_file = Some("cli-acl".into());
+        a.ws_port = Some(9001);
+        let c = Config::resolve(FileConfig::parse(text).unwrap(), &a).unwrap();
+        assert_eq!(
+            securities(&c),
+            [
+                (1, own(false, None, Some("cli-acl"))),
+                (2, own(false, Some("p"), Some("cli-acl"))),
+                (9001, own(false, None, Some("cli-acl"))),
+            ]
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::limits::Limits;
 use super::listener::Opened;
 use super::message::{Message, Origin};
 use super::router::split_shared;
+use super::security::Access;
 use super::server::Shared;
 use super::session::{Delivery, Outbound, Session, SessionState, SubOptions};
 use super::shutdown::Shutdown;
@@ -44,12 +45,19 @@ const MAX_HOLD: Duration = Duration::from_secs(1);
 /// A client that does not take our writes for this long is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Runs one connection from CONNECT to close.
+/// Runs one connection from CONNECT to close, under its listener's `access` rules.
 ///
 /// The CONNECT phase runs boxed: its state (the CONNECT packet, timers) is freed once the
 /// client is in, so an idle connection's task holds little more than its `Handler`.
-pub async fn serve(opened: Opened, peer: SocketAddr, shared: Arc<Shared>, mut shutdown: Shutdown) {
-    let Some(mut handler) = Box::pin(establish(opened, peer, &shared, &mut shutdown)).await else {
+pub async fn serve(
+    opened: Opened,
+    peer: SocketAddr,
+    access: Arc<Access>,
+    shared: Arc<Shared>,
+    mut shutdown: Shutdown,
+) {
+    let established = establish(opened, peer, access, &shared, &mut shutdown);
+    let Some(mut handler) = Box::pin(established).await else {
         return;
     };
     Stats::add(&shared.stats.clients_connected, 1);
@@ -65,6 +73,7 @@ pub async fn serve(opened: Opened, peer: SocketAddr, shared: Arc<Shared>, mut sh
 async fn establish(
     opened: Opened,
     peer: SocketAddr,
+    access: Arc<Access>,
     shared: &Arc<Shared>,
     shutdown: &mut Shutdown,
 ) -> Option<Handler> {
@@ -87,17 +96,23 @@ async fn establish(
             return None;
         }
     };
+    let certified = opened.identity.is_some();
     if let Some(identity) = opened.identity {
         // use_identity_as_username: the certificate speaks for the client, not its password.
         connect.username = Some(identity);
         connect.password = None;
     }
-    if let Some(why) = handshake::refuse(&mut conn, &connect, peer, shared) {
+    let applicant = handshake::Applicant {
+        peer,
+        certified,
+        access: &access,
+    };
+    if let Some(why) = handshake::refuse(&mut conn, &connect, &applicant, shared) {
         shared.log(format_args!("Client {peer} refused: {why}"));
         let _ = tokio::time::timeout(Duration::from_secs(1), conn.shutdown()).await;
         return None;
     }
-    handshake::accept(conn, connect, peer, shared)
+    handshake::accept(conn, connect, peer, access, shared)
 }
 
 /// A connected client.
@@ -105,6 +120,8 @@ pub struct Handler {
     pub(super) conn: Conn,
     pub(super) shared: Arc<Shared>,
     pub(super) session: Arc<Session>,
+    /// The rules of the listener the client came through.
+    pub(super) access: Arc<Access>,
     /// This connection's id, to check it still owns the session.
     pub(super) id: u64,
     waker: Arc<Notify>,
@@ -150,16 +167,18 @@ enum Event {
 }
 
 impl Handler {
-    /// A handler for an accepted CONNECT; anything in flight from a resumed session is resent.
+    /// A handler for an accepted CONNECT (whose keepalive is the one to enforce); anything in
+    /// flight from a resumed session is resent.
     pub fn new(
         conn: Conn,
         shared: Arc<Shared>,
+        access: Arc<Access>,
         session: Arc<Session>,
         id: u64,
         waker: Arc<Notify>,
         connect: Connect,
-        keep_alive: u16,
     ) -> Handler {
+        let keep_alive = connect.keep_alive;
         let v5 = connect.version.is_v5();
         let receive_maximum = connect.properties.receive_maximum.filter(|_| v5);
         let window = receive_maximum
@@ -177,6 +196,7 @@ impl Handler {
             conn,
             shared,
             session,
+            access,
             id,
             waker,
             version: connect.version,

@@ -5,6 +5,7 @@ use super::auth::Credentials;
 use super::config::Config;
 use super::handler::{Conn, Handler};
 use super::limits::Limits;
+use super::security::{Access, Security};
 use super::server::Shared;
 use super::session::SessionLimits;
 use crate::codec::{self, ConnAck, Connect, Packet, Properties, Version, Will};
@@ -91,15 +92,26 @@ pub async fn reject_version(conn: &mut Conn, error: &io::Error) {
     }
 }
 
+/// The client asking to connect: where from, whether its TLS certificate named it
+/// (`use_identity_as_username`), and the rules of the listener it came through.
+pub struct Applicant<'a> {
+    /// Its address, for the authenticator.
+    pub peer: SocketAddr,
+    /// Its username is its certificate's CN, which needs no password.
+    pub certified: bool,
+    /// Its listener's rules.
+    pub access: &'a Access,
+}
+
 /// Refuses `connect` if it breaks a rule or fails authentication: queues the CONNACK with
 /// the reason and says why.
 pub fn refuse(
     conn: &mut Conn,
     connect: &Connect,
-    peer: SocketAddr,
+    applicant: &Applicant<'_>,
     shared: &Shared,
 ) -> Option<&'static str> {
-    let refusal = check(connect, peer, shared).err()?;
+    let refusal = check(connect, applicant, shared).err()?;
     let code = match connect.version.is_v5() {
         true => Some(refusal.v5),
         false => refusal.v3,
@@ -114,12 +126,13 @@ pub fn refuse(
     Some(refusal.why)
 }
 
-/// Accepts `connect` (already past [`refuse`]): opens the session and queues the CONNACK.
-/// `None` only if the CONNACK cannot be encoded.
+/// Accepts `connect` (already past [`refuse`]) through a listener with `access`: opens the
+/// session and queues the CONNACK. `None` only if the CONNACK cannot be encoded.
 pub fn accept(
     mut conn: Conn,
     mut connect: Connect,
     peer: SocketAddr,
+    access: Arc<Access>,
     shared: &Arc<Shared>,
 ) -> Option<Handler> {
     let v5 = connect.version.is_v5();
@@ -128,9 +141,10 @@ pub fn accept(
         true => format!("auto-{:016X}", fastrand::u64(..)),
         false => connect.client_id.clone(),
     };
-    drop_denied_will(&mut connect, &client_id, shared);
+    drop_denied_will(&mut connect, &client_id, &access.security, shared);
     let config = &shared.config;
     let (keep_alive, server_keep_alive) = keep_alive(&connect, config.max_keepalive);
+    connect.keep_alive = keep_alive;
     let expiry = match (v5, connect.clean_start) {
         (true, _) => connect.properties.session_expiry_interval.unwrap_or(0),
         (false, true) => 0,
@@ -171,11 +185,11 @@ pub fn accept(
     Some(Handler::new(
         conn,
         shared.clone(),
+        access,
         opened.session,
         id,
         waker,
         connect,
-        keep_alive,
     ))
 }
 
@@ -211,7 +225,7 @@ fn level(version: Version) -> u8 {
     }
 }
 
-fn check(connect: &Connect, peer: SocketAddr, shared: &Shared) -> Result<(), Refusal> {
+fn check(connect: &Connect, applicant: &Applicant<'_>, shared: &Shared) -> Result<(), Refusal> {
     let v5 = connect.version.is_v5();
     if v5 && connect.properties.authentication_method.is_some() {
         return Err(BAD_AUTH_METHOD);
@@ -220,37 +234,46 @@ fn check(connect: &Connect, peer: SocketAddr, shared: &Shared) -> Result<(), Ref
     if connect.client_id.is_empty() && !connect.clean_start && !v5 {
         return Err(BAD_CLIENT_ID);
     }
-    let limits = &shared.config.limits;
-    if connect.client_id.is_empty() && !limits.allow_zero_length_clientid {
+    let access = applicant.access;
+    if connect.client_id.is_empty() && !access.allow_zero_length_clientid {
         return Err(EMPTY_CLIENT_ID);
     }
     if let Some(will) = &connect.will {
-        check_will(will, limits)?;
+        check_will(will, &shared.config.limits)?;
     }
-    if connect.username.is_none() && !shared.config.allow_anonymous {
+    if connect.username.is_none() && !access.allow_anonymous {
         return Err(NOT_AUTHORIZED);
     }
     let credentials = Credentials {
         client_id: &connect.client_id,
         username: connect.username.as_deref(),
         password: connect.password.as_deref(),
-        peer,
+        peer: applicant.peer,
     };
-    match authenticated(&credentials, shared) {
+    match authenticated(&credentials, applicant, shared) {
         true => Ok(()),
         false => Err(BAD_CREDENTIALS),
     }
 }
 
-/// A username must pass the password file (if any) and the embedder's authenticator (if
-/// any); clients without one got here only because anonymous access is allowed.
-fn authenticated(credentials: &Credentials<'_>, shared: &Shared) -> bool {
-    let rules = shared.config.security.rules();
-    let password_ok = match (&rules.passwords, credentials.username) {
-        (Some(passwords), Some(user)) => passwords.verify(user, credentials.password),
-        _ => true,
-    };
+/// As in mosquitto 2.0: a certificate's CN needs no password; any other username must pass
+/// the password file, and with neither a password file nor an authenticator to check it, a
+/// username is no credential: only `allow_anonymous` lets it in. The embedder's
+/// authenticator (if any) must accept every client. Clients without a username got here only
+/// because anonymous access is allowed.
+fn authenticated(
+    credentials: &Credentials<'_>,
+    applicant: &Applicant<'_>,
+    shared: &Shared,
+) -> bool {
     let authenticator = shared.config.authenticator.as_ref();
+    let rules = applicant.access.security.rules();
+    let password_ok = match (&rules.passwords, credentials.username) {
+        _ if applicant.certified => true,
+        (Some(passwords), Some(user)) => passwords.verify(user, credentials.password),
+        (None, Some(_)) => authenticator.is_some() || applicant.access.allow_anonymous,
+        (_, None) => true,
+    };
     password_ok && authenticator.is_none_or(|auth| auth.authenticate(credentials))
 }
 
@@ -270,13 +293,12 @@ fn check_will(will: &Will, limits: &Limits) -> Result<(), Refusal> {
 
 /// A will the client could not publish itself is dropped; like mosquitto 2.0, the
 /// connection is still accepted.
-fn drop_denied_will(connect: &mut Connect, client_id: &str, shared: &Shared) {
+fn drop_denied_will(connect: &mut Connect, client_id: &str, security: &Security, shared: &Shared) {
     let Some(will) = &connect.will else { return };
     let client = Client {
         client_id,
         username: connect.username.as_deref(),
     };
-    let security = &shared.config.security;
     if !security.authorize(&client, |acl, c| acl.can_write(c, &will.topic)) {
         shared.log(format_args!("Denied will of {client_id} to {}", will.topic));
         connect.will = None;

@@ -3,7 +3,8 @@
 //! mosquitto 2.0's ranges and applied to a [`Config`].
 //!
 //! mosquitto treats `max_connections`, `max_qos`, `max_topic_alias` and
-//! `allow_zero_length_clientid` per listener; here every key is global, wherever it appears.
+//! `allow_zero_length_clientid` per listener; here every key is global, wherever it appears,
+//! except `allow_zero_length_clientid` with `per_listener_settings true` (see `listener_keys`).
 
 use super::config::{parse_bool, Config};
 use crate::codec::QoS;

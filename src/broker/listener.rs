@@ -5,11 +5,13 @@
 //! the accept loop.
 
 use super::identity;
+use super::security::{Access, ListenerSecurity};
 use super::tls::TlsSettings;
 use crate::transport::{BoxedStream, WsStream};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
@@ -41,12 +43,14 @@ impl fmt::Display for ListenerKind {
     }
 }
 
-/// A listener to bind: its address, its protocol stack and, for `mqtts`/`wss`, its TLS files.
+/// A listener to bind: its address, its protocol stack, for `mqtts`/`wss` its TLS files and,
+/// with `per_listener_settings true`, its own security (else the broker's applies).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListenerConfig {
     pub addr: SocketAddr,
     pub kind: ListenerKind,
     pub tls: Option<TlsSettings>,
+    pub security: Option<ListenerSecurity>,
 }
 
 impl ListenerConfig {
@@ -56,6 +60,7 @@ impl ListenerConfig {
             addr,
             kind: ListenerKind::Mqtt,
             tls: None,
+            security: None,
         }
     }
 }
@@ -67,6 +72,8 @@ pub struct Listener {
     tls: Option<TlsAcceptor>,
     /// The client certificate's CN becomes the username.
     use_identity: bool,
+    /// Its own security; `None`: the broker's.
+    access: Option<Arc<Access>>,
 }
 
 /// A connection ready for MQTT: the byte stream, and the certificate CN to use as the
@@ -77,10 +84,15 @@ pub struct Opened {
 }
 
 impl Listener {
-    /// Binds `config.addr`, loading its certificates first so a bad file fails early.
+    /// Binds `config.addr`, loading its certificates, password and ACL files first so a bad
+    /// file fails early.
     pub async fn bind(config: &ListenerConfig) -> anyhow::Result<Listener> {
         let tls = match &config.tls {
             Some(settings) => Some(TlsAcceptor::from(settings.server_config()?)),
+            None => None,
+        };
+        let access = match &config.security {
+            Some(security) => Some(Arc::new(security.load()?)),
             None => None,
         };
         let use_identity = config
@@ -95,6 +107,7 @@ impl Listener {
             kind: config.kind,
             tls,
             use_identity,
+            access,
         })
     }
 
@@ -105,12 +118,18 @@ impl Listener {
             kind: ListenerKind::Mqtt,
             tls: None,
             use_identity: false,
+            access: None,
         }
     }
 
     /// The protocol stack, for logs and the readiness lines.
     pub fn kind(&self) -> ListenerKind {
         self.kind
+    }
+
+    /// The listener's own security, if it has one.
+    pub fn access(&self) -> Option<&Arc<Access>> {
+        self.access.as_ref()
     }
 
     /// The bound address.

@@ -1,14 +1,49 @@
 //! The per-listener keys of `mosquitto.conf`, which apply to the latest `listener` line (or,
-//! before any, to the default listener).
+//! before any, to the default listener), and the security keys that join them with
+//! `per_listener_settings true`.
 
 use super::listener::{ListenerConfig, ListenerKind};
+use super::security::ListenerSecurity;
 use super::tls::TlsSettings;
 use anyhow::bail;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// `allow_anonymous`, `password_file`, `acl_file` and, per listener only,
+/// `allow_zero_length_clientid` (otherwise a limit key): the broker's, or with
+/// `per_listener_settings true` one listener's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecurityKeys {
+    /// `allow_anonymous`; its default depends on the listener.
+    pub allow_anonymous: Option<bool>,
+    /// `password_file`.
+    pub password_file: Option<PathBuf>,
+    /// `acl_file`.
+    pub acl_file: Option<PathBuf>,
+    /// `allow_zero_length_clientid`, default true.
+    pub allow_zero_length_clientid: Option<bool>,
+}
+
+impl SecurityKeys {
+    /// The keys as given; `allow_anonymous` defaults to `anonymous`, as it depends on the
+    /// listener.
+    pub fn resolve(&self, anonymous: bool) -> ListenerSecurity {
+        ListenerSecurity {
+            allow_anonymous: self.allow_anonymous.unwrap_or(anonymous),
+            allow_zero_length_clientid: self.allow_zero_length_clientid.unwrap_or(true),
+            password_file: self.password_file.clone(),
+            acl_file: self.acl_file.clone(),
+        }
+    }
+
+    /// No key was given.
+    pub fn is_empty(&self) -> bool {
+        *self == SecurityKeys::default()
+    }
+}
+
 /// `protocol`, `certfile`, `keyfile`, `cafile`, `require_certificate` and
-/// `use_identity_as_username` of one listener.
+/// `use_identity_as_username` of one listener, and its [`SecurityKeys`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListenerKeys {
     /// `protocol websockets` rather than `protocol mqtt`.
@@ -18,6 +53,8 @@ pub struct ListenerKeys {
     pub cafile: Option<PathBuf>,
     pub require_certificate: bool,
     pub use_identity_as_username: bool,
+    /// Used only with `per_listener_settings true`.
+    pub security: SecurityKeys,
 }
 
 impl ListenerKeys {
@@ -37,7 +74,8 @@ impl ListenerKeys {
         Ok(true)
     }
 
-    /// The listener these keys describe on `addr`: TLS when a certificate is given.
+    /// The listener these keys describe on `addr`: TLS when a certificate is given. Its
+    /// security is left to the caller, which knows `per_listener_settings`.
     pub fn listener(&self, addr: SocketAddr) -> anyhow::Result<ListenerConfig> {
         let tls = match (&self.certfile, &self.keyfile) {
             (Some(cert), Some(key)) => Some(TlsSettings {
@@ -57,7 +95,12 @@ impl ListenerKeys {
             (true, false) => ListenerKind::Ws,
             (true, true) => ListenerKind::Wss,
         };
-        Ok(ListenerConfig { addr, kind, tls })
+        Ok(ListenerConfig {
+            addr,
+            kind,
+            tls,
+            security: None,
+        })
     }
 
     fn needs_tls(&self) -> bool {

@@ -44,7 +44,7 @@ pub use config::{Config, FileConfig, ServeArgs};
 pub use limits::Limits;
 pub use listener::{Listener, ListenerConfig, ListenerKind};
 pub use persist::Persistence;
-pub use security::Security;
+pub use security::{Access, ListenerSecurity, Security};
 pub use server::{run, run_listeners};
 pub use tls::TlsSettings;
 
@@ -65,26 +65,31 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     for listener in &config.listeners {
         listeners.push(Listener::bind(listener).await?);
     }
+    announce(&listeners)?;
+    #[cfg(unix)]
+    {
+        let own = listeners.iter().filter_map(Listener::access);
+        let securities = own.map(|a| a.security.clone());
+        let all = std::iter::once(config.security.clone()).chain(securities);
+        tokio::spawn(security::reload_on_hangup(all.collect(), config.verbose));
+    }
+    server::serve_from(listeners, config, persisted, terminated()).await
+}
+
+/// Prints one line per listener. A reader that goes away early (`mqtk serve | head -1`) does
+/// not stop the broker: write errors on stdout are ignored.
+fn announce(listeners: &[Listener]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    for listener in &listeners {
+    for listener in listeners {
         let suffix = match listener.kind() {
             ListenerKind::Mqtt => String::new(),
             kind => format!(" ({kind})"),
         };
-        writeln!(
-            out,
-            "mqtk serve listening on {}{suffix}",
-            listener.local_addr()?
-        )?;
+        let addr = listener.local_addr()?;
+        let _ = writeln!(out, "mqtk serve listening on {addr}{suffix}");
     }
-    out.flush()?;
-    drop(out);
-    #[cfg(unix)]
-    tokio::spawn(security::reload_on_hangup(
-        config.security.clone(),
-        config.verbose,
-    ));
-    server::serve_from(listeners, config, persisted, terminated()).await
+    let _ = out.flush();
+    Ok(())
 }
 
 /// Completes on SIGINT or SIGTERM.

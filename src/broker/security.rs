@@ -1,7 +1,10 @@
-//! The password and ACL files a broker enforces, and their reload on SIGHUP.
+//! The password and ACL files a broker enforces, the [`Access`] rules of each listener, and
+//! their reload on SIGHUP.
 //!
 //! The loaded files are swapped whole behind a lock held only to clone an `Arc`, so a reload
 //! never blocks or drops connections: each check sees either the old set or the new one.
+//! Every listener shares the broker's files unless `per_listener_settings true` gives each its
+//! own; a connection holds its listener's [`Access`] (one `Arc`) for its whole life.
 
 use super::acl::{Acl, Client};
 use super::passwd::PasswordFile;
@@ -77,18 +80,60 @@ impl Security {
     }
 }
 
-/// Reloads `security` on every SIGHUP, for the life of the process.
+/// What a listener lets in and what its clients may do.
+pub struct Access {
+    /// Accept clients that send no username.
+    pub allow_anonymous: bool,
+    /// Accept an empty client id (the broker assigns one).
+    pub allow_zero_length_clientid: bool,
+    /// The password and ACL files.
+    pub security: Arc<Security>,
+}
+
+/// A listener's own security settings (`per_listener_settings true`), before the files are
+/// loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListenerSecurity {
+    /// Accept clients that send no username.
+    pub allow_anonymous: bool,
+    /// Accept an empty client id (the broker assigns one).
+    pub allow_zero_length_clientid: bool,
+    /// mosquitto_passwd file; without one, a username is no credential.
+    pub password_file: Option<PathBuf>,
+    /// mosquitto ACL file; without one, everything is allowed.
+    pub acl_file: Option<PathBuf>,
+}
+
+impl ListenerSecurity {
+    /// Loads the files; an unreadable or malformed one is an error.
+    pub fn load(&self) -> anyhow::Result<Access> {
+        let security = Security::load(self.password_file.clone(), self.acl_file.clone())?;
+        Ok(Access {
+            allow_anonymous: self.allow_anonymous,
+            allow_zero_length_clientid: self.allow_zero_length_clientid,
+            security: Arc::new(security),
+        })
+    }
+}
+
+/// Reloads every set of files on each SIGHUP, for the life of the process; a set that fails
+/// keeps its old rules, the others still reload.
 #[cfg(unix)]
-pub async fn reload_on_hangup(security: Arc<Security>, verbose: bool) {
+pub async fn reload_on_hangup(securities: Vec<Arc<Security>>, verbose: bool) {
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut hangup) = signal(SignalKind::hangup()) else {
         return;
     };
     while hangup.recv().await.is_some() {
-        match security.reload() {
-            Ok(()) if verbose => eprintln!("mqtk serve: reloaded password and ACL files"),
-            Ok(()) => {}
-            Err(e) => eprintln!("mqtk serve: reload failed, keeping the old rules: {e:#}"),
+        let mut ok = true;
+        for security in &securities {
+            if let Err(e) = security.reload() {
+                ok = false;
+                eprintln!("mqtk serve: reload failed, keeping the old rules: {e:#}");
+            }
+        }
+        if ok && verbose {
+            eprintln!("mqtk serve: reloaded password and ACL files");
         }
     }
 }

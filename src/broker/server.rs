@@ -8,6 +8,7 @@ use super::handler;
 use super::listener::Listener;
 use super::persist::{self, Restored, Store};
 use super::router::Router;
+use super::security::Access;
 use super::shutdown::Shutdown;
 use super::stats::Stats;
 use super::sys;
@@ -91,9 +92,16 @@ pub async fn serve_from(
         persist::start(store.clone(), restored, &shared, &guard);
         store
     });
+    let broker_access = Arc::new(Access {
+        allow_anonymous: shared.config.allow_anonymous,
+        allow_zero_length_clientid: shared.config.limits.allow_zero_length_clientid,
+        security: shared.config.security.clone(),
+    });
     for listener in listeners {
+        let access = listener.access().unwrap_or(&broker_access).clone();
         let task = accept_loop(
             Arc::new(listener),
+            access,
             shared.clone(),
             limit.clone(),
             guard.child(),
@@ -115,8 +123,10 @@ pub async fn serve_from(
     Ok(())
 }
 
+/// Accepts on `listener` until shutdown; its connections get `access`.
 async fn accept_loop(
     listener: Arc<Listener>,
+    access: Arc<Access>,
     shared: Arc<Shared>,
     limit: Arc<Semaphore>,
     mut shutdown: Shutdown,
@@ -136,10 +146,14 @@ async fn accept_loop(
                     continue;
                 };
                 let _ = socket.set_nodelay(true);
-                let (listener, shared, shutdown) =
-                    (listener.clone(), shared.clone(), shutdown.child());
+                let (listener, access, shared, shutdown) = (
+                    listener.clone(),
+                    access.clone(),
+                    shared.clone(),
+                    shutdown.child(),
+                );
                 tokio::spawn(async move {
-                    open_and_serve(&listener, socket, peer, shared, shutdown).await;
+                    open_and_serve(&listener, socket, peer, access, shared, shutdown).await;
                     drop(permit);
                 });
             }
@@ -153,18 +167,19 @@ async fn accept_loop(
 }
 
 /// Completes the listener's TLS and WebSocket handshakes within the CONNECT timeout, then
-/// serves the client.
+/// serves the client under its listener's access rules.
 async fn open_and_serve(
     listener: &Listener,
     socket: TcpStream,
     peer: SocketAddr,
+    access: Arc<Access>,
     shared: Arc<Shared>,
     shutdown: Shutdown,
 ) {
     let timeout = shared.config.connect_timeout;
     // Boxed: the TLS/WebSocket handshake state is large and only lives until it completes.
     match Box::pin(tokio::time::timeout(timeout, listener.open(socket))).await {
-        Ok(Ok(opened)) => handler::serve(opened, peer, shared, shutdown).await,
+        Ok(Ok(opened)) => handler::serve(opened, peer, access, shared, shutdown).await,
         Ok(Err(e)) => shared.log(format_args!(
             "Client {peer} failed the {} handshake: {e}",
             listener.kind()

@@ -137,21 +137,18 @@ fn paho_over_websockets() {
     assert_eq!(exchange(&served, sub, publish), "from paho\n");
 }
 
-/// `mqtk serve --port 0 --ws-port 0 | head -1`: the reader of the listening lines goes away
-/// after the first, and the broker keeps serving both listeners.
+/// `mqtk serve ... | head -1`: the reader of the listening lines may go away early (here before
+/// the first), and the broker keeps serving.
 #[test]
 fn serve_outlives_a_closed_stdout() {
-    use std::io::{BufRead, BufReader};
-    let mut child = mqtk(&["serve", "--port", "0", "--ws-port", "0"])
+    let port = common::free_port().to_string();
+    let mut child = mqtk(&["serve", "--port", &port, "--ws-port", "0"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn mqtk serve");
-    let mut first = String::new();
-    let stdout = child.stdout.take().expect("stdout");
-    BufReader::new(stdout).read_line(&mut first).expect("line");
-    let port = first.trim().rsplit(':').next().expect("port").to_string();
-    std::thread::sleep(Duration::from_millis(300));
+    drop(child.stdout.take());
+    std::thread::sleep(Duration::from_millis(500));
     let alive = child.try_wait().expect("try_wait").is_none();
     let published = mqtk(&["pub", "-p", &port, "-t", "t", "-m", "x"]).status();
     let _ = child.kill();

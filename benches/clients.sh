@@ -42,17 +42,20 @@ pub_run() { # tool qos
 
 # sub -C N: time from the first publish until the subscriber exits with all N messages,
 # and the subscriber's own CPU time (the broker, not the subscriber, usually sets the pace).
-sub_run() { # tool
-  local tool=$1 start end
+broker_cpu() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$broker/stat"; }
+
+sub_run() { # tool -> wall, received, subscriber CPU, broker CPU
+  local tool=$1 start end cpu0
   local cmd=(mosquitto_sub); [ "$tool" = mqtk ] && cmd=("$mqtk" sub)
   /usr/bin/time -f "%U %S" -o "$work/cpu" "${cmd[@]}" -p "$port" -t bench/sub -C "$lines" > "$work/got" &
   local sub=$!
   sleep 0.3
-  start=$(now)
+  start=$(now); cpu0=$(broker_cpu)
   "$mqtk" pub -p "$port" -t bench/sub -l < "$work/input"
   wait $sub
   end=$(now)
-  echo "$(elapsed "$start" "$end") $(wc -l < "$work/got") $(awk '{print $1+$2}' "$work/cpu")"
+  echo "$(elapsed "$start" "$end") $(wc -l < "$work/got") $(awk '{print $1+$2}' "$work/cpu")" \
+    "$(elapsed "$cpu0" "$(broker_cpu)")"
 }
 
 # sub -C N from N retained messages: the broker sends a stored backlog as fast as it can,
@@ -63,15 +66,15 @@ retained_run() { # tool
   echo "$(awk '{print $1}' "$work/cpu") $(wc -l < "$work/got") $(awk '{print $2+$3}' "$work/cpu")"
 }
 
-single_run() { # tool: 20 runs of one pub -m, mean wall time in ms
+single_run() { # tool: 100 runs of one pub -m, mean wall time in ms
   local tool=$1 start end
   start=$(now)
-  for _ in $(seq 20); do
+  for _ in $(seq 100); do
     if [ "$tool" = mqtk ]; then "$mqtk" pub -p "$port" -t bench/one -m x
     else mosquitto_pub -p "$port" -t bench/one -m x; fi
   done
   end=$(now)
-  python3 -c "print(f'{($end-$start)/20*1000:.2f}ms')"
+  python3 -c "print(f'{($end-$start)/100*1000:.2f}ms')"
 }
 
 row() { # name mosquitto-result mqtk-result
@@ -85,8 +88,10 @@ row "pub -l QoS 1" "$(pub_run mosquitto 1)" "$(pub_run mqtk 1)"
 m=($(sub_run mosquitto)); q=($(sub_run mqtk))
 row "sub -C $lines QoS 0" "${m[*]:0:2}" "${q[*]:0:2}"
 python3 -c "print(f'{\"  sub CPU time\":<24} mosquitto {${m[2]}:>7.3f}s               mqtk {${q[2]}:>7.3f}s               ratio {${m[2]}/${q[2]}:.2f}x')"
+# A broker near 100% CPU for the whole run is the bottleneck, whatever the subscriber.
+python3 -c "print(f'{\"  broker CPU time\":<24} mosquitto {${m[3]}:>7.3f}s               mqtk {${q[3]}:>7.3f}s')"
 sed 's|.*|bench/ret/&\t&|' "$work/input" | "$mqtk" pub -p "$port" -r -q 1 -l --topic-from-line $'\t'
 m=($(retained_run mosquitto)); q=($(retained_run mqtk))
 row "sub -C $lines retained" "${m[*]:0:2}" "${q[*]:0:2}"
 python3 -c "print(f'{\"  sub CPU time\":<24} mosquitto {${m[2]}:>7.3f}s               mqtk {${q[2]}:>7.3f}s               ratio {${m[2]}/${q[2]}:.2f}x')"
-echo "single pub -m (mean of 20): mosquitto_pub $(single_run mosquitto)  mqtk $(single_run mqtk)"
+echo "single pub -m (mean of 100): mosquitto_pub $(single_run mosquitto)  mqtk $(single_run mqtk)"

@@ -97,6 +97,28 @@ fn retained_messages_are_stored_replaced_and_cleared() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "r/b b\n");
 }
 
+/// A backlog larger than one write (20,000 retained messages, about 2 MB) reaches a new `#`
+/// subscriber whole, without waiting for anything else to wake its connection.
+#[test]
+fn a_large_retained_backlog_is_delivered_whole() {
+    let broker = TestBroker::start();
+    let lines: String = (0..20_000)
+        .map(|i| format!("big/{i}\t{i:0>90}\n"))
+        .collect();
+    let mut publish = mqtk(&["pub", "-r", "-q", "1", "-l", "--topic-from-line", "\t"]);
+    publish.args(host_port(broker.port()));
+    assert!(run_with_input(publish, lines.as_bytes()).status.success());
+    let mut sub = mqtk(&["sub", "-t", "big/#", "-C", "20000", "-W", "10"]);
+    sub.args(host_port(broker.port()));
+    let out = finish(spawn(sub), Duration::from_secs(20));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), 20_000);
+}
+
 /// Wildcards never reach `$` topics; `$SYS` is published by the broker.
 #[test]
 fn sys_topics_and_the_dollar_rule() {

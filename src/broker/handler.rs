@@ -221,15 +221,22 @@ impl Handler {
         }
         self.scratch = resend;
         loop {
-            if let Err(close) = self.pump() {
-                return close;
-            }
+            let more = match self.pump() {
+                Ok(more) => more,
+                Err(close) => return close,
+            };
             let flushed = tokio::select! {
                 flushed = self.flush() => flushed,
                 () = shutdown.recv() => Err(Close::Shutdown),
             };
             if let Err(close) = flushed {
                 return close;
+            }
+            // The write buffer filled before the queue emptied: no one will wake us for the
+            // rest, so carry on writing (after letting other tasks run) before waiting.
+            if more {
+                tokio::task::yield_now().await;
+                continue;
             }
             let step = match self.next_event(shutdown).await {
                 Event::Read(read) => self.on_read(read),
@@ -615,13 +622,16 @@ impl Handler {
         }
     }
 
-    /// Moves queued messages into the write buffer while flow control and the buffer allow.
-    fn pump(&mut self) -> Result<(), Close> {
+    /// Moves queued messages into the write buffer while flow control and the buffer allow;
+    /// true when the buffer filled first, so more may be waiting.
+    fn pump(&mut self) -> Result<bool, Close> {
         let mut batch = std::mem::take(&mut self.scratch);
         let now = Instant::now();
+        let mut more = true;
         while self.conn.pending() < HIGH_WATER {
             owned(&self.session, self.id)?.next_batch(self.window, BATCH, now, &mut batch);
             if batch.is_empty() {
+                more = false;
                 break;
             }
             // Messages that went in flight changed what a snapshot would save.
@@ -634,7 +644,7 @@ impl Handler {
             self.send_all(&mut batch)?;
         }
         self.scratch = batch;
-        Ok(())
+        Ok(more)
     }
 
     fn send_all(&mut self, batch: &mut Vec<Outbound>) -> Result<(), Close> {

@@ -124,6 +124,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         Ok(true)
     }
 
+    /// [`queue_within`](Self::queue_within) for a borrowed PUBLISH: written straight into the
+    /// buffer, with no packet built or copied per message (the broker's delivery path).
+    pub fn queue_publish_within(
+        &mut self,
+        publish: &codec::PublishRef,
+        max: usize,
+    ) -> Result<bool, io::Error> {
+        let version = self.version.unwrap_or(Version::V311);
+        codec::encode_publish(publish, version, max, &mut self.write_buf)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+    }
+
     /// Bytes queued and not yet written; callers bound it to apply back-pressure.
     pub fn pending(&self) -> usize {
         self.write_buf.len()

@@ -19,7 +19,8 @@ use super::shutdown::Shutdown;
 use super::stats::{Counted, Stats};
 use super::tree::ClientId;
 use crate::codec::{
-    Ack, Connect, Packet, Publish, QoS, Reason, SubAck, Subscribe, Unsubscribe, Version, Will,
+    Ack, Connect, Packet, Publish, PublishRef, QoS, Reason, SubAck, Subscribe, Unsubscribe,
+    Version, Will,
 };
 use crate::connection::Connection;
 use crate::transport::BoxedStream;
@@ -647,64 +648,68 @@ impl Handler {
         Ok(more)
     }
 
+    /// Writes a batch; `messages_sent` is counted once for it, not per message, to keep a
+    /// shared atomic off the per-message path.
     fn send_all(&mut self, batch: &mut Vec<Outbound>) -> Result<(), Close> {
         let now = Instant::now();
+        let mut sent = 0;
+        let mut result = Ok(());
         for out in batch.drain(..) {
-            match out {
-                Outbound::PubRel(pkid) => self.queue(Packet::PubRel(Ack::new(pkid)))?,
+            let step = match out {
+                Outbound::PubRel(pkid) => self.queue(Packet::PubRel(Ack::new(pkid))),
                 Outbound::Publish {
                     pkid,
                     dup,
                     delivery,
-                } => self.send_publish(pkid, dup, &delivery, now)?,
+                } => self
+                    .send_publish(pkid, dup, &delivery, now)
+                    .map(|written| sent += written as u64),
+            };
+            if let Err(close) = step {
+                result = Err(close);
+                break;
             }
         }
-        Ok(())
+        if sent > 0 {
+            Stats::add(&self.shared.stats.messages_sent, sent);
+        }
+        result
     }
 
     /// Writes one PUBLISH, or drops it when it exceeds the client's maximum packet size or
-    /// the ACL does not let the client read its topic.
+    /// the ACL does not let the client read its topic; true when it was written.
     fn send_publish(
         &mut self,
         pkid: u16,
         dup: bool,
         d: &Delivery,
         now: Instant,
-    ) -> Result<(), Close> {
+    ) -> Result<bool, Close> {
         if !self.may_receive(&d.msg.topic) {
             if pkid != 0 {
                 owned(&self.session, self.id)?.complete(pkid);
             }
-            return Ok(());
+            return Ok(false);
         }
-        let mut publish = Publish {
+        let publish = PublishRef {
             dup,
             qos: d.qos,
             retain: d.retain,
-            topic: d.msg.topic.clone(),
+            topic: &d.msg.topic,
             pkid,
-            payload: d.msg.payload.clone(),
-            ..Publish::default()
+            payload: &d.msg.payload,
+            properties: &d.msg.properties,
+            subscription_identifiers: &d.sub_ids,
+            message_expiry_interval: d.msg.remaining_expiry(now),
         };
-        if self.version.is_v5() {
-            publish.properties = d.msg.properties.clone();
-            publish
-                .properties
-                .subscription_identifiers
-                .clone_from(&d.sub_ids);
-            publish.properties.message_expiry_interval = d.msg.remaining_expiry(now);
-        }
-        let packet = Packet::Publish(publish);
-        if self
+        let written = self
             .conn
-            .queue_within(&packet, self.max_packet)
-            .map_err(Close::from)?
-        {
-            Stats::add(&self.shared.stats.messages_sent, 1);
-        } else if pkid != 0 {
+            .queue_publish_within(&publish, self.max_packet)
+            .map_err(Close::from)?;
+        if !written && pkid != 0 {
             owned(&self.session, self.id)?.complete(pkid);
         }
-        Ok(())
+        Ok(written)
     }
 }
 

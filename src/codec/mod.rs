@@ -29,12 +29,17 @@ macro_rules! qos_conversions {
     };
 }
 
+mod publish;
 mod v4;
 mod v5;
 pub mod validate;
 
 #[cfg(test)]
+mod publish_tests;
+#[cfg(test)]
 mod tests;
+
+pub use publish::{encode_publish, PublishRef};
 
 use bytes::{Bytes, BytesMut};
 

@@ -484,6 +484,32 @@ print("OK")
 
 use mqtk::codec::{Ack, Packet, Publish, QoS, Reason, Will};
 
+/// `messages/sent` counts each PUBLISH written (the broker adds it up per batch), and not one
+/// left out for the client's maximum packet size.
+#[test]
+fn sys_messages_sent_counts_deliveries_but_not_dropped_ones() {
+    let broker = TestBroker::with(|c| c.sys_interval = Some(Duration::from_millis(100)));
+    let mut connect = Raw::v5("small");
+    connect.properties.maximum_packet_size = Some(100);
+    let (mut sub, _) = Raw::connect(&broker, connect);
+    sub.subscribe("sent", QoS::AtLeastOnce);
+    let big = "x".repeat(500);
+    for payload in ["a", &big, "b", "c"] {
+        publish(&broker, &["-t", "sent", "-q", "1", "-m", payload]);
+    }
+    let mut got = Vec::new();
+    while let Some(Packet::Publish(p)) = sub.recv_within(Duration::from_millis(500)) {
+        sub.send(Packet::PubAck(Ack::new(p.pkid)));
+        got.push(p.payload);
+    }
+    assert_eq!(got, ["a", "b", "c"]);
+    // Past the next $SYS interval, so the value read was taken after the deliveries.
+    std::thread::sleep(Duration::from_millis(300));
+    let args = ["-t", "$SYS/broker/messages/sent", "-C", "1", "-W", "3"];
+    let out = run_tool("mosquitto_sub", &broker, &args);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3");
+}
+
 fn publish_packet(topic: &str, qos: QoS, pkid: u16) -> Packet {
     Packet::Publish(Publish {
         topic: topic.into(),

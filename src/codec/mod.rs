@@ -3,7 +3,9 @@
 //! Client, broker and bench all speak through this module, so rumqttc's two disjoint type
 //! universes (v4 and v5) and its codec defects stay here: `v4` and `v5` translate at the edge,
 //! [`validate`] adds the checks `mqttbytes` skips, and the few packets it gets wrong are
-//! framed by hand. Swapping the codec means rewriting this module only.
+//! framed by hand. Swapping the codec means rewriting this module only. The broker's
+//! outgoing PUBLISH skips the model and rumqttc altogether: [`encode_publish`] writes it from
+//! borrowed parts, since building and cloning a packet per delivery dominated its CPU.
 
 /// `qos_in`/`qos_out` between our QoS and one of rumqttc's two QoS enums (alike, but distinct
 /// types for v4 and v5).

@@ -41,8 +41,9 @@ fn connection_max() -> usize {
 /// Checks both encoders agree and, when `p` is valid to receive, that it decodes back.
 fn check(p: &Publish, version: Version) {
     let mut frame = both_ways(p, version);
-    let receivable = !p.topic.is_empty() && !(p.dup && p.qos == QoS::AtMostOnce);
-    if !receivable {
+    // No peer may send an empty topic without an alias, or DUP at QoS 0.
+    let unreceivable = p.topic.is_empty() || p.dup && p.qos == QoS::AtMostOnce;
+    if unreceivable {
         return;
     }
     let mut want = p.clone();

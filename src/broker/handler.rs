@@ -651,29 +651,28 @@ impl Handler {
     /// Writes a batch; `messages_sent` is counted once for it, not per message, to keep a
     /// shared atomic off the per-message path.
     fn send_all(&mut self, batch: &mut Vec<Outbound>) -> Result<(), Close> {
-        let now = Instant::now();
         let mut sent = 0;
-        let mut result = Ok(());
-        for out in batch.drain(..) {
-            let step = match out {
-                Outbound::PubRel(pkid) => self.queue(Packet::PubRel(Ack::new(pkid))),
-                Outbound::Publish {
-                    pkid,
-                    dup,
-                    delivery,
-                } => self
-                    .send_publish(pkid, dup, &delivery, now)
-                    .map(|written| sent += written as u64),
-            };
-            if let Err(close) = step {
-                result = Err(close);
-                break;
-            }
-        }
+        let result = self.write_batch(batch, &mut sent);
         if sent > 0 {
             Stats::add(&self.shared.stats.messages_sent, sent);
         }
         result
+    }
+
+    /// Queues every packet of `batch`, adding the PUBLISHes written to `sent`.
+    fn write_batch(&mut self, batch: &mut Vec<Outbound>, sent: &mut u64) -> Result<(), Close> {
+        let now = Instant::now();
+        for out in batch.drain(..) {
+            match out {
+                Outbound::PubRel(pkid) => self.queue(Packet::PubRel(Ack::new(pkid)))?,
+                Outbound::Publish {
+                    pkid,
+                    dup,
+                    delivery,
+                } => *sent += self.send_publish(pkid, dup, &delivery, now)? as u64,
+            }
+        }
+        Ok(())
     }
 
     /// Writes one PUBLISH, or drops it when it exceeds the client's maximum packet size or

@@ -409,3 +409,25 @@ fn ten_thousand_retained_messages_reach_a_new_wildcard_subscriber() {
         assert_eq!(text(&out.stdout), "1\n".repeat(10_000));
     }
 }
+
+/// Overlapping subscriptions: `mqtk serve` sends one message carrying every matching
+/// subscription identifier (three here), and `sub` reads the payload intact (rumqttc's v5
+/// decoder put the third identifier's bytes in front of it).
+#[test]
+fn sub_reads_a_message_with_several_subscription_identifiers() {
+    let broker = Broker::mqtk_serve();
+    let filters = ["-t", "a/#", "-t", "a/+", "-t", "a/b"];
+    let id = [
+        "-V",
+        "5",
+        "-D",
+        "subscribe",
+        "subscription-identifier",
+        "7",
+        "-C",
+        "1",
+    ];
+    let sub = broker.subscribed(broker.mqtk("sub", &[&filters[..], &id[..]].concat()));
+    ok(broker.mqtk("pub", &["-t", "a/b", "-m", "hello"]));
+    assert_eq!(text(&finish(sub, LIMIT).stdout), "hello\n");
+}

@@ -5,8 +5,8 @@
 //! code) are handled by hand before or instead of calling it.
 
 use super::{
-    Ack, ConnAck, Connect, Error, Packet, Properties, Publish, QoS, Reason, SubAck, Subscribe,
-    Subscription, Unsubscribe, Version, Will,
+    Ack, ConnAck, Connect, Error, Packet, Properties, QoS, Reason, SubAck, Subscribe, Subscription,
+    Unsubscribe, Version, Will,
 };
 use bytes::{BufMut, Bytes, BytesMut};
 use rumqttc::v5::mqttbytes::{self as mb, v5};
@@ -106,10 +106,6 @@ fn utf8(bytes: Bytes, what: &str) -> Result<String, Error> {
     String::from_utf8(bytes.to_vec()).map_err(|_| Error::Malformed(format!("{what} is not UTF-8")))
 }
 
-fn ids_in(ids: Vec<usize>) -> Vec<u32> {
-    ids.into_iter().map(|id| id as u32).collect()
-}
-
 /// `Some(props)` unless `props` is empty, as rumqttc expects for "no properties".
 fn some_if<T>(empty: bool, build: impl FnOnce() -> T) -> Option<T> {
     (!empty).then(build)
@@ -144,23 +140,6 @@ ack_props!(PubRelProperties, pubrel_props_in, pubrel_props_out);
 ack_props!(PubCompProperties, pubcomp_props_in, pubcomp_props_out);
 ack_props!(SubAckProperties, suback_props_in, suback_props_out);
 ack_props!(UnsubAckProperties, unsuback_props_in, unsuback_props_out);
-
-fn publish_props_in(p: Option<v5::PublishProperties>) -> Properties {
-    let Some(p) = p else {
-        return Properties::default();
-    };
-    Properties {
-        payload_format_indicator: p.payload_format_indicator,
-        message_expiry_interval: p.message_expiry_interval,
-        topic_alias: p.topic_alias,
-        response_topic: p.response_topic,
-        correlation_data: p.correlation_data,
-        user_properties: p.user_properties,
-        subscription_identifiers: ids_in(p.subscription_identifiers),
-        content_type: p.content_type,
-        ..Properties::default()
-    }
-}
 
 fn publish_props_out(p: &Properties) -> Option<v5::PublishProperties> {
     let props = v5::PublishProperties {
@@ -325,6 +304,7 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
             }))
         }
         (15, _) => return decode_auth(frame.freeze()),
+        (3, _) => return super::publish_in::decode_v5(frame.freeze()).map(Packet::Publish),
         _ => {}
     }
     let packet = v5::Packet::read(&mut frame, None).map_err(malformed)?;
@@ -337,15 +317,8 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
             code: connack_code(&c.code),
             properties: connack_props_in(c.properties),
         }),
-        v5::Packet::Publish(p) => Packet::Publish(Publish {
-            dup: p.dup,
-            qos: qos_in(p.qos),
-            retain: p.retain,
-            topic: utf8(p.topic, "topic")?,
-            pkid: p.pkid,
-            payload: p.payload,
-            properties: publish_props_in(p.properties),
-        }),
+        // Read by `publish_in` above: rumqttc never sees a PUBLISH frame.
+        v5::Packet::Publish(_) => return Err(Error::Malformed("unexpected PUBLISH".into())),
         v5::Packet::PubAck(a) => Packet::PubAck(ack(
             a.pkid,
             puback_code(&a.reason),

@@ -5,7 +5,9 @@
 //! [`validate`] adds the checks `mqttbytes` skips, and the few packets it gets wrong are
 //! framed by hand. Swapping the codec means rewriting this module only. The broker's
 //! outgoing PUBLISH skips the model and rumqttc altogether: [`encode_publish`] writes it from
-//! borrowed parts, since building and cloning a packet per delivery dominated its CPU.
+//! borrowed parts, since building and cloning a packet per delivery dominated its CPU; and
+//! an incoming MQTT 5 PUBLISH is read by `publish_in`, since rumqttc miscounts subscription
+//! identifiers.
 
 /// `qos_in`/`qos_out` between our QoS and one of rumqttc's two QoS enums (alike, but distinct
 /// types for v4 and v5).

@@ -2,7 +2,7 @@
 //! 2.0 flags, parsed with clap and checked with mosquitto's own rules and messages.
 //!
 //! [`parse_from`] is the entry point; [`crate::config::args`] prepares its argument vector
-//! (argv[0] dispatch and config-file defaults). The structs below are the parsed result, with
+//! (`argv[0]` dispatch and config-file defaults). The structs below are the parsed result, with
 //! helper methods that resolve mosquitto's defaults (`-L` versus `-h`, TLS ports, `-D` implying
 //! MQTT 5) so that the clients do not repeat them.
 

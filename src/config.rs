@@ -1,4 +1,4 @@
-//! From the process arguments to the argument vector clap parses: argv[0] dispatch
+//! From the process arguments to the argument vector clap parses: `argv[0]` dispatch
 //! (`mosquitto_pub` → `mqtk pub`) and options files in mosquitto's format.
 //!
 //! The defaults file (`$XDG_CONFIG_HOME/mqtk/<pub|sub|rr>`, else `$HOME/.config/mqtk/...`) is
@@ -51,7 +51,7 @@ pub fn args(raw: Vec<OsString>) -> Result<Vec<OsString>, CliError> {
     args_with(raw, &Env::from_process())
 }
 
-/// Turns the process arguments into clap's: inserts the subcommand named by argv[0], splices
+/// Turns the process arguments into clap's: inserts the subcommand named by `argv[0]`, splices
 /// in the defaults file and expands `-o FILE`. Only a missing defaults file is silently skipped.
 pub fn args_with(raw: Vec<OsString>, env: &Env) -> Result<Vec<OsString>, CliError> {
     let args = dispatch(raw);

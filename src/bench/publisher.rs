@@ -2,7 +2,7 @@
 //!
 //! Open loop: messages are due on a fixed timetable and sent in batches on each timer tick,
 //! so a slow broker shows up as a lower achieved rate, not as a quietly slower schedule.
-//! Flat out, each tick tops the write buffer up to [`MAX_PENDING`]; TCP back-pressure from
+//! Flat out, each tick tops the write buffer up to `MAX_PENDING`; TCP back-pressure from
 //! the broker is then the only limit.
 
 use std::collections::HashMap;

@@ -771,3 +771,34 @@ rumqttc_roundtrip!(
     rumqttc::v5::mqttbytes::QoS,
     "v5"
 );
+
+/// While a backlog larger than the socket buffers streams out (20,000 retained messages of
+/// 1 KiB), the broker still reads the subscriber: a PINGREQ sent after the first message is
+/// answered before the last one.
+#[test]
+fn a_subscriber_is_heard_while_its_backlog_streams() {
+    use mqtk::codec::{Packet, QoS};
+    let broker = TestBroker::start();
+    let lines: String = (0..20_000)
+        .map(|i| format!("big/{i}\t{:x<1024}\n", i))
+        .collect();
+    let mut publish = mqtk(&["pub", "-r", "-l", "--topic-from-line", "\t", "-q", "1"]);
+    publish.args(host_port(broker.port()));
+    assert!(run_with_input(publish, lines.as_bytes()).status.success());
+    let (mut raw, _) = Raw::connect(&broker, Raw::v311("pinger"));
+    raw.subscribe("big/#", QoS::AtMostOnce);
+    assert!(matches!(raw.recv(), Some(Packet::Publish(_))));
+    raw.send(Packet::PingReq);
+    let mut before_pong = 1;
+    loop {
+        match raw.recv() {
+            Some(Packet::Publish(_)) => before_pong += 1,
+            Some(Packet::PingResp) => break,
+            other => panic!("expected PUBLISH or PINGRESP, got {other:?}"),
+        }
+    }
+    assert!(
+        before_pong < 20_000,
+        "PINGRESP only after the whole backlog"
+    );
+}

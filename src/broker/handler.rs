@@ -233,13 +233,7 @@ impl Handler {
             if let Err(close) = flushed {
                 return close;
             }
-            // The write buffer filled before the queue emptied: no one will wake us for the
-            // rest, so carry on writing (after letting other tasks run) before waiting.
-            if more {
-                tokio::task::yield_now().await;
-                continue;
-            }
-            let step = match self.next_event(shutdown).await {
+            let step = match self.next_event(shutdown, more).await {
                 Event::Read(read) => self.on_read(read),
                 Event::Woken => owned(&self.session, self.id).map(drop),
                 Event::KeepAlive => Err(Close::KeepAlive),
@@ -259,14 +253,18 @@ impl Handler {
     }
 
     /// Waits for a packet, a message queued by another task, the keepalive deadline or
-    /// shutdown. Its own function so the idle task does not also reserve room for what
-    /// the rest of the loop keeps across its awaits.
-    async fn next_event(&mut self, shutdown: &mut Shutdown) -> Event {
+    /// shutdown; with `more` (the write buffer filled before the queue emptied, and no one
+    /// will wake us for the rest) it only takes a packet already readable, so a long backlog
+    /// still lets the client's pings and acks through. Its own function so the idle task
+    /// does not also reserve room for what the rest of the loop keeps across its awaits.
+    async fn next_event(&mut self, shutdown: &mut Shutdown, more: bool) -> Event {
         // Keepalive: 1.5 times the agreed interval without a packet (MQTT-3.1.2-24).
         let deadline = self.keep_alive.map(|k| self.last_read + k * 3 / 2);
         tokio::select! {
+            biased;
             read = self.conn.read_packet() => Event::Read(read),
             () = self.waker.notified() => Event::Woken,
+            () = std::future::ready(()), if more => Event::Woken,
             () = sleep_until(deadline) => Event::KeepAlive,
             () = shutdown.recv() => Event::Shutdown,
         }

@@ -20,7 +20,8 @@ pub struct CommandProperties {
     pub will: Properties,
 }
 
-/// Packets mosquitto's `mosquitto_string_to_command` knows.
+/// Packets mosquitto's `mosquitto_string_to_command` knows; their names are the variants'
+/// (matched case-insensitively through `Debug`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Cmd {
     Connect,
@@ -38,23 +39,6 @@ enum Cmd {
     Auth,
     Will,
 }
-
-const COMMANDS: [(&str, Cmd); 14] = [
-    ("connect", Cmd::Connect),
-    ("connack", Cmd::Connack),
-    ("publish", Cmd::Publish),
-    ("puback", Cmd::Puback),
-    ("pubrec", Cmd::Pubrec),
-    ("pubrel", Cmd::Pubrel),
-    ("pubcomp", Cmd::Pubcomp),
-    ("subscribe", Cmd::Subscribe),
-    ("suback", Cmd::Suback),
-    ("unsubscribe", Cmd::Unsubscribe),
-    ("unsuback", Cmd::Unsuback),
-    ("disconnect", Cmd::Disconnect),
-    ("auth", Cmd::Auth),
-    ("will", Cmd::Will),
-];
 
 /// How a property's value is written on the wire, which decides how it is parsed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +79,17 @@ const ALL: &[Cmd] = &[
     Disconnect,
     Auth,
     Will,
+];
+
+/// The packets `-D` can fill, with the label of mosquitto's per-packet error, in the order
+/// mosquitto checks them.
+const SUPPORTED: [(Cmd, &str); 6] = [
+    (Connect, "CONNECT"),
+    (Publish, "PUBLISH"),
+    (Subscribe, "SUBSCRIBE"),
+    (Unsubscribe, "UNSUBSCRIBE"),
+    (Disconnect, "DISCONNECT"),
+    (Will, "Will"),
 ];
 
 const SPECS: [Spec; 27] = [
@@ -181,14 +176,7 @@ pub fn parse(raw: &[Vec<String>]) -> Result<CommandProperties, String> {
         .map(|d| parse_one(d))
         .collect::<Result<Vec<_>, _>>()?;
     let mut props = CommandProperties::default();
-    for (cmd, label) in [
-        (Connect, "CONNECT"),
-        (Publish, "PUBLISH"),
-        (Subscribe, "SUBSCRIBE"),
-        (Unsubscribe, "UNSUBSCRIBE"),
-        (Disconnect, "DISCONNECT"),
-        (Will, "Will"),
-    ] {
+    for (cmd, label) in SUPPORTED {
         let mine: Vec<&Entry> = entries.iter().filter(|e| e.cmd == cmd).collect();
         check_all(&mine).map_err(|why| format!("Error in {label} properties: {why}"))?;
         let target = props.slot(cmd);
@@ -200,7 +188,7 @@ pub fn parse(raw: &[Vec<String>]) -> Result<CommandProperties, String> {
 }
 
 impl CommandProperties {
-    /// The packet `cmd` fills; only the six packets `parse` keeps reach here.
+    /// The packet `cmd` fills; only the [`SUPPORTED`] packets reach here.
     fn slot(&mut self, cmd: Cmd) -> &mut Properties {
         match cmd {
             Connect => &mut self.connect,
@@ -217,10 +205,9 @@ fn parse_one(d: &[String]) -> Result<Entry, String> {
     let [cmd_name, prop_name, rest @ ..] = d else {
         return Err(NOT_ENOUGH.to_string());
     };
-    let cmd = COMMANDS
+    let cmd = *ALL
         .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(cmd_name))
-        .map(|&(_, c)| c)
+        .find(|c| format!("{c:?}").eq_ignore_ascii_case(cmd_name))
         .ok_or("Error: Invalid command given in --property argument.")?;
     let spec = SPECS
         .iter()
@@ -231,8 +218,8 @@ fn parse_one(d: &[String]) -> Result<Entry, String> {
             "Error: {prop_name} property not allowed for {cmd_name} in --property argument."
         ));
     }
-    let supported = [Connect, Publish, Subscribe, Unsubscribe, Disconnect, Will];
-    if !supported.contains(&cmd) || (cmd == Publish && spec.name == "subscription-identifier") {
+    let supported = SUPPORTED.iter().any(|&(c, _)| c == cmd);
+    if !supported || (cmd == Publish && spec.name == "subscription-identifier") {
         return Err(format!(
             "Error: {prop_name} property not supported for {cmd_name} in --property argument."
         ));
@@ -427,6 +414,31 @@ mod tests {
             err(&[&["publish", "content-type", "a", "b"]]),
             "Error: Unknown option 'b'."
         );
+    }
+
+    #[test]
+    fn every_mosquitto_command_name_is_known() {
+        for name in [
+            "connect",
+            "CONNACK",
+            "publish",
+            "puback",
+            "pubrec",
+            "pubrel",
+            "pubcomp",
+            "subscribe",
+            "suback",
+            "unsubscribe",
+            "unsuback",
+            "disconnect",
+            "auth",
+            "Will",
+        ] {
+            let raw = vec![d(&[name, "user-property", "k", "v"])];
+            if let Err(e) = parse(&raw) {
+                assert!(e.contains("not supported"), "{name}: {e}");
+            }
+        }
     }
 
     #[test]

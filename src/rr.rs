@@ -11,7 +11,6 @@ use crate::connect::{self, Target};
 use crate::format::Formatter;
 use crate::subscribe::{self, SubError};
 use bytes::Bytes;
-use std::io::Write;
 
 /// `mqtk rr`: returns the process exit status.
 pub fn main(args: RrArgs) -> i32 {
@@ -92,7 +91,7 @@ async fn exchange(
                 if let Err(text) = formatter.write(&msg, &mut out) {
                     eprintln!("{text}");
                 }
-                print(&out)?;
+                subscribe::write_stdout(&out)?;
                 while client.inflight() > 0 {
                     client.next_event().await?;
                 }
@@ -101,13 +100,5 @@ async fn exchange(
             }
             Event::UnsubAck(_) | Event::Delivered { .. } => {}
         }
-    }
-}
-
-fn print(out: &[u8]) -> Result<(), SubError> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(out).and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(SubError::Output(e)),
-        _ => Ok(()),
     }
 }

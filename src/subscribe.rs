@@ -293,14 +293,20 @@ impl State {
         if self.out.is_empty() {
             return Ok(true);
         }
-        let mut stdout = io::stdout().lock();
-        let result = stdout.write_all(&self.out).and_then(|()| stdout.flush());
+        let open = write_stdout(&self.out);
         self.out.clear();
-        match result {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
-            Err(e) => Err(SubError::Output(e)),
-        }
+        open
+    }
+}
+
+/// Writes `out` to stdout and flushes; `false` when stdout is a closed pipe, which sub and rr
+/// treat as the reader being done rather than as an error.
+pub fn write_stdout(out: &[u8]) -> Result<bool, SubError> {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(out).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(SubError::Output(e)),
     }
 }
 

@@ -6,6 +6,7 @@
 //! nothing grants is denied. Unlike mosquitto, subscriptions are checked too: a filter is
 //! allowed when a read rule covers all of it.
 
+use crate::codec::validate::is_topic_filter;
 use crate::topic::{covers, matches};
 use anyhow::{bail, Context};
 use std::borrow::Cow;
@@ -179,25 +180,13 @@ fn parse_rule(rest: &str) -> anyhow::Result<Rule> {
         ("deny", f) if !f.is_empty() => (DENY, f),
         _ => (Access { read, write }, rest),
     };
-    if !valid_filter(filter) {
+    if !is_topic_filter(filter) {
         bail!("invalid topic filter {filter:?}");
     }
     Ok(Rule {
         filter: filter.to_string(),
         access,
     })
-}
-
-/// Wildcards only as whole levels, `#` only last.
-fn valid_filter(filter: &str) -> bool {
-    let levels: Vec<&str> = filter.split('/').collect();
-    let last = levels.len() - 1;
-    !filter.is_empty()
-        && levels.iter().enumerate().all(|(i, level)| match *level {
-            "+" => true,
-            "#" => i == last,
-            l => !l.contains(['+', '#']),
-        })
 }
 
 #[cfg(test)]

@@ -87,14 +87,10 @@ impl Listener {
     /// Binds `config.addr`, loading its certificates, password and ACL files first so a bad
     /// file fails early.
     pub async fn bind(config: &ListenerConfig) -> anyhow::Result<Listener> {
-        let tls = match &config.tls {
-            Some(settings) => Some(TlsAcceptor::from(settings.server_config()?)),
-            None => None,
-        };
-        let access = match &config.security {
-            Some(security) => Some(Arc::new(security.load()?)),
-            None => None,
-        };
+        let tls = config.tls.as_ref().map(TlsSettings::server_config);
+        let tls = tls.transpose()?.map(TlsAcceptor::from);
+        let access = config.security.as_ref().map(ListenerSecurity::load);
+        let access = access.transpose()?.map(Arc::new);
         let use_identity = config
             .tls
             .as_ref()

@@ -302,9 +302,6 @@ fn anonymous_access_can_be_refused_and_credentials_checked() {
 /// subscription identifiers reach the subscriber; message expiry counts down.
 #[test]
 fn v5_properties_are_passed_through() {
-    if !have_paho() {
-        return;
-    }
     let broker = TestBroker::start();
     paho(
         &broker,
@@ -335,9 +332,6 @@ print("OK")
 /// the server keep alive.
 #[test]
 fn v5_topic_alias_assigned_id_and_server_keep_alive() {
-    if !have_paho() {
-        return;
-    }
     let broker = TestBroker::with(|c| c.max_keepalive = 5);
     paho(
         &broker,
@@ -362,9 +356,6 @@ print("OK")
 /// while a plain subscription still gets every message.
 #[test]
 fn v5_shared_subscriptions() {
-    if !have_paho() {
-        return;
-    }
     let broker = TestBroker::start();
     paho(
         &broker,
@@ -388,9 +379,6 @@ print("OK")
 /// No local, retain as published and retain handling 0/1/2.
 #[test]
 fn v5_subscription_options() {
-    if !have_paho() {
-        return;
-    }
     let broker = TestBroker::start();
     paho(
         &broker,
@@ -429,9 +417,6 @@ print("OK")
 /// expired ones), and is gone after it.
 #[test]
 fn v5_session_and_message_expiry() {
-    if !have_paho() {
-        return;
-    }
     let broker = TestBroker::start();
     paho(
         &broker,
@@ -463,9 +448,6 @@ print("OK")
 /// A message larger than the client's maximum packet size is not sent to it.
 #[test]
 fn v5_maximum_packet_size_drops_oversize_messages() {
-    if !have_paho() {
-        return;
-    }
     let broker = TestBroker::start();
     paho(
         &broker,

@@ -41,6 +41,16 @@ fn disconnect(code: u8) -> Packet {
     })
 }
 
+/// Sends the first of `offences` on the MQTT 5 connection `v5`, which the broker must close
+/// with DISCONNECT `code`, and the second on a new 3.1.1 connection, closed without a word.
+fn closes(port: u16, mut v5: Raw, code: u8, [offence, offence_v3]: [Packet; 2]) {
+    v5.send(offence);
+    assert_eq!(until_closed(&mut v5), [disconnect(code)]);
+    let (mut v3, _) = Raw::try_connect(port, Raw::v311("v3"));
+    v3.send(offence_v3);
+    assert_eq!(until_closed(&mut v3), []);
+}
+
 /// Peak VmRSS of process `pid` in KiB, sampled every 20 ms until `stop`.
 fn watch_rss(pid: u32, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
     std::thread::spawn(move || {
@@ -224,13 +234,11 @@ fn oversize_payloads_are_dropped_and_oversize_packets_disconnect() {
 #[test]
 fn retain_unavailable_closes_a_retained_publish() {
     both("retain_available false", |port| {
-        let (mut v5, ack) = Raw::try_connect(port, Raw::v5("r5"));
+        let (v5, ack) = Raw::try_connect(port, Raw::v5("r5"));
         assert_eq!(ack.expect("CONNACK").properties.retain_available, Some(0));
-        v5.send(publish("t", QoS::AtMostOnce, true, b"x".to_vec()));
-        assert_eq!(until_closed(&mut v5), [disconnect(0x9A)]);
-        let (mut v3, _) = Raw::try_connect(port, Raw::v311("r3"));
-        v3.send(publish("t", QoS::AtLeastOnce, true, b"x".to_vec()));
-        assert_eq!(until_closed(&mut v3), []);
+        let offences =
+            [QoS::AtMostOnce, QoS::AtLeastOnce].map(|q| publish("t", q, true, b"x".into()));
+        closes(port, v5, 0x9A, offences);
     });
 }
 
@@ -254,11 +262,8 @@ fn maximum_qos_caps_subscriptions_and_refuses_publishes() {
             Some(Packet::SubAck(s)) => assert_eq!(s.codes, [1]),
             other => panic!("expected SUBACK, got {other:?}"),
         }
-        v5.send(publish("t", QoS::ExactlyOnce, false, b"x".to_vec()));
-        assert_eq!(until_closed(&mut v5), [disconnect(0x9B)]);
-        let (mut v3, _) = Raw::try_connect(port, Raw::v311("q3"));
-        v3.send(publish("t", QoS::ExactlyOnce, false, b"x".to_vec()));
-        assert_eq!(until_closed(&mut v3), []);
+        let offence = publish("t", QoS::ExactlyOnce, false, b"x".into());
+        closes(port, v5, 0x9B, [offence.clone(), offence]);
     });
 }
 

@@ -4,13 +4,12 @@
 
 mod common;
 
-use common::{publish, run_tool, Raw, Sub, TestBroker};
+use common::{finish, listening, publish, run_tool, text, Broker, Raw, Sub, Target, TestBroker};
 use mqtk::broker::Security;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A password file with `alice:pw` and `bob:pw`, written by mosquitto_passwd.
 fn mosquitto_passwords(dir: &Path) -> PathBuf {
@@ -39,7 +38,8 @@ fn secured(passwords: &Path, acl: Option<&Path>) -> TestBroker {
     })
 }
 
-fn exit_code(broker: &TestBroker, args: &[&str]) -> Option<i32> {
+/// mosquitto_pub's exit code with `args` against `broker`.
+fn exit_code(broker: &impl Target, args: &[&str]) -> Option<i32> {
     run_tool("mosquitto_pub", broker, args).status.code()
 }
 
@@ -174,112 +174,6 @@ fn will_connect(user: &str, password: &str, topic: &str, payload: &str) -> Vec<u
     common::frame(0x10, &body)
 }
 
-/// `mqtk serve` (or mosquitto) as a process, for signals.
-struct ServeProcess {
-    child: Child,
-    port: u16,
-    stderr: std::sync::mpsc::Receiver<String>,
-}
-
-impl ServeProcess {
-    /// mosquitto with configuration file `conf`, listening on `port`.
-    fn mosquitto(conf: &Path, port: u16) -> ServeProcess {
-        let mut child = Command::new("mosquitto")
-            .arg("-c")
-            .arg(conf)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("mosquitto");
-        let stderr = watch(&mut child);
-        wait_listening(port);
-        ServeProcess {
-            child,
-            port,
-            stderr,
-        }
-    }
-
-    fn start(args: &[&str]) -> ServeProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mqtk"))
-            .args(["serve", "--port", "0", "-v"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn mqtk serve");
-        let mut first = String::new();
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        stdout.read_line(&mut first).expect("read");
-        let port = first.trim().rsplit(':').next().and_then(|p| p.parse().ok());
-        let port = port.unwrap_or_else(|| panic!("no address in {first:?}"));
-        let stderr = watch(&mut child);
-        ServeProcess {
-            child,
-            port,
-            stderr,
-        }
-    }
-
-    fn wait_for_log(&self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while let Ok(line) = self
-            .stderr
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        {
-            if line.contains(text) {
-                return;
-            }
-        }
-        panic!("mqtk serve never logged {text:?}");
-    }
-
-    fn hangup(&self) {
-        let status = Command::new("kill")
-            .args(["-HUP", &self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-    }
-
-    /// Stops the process with SIGTERM, as an operator would (mqtk serve saves its state).
-    fn terminate(mut self) {
-        let pid = self.child.id().to_string();
-        let status = Command::new("kill").args(["-TERM", &pid]).status();
-        assert!(status.expect("kill").success());
-        assert!(self.child.wait().expect("wait").success());
-    }
-
-    fn pub_status(&self, args: &[&str]) -> std::process::ExitStatus {
-        Command::new("mosquitto_pub")
-            .args(["-p", &self.port.to_string()])
-            .args(args)
-            .stderr(Stdio::null())
-            .status()
-            .expect("mosquitto_pub")
-    }
-}
-
-/// The lines `child` writes to its piped stderr.
-fn watch(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
-    let (tx, lines) = std::sync::mpsc::channel();
-    let pipe = child.stderr.take().expect("stderr");
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    lines
-}
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn mqtk_passwd(args: &[&str]) {
     let status = Command::new(env!("CARGO_BIN_EXE_mqtk"))
         .arg("passwd")
@@ -295,36 +189,18 @@ fn sighup_reloads_users_and_keeps_connections() {
     let passwords = dir.path().join("passwords");
     let file = passwords.to_str().unwrap();
     mqtk_passwd(&["-c", "-b", file, "alice", "pw"]);
-    let serve = ServeProcess::start(&["--password-file", file]);
-    let port = serve.port.to_string();
-    let mut sub = Command::new("stdbuf")
-        .args(["-oL", "mosquitto_sub", "-p", &port, "-t", "t", "-C", "1"])
-        .args(["-u", "alice", "-P", "pw"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("mosquitto_sub");
-    serve.wait_for_log("Sending SUBACK");
+    let serve = Broker::mqtk_serve_with(&["--password-file", file], None);
+    let sub = ["-t", "t", "-C", "1", "-u", "alice", "-P", "pw"];
+    let sub = serve.subscribed(serve.program("mosquitto_sub", &sub));
     let carol = ["-t", "t", "-m", "from carol", "-u", "carol", "-P", "pw2"];
-    assert_eq!(serve.pub_status(&carol).code(), Some(5));
+    assert_eq!(exit_code(&serve, &carol), Some(5));
     mqtk_passwd(&["-b", file, "carol", "pw2"]);
-    serve.hangup();
+    serve.signal("HUP");
     serve.wait_for_log("reloaded password and ACL files");
-    assert!(serve.pub_status(&carol).success());
+    assert_eq!(exit_code(&serve, &carol), Some(0));
     // Alice's connection survived the reload and got carol's message.
-    let out = wait_output(&mut sub);
-    assert_eq!(out.trim(), "from carol");
-}
-
-fn wait_output(child: &mut Child) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().expect("try_wait").is_none() {
-        assert!(Instant::now() < deadline, "subscriber did not finish");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let mut out = String::new();
-    let stdout = child.stdout.take().expect("stdout");
-    std::io::Read::read_to_string(&mut BufReader::new(stdout), &mut out).expect("read");
-    out
+    let out = finish(sub, Duration::from_secs(10));
+    assert_eq!(text(&out.stdout).trim(), "from carol");
 }
 
 /// mosquitto itself accepts the password file `mqtk passwd` writes.
@@ -340,53 +216,18 @@ fn mosquitto_reads_mqtk_passwd_files() {
     let passwords = dir.path().join("passwords");
     mqtk_passwd(&["-c", "-b", passwords.to_str().unwrap(), "alice", "s3cret"]);
     set_mode(&passwords, 0o644);
-    let port = free_port();
-    let conf = dir.path().join("mosquitto.conf");
-    let text = format!(
-        "listener {port} 127.0.0.1\npassword_file {}\n",
-        passwords.display()
-    );
-    std::fs::write(&conf, text).unwrap();
-    set_mode(&conf, 0o644);
-    let mut mosquitto = Command::new("mosquitto")
-        .arg("-c")
-        .arg(&conf)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("mosquitto");
-    wait_listening(port);
-    let status = |password: &str| {
-        Command::new("mosquitto_pub")
-            .args(["-p", &port.to_string(), "-t", "t", "-m", "x"])
-            .args(["-u", "alice", "-P", password])
-            .stderr(Stdio::null())
-            .status()
-            .expect("mosquitto_pub")
+    let mosquitto = Broker::mosquitto_with(&format!("password_file {}", passwords.display()));
+    let publish = |password: &str| {
+        let args = ["-t", "t", "-m", "x", "-u", "alice", "-P", password];
+        exit_code(&mosquitto, &args)
     };
-    let good = status("s3cret");
-    let bad = status("wrong");
-    let _ = mosquitto.kill();
-    let _ = mosquitto.wait();
-    assert!(good.success());
-    assert_eq!(bad.code(), Some(5));
+    assert_eq!(publish("s3cret"), Some(0));
+    assert_eq!(publish("wrong"), Some(5));
 }
 
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-fn wait_listening(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "mosquitto did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Alice may publish to room/ and bob reads it; `end` is bob's, for a marker.
@@ -398,19 +239,19 @@ const ACL_ALICE_READS: &str =
 
 /// Alice sets a retained message, then a new subscriber (bob) asks for room/# three times:
 /// with alice's write access, after a reload that removed it, after one that gave it back.
-fn retain_source_steps(broker: &ServeProcess, acl: &Path, reloaded: &str) -> Vec<Vec<String>> {
+fn retain_source_steps(broker: &Broker, acl: &Path, reloaded: &str) -> Vec<Vec<String>> {
     let alice = ["-u", "alice", "-P", "pw", "-r", "-q", "1"];
     let set = |user: &[&str], topic: &str| {
         let args = [user, &["-t", topic, "-m", topic]].concat();
-        assert!(broker.pub_status(&args).success(), "{args:?}");
+        assert_eq!(exit_code(broker, &args), Some(0), "{args:?}");
     };
     set(&alice, "room/a");
     set(&["-u", "bob", "-P", "pw", "-r"], "end");
     let mut steps = vec![retained_for_bob(broker.port)];
-    for rules in [ACL_ALICE_READS, ACL_ALICE_WRITES] {
+    for (reloads, rules) in [ACL_ALICE_READS, ACL_ALICE_WRITES].into_iter().enumerate() {
         std::fs::write(acl, rules).unwrap();
-        broker.hangup();
-        broker.wait_for_log(reloaded);
+        broker.signal("HUP");
+        broker.wait_for_log_count(reloaded, reloads + 1);
         steps.push(retained_for_bob(broker.port));
     }
     steps
@@ -472,7 +313,7 @@ fn check_retain_source_holds_back_what_the_publisher_may_no_longer_write() {
         let file = dir.path().join("mqtk.conf");
         std::fs::write(&file, &conf).unwrap();
         std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
-        let serve = ServeProcess::start(&["-c", file.to_str().unwrap()]);
+        let serve = Broker::mqtk_serve_with(&["-c", file.to_str().unwrap()], None);
         let steps = retain_source_steps(&serve, &acl, "reloaded password and ACL files");
         assert_eq!(&steps, expected, "mqtk, check_retain_source {key:?}");
         drop(serve);
@@ -480,13 +321,9 @@ fn check_retain_source_holds_back_what_the_publisher_may_no_longer_write() {
             eprintln!("mosquitto not installed: compared with mqtk only");
             continue;
         }
-        let port = free_port();
-        let file = dir.path().join("mosquitto.conf");
-        std::fs::write(&file, format!("listener {port} 127.0.0.1\n{conf}")).unwrap();
-        set_mode(&file, 0o644);
         std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
         set_mode(&acl, 0o644);
-        let mosquitto = ServeProcess::mosquitto(&file, port);
+        let mosquitto = Broker::mosquitto_with(&conf);
         let steps = retain_source_steps(&mosquitto, &acl, "Reloading config");
         assert_eq!(&steps, expected, "mosquitto, check_retain_source {key:?}");
     }
@@ -514,17 +351,21 @@ fn check_retain_source_survives_a_restart() {
         "--persist",
         db.to_str().unwrap(),
     ];
-    let serve = ServeProcess::start(&args);
+    let mut serve = Broker::mqtk_serve_with(&args, None);
+    // QoS 1: stored once acknowledged, before the SIGTERM below.
     for (user, topic) in [("alice", "room/a"), ("bob", "end")] {
-        let set = ["-u", user, "-P", "pw", "-r", "-t", topic, "-m", topic];
-        assert!(serve.pub_status(&set).success());
+        let set = [
+            "-u", user, "-P", "pw", "-r", "-q", "1", "-t", topic, "-m", topic,
+        ];
+        assert_eq!(exit_code(&serve, &set), Some(0));
     }
-    serve.terminate();
+    // Stopped as an operator would: mqtk serve saves its state.
+    assert!(serve.stop("TERM").success());
     std::fs::write(&acl, ACL_ALICE_READS).unwrap();
-    let serve = ServeProcess::start(&args);
+    let serve = Broker::mqtk_serve_with(&args, None);
     assert_eq!(retained_for_bob(serve.port), Vec::<String>::new());
     std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
-    serve.hangup();
+    serve.signal("HUP");
     serve.wait_for_log("reloaded password and ACL files");
     assert_eq!(retained_for_bob(serve.port), ["room/a"]);
 }
@@ -660,7 +501,7 @@ fn per_listener_settings_like_mosquitto() {
     drop(held);
     let conf = per_listener_conf(dir.path(), ports);
     let conf = conf.to_str().unwrap();
-    let serve = ServeProcess::start(&["-c", conf]);
+    let serve = Broker::mqtk_serve_with(&["-c", conf], None);
     assert_eq!(probe_listeners(ports), expected, "mqtk serve");
     // SIGHUP reloads the listeners' own files too.
     let carol = ["-u", "carol", "-P", "pw"];
@@ -673,7 +514,7 @@ fn per_listener_settings_like_mosquitto() {
         .status();
     assert!(added.expect("mosquitto_passwd").success());
     set_mode(&passwords, 0o644);
-    serve.hangup();
+    serve.signal("HUP");
     serve.wait_for_log("reloaded password and ACL files");
     assert_eq!(pub_outcome(ports[1], &carol), "ok");
     drop(serve);
@@ -686,7 +527,10 @@ fn per_listener_settings_like_mosquitto() {
         .stderr(Stdio::null())
         .spawn()
         .expect("mosquitto");
-    ports.iter().for_each(|&port| wait_listening(port));
+    assert!(
+        ports.iter().all(|&port| listening(port)),
+        "mosquitto did not start"
+    );
     let outcomes = probe_listeners(ports);
     let _ = mosquitto.kill();
     let _ = mosquitto.wait();

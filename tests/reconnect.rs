@@ -40,6 +40,13 @@ impl LinePub {
         self.output.wait_for(needle);
     }
 
+    /// Closes stdin and waits for a successful exit; returns every output line.
+    fn end_ok(self) -> Vec<String> {
+        let (status, output, _) = self.end(LIMIT);
+        assert!(status.success(), "{status:?} {output:?}");
+        output
+    }
+
     /// Closes stdin and waits (at most `limit`) for the exit; returns the status, every
     /// output line, and how long the exit took after stdin closed.
     fn end(mut self, limit: Duration) -> (ExitStatus, Vec<String>, Duration) {
@@ -80,8 +87,7 @@ fn pub_l_resends_across_a_broker_restart() {
         broker.start_again();
         let late = broker.subscribed(broker.mqtk("sub", &["-t", "l", "-q", "1", "-C", "4"]));
         publisher.write("up 1\nup 2\n");
-        let (status, stderr, _) = publisher.end(LIMIT);
-        assert!(status.success(), "{status:?} {stderr:?}");
+        let stderr = publisher.end_ok();
         let lost: Vec<&String> = stderr
             .iter()
             .filter(|l| l.contains("Connection lost"))
@@ -108,8 +114,7 @@ fn pub_l_reconnects_after_a_v5_shutdown_and_sets_its_topic_alias_again() {
     broker.start_again();
     let late = broker.subscribed(broker.mqtk("sub", &["-t", "v", "-q", "1", "-C", "2"]));
     publisher.write("third\nfourth\n");
-    let (status, output, _) = publisher.end(LIMIT);
-    assert!(status.success(), "{status:?} {output:?}");
+    publisher.end_ok();
     assert_eq!(text(&finish(late, LIMIT).stdout), "third\nfourth\n");
 }
 
@@ -192,8 +197,7 @@ fn pub_l_resends_unacknowledged_lines_with_dup_after_a_restart() {
         let late = broker.subscribed(broker.mqtk("sub", &["-t", "u", "-q", "1", "-C", "2"]));
         publisher.wait_for("sending PUBLISH (d1, q1, r0, m1, 'u', ... (6 bytes))");
         publisher.wait_for("sending PUBLISH (d1, q1, r0, m2, 'u', ... (6 bytes))");
-        let (status, output, _) = publisher.end(LIMIT);
-        assert!(status.success(), "{status:?} {output:?}");
+        publisher.end_ok();
         assert_eq!(text(&finish(late, LIMIT).stdout), "held 1\nheld 2\n");
     }
 }
@@ -226,8 +230,7 @@ fn pub_l_keeps_packet_ids_when_the_broker_kept_the_session() {
         publisher.wait_for("Connection lost: ");
         publisher.wait_for("sending PUBLISH (d1, q2, r0, m2, 'k', ... (6 bytes))");
         publisher.wait_for("sending PUBLISH (d1, q2, r0, m3, 'k', ... (6 bytes))");
-        let (status, output, _) = publisher.end(LIMIT);
-        assert!(status.success(), "{status:?} {output:?}");
+        publisher.end_ok();
         let mut end = broker.mqtk("pub", &["-t", "k", "-q", "2", "-m", "end"]);
         assert!(end.status().expect("pub").success());
         assert_eq!(

@@ -8,6 +8,7 @@ use super::{host_port, Target};
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -199,12 +200,8 @@ impl Broker {
     /// Waits until the broker accepts connections on its port (mosquitto says nothing when
     /// it is ready); panics with its log after ten seconds.
     fn wait_listening(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            if Instant::now() > deadline {
-                self.stopped("did not listen within 10 s");
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        if !listening(self.port) {
+            self.stopped("did not listen within 10 s");
         }
     }
 
@@ -326,7 +323,25 @@ fn write_mosquitto_conf(dir: &tempfile::TempDir, port: u16, extra: &str) {
     let text = format!(
         "listener {port} 127.0.0.1\nallow_anonymous true\nlog_dest stderr\nlog_type all\n{extra}\n"
     );
-    std::fs::write(dir.path().join("mosquitto.conf"), text).expect("write config");
+    let conf = dir.path().join("mosquitto.conf");
+    std::fs::write(&conf, text).expect("write config");
+    // mosquitto started as root drops to user mosquitto, who reads the file again on SIGHUP.
+    for (path, mode) in [(dir.path(), 0o755), (conf.as_path(), 0o644)] {
+        let mode = std::fs::Permissions::from_mode(mode);
+        std::fs::set_permissions(path, mode).expect("chmod");
+    }
+}
+
+/// Waits up to ten seconds for something to accept connections on 127.0.0.1:`port`.
+pub fn listening(port: u16) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
 }
 
 /// A port nothing listens on right now.

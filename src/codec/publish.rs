@@ -8,7 +8,6 @@
 //! only grows the buffer; its output is byte-for-byte rumqttc's (see the tests), and
 //! everything else is still encoded by [`super::encode`].
 
-use super::v5::put_remaining_length as put_varint;
 use super::{Error, Properties, QoS, Version};
 use bytes::{BufMut, BytesMut};
 
@@ -173,6 +172,19 @@ fn put_string(buf: &mut BytesMut, bytes: &[u8]) {
     buf.put_slice(bytes);
 }
 
+/// Writes MQTT's variable byte integer (the remaining length, property lengths, identifiers).
+pub(super) fn put_varint(buf: &mut BytesMut, mut n: usize) {
+    loop {
+        let byte = (n % 128) as u8;
+        n /= 128;
+        buf.put_u8(if n > 0 { byte | 0x80 } else { byte });
+        if n == 0 {
+            return;
+        }
+    }
+}
+
+/// How many bytes [`put_varint`] writes for `n`.
 fn varint_len(n: usize) -> usize {
     match n {
         0..=127 => 1,

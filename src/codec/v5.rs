@@ -625,18 +625,3 @@ fn encode_connack(c: &ConnAck, buf: &mut BytesMut) -> Result<(), Error> {
     .map(|_| ())
     .map_err(malformed)
 }
-
-/// Writes MQTT's variable-length "remaining length".
-pub(super) fn put_remaining_length(buf: &mut BytesMut, mut len: usize) {
-    loop {
-        let mut byte = (len % 128) as u8;
-        len /= 128;
-        if len > 0 {
-            byte |= 0x80;
-        }
-        buf.put_u8(byte);
-        if len == 0 {
-            break;
-        }
-    }
-}

@@ -150,6 +150,7 @@ pub(super) fn encode(packet: &Packet, version: Version, buf: &mut BytesMut) -> R
         Packet::ConnAck(c) => {
             v4::Packet::ConnAck(v4::ConnAck::new(connack_code(c.code)?, c.session_present))
         }
+        // Only the reference `publish_tests` hold `encode_publish` to: `encode` never comes here.
         Packet::Publish(p) => v4::Packet::Publish(v4::Publish {
             dup: p.dup,
             qos: qos_out(p.qos),

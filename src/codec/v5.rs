@@ -459,6 +459,7 @@ pub(super) fn encode(packet: &Packet, buf: &mut BytesMut) -> Result<(), Error> {
         Packet::ConnAck(c) => return encode_connack(c, buf),
         Packet::Auth(r) => return encode_auth(r, buf),
         Packet::Connect(c) => connect_out(c),
+        // Only the reference `publish_tests` hold `encode_publish` to: `encode` never comes here.
         Packet::Publish(p) => v5::Packet::Publish(v5::Publish {
             dup: p.dup,
             qos: qos_out(p.qos),

@@ -112,20 +112,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
     }
 
-    /// Queues `packet` unless it encodes to more than `max` bytes; false when it was left out,
-    /// as MQTT 5 requires for a peer's maximum packet size (MQTT-3.1.2-25).
-    pub fn queue_within(&mut self, packet: &Packet, max: usize) -> Result<bool, io::Error> {
-        let start = self.write_buf.len();
-        self.queue(packet)?;
-        if self.write_buf.len() - start > max {
-            self.write_buf.truncate(start);
-            return Ok(false);
-        }
-        Ok(true)
-    }
-
-    /// [`queue_within`](Self::queue_within) for a borrowed PUBLISH: written straight into the
-    /// buffer, with no packet built or copied per message (the broker's delivery path).
+    /// Queues a borrowed PUBLISH unless it encodes to more than `max` bytes; false when it was
+    /// left out, as MQTT 5 requires for a peer's maximum packet size (MQTT-3.1.2-25). Written
+    /// straight into the buffer, with no packet built or copied per message (the broker's
+    /// delivery path).
     pub fn queue_publish_within(
         &mut self,
         publish: &codec::PublishRef,

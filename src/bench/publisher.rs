@@ -128,6 +128,7 @@ pub async fn run(ctx: Arc<Context>, plan: Plan, ready: Ready, mut start: Start) 
         topic: fill_topic,
         seq: 0,
         inflight: HashMap::new(),
+        unreported_acks: 0,
         arena: BytesMut::new(),
         outcome,
     };
@@ -162,6 +163,8 @@ struct Publisher {
     seq: u64,
     /// QoS 1/2 packet ids awaiting completion: send time and whether it is measured.
     inflight: HashMap<u16, (u64, bool)>,
+    /// Completions not yet added to the shared counter: added once per tick, not per ack.
+    unreported_acks: u64,
     /// Payloads are carved from one buffer instead of allocated one by one.
     arena: BytesMut,
     ack: Recorder,
@@ -223,7 +226,15 @@ impl Publisher {
             self.seq += 1;
         }
         Counters::add(&self.ctx.counters.sent, self.seq - first);
+        self.report_acks();
         Ok(())
+    }
+
+    fn report_acks(&mut self) {
+        Counters::add(
+            &self.ctx.counters.acked,
+            std::mem::take(&mut self.unreported_acks),
+        );
     }
 
     fn count_measured(&mut self, now: Instant) {
@@ -268,7 +279,7 @@ impl Publisher {
         let Some((sent_ns, measured)) = self.inflight.remove(&pkid) else {
             return;
         };
-        Counters::add(&self.ctx.counters.acked, 1);
+        self.unreported_acks += 1;
         if !measured {
             return;
         }
@@ -295,7 +306,10 @@ impl Publisher {
             tokio::select! {
                 _ = &mut end => break,
                 event = client.next_event() => match event {
-                    Ok(event) => self.on_event(event),
+                    Ok(event) => {
+                        self.on_event(event);
+                        self.report_acks();
+                    }
                     Err(_) => {
                         session::ended(&self.ctx);
                         return self.outcome;
@@ -303,6 +317,7 @@ impl Publisher {
                 },
             }
         }
+        self.report_acks();
         self.ack.flush();
         session::close(&self.ctx, client).await;
         self.outcome

@@ -5,7 +5,8 @@
 //! [`validate`] adds the checks `mqttbytes` skips, and the few packets it gets wrong are
 //! framed by hand. Swapping the codec means rewriting this module only. The broker's
 //! outgoing PUBLISH skips the model and rumqttc altogether: [`encode_publish`] writes it from
-//! borrowed parts, since building and cloning a packet per delivery dominated its CPU; and
+//! borrowed parts, since building and cloning a packet per delivery dominated its CPU (and so
+//! does every client's, through [`encode`]); and
 //! an incoming MQTT 5 PUBLISH is read by `publish_in`, since rumqttc miscounts subscription
 //! identifiers.
 
@@ -319,7 +320,14 @@ pub fn decode(
 }
 
 /// Appends `packet` to `buf` as `version` frames it; on error nothing is appended.
+///
+/// PUBLISH, every publishing client's hot path, goes through [`encode_publish`] like the
+/// broker's deliveries: no copy of topic and properties per message, and an over-long string
+/// is an error where rumqttc would silently truncate its length.
 pub fn encode(packet: &Packet, version: Version, buf: &mut BytesMut) -> Result<(), Error> {
+    if let Packet::Publish(p) = packet {
+        return encode_publish(&p.into(), version, usize::MAX, buf).map(|_| ());
+    }
     let start = buf.len();
     let result = if version.is_v5() {
         v5::encode(packet, buf)

@@ -8,8 +8,7 @@
 //! only grows the buffer; its output is byte-for-byte rumqttc's (see the tests), and
 //! everything else is still encoded by [`super::encode`].
 
-use super::v5::put_remaining_length as put_varint;
-use super::{Error, Properties, QoS, Version};
+use super::{Error, Properties, Publish, QoS, Version};
 use bytes::{BufMut, BytesMut};
 
 /// The largest remaining length MQTT's four-byte varint can express.
@@ -32,6 +31,23 @@ pub struct PublishRef<'a> {
     pub subscription_identifiers: &'a [u32],
     /// MQTT 5 only: what is left of the message expiry interval.
     pub message_expiry_interval: Option<u32>,
+}
+
+impl<'a> From<&'a Publish> for PublishRef<'a> {
+    /// A whole message as it stands, with its own identifiers and expiry: a client's PUBLISH.
+    fn from(p: &'a Publish) -> PublishRef<'a> {
+        PublishRef {
+            dup: p.dup,
+            qos: p.qos,
+            retain: p.retain,
+            topic: &p.topic,
+            pkid: p.pkid,
+            payload: &p.payload,
+            properties: &p.properties,
+            subscription_identifiers: &p.properties.subscription_identifiers,
+            message_expiry_interval: p.properties.message_expiry_interval,
+        }
+    }
 }
 
 /// Appends `p` framed for `version` unless the whole frame exceeds `max` bytes; false when
@@ -173,6 +189,19 @@ fn put_string(buf: &mut BytesMut, bytes: &[u8]) {
     buf.put_slice(bytes);
 }
 
+/// Writes MQTT's variable byte integer (the remaining length, property lengths, identifiers).
+pub(super) fn put_varint(buf: &mut BytesMut, mut n: usize) {
+    loop {
+        let byte = (n % 128) as u8;
+        n /= 128;
+        buf.put_u8(if n > 0 { byte | 0x80 } else { byte });
+        if n == 0 {
+            return;
+        }
+    }
+}
+
+/// How many bytes [`put_varint`] writes for `n`.
 fn varint_len(n: usize) -> usize {
     match n {
         0..=127 => 1,

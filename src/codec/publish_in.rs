@@ -62,13 +62,17 @@ fn malformed(what: &str) -> Error {
     Error::Malformed(what.to_string())
 }
 
+fn short() -> Error {
+    malformed("PUBLISH shorter than its lengths say")
+}
+
 /// Bounds-checked reads from a frame: a short frame is an error, never a panic.
 struct Reader(Bytes);
 
 impl Reader {
     fn take(&mut self, n: usize) -> Result<Bytes, Error> {
         if self.0.remaining() < n {
-            return Err(malformed("PUBLISH shorter than its lengths say"));
+            return Err(short());
         }
         Ok(self.0.split_to(n))
     }
@@ -97,14 +101,8 @@ impl Reader {
 
     /// A variable byte integer: at most four bytes.
     fn varint(&mut self) -> Result<usize, Error> {
-        let mut value = 0;
-        for i in 0..4 {
-            let byte = self.u8()?;
-            value |= usize::from(byte & 0x7F) << (7 * i);
-            if byte & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(malformed("variable byte integer longer than four bytes"))
+        let (value, len) = super::validate::varint(&self.0)?.ok_or_else(short)?;
+        self.0.advance(len);
+        Ok(value)
     }
 }

@@ -3,25 +3,24 @@
 
 use super::*;
 
-/// The borrowed view of `p` that the broker would build for it.
-fn borrowed(p: &Publish) -> PublishRef<'_> {
-    PublishRef {
-        dup: p.dup,
-        qos: p.qos,
-        retain: p.retain,
-        topic: &p.topic,
-        pkid: p.pkid,
-        payload: &p.payload,
-        properties: &p.properties,
-        subscription_identifiers: &p.properties.subscription_identifiers,
-        message_expiry_interval: p.properties.message_expiry_interval,
+/// `p` as rumqttc frames it, the reference for the borrowed writer.
+fn rumqttc(p: &Publish, version: Version, buf: &mut BytesMut) -> Result<(), Error> {
+    let packet = Packet::Publish(p.clone());
+    match version.is_v5() {
+        true => v5::encode(&packet, buf),
+        false => v4::encode(&packet, version, buf),
     }
+}
+
+/// The borrowed view of `p` that a client or the broker would build for it.
+fn borrowed(p: &Publish) -> PublishRef<'_> {
+    p.into()
 }
 
 /// Encodes `p` both ways and returns the frame; panics unless the bytes match exactly.
 fn both_ways(p: &Publish, version: Version) -> BytesMut {
     let mut expected = BytesMut::new();
-    encode(&Packet::Publish(p.clone()), version, &mut expected).expect("rumqttc encode");
+    rumqttc(p, version, &mut expected).expect("rumqttc encode");
     let mut ours = BytesMut::from(&b"prefix"[..]);
     let written = encode_publish(&borrowed(p), version, connection_max(), &mut ours);
     assert_eq!(written, Ok(true), "{version:?} {p:?}");
@@ -284,7 +283,12 @@ fn invalid_publishes_are_errors_and_append_nothing() {
     }
     // rumqttc refuses the same packet id and size (it truncates over-long strings instead).
     for (p, version) in [(&zero_pkid, Version::V5), (&huge, Version::V311)] {
-        let mut buf = BytesMut::new();
+        assert!(rumqttc(p, version, &mut BytesMut::new()).is_err());
+    }
+    // `encode` writes PUBLISH the borrowed way, so it refuses all of them.
+    for (p, version) in cases {
+        let mut buf = BytesMut::from(&b"kept"[..]);
         assert!(encode(&Packet::Publish(p.clone()), version, &mut buf).is_err());
+        assert_eq!(&buf[..], b"kept");
     }
 }

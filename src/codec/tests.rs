@@ -224,3 +224,23 @@ fn waits_for_whole_frames_and_bounds_size() {
         Err(Error::TooLarge { .. })
     ));
 }
+
+#[test]
+fn v5_acks_keep_their_reason_codes_and_refuse_foreign_ones() {
+    let ack = |reason| Ack {
+        pkid: 7,
+        reason,
+        properties: Properties {
+            reason_string: Some("why".into()),
+            ..Properties::default()
+        },
+    };
+    roundtrip(Packet::PubAck(ack(0x99)), Version::V5);
+    roundtrip(Packet::PubRec(ack(0x97)), Version::V5);
+    roundtrip(Packet::PubRel(ack(0x92)), Version::V5);
+    roundtrip(Packet::PubComp(ack(0x92)), Version::V5);
+    let mut buf = BytesMut::new();
+    assert!(encode(&Packet::PubRel(ack(0x10)), Version::V5, &mut buf).is_err());
+    assert!(encode(&Packet::PubAck(ack(0x92)), Version::V5, &mut buf).is_err());
+    assert!(buf.is_empty());
+}

@@ -41,7 +41,7 @@ pub(super) fn decode_connect(frame: BytesMut) -> Result<Packet, Error> {
 fn decode_v31_connect(rest: &[u8]) -> Result<Packet, Error> {
     let mut frame = BytesMut::with_capacity(rest.len() + 12);
     frame.put_u8(0x10);
-    super::v5::put_remaining_length(&mut frame, rest.len() + 7);
+    super::publish::put_varint(&mut frame, rest.len() + 7);
     frame.put_slice(b"\x00\x04MQTT\x04");
     frame.put_slice(rest);
     match decode(frame)? {
@@ -150,6 +150,7 @@ pub(super) fn encode(packet: &Packet, version: Version, buf: &mut BytesMut) -> R
         Packet::ConnAck(c) => {
             v4::Packet::ConnAck(v4::ConnAck::new(connack_code(c.code)?, c.session_present))
         }
+        // Only the reference `publish_tests` hold `encode_publish` to: `encode` never comes here.
         Packet::Publish(p) => v4::Packet::Publish(v4::Publish {
             dup: p.dup,
             qos: qos_out(p.qos),

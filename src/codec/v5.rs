@@ -11,9 +11,12 @@ use super::{
 use bytes::{BufMut, Bytes, BytesMut};
 use rumqttc::v5::mqttbytes::{self as mb, v5};
 
-/// Maps a rumqttc reason enum to and from its wire byte.
+/// Maps rumqttc reason enums to and from their wire bytes; enums listed together share a table.
 macro_rules! codes {
-    ($enum:ty, $to:ident, $from:ident { $($variant:ident = $code:expr),* $(,)? }) => {
+    ([$($enum:ty, $to:ident, $from:ident);+] $table:tt) => {
+        $(codes!(@one $enum, $to, $from $table);)+
+    };
+    (@one $enum:ty, $to:ident, $from:ident { $($variant:ident = $code:expr),* $(,)? }) => {
         fn $to(value: &$enum) -> u8 {
             match value { $(<$enum>::$variant => $code),* }
         }
@@ -26,28 +29,24 @@ macro_rules! codes {
     };
 }
 
-codes!(v5::PubAckReason, puback_code, puback_reason {
+codes!([
+    v5::PubAckReason, puback_code, puback_reason;
+    v5::PubRecReason, pubrec_code, pubrec_reason] {
     Success = 0x00, NoMatchingSubscribers = 0x10, UnspecifiedError = 0x80,
     ImplementationSpecificError = 0x83, NotAuthorized = 0x87, TopicNameInvalid = 0x90,
     PacketIdentifierInUse = 0x91, QuotaExceeded = 0x97, PayloadFormatInvalid = 0x99,
 });
-codes!(v5::PubRecReason, pubrec_code, pubrec_reason {
-    Success = 0x00, NoMatchingSubscribers = 0x10, UnspecifiedError = 0x80,
-    ImplementationSpecificError = 0x83, NotAuthorized = 0x87, TopicNameInvalid = 0x90,
-    PacketIdentifierInUse = 0x91, QuotaExceeded = 0x97, PayloadFormatInvalid = 0x99,
-});
-codes!(v5::PubRelReason, pubrel_code, pubrel_reason {
+codes!([
+    v5::PubRelReason, pubrel_code, pubrel_reason;
+    v5::PubCompReason, pubcomp_code, pubcomp_reason] {
     Success = 0x00, PacketIdentifierNotFound = 0x92,
 });
-codes!(v5::PubCompReason, pubcomp_code, pubcomp_reason {
-    Success = 0x00, PacketIdentifierNotFound = 0x92,
-});
-codes!(v5::UnsubAckReason, unsuback_code, unsuback_reason {
+codes!([v5::UnsubAckReason, unsuback_code, unsuback_reason] {
     Success = 0x00, NoSubscriptionExisted = 0x11, UnspecifiedError = 0x80,
     ImplementationSpecificError = 0x83, NotAuthorized = 0x87, TopicFilterInvalid = 0x8F,
     PacketIdentifierInUse = 0x91,
 });
-codes!(v5::ConnectReturnCode, connack_code, connack_reason {
+codes!([v5::ConnectReturnCode, connack_code, connack_reason] {
     Success = 0x00, UnspecifiedError = 0x80, MalformedPacket = 0x81, ProtocolError = 0x82,
     ImplementationSpecificError = 0x83, UnsupportedProtocolVersion = 0x84,
     ClientIdentifierNotValid = 0x85, BadUserNamePassword = 0x86, NotAuthorized = 0x87,
@@ -460,6 +459,7 @@ pub(super) fn encode(packet: &Packet, buf: &mut BytesMut) -> Result<(), Error> {
         Packet::ConnAck(c) => return encode_connack(c, buf),
         Packet::Auth(r) => return encode_auth(r, buf),
         Packet::Connect(c) => connect_out(c),
+        // Only the reference `publish_tests` hold `encode_publish` to: `encode` never comes here.
         Packet::Publish(p) => v5::Packet::Publish(v5::Publish {
             dup: p.dup,
             qos: qos_out(p.qos),
@@ -624,19 +624,4 @@ fn encode_connack(c: &ConnAck, buf: &mut BytesMut) -> Result<(), Error> {
     .write(buf)
     .map(|_| ())
     .map_err(malformed)
-}
-
-/// Writes MQTT's variable-length "remaining length".
-pub(super) fn put_remaining_length(buf: &mut BytesMut, mut len: usize) {
-    loop {
-        let mut byte = (len % 128) as u8;
-        len /= 128;
-        if len > 0 {
-            byte |= 0x80;
-        }
-        buf.put_u8(byte);
-        if len == 0 {
-            break;
-        }
-    }
 }

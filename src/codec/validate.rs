@@ -6,15 +6,22 @@ use super::{Error, Packet};
 /// Header length and remaining length of the frame at the start of `buf`, `None` until the
 /// length bytes are all there. More than four length bytes is malformed.
 pub fn frame(buf: &[u8]) -> Result<Option<(usize, usize)>, Error> {
-    let mut remaining = 0usize;
-    for (i, &byte) in buf.iter().skip(1).take(4).enumerate() {
-        remaining |= ((byte & 0x7F) as usize) << (7 * i);
+    let lengths = buf.get(1..).unwrap_or_default();
+    Ok(varint(lengths)?.map(|(remaining, len)| (1 + len, remaining)))
+}
+
+/// The variable byte integer at the start of `buf` and how many bytes it took, `None` when
+/// `buf` ends first. More than four bytes is malformed.
+pub(super) fn varint(buf: &[u8]) -> Result<Option<(usize, usize)>, Error> {
+    let mut value = 0usize;
+    for (i, &byte) in buf.iter().take(4).enumerate() {
+        value |= usize::from(byte & 0x7F) << (7 * i);
         if byte & 0x80 == 0 {
-            return Ok(Some((i + 2, remaining)));
+            return Ok(Some((value, i + 1)));
         }
     }
-    if buf.len() >= 5 {
-        return Err(malformed("remaining length exceeds four bytes"));
+    if buf.len() >= 4 {
+        return Err(malformed("variable byte integer longer than four bytes"));
     }
     Ok(None)
 }

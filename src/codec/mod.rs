@@ -3,12 +3,10 @@
 //! Client, broker and bench all speak through this module, so rumqttc's two disjoint type
 //! universes (v4 and v5) and its codec defects stay here: `v4` and `v5` translate at the edge,
 //! [`validate`] adds the checks `mqttbytes` skips, and the few packets it gets wrong are
-//! framed by hand. Swapping the codec means rewriting this module only. The broker's
-//! outgoing PUBLISH skips the model and rumqttc altogether: [`encode_publish`] writes it from
-//! borrowed parts, since building and cloning a packet per delivery dominated its CPU (and so
-//! does every client's, through [`encode`]); and
-//! an incoming MQTT 5 PUBLISH is read by `publish_in`, since rumqttc miscounts subscription
-//! identifiers.
+//! framed by hand. Swapping the codec means rewriting this module only. PUBLISH, the packet on
+//! every hot path, skips rumqttc both ways: [`encode_publish`] writes it from borrowed parts
+//! (building and cloning a packet per message dominated the broker's CPU), and `publish_in`
+//! reads MQTT 5 ones, since rumqttc miscounts subscription identifiers.
 
 /// `qos_in`/`qos_out` between our QoS and one of rumqttc's two QoS enums (alike, but distinct
 /// types for v4 and v5).

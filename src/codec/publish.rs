@@ -1,12 +1,13 @@
-//! Outgoing PUBLISH written straight from borrowed parts, for the broker's delivery path.
+//! Outgoing PUBLISH written straight from borrowed parts: the broker's delivery path, and
+//! through [`super::encode`] every client's.
 //!
 //! rumqttc's encoder takes owned packets, so going through [`super::encode`] costs a `Publish`
 //! and `Packet` built per message, a clone of the topic (twice for 3.1.1, once into `Bytes`
 //! for MQTT 5) and of the properties, and several moves of those 400-byte structs. Profiling
 //! `mqtk serve` delivering 10,000 retained messages put about two thirds of its CPU in that
 //! (handler, memmove, rumqttc's writer and the clones). This writer borrows everything and
-//! only grows the buffer; its output is byte-for-byte rumqttc's (see the tests), and
-//! everything else is still encoded by [`super::encode`].
+//! only grows the buffer; its output is byte-for-byte rumqttc's (see the tests); every other
+//! packet is still encoded by rumqttc.
 
 use super::{Error, Properties, Publish, QoS, Version};
 use bytes::{BufMut, BytesMut};

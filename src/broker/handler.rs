@@ -280,9 +280,8 @@ impl Handler {
         // Our own queue drains only when this task runs: never wait for it.
         congested.retain(|s| !Arc::ptr_eq(s, &self.session));
         let deadline = Instant::now() + MAX_HOLD;
-        while !congested.is_empty() && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-            congested.retain(|s| s.congested());
+        for session in &congested {
+            session.wait_drained(deadline).await;
         }
         tokio::task::yield_now().await;
     }
@@ -635,6 +634,7 @@ impl Handler {
                 more = false;
                 break;
             }
+            self.session.took_batch();
             // Messages that went in flight changed what a snapshot would save.
             if batch
                 .iter()

@@ -405,12 +405,7 @@ impl Handler {
             publish.topic,
             publish.payload.len()
         ));
-        let pkid = publish.pkid;
-        match publish.qos {
-            QoS::AtMostOnce => Ok(()),
-            QoS::AtLeastOnce => self.queue(Packet::PubAck(self.ack(pkid, false, 0x83))),
-            QoS::ExactlyOnce => self.queue(Packet::PubRec(self.ack(pkid, false, 0x83))),
-        }
+        self.fail_publish(publish.qos, publish.pkid, 0x83)
     }
 
     /// Like mosquitto, a publish the ACL denies is dropped: acknowledged as usual in 3.1.1,
@@ -420,10 +415,15 @@ impl Handler {
             "Denied PUBLISH from {} (not authorized)",
             self.client_id
         ));
+        self.fail_publish(qos, pkid, 0x87)
+    }
+
+    /// Completes the QoS flow of a dropped PUBLISH, with `reason` in MQTT 5.
+    fn fail_publish(&mut self, qos: QoS, pkid: u16, reason: u8) -> Result<(), Close> {
         match qos {
             QoS::AtMostOnce => Ok(()),
-            QoS::AtLeastOnce => self.queue(Packet::PubAck(self.ack(pkid, false, 0x87))),
-            QoS::ExactlyOnce => self.queue(Packet::PubRec(self.ack(pkid, false, 0x87))),
+            QoS::AtLeastOnce => self.queue(Packet::PubAck(self.ack(pkid, false, reason))),
+            QoS::ExactlyOnce => self.queue(Packet::PubRec(self.ack(pkid, false, reason))),
         }
     }
 

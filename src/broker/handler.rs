@@ -147,6 +147,8 @@ pub struct Handler {
     /// so the woken subscribers (next in this worker's LIFO slot) write first, as mosquitto
     /// delivers before it acknowledges. Lowers end-to-end latency.
     routed: bool,
+    /// PUBLISH packets handled this turn, not yet added to `messages_received`.
+    received: u64,
 }
 
 /// The session's state if this connection still owns it, else the takeover that ends it.
@@ -211,6 +213,7 @@ impl Handler {
             scratch,
             congested: Vec::new(),
             routed: false,
+            received: 0,
         }
     }
 
@@ -296,8 +299,18 @@ impl Handler {
         }
     }
 
-    /// Handles a packet read from the socket, then up to `PER_TURN` more already buffered.
+    /// Handles a packet read from the socket, then up to `PER_TURN` more already buffered;
+    /// `messages_received` is counted once for them, as `messages_sent` is per batch.
     fn on_read(&mut self, read: std::io::Result<Option<Packet>>) -> Result<(), Close> {
+        let result = self.read_burst(read);
+        let received = std::mem::take(&mut self.received);
+        if received > 0 {
+            Stats::add(&self.shared.stats.messages_received, received);
+        }
+        result
+    }
+
+    fn read_burst(&mut self, read: std::io::Result<Option<Packet>>) -> Result<(), Close> {
         let Some(packet) = read.map_err(Close::from)? else {
             return Err(Close::Lost("connection closed by the client".into()));
         };
@@ -366,7 +379,7 @@ impl Handler {
     fn on_publish(&mut self, mut publish: Publish) -> Result<(), Close> {
         check_limits(&publish, &self.shared.config.limits)?;
         self.resolve_alias(&mut publish)?;
-        Stats::add(&self.shared.stats.messages_received, 1);
+        self.received += 1;
         let pkid = publish.pkid;
         let max_size = self.shared.config.limits.message_size_limit;
         if max_size > 0 && publish.payload.len() > max_size {

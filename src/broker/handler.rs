@@ -283,8 +283,12 @@ impl Handler {
         // Our own queue drains only when this task runs: never wait for it.
         congested.retain(|s| !Arc::ptr_eq(s, &self.session));
         let deadline = Instant::now() + MAX_HOLD;
-        for session in &congested {
-            session.wait_drained(deadline).await;
+        // Polled, not woken on drain: a Notify that woke publishers once the queue fell below
+        // half full measured no faster in a 4-to-1 QoS 1 fan-in, and its median latency was
+        // higher; sleeping 1 ms leaves the subscriber time to write larger batches.
+        while !congested.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            congested.retain(|s| s.congested());
         }
         tokio::task::yield_now().await;
     }
@@ -647,7 +651,6 @@ impl Handler {
                 more = false;
                 break;
             }
-            self.session.took_batch();
             // Messages that went in flight changed what a snapshot would save.
             if batch
                 .iter()

@@ -141,9 +141,6 @@ pub struct Session {
     pub client_id: ClientId,
     /// Mirrors `owner.is_some()` so shared-subscription routing can read it without the lock.
     online: AtomicBool,
-    /// Woken when the connection takes messages from the queue or the session goes offline,
-    /// so a publisher held back for it (see [`Session::wait_drained`]) goes on at once.
-    drained: Notify,
     state: Mutex<SessionState>,
 }
 
@@ -188,7 +185,6 @@ impl Session {
         Session {
             client_id,
             online: AtomicBool::new(false),
-            drained: Notify::new(),
             state: Mutex::new(SessionState {
                 owner: None,
                 last_owner: 0,
@@ -286,7 +282,6 @@ impl Session {
         st.owner = None;
         st.left = Some(SystemTime::now());
         self.online.store(false, Ordering::Relaxed);
-        self.drained.notify_waiters();
         true
     }
 
@@ -298,7 +293,6 @@ impl Session {
         st.queue.clear();
         st.queued_bytes = 0;
         self.online.store(false, Ordering::Relaxed);
-        self.drained.notify_waiters();
         (st.owner.take().map(|o| o.waker), st.pending_will.take())
     }
 
@@ -361,28 +355,6 @@ impl Session {
     /// timeout disconnects it.
     pub fn congested(&self) -> bool {
         self.lock().congested()
-    }
-
-    /// Waits until the session is no longer congested, or until `deadline`.
-    pub async fn wait_drained(&self, deadline: Instant) {
-        loop {
-            let mut notified = std::pin::pin!(self.drained.notified());
-            // Registered before the check, so a drain between the two is not missed.
-            notified.as_mut().enable();
-            if !self.congested() || Instant::now() >= deadline {
-                return;
-            }
-            // A connection that takes nothing for `STALL` stops counting as congested
-            // without any wake-up: check again then.
-            let wake = deadline.min(Instant::now() + STALL);
-            let _ = tokio::time::timeout_at(wake.into(), notified).await;
-        }
-    }
-
-    /// Wakes the publishers waiting for this session to drain; its connection calls it
-    /// after taking a batch from the queue.
-    pub fn took_batch(&self) {
-        self.drained.notify_waiters();
     }
 }
 
@@ -616,28 +588,6 @@ mod tests {
         s.lock().resend(&mut out);
         assert!(matches!(out[0], Outbound::PubRel(1)));
         assert_eq!(pkids(&out[1..]), [(2, true)]);
-    }
-
-    /// A held publisher goes on as soon as its subscriber takes a batch, not only when the
-    /// subscriber counts as stalled (`STALL`) or the hold ends.
-    #[tokio::test]
-    async fn a_drain_wakes_the_publishers_waiting_for_it() {
-        let s = Arc::new(online(4));
-        for _ in 0..3 {
-            s.enqueue(delivery(QoS::AtLeastOnce));
-        }
-        assert!(s.congested());
-        let start = Instant::now();
-        let waiter = {
-            let s = s.clone();
-            tokio::spawn(async move { s.wait_drained(start + STALL * 4).await })
-        };
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        let mut out = Vec::new();
-        s.lock().next_batch(10, 10, Instant::now(), &mut out);
-        s.took_batch();
-        waiter.await.unwrap();
-        assert!(start.elapsed() < STALL / 2, "{:?}", start.elapsed());
     }
 
     #[test]

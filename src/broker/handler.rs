@@ -17,7 +17,6 @@ use super::server::Shared;
 use super::session::{Delivery, Outbound, Session, SessionState, SubOptions};
 use super::shutdown::Shutdown;
 use super::stats::{Counted, Stats};
-use super::tree::ClientId;
 use crate::codec::{
     Ack, Connect, Packet, Publish, PublishRef, QoS, Reason, SubAck, Subscribe, Unsubscribe,
     Version, Will,
@@ -126,7 +125,6 @@ pub struct Handler {
     /// This connection's id, to check it still owns the session.
     pub(super) id: u64,
     waker: Arc<Notify>,
-    pub(super) client_id: ClientId,
     /// The client id and CONNECT username, for ACL checks and to tag what it publishes.
     pub(super) origin: Arc<Origin>,
     pub(super) version: Version,
@@ -195,7 +193,6 @@ impl Handler {
             username: connect.username.map(String::into_boxed_str),
         });
         Handler {
-            client_id: session.client_id.clone(),
             conn,
             shared,
             session,
@@ -417,7 +414,7 @@ impl Handler {
     fn drop_too_large(&mut self, publish: &Publish) -> Result<(), Close> {
         self.shared.log(format_args!(
             "Dropped too large PUBLISH from {} (q{}, '{}', ... ({} bytes))",
-            self.client_id,
+            self.session.client_id,
             publish.qos as u8,
             publish.topic,
             publish.payload.len()
@@ -430,7 +427,7 @@ impl Handler {
     fn refuse_publish(&mut self, qos: QoS, pkid: u16) -> Result<(), Close> {
         self.shared.log(format_args!(
             "Denied PUBLISH from {} (not authorized)",
-            self.client_id
+            self.session.client_id
         ));
         self.fail_publish(qos, pkid, 0x87)
     }
@@ -536,7 +533,7 @@ impl Handler {
                 codes.push(if self.version.is_v5() { 0x87 } else { 0x80 });
                 self.shared.log(format_args!(
                     "Denied SUBSCRIBE from {} to {} (not authorized)",
-                    self.client_id, sub.filter
+                    self.session.client_id, sub.filter
                 ));
                 continue;
             }
@@ -560,7 +557,7 @@ impl Handler {
             codes.push(qos as u8);
             self.shared.log(format_args!(
                 "{} {} {}",
-                self.client_id, qos as u8, sub.filter
+                self.session.client_id, qos as u8, sub.filter
             ));
             // Retained messages go to new subscribers, never to shared subscriptions.
             let wanted = match sub.retain_handling {
@@ -580,7 +577,7 @@ impl Handler {
         self.queue(Packet::SubAck(suback))?;
         // mosquitto's words, so scripts (and our tests) can wait for a subscription.
         self.shared
-            .log(format_args!("Sending SUBACK to {}", self.client_id));
+            .log(format_args!("Sending SUBACK to {}", self.session.client_id));
         self.session.enqueue_retained(retained);
         Ok(())
     }

@@ -16,8 +16,7 @@ impl Handler {
 
     /// May this client publish to `topic`?
     pub(super) fn may_publish(&self, topic: &str) -> bool {
-        let security = &self.access.security;
-        security.authorize(&self.acl_client(), |acl, c| acl.can_write(c, topic))
+        may_write(&self.access.security, &self.acl_client(), topic)
     }
 
     /// May this client receive a message published to `topic`?
@@ -42,7 +41,13 @@ pub(super) fn source_may_publish(security: &Security, msg: &Message) -> bool {
     let Some(origin) = &msg.origin else {
         return true;
     };
-    security.authorize(&origin.acl_client(), |acl, c| acl.can_write(c, &msg.topic))
+    may_write(security, &origin.acl_client(), &msg.topic)
+}
+
+/// May `client` publish to `topic`: the check for what clients publish, their wills and the
+/// sources of retained messages.
+pub(super) fn may_write(security: &Security, client: &Client<'_>, topic: &str) -> bool {
+    security.authorize(client, |acl, c| acl.can_write(c, topic))
 }
 
 #[cfg(test)]

@@ -17,7 +17,6 @@ use super::server::Shared;
 use super::session::{Delivery, Outbound, Session, SessionState, SubOptions};
 use super::shutdown::Shutdown;
 use super::stats::{Counted, Stats};
-use super::tree::ClientId;
 use crate::codec::{
     Ack, Connect, Packet, Publish, PublishRef, QoS, Reason, SubAck, Subscribe, Unsubscribe,
     Version, Will,
@@ -126,7 +125,6 @@ pub struct Handler {
     /// This connection's id, to check it still owns the session.
     pub(super) id: u64,
     waker: Arc<Notify>,
-    pub(super) client_id: ClientId,
     /// The client id and CONNECT username, for ACL checks and to tag what it publishes.
     pub(super) origin: Arc<Origin>,
     pub(super) version: Version,
@@ -147,6 +145,8 @@ pub struct Handler {
     /// so the woken subscribers (next in this worker's LIFO slot) write first, as mosquitto
     /// delivers before it acknowledges. Lowers end-to-end latency.
     routed: bool,
+    /// PUBLISH packets handled this turn, not yet added to `messages_received`.
+    received: u64,
 }
 
 /// The session's state if this connection still owns it, else the takeover that ends it.
@@ -193,7 +193,6 @@ impl Handler {
             username: connect.username.map(String::into_boxed_str),
         });
         Handler {
-            client_id: session.client_id.clone(),
             conn,
             shared,
             session,
@@ -211,6 +210,7 @@ impl Handler {
             scratch,
             congested: Vec::new(),
             routed: false,
+            received: 0,
         }
     }
 
@@ -278,6 +278,9 @@ impl Handler {
         // Our own queue drains only when this task runs: never wait for it.
         congested.retain(|s| !Arc::ptr_eq(s, &self.session));
         let deadline = Instant::now() + MAX_HOLD;
+        // Polled, not woken on drain: a Notify that woke publishers once the queue fell below
+        // half full measured no faster in a 4-to-1 QoS 1 fan-in, and its median latency was
+        // higher; sleeping 1 ms leaves the subscriber time to write larger batches.
         while !congested.is_empty() && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(1)).await;
             congested.retain(|s| s.congested());
@@ -295,8 +298,18 @@ impl Handler {
         }
     }
 
-    /// Handles a packet read from the socket, then up to `PER_TURN` more already buffered.
+    /// Handles a packet read from the socket, then up to `PER_TURN` more already buffered;
+    /// `messages_received` is counted once for them, as `messages_sent` is per batch.
     fn on_read(&mut self, read: std::io::Result<Option<Packet>>) -> Result<(), Close> {
+        let result = self.read_burst(read);
+        let received = std::mem::take(&mut self.received);
+        if received > 0 {
+            Stats::add(&self.shared.stats.messages_received, received);
+        }
+        result
+    }
+
+    fn read_burst(&mut self, read: std::io::Result<Option<Packet>>) -> Result<(), Close> {
         let Some(packet) = read.map_err(Close::from)? else {
             return Err(Close::Lost("connection closed by the client".into()));
         };
@@ -365,7 +378,7 @@ impl Handler {
     fn on_publish(&mut self, mut publish: Publish) -> Result<(), Close> {
         check_limits(&publish, &self.shared.config.limits)?;
         self.resolve_alias(&mut publish)?;
-        Stats::add(&self.shared.stats.messages_received, 1);
+        self.received += 1;
         let pkid = publish.pkid;
         let max_size = self.shared.config.limits.message_size_limit;
         if max_size > 0 && publish.payload.len() > max_size {
@@ -399,17 +412,12 @@ impl Handler {
     fn drop_too_large(&mut self, publish: &Publish) -> Result<(), Close> {
         self.shared.log(format_args!(
             "Dropped too large PUBLISH from {} (q{}, '{}', ... ({} bytes))",
-            self.client_id,
+            self.session.client_id,
             publish.qos as u8,
             publish.topic,
             publish.payload.len()
         ));
-        let pkid = publish.pkid;
-        match publish.qos {
-            QoS::AtMostOnce => Ok(()),
-            QoS::AtLeastOnce => self.queue(Packet::PubAck(self.ack(pkid, false, 0x83))),
-            QoS::ExactlyOnce => self.queue(Packet::PubRec(self.ack(pkid, false, 0x83))),
-        }
+        self.fail_publish(publish.qos, publish.pkid, 0x83)
     }
 
     /// Like mosquitto, a publish the ACL denies is dropped: acknowledged as usual in 3.1.1,
@@ -417,12 +425,17 @@ impl Handler {
     fn refuse_publish(&mut self, qos: QoS, pkid: u16) -> Result<(), Close> {
         self.shared.log(format_args!(
             "Denied PUBLISH from {} (not authorized)",
-            self.client_id
+            self.session.client_id
         ));
+        self.fail_publish(qos, pkid, 0x87)
+    }
+
+    /// Completes the QoS flow of a dropped PUBLISH, with `reason` in MQTT 5.
+    fn fail_publish(&mut self, qos: QoS, pkid: u16, reason: u8) -> Result<(), Close> {
         match qos {
             QoS::AtMostOnce => Ok(()),
-            QoS::AtLeastOnce => self.queue(Packet::PubAck(self.ack(pkid, false, 0x87))),
-            QoS::ExactlyOnce => self.queue(Packet::PubRec(self.ack(pkid, false, 0x87))),
+            QoS::AtLeastOnce => self.queue(Packet::PubAck(self.ack(pkid, false, reason))),
+            QoS::ExactlyOnce => self.queue(Packet::PubRec(self.ack(pkid, false, reason))),
         }
     }
 
@@ -518,7 +531,7 @@ impl Handler {
                 codes.push(if self.version.is_v5() { 0x87 } else { 0x80 });
                 self.shared.log(format_args!(
                     "Denied SUBSCRIBE from {} to {} (not authorized)",
-                    self.client_id, sub.filter
+                    self.session.client_id, sub.filter
                 ));
                 continue;
             }
@@ -542,7 +555,7 @@ impl Handler {
             codes.push(qos as u8);
             self.shared.log(format_args!(
                 "{} {} {}",
-                self.client_id, qos as u8, sub.filter
+                self.session.client_id, qos as u8, sub.filter
             ));
             // Retained messages go to new subscribers, never to shared subscriptions.
             let wanted = match sub.retain_handling {
@@ -562,7 +575,7 @@ impl Handler {
         self.queue(Packet::SubAck(suback))?;
         // mosquitto's words, so scripts (and our tests) can wait for a subscription.
         self.shared
-            .log(format_args!("Sending SUBACK to {}", self.client_id));
+            .log(format_args!("Sending SUBACK to {}", self.session.client_id));
         self.session.enqueue_retained(retained);
         Ok(())
     }

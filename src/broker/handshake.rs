@@ -2,6 +2,7 @@
 
 use super::acl::Client;
 use super::auth::Credentials;
+use super::authorize::may_write;
 use super::config::Config;
 use super::handler::{Conn, Handler};
 use super::limits::Limits;
@@ -299,7 +300,7 @@ fn drop_denied_will(connect: &mut Connect, client_id: &str, security: &Security,
         client_id,
         username: connect.username.as_deref(),
     };
-    if !security.authorize(&client, |acl, c| acl.can_write(c, &will.topic)) {
+    if !may_write(security, &client, &will.topic) {
         shared.log(format_args!("Denied will of {client_id} to {}", will.topic));
         connect.will = None;
     }

@@ -69,8 +69,10 @@ impl Close {
 impl Handler {
     /// Closes the connection, then publishes or schedules the will and ends or keeps the session.
     pub async fn finish(mut self, close: Close, shutdown: Shutdown) {
-        self.shared
-            .log(format_args!("Client {} closed: {close}.", self.client_id));
+        self.shared.log(format_args!(
+            "Client {} closed: {close}.",
+            self.session.client_id
+        ));
         if let Some(code) = self.version.is_v5().then(|| close.reason_code()).flatten() {
             let reason = Reason {
                 code,

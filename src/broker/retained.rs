@@ -1,6 +1,7 @@
 //! Retained messages in a trie of topic levels, so a SUBSCRIBE walks only the branches its
 //! filter can reach instead of every retained topic.
 
+use super::tree::split;
 use std::collections::HashMap;
 
 /// The last retained value per topic.
@@ -70,10 +71,7 @@ impl<T: Clone> Retained<T> {
 }
 
 fn clear<T>(node: &mut Node<T>, rest: &str) -> bool {
-    let (level, next) = match rest.split_once('/') {
-        Some((level, next)) => (level, Some(next)),
-        None => (rest, None),
-    };
+    let (level, next) = split(rest);
     let Some(child) = node.children.get_mut(level) else {
         return false;
     };
@@ -92,10 +90,7 @@ fn collect<T: Clone>(node: &Node<T>, rest: Option<&str>, root: bool, out: &mut V
         out.extend(node.value.clone());
         return;
     };
-    let (level, next) = match rest.split_once('/') {
-        Some((level, next)) => (level, Some(next)),
-        None => (rest, None),
-    };
+    let (level, next) = split(rest);
     // Wildcards at the first level never reach `$` topics (MQTT 4.7.2).
     let visible = |name: &str| !(root && name.starts_with('$'));
     match level {

@@ -148,7 +148,7 @@ fn remove_here<V>(node: &mut Node<V>, group: Option<&str>, client: &str) -> Opti
 }
 
 /// The first level of `rest` and what follows it (`None` after the last level).
-fn split(rest: &str) -> (&str, Option<&str>) {
+pub(super) fn split(rest: &str) -> (&str, Option<&str>) {
     match rest.split_once('/') {
         Some((level, next)) => (level, Some(next)),
         None => (rest, None),

@@ -469,7 +469,7 @@ use mqtk::codec::{Ack, Packet, Publish, QoS, Reason, Will};
 /// `messages/sent` counts each PUBLISH written (the broker adds it up per batch), and not one
 /// left out for the client's maximum packet size.
 #[test]
-fn sys_messages_sent_counts_deliveries_but_not_dropped_ones() {
+fn sys_counts_messages_received_and_sent_but_not_dropped() {
     let broker = TestBroker::with(|c| c.sys_interval = Some(Duration::from_millis(100)));
     let mut connect = Raw::v5("small");
     connect.properties.maximum_packet_size = Some(100);
@@ -490,6 +490,13 @@ fn sys_messages_sent_counts_deliveries_but_not_dropped_ones() {
     let args = ["-t", "$SYS/broker/messages/sent", "-C", "1", "-W", "3"];
     let out = run_tool("mosquitto_sub", &broker, &args);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3");
+    // Counted per turn, not per PUBLISH: a burst of 500 lines and the four above.
+    let lines = "m\n".repeat(500);
+    publish_lines(&broker, &["-t", "burst"], lines.as_bytes());
+    std::thread::sleep(Duration::from_millis(300));
+    let args = ["-t", "$SYS/broker/messages/received", "-C", "1", "-W", "3"];
+    let out = run_tool("mosquitto_sub", &broker, &args);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "504");
 }
 
 fn publish_packet(topic: &str, qos: QoS, pkid: u16) -> Packet {

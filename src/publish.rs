@@ -75,7 +75,7 @@ impl Publisher {
             retain: self.job.retain,
             topic,
             payload,
-            properties: self.job.properties.clone(),
+            properties: self.job.properties.clone().into(),
             ..Publish::default()
         }
     }
@@ -104,7 +104,7 @@ pub fn main(args: PubArgs) -> i32 {
     };
     let disconnect = Reason {
         code: 0,
-        properties: props.disconnect.clone(),
+        properties: props.disconnect.clone().into(),
     };
     let quiet = args.connect.quiet;
     let session = run(|| target.open(), job, tokio::io::stdin(), disconnect, quiet);

@@ -47,7 +47,7 @@ pub fn main(args: RrArgs) -> i32 {
         qos: args.connect.qos,
         topic: args.topic().unwrap_or_default().to_string(),
         payload: Bytes::from(body),
-        properties: props.publish.clone(),
+        properties: props.publish.clone().into(),
         ..Publish::default()
     };
     if version.is_v5() {

@@ -196,7 +196,7 @@ impl State {
         let subscribe = Packet::Subscribe(Subscribe {
             pkid: 0,
             filters: self.job.subscriptions.clone(),
-            properties: self.job.subscribe_properties.clone(),
+            properties: self.job.subscribe_properties.clone().into(),
         });
         client.request(subscribe)?;
         loop {
@@ -241,7 +241,7 @@ impl State {
         client.request(Packet::Unsubscribe(Unsubscribe {
             pkid: 0,
             filters: self.job.unsubscribe.clone(),
-            properties: self.job.unsubscribe_properties.clone(),
+            properties: self.job.unsubscribe_properties.clone().into(),
         }))?;
         Ok(false)
     }

@@ -455,7 +455,8 @@ impl Handler {
 
     /// Replaces an MQTT 5 topic alias by its topic, or learns a new alias.
     fn resolve_alias(&mut self, publish: &mut Publish) -> Result<(), Close> {
-        let Some(alias) = publish.properties.topic_alias.take() else {
+        let alias = publish.properties.present_mut();
+        let Some(alias) = alias.and_then(|p| p.topic_alias.take()) else {
             return Ok(());
         };
         if alias == 0 || alias > self.shared.config.topic_alias_maximum {

@@ -170,7 +170,7 @@ pub fn accept(
     let connack = ConnAck {
         session_present: opened.present,
         code: 0,
-        properties,
+        properties: properties.into(),
     };
     conn.queue(&Packet::ConnAck(connack)).ok()?;
     shared.log(format_args!(

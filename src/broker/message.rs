@@ -2,7 +2,7 @@
 
 use super::acl::Client;
 use super::tree::ClientId;
-use crate::codec::{Properties, Publish, QoS, Will};
+use crate::codec::{Props, Publish, QoS, Will};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,7 +35,7 @@ pub struct Message {
     pub retain: bool,
     /// MQTT 5 properties forwarded to subscribers (user properties, content type, response
     /// topic, correlation data, payload format); never a topic alias or subscription id.
-    pub properties: Properties,
+    pub properties: Props,
     /// When the message expiry interval runs out.
     pub expires: Option<Instant>,
     /// The publishing client; `None` for the broker's own messages and for those restored
@@ -47,12 +47,13 @@ impl Message {
     /// Turns a received PUBLISH (topic alias already resolved) into a message.
     pub fn from_publish(publish: Publish, origin: Arc<Origin>, now: Instant) -> Message {
         let mut properties = publish.properties;
-        let expires = properties
-            .message_expiry_interval
-            .take()
-            .map(|secs| now + Duration::from_secs(secs.into()));
-        properties.topic_alias = None;
-        properties.subscription_identifiers.clear();
+        let mut expires = None;
+        if let Some(p) = properties.present_mut() {
+            expires = p.message_expiry_interval.take();
+            p.topic_alias = None;
+            p.subscription_identifiers.clear();
+        }
+        let expires = expires.map(|secs| now + Duration::from_secs(secs.into()));
         Message {
             topic: publish.topic,
             payload: publish.payload,
@@ -73,7 +74,7 @@ impl Message {
             retain: will.retain,
             topic: will.topic,
             payload: will.payload,
-            properties,
+            properties: properties.into(),
             ..Publish::default()
         };
         Message::from_publish(publish, origin, now)

@@ -355,7 +355,7 @@ fn merge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::Properties;
+    use crate::codec::Props;
 
     fn message(topic: &str, qos: QoS, retain: bool, origin: &str) -> Arc<Message> {
         Arc::new(Message {
@@ -363,7 +363,7 @@ mod tests {
             payload: "x".into(),
             qos,
             retain,
-            properties: Properties::default(),
+            properties: Props::default(),
             expires: None,
             origin: Some(Arc::new(Origin {
                 client_id: origin.into(),

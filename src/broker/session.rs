@@ -497,7 +497,7 @@ impl SessionState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::Properties;
+    use crate::codec::Props;
 
     fn delivery(qos: QoS) -> Delivery {
         sized(qos, 0)
@@ -509,7 +509,7 @@ mod tests {
             payload: vec![b'x'; bytes].into(),
             qos,
             retain: false,
-            properties: Properties::default(),
+            properties: Props::default(),
             expires: None,
             origin: None,
         };

@@ -4,7 +4,7 @@ use super::message::Message;
 use super::server::Shared;
 use super::shutdown::Shutdown;
 use super::stats::Stats;
-use crate::codec::{Properties, QoS};
+use crate::codec::{Props, QoS};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,7 +69,7 @@ fn publish(shared: &Shared) {
             payload: value.into(),
             qos: QoS::AtMostOnce,
             retain: true,
-            properties: Properties::default(),
+            properties: Props::default(),
             expires: None,
             origin: None,
         };

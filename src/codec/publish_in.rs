@@ -32,7 +32,7 @@ pub fn decode_v5(frame: Bytes) -> Result<Publish, Error> {
         topic,
         pkid,
         payload: r.0,
-        properties,
+        properties: properties.into(),
     })
 }
 

@@ -50,7 +50,7 @@ fn check(p: &Publish, version: Version) {
         want.pkid = 0;
     }
     if !version.is_v5() {
-        want.properties = Properties::default();
+        want.properties = Props::default();
     }
     let decoded = decode(&mut frame, Some(version), usize::MAX).expect("decode");
     assert_eq!(decoded, Some(Packet::Publish(want)), "{version:?}");
@@ -91,7 +91,7 @@ fn publish(topic: &str, qos: QoS, pkid: u16, flags: u8, payload: Bytes) -> Publi
         topic: topic.into(),
         pkid,
         payload,
-        properties: Properties::default(),
+        properties: Props::default(),
     }
 }
 
@@ -117,7 +117,7 @@ fn matches_rumqttc_for_every_flag_topic_and_property_combination() {
                     for topic in topics {
                         for payload in &payloads {
                             let mut p = publish(topic, qos, pkid, flags, payload.clone());
-                            p.properties = properties(mask);
+                            p.properties = properties(mask).into();
                             check(&p, version);
                         }
                     }
@@ -135,10 +135,10 @@ fn matches_rumqttc_for_large_payloads_and_topics() {
         for (qos, pkid) in QOS_PKID {
             for mask in [0, 0xFF] {
                 let mut p = publish("big", qos, pkid, 1, mib.clone());
-                p.properties = properties(mask);
+                p.properties = properties(mask).into();
                 check(&p, version);
                 let mut p = publish(&long_topic, qos, pkid, 0, Bytes::from_static(b"x"));
-                p.properties = properties(mask);
+                p.properties = properties(mask).into();
                 check(&p, version);
             }
         }
@@ -221,7 +221,7 @@ fn per_subscriber_fields_replace_the_messages_own() {
     };
     let message = Publish {
         topic: "t".into(),
-        properties: stored,
+        properties: stored.into(),
         ..Publish::default()
     };
     let mut p = borrowed(&message);

@@ -4,8 +4,8 @@
 //! rewritten into its 3.1.1 twin before decoding; every later 3.1 packet is framed like 3.1.1.
 
 use super::{
-    Ack, ConnAck, Connect, Error, Packet, Properties, Publish, QoS, Reason, SubAck, Subscribe,
-    Subscription, Unsubscribe, Version, Will,
+    Ack, ConnAck, Connect, Error, Packet, Properties, Props, Publish, QoS, Reason, SubAck,
+    Subscribe, Subscription, Unsubscribe, Version, Will,
 };
 use bytes::{BufMut, Bytes, BytesMut};
 use rumqttc::mqttbytes::{self as mb, v4};
@@ -61,7 +61,7 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
         v4::Packet::ConnAck(c) => Packet::ConnAck(ConnAck {
             session_present: c.session_present,
             code: c.code as u8,
-            properties: Properties::default(),
+            properties: Props::default(),
         }),
         v4::Packet::Publish(p) => Packet::Publish(Publish {
             dup: p.dup,
@@ -70,7 +70,7 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
             topic: p.topic,
             pkid: p.pkid,
             payload: p.payload,
-            properties: Properties::default(),
+            properties: Props::default(),
         }),
         v4::Packet::PubAck(a) => Packet::PubAck(Ack::new(a.pkid)),
         v4::Packet::PubRec(a) => Packet::PubRec(Ack::new(a.pkid)),
@@ -87,17 +87,17 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
                     ..Subscription::default()
                 })
                 .collect(),
-            properties: Properties::default(),
+            properties: Props::default(),
         }),
         v4::Packet::SubAck(s) => Packet::SubAck(SubAck {
             pkid: s.pkid,
             codes: s.return_codes.iter().map(suback_code).collect(),
-            properties: Properties::default(),
+            properties: Props::default(),
         }),
         v4::Packet::Unsubscribe(u) => Packet::Unsubscribe(Unsubscribe {
             pkid: u.pkid,
             filters: u.topics,
-            properties: Properties::default(),
+            properties: Props::default(),
         }),
         v4::Packet::UnsubAck(u) => Packet::UnsubAck(SubAck {
             pkid: u.pkid,

@@ -5,8 +5,8 @@
 //! code) are handled by hand before or instead of calling it.
 
 use super::{
-    Ack, ConnAck, Connect, Error, Packet, Properties, QoS, Reason, SubAck, Subscribe, Subscription,
-    Unsubscribe, Version, Will,
+    Ack, ConnAck, Connect, Error, Packet, Properties, Props, QoS, Reason, SubAck, Subscribe,
+    Subscription, Unsubscribe, Version, Will,
 };
 use bytes::{BufMut, Bytes, BytesMut};
 use rumqttc::v5::mqttbytes::{self as mb, v5};
@@ -299,7 +299,7 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
         (14, 3) => {
             return Ok(Packet::Disconnect(Reason {
                 code: frame[2],
-                properties: Properties::default(),
+                properties: Props::default(),
             }))
         }
         (15, _) => return decode_auth(frame.freeze()),
@@ -314,7 +314,7 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
         v5::Packet::ConnAck(c) => Packet::ConnAck(ConnAck {
             session_present: c.session_present,
             code: connack_code(&c.code),
-            properties: connack_props_in(c.properties),
+            properties: connack_props_in(c.properties).into(),
         }),
         // Read by `publish_in` above: rumqttc never sees a PUBLISH frame.
         v5::Packet::Publish(_) => return Err(Error::Malformed("unexpected PUBLISH".into())),
@@ -342,7 +342,7 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
         v5::Packet::SubAck(s) => Packet::SubAck(SubAck {
             pkid: s.pkid,
             codes: s.return_codes.iter().map(suback_code).collect(),
-            properties: suback_props_in(s.properties),
+            properties: suback_props_in(s.properties).into(),
         }),
         v5::Packet::Unsubscribe(u) => Packet::Unsubscribe(Unsubscribe {
             pkid: u.pkid,
@@ -350,18 +350,19 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
             properties: Properties {
                 user_properties: u.properties.map(|p| p.user_properties).unwrap_or_default(),
                 ..Properties::default()
-            },
+            }
+            .into(),
         }),
         v5::Packet::UnsubAck(u) => Packet::UnsubAck(SubAck {
             pkid: u.pkid,
             codes: u.reasons.iter().map(unsuback_code).collect(),
-            properties: unsuback_props_in(u.properties),
+            properties: unsuback_props_in(u.properties).into(),
         }),
         v5::Packet::PingReq(_) => Packet::PingReq,
         v5::Packet::PingResp(_) => Packet::PingResp,
         v5::Packet::Disconnect(d) => Packet::Disconnect(Reason {
             code: d.reason_code as u8,
-            properties: disconnect_props_in(d.properties),
+            properties: disconnect_props_in(d.properties).into(),
         }),
         v5::Packet::Auth(_) => return decode_auth(frame.freeze()),
     })
@@ -371,7 +372,7 @@ fn ack(pkid: u16, reason: u8, properties: Properties) -> Ack {
     Ack {
         pkid,
         reason,
-        properties,
+        properties: properties.into(),
     }
 }
 
@@ -436,7 +437,8 @@ fn subscribe_in(s: v5::Subscribe) -> Result<Subscribe, Error> {
             subscription_identifiers: id.map(|id| vec![id as u32]).unwrap_or_default(),
             user_properties,
             ..Properties::default()
-        },
+        }
+        .into(),
     })
 }
 
@@ -448,7 +450,7 @@ fn decode_auth(frame: Bytes) -> Result<Packet, Error> {
     let code = frame.get(header_len).copied().unwrap_or(0);
     Ok(Packet::Auth(Reason {
         code,
-        properties: Properties::default(),
+        properties: Props::default(),
     }))
 }
 

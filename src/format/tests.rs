@@ -237,7 +237,7 @@ fn json_v5_properties() {
     let mut m = msg(br#"{"x":1}"#);
     m.qos = QoS::AtLeastOnce;
     m.pkid = 1;
-    m.properties = v5_props();
+    m.properties = v5_props().into();
     let want = format!(
         "{{\"tst\":\"{TST}\",\"topic\":\"a/b\",\"qos\":1,\"retain\":0,\"payloadlen\":7,\"mid\":1,\
          \"properties\":{{\"subscription-identifier\":7,\"user-properties\":{{\"k1\":\"v1\",\"k1\":\"v2\"}},\
@@ -275,7 +275,8 @@ fn v5_property_fields() {
     m.properties = Properties {
         message_expiry_interval: Some(u32::MAX),
         ..v5_props()
-    };
+    }
+    .into();
     let want = "[|     |00000|text/json|text/json|tex       |corr|-1|   -1|-1   |-0001|1|\
                 k1:v1 k1:v2|resp/t|resp/t|re|7|00007]\n";
     assert_eq!(template(format, &m), want);
@@ -305,7 +306,8 @@ fn json_lines() {
     m.properties = Properties {
         correlation_data: Some(Bytes::from_static(b"\xfe")),
         ..v5_props()
-    };
+    }
+    .into();
     let want = "{\"tst\":\"2026-11-21T22:41:27.469497+00:00\",\"topic\":\"a/b\",\"qos\":2,\
                 \"retain\":true,\"mid\":9,\"payload_base64\":\"AP8=\",\"properties\":{\
                 \"payload-format-indicator\":1,\"message-expiry-interval\":3600,\

@@ -432,7 +432,7 @@ impl StoredMessage {
             payload: self.payload,
             qos: qos(self.qos)?,
             retain: self.retain,
-            properties,
+            properties: properties.into(),
             expires: self.expires_at.map(|ms| now.to_instant(ms)),
             origin: self.origin.map(|o| {
                 let origin = |o: &StoredOrigin| {
@@ -533,7 +533,7 @@ mod tests {
             payload: Bytes::from_static(b"\x00binary\xff"),
             qos,
             retain: true,
-            properties,
+            properties: properties.into(),
             expires,
             origin,
         })

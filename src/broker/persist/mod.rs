@@ -322,7 +322,7 @@ mod tests {
     use super::*;
     use crate::broker::message::Message;
     use crate::broker::session::SubOptions;
-    use crate::codec::{Properties, QoS};
+    use crate::codec::{Props, QoS};
 
     fn keys(text: &str) -> anyhow::Result<PersistKeys> {
         let mut keys = PersistKeys::default();
@@ -371,7 +371,7 @@ mod tests {
             payload: "p".into(),
             qos: QoS::AtLeastOnce,
             retain: true,
-            properties: Properties::default(),
+            properties: Props::default(),
             expires,
             origin: None,
         })

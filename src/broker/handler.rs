@@ -34,6 +34,10 @@ pub type Conn = Connection<Counted<BoxedStream>>;
 
 /// Stop moving queued messages into the write buffer beyond this many bytes.
 const HIGH_WATER: usize = 256 * 1024;
+/// The first write of a backlog stops at this many bytes; each next one doubles up to
+/// `HIGH_WATER`. A new subscriber's retained messages then start arriving at once and it
+/// decodes them while we encode the rest, instead of waiting for one large write.
+const FIRST_WRITE: usize = 16 * 1024;
 /// Messages taken from the session per lock.
 const BATCH: usize = 64;
 /// Packets handled per turn of the loop: after that the task yields, so the subscribers a
@@ -139,6 +143,9 @@ pub struct Handler {
     /// Largest packet the client accepts; larger messages are dropped for it.
     max_packet: usize,
     scratch: Vec<Outbound>,
+    /// Where `pump` stops filling the write buffer: `FIRST_WRITE`, growing while a backlog
+    /// lasts.
+    high_water: usize,
     /// A subscriber we fed this turn has a filling queue: yield before reading more.
     congested: Vec<Arc<Session>>,
     /// This turn queued messages for other sessions: yield before flushing our own acks,
@@ -208,6 +215,7 @@ impl Handler {
             window: usize::from(window.max(1)),
             max_packet: max_packet.map_or(usize::MAX, |n| n as usize),
             scratch,
+            high_water: FIRST_WRITE,
             congested: Vec::new(),
             routed: false,
             received: 0,
@@ -641,7 +649,7 @@ impl Handler {
         let mut batch = std::mem::take(&mut self.scratch);
         let now = Instant::now();
         let mut more = true;
-        while self.conn.pending() < HIGH_WATER {
+        while self.conn.pending() < self.high_water {
             owned(&self.session, self.id)?.next_batch(self.window, BATCH, now, &mut batch);
             if batch.is_empty() {
                 more = false;
@@ -657,6 +665,10 @@ impl Handler {
             self.send_all(&mut batch)?;
         }
         self.scratch = batch;
+        self.high_water = match more {
+            true => (self.high_water * 2).min(HIGH_WATER),
+            false => FIRST_WRITE,
+        };
         Ok(more)
     }
 

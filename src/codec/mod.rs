@@ -6,7 +6,7 @@
 //! framed by hand. Swapping the codec means rewriting this module only. PUBLISH, the packet on
 //! every hot path, skips rumqttc both ways: [`encode_publish`] writes it from borrowed parts
 //! (building and cloning a packet per message dominated the broker's CPU), and `publish_in`
-//! reads MQTT 5 ones, since rumqttc miscounts subscription identifiers.
+//! reads it at both levels (rumqttc also miscounts MQTT 5 subscription identifiers).
 
 /// `qos_in`/`qos_out` between our QoS and one of rumqttc's two QoS enums (alike, but distinct
 /// types for v4 and v5).

@@ -1,14 +1,16 @@
-//! MQTT 5 PUBLISH read by hand: rumqttc 0.25.1 counts each subscription identifier one byte
-//! too long, so a PUBLISH with several of them loses its last properties into the payload
-//! (three identifiers `[1, 2, 3]` come out as `[1, 2]` and a payload that starts `0B 03`).
-//! Brokers send several when overlapping subscriptions match, so clients must read them
-//! right. Everything else is still decoded by rumqttc.
+//! PUBLISH read by hand, at both levels. MQTT 5: rumqttc 0.25.1 counts each subscription
+//! identifier one byte too long, so a PUBLISH with several of them loses its last properties
+//! into the payload (three identifiers `[1, 2, 3]` come out as `[1, 2]` and a payload that
+//! starts `0B 03`); brokers send several when overlapping subscriptions match, so clients
+//! must read them right. 3.1.1: the same reader without properties skips building rumqttc's
+//! packet and converting it, on the hot path of every subscriber and of the broker.
+//! Everything else is still decoded by rumqttc.
 
-use super::{Error, Properties, Publish, QoS};
+use super::{Error, Properties, Props, Publish, QoS};
 use bytes::{Buf, Bytes};
 
-/// Decodes one whole MQTT 5 PUBLISH frame, fixed header included.
-pub fn decode_v5(frame: Bytes) -> Result<Publish, Error> {
+/// Decodes one whole PUBLISH frame, fixed header included; only MQTT 5 (`v5`) has properties.
+pub fn decode(frame: Bytes, v5: bool) -> Result<Publish, Error> {
     let mut r = Reader(frame);
     let first = r.u8()?;
     r.varint()?;
@@ -23,8 +25,13 @@ pub fn decode_v5(frame: Bytes) -> Result<Publish, Error> {
         QoS::AtMostOnce => 0,
         _ => r.u16()?,
     };
-    let len = r.varint()?;
-    let properties = properties(Reader(r.take(len)?))?;
+    let properties = match v5 {
+        true => {
+            let len = r.varint()?;
+            properties(Reader(r.take(len)?))?.into()
+        }
+        false => Props::default(),
+    };
     Ok(Publish {
         dup: first & 0b1000 != 0,
         qos,
@@ -32,7 +39,7 @@ pub fn decode_v5(frame: Bytes) -> Result<Publish, Error> {
         topic,
         pkid,
         payload: r.0,
-        properties: properties.into(),
+        properties,
     })
 }
 

@@ -211,6 +211,26 @@ fn the_v5_reader_refuses_short_or_foreign_properties() {
     }
 }
 
+/// The same reader at 3.1.1, where it stands in for rumqttc's.
+#[test]
+fn the_v311_reader_refuses_short_or_invalid_frames() {
+    let cases: [&[u8]; 5] = [
+        b"\x30\x02\x00\x05",          // a topic longer than the packet
+        b"\x32\x03\x00\x01t",         // QoS 1 without its packet id
+        b"\x32\x05\x00\x01t\x00\x00", // QoS 1 with packet id 0
+        b"\x30\x03\x00\x01\xff",      // topic not UTF-8
+        b"\x30\x03\x00\x01+",         // a wildcard in a topic name
+    ];
+    for bytes in cases {
+        let mut frame = BytesMut::from(bytes);
+        let result = decode(&mut frame, Some(Version::V311), usize::MAX);
+        assert!(
+            matches!(result, Err(Error::Malformed(_))),
+            "{bytes:?}: {result:?}"
+        );
+    }
+}
+
 #[test]
 fn per_subscriber_fields_replace_the_messages_own() {
     let stored = Properties {

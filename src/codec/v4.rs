@@ -4,8 +4,8 @@
 //! rewritten into its 3.1.1 twin before decoding; every later 3.1 packet is framed like 3.1.1.
 
 use super::{
-    Ack, ConnAck, Connect, Error, Packet, Properties, Props, Publish, QoS, Reason, SubAck,
-    Subscribe, Subscription, Unsubscribe, Version, Will,
+    Ack, ConnAck, Connect, Error, Packet, Properties, Props, QoS, Reason, SubAck, Subscribe,
+    Subscription, Unsubscribe, Version, Will,
 };
 use bytes::{BufMut, Bytes, BytesMut};
 use rumqttc::mqttbytes::{self as mb, v4};
@@ -55,6 +55,9 @@ fn decode_v31_connect(rest: &[u8]) -> Result<Packet, Error> {
 
 /// Decodes one whole 3.1.1 frame.
 pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
+    if frame[0] >> 4 == 3 {
+        return super::publish_in::decode(frame.freeze(), false).map(Packet::Publish);
+    }
     let packet = v4::Packet::read(&mut frame, usize::MAX).map_err(malformed)?;
     Ok(match packet {
         v4::Packet::Connect(c) => Packet::Connect(Box::new(connect_in(c))),
@@ -63,15 +66,8 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
             code: c.code as u8,
             properties: Props::default(),
         }),
-        v4::Packet::Publish(p) => Packet::Publish(Publish {
-            dup: p.dup,
-            qos: qos_in(p.qos),
-            retain: p.retain,
-            topic: p.topic,
-            pkid: p.pkid,
-            payload: p.payload,
-            properties: Props::default(),
-        }),
+        // Read by `publish_in` above: rumqttc never sees a PUBLISH frame.
+        v4::Packet::Publish(_) => return Err(Error::Malformed("unexpected PUBLISH".into())),
         v4::Packet::PubAck(a) => Packet::PubAck(Ack::new(a.pkid)),
         v4::Packet::PubRec(a) => Packet::PubRec(Ack::new(a.pkid)),
         v4::Packet::PubRel(a) => Packet::PubRel(Ack::new(a.pkid)),

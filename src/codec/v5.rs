@@ -303,7 +303,7 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
             }))
         }
         (15, _) => return decode_auth(frame.freeze()),
-        (3, _) => return super::publish_in::decode_v5(frame.freeze()).map(Packet::Publish),
+        (3, _) => return super::publish_in::decode(frame.freeze(), true).map(Packet::Publish),
         _ => {}
     }
     let packet = v5::Packet::read(&mut frame, None).map_err(malformed)?;

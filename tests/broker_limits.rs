@@ -303,6 +303,45 @@ fn maximum_qos_is_per_listener() {
     });
 }
 
+/// `max_topic_alias` applies to the clients of the listener it follows: announced in the
+/// MQTT 5 CONNACK (10 without it, nothing for 0); an alias up to it is taken, one above it
+/// closes the connection with DISCONNECT 0x94.
+#[test]
+fn max_topic_alias_is_per_listener() {
+    both_listeners(
+        ["max_topic_alias 2", "max_topic_alias 0"],
+        |first, [two, zero]| {
+            for (port, max) in [(first, 10), (two, 2), (zero, 0)] {
+                let (mut v5, ack) = Raw::try_connect(port, Raw::v5("a"));
+                let announced = ack.expect("CONNACK").properties.topic_alias_maximum;
+                assert_eq!(
+                    announced,
+                    Some(max).filter(|&n| n > 0),
+                    "max_topic_alias {max}"
+                );
+                let aliased = |alias| {
+                    let mut packet = publish("t", QoS::AtLeastOnce, false, b"x".into());
+                    if let Packet::Publish(p) = &mut packet {
+                        p.properties.topic_alias = Some(alias);
+                    }
+                    packet
+                };
+                if max > 0 {
+                    v5.send(aliased(max));
+                    let answer = v5.recv();
+                    assert!(matches!(answer, Some(Packet::PubAck(_))), "{answer:?}");
+                }
+                v5.send(aliased(max + 1));
+                assert_eq!(
+                    until_closed(&mut v5),
+                    [disconnect(0x94)],
+                    "max_topic_alias {max}"
+                );
+            }
+        },
+    );
+}
+
 /// `message_size_limit` drops a large payload but completes its QoS flow; `max_packet_size`
 /// is announced in the MQTT 5 CONNACK and closes the connection of a client that sends more
 /// (MQTT 5: DISCONNECT 0x95 first).

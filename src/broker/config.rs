@@ -102,8 +102,6 @@ pub struct Config {
     pub max_inflight: u16,
     /// QoS 2 messages a client may have unreleased at once (MQTT 5 receive maximum).
     pub receive_maximum: u16,
-    /// Topic aliases a client may use towards the broker.
-    pub topic_alias_maximum: u16,
     /// Largest packet accepted from a client.
     pub max_packet_size: u32,
     /// Longest keepalive granted to an MQTT 5 client (server keep alive).
@@ -136,7 +134,6 @@ impl Default for Config {
             max_queued_messages: 1000,
             max_inflight: 100,
             receive_maximum: 100,
-            topic_alias_maximum: 10,
             max_packet_size: crate::connection::MAX_PACKET as u32,
             max_keepalive: 65535,
             connect_timeout: Duration::from_secs(5),

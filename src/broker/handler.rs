@@ -387,7 +387,7 @@ impl Handler {
         check_limits(
             &publish,
             &self.shared.config.limits,
-            self.access.maximum_qos,
+            self.access.limits.max_qos,
         )?;
         self.resolve_alias(&mut publish)?;
         self.received += 1;
@@ -471,7 +471,7 @@ impl Handler {
         let Some(alias) = alias.and_then(|p| p.topic_alias.take()) else {
             return Ok(());
         };
-        if alias == 0 || alias > self.shared.config.topic_alias_maximum {
+        if alias == 0 || alias > self.access.limits.max_topic_alias {
             return Err(Close::Protocol(
                 0x94,
                 format!("topic alias {alias} invalid"),
@@ -554,7 +554,7 @@ impl Handler {
                     "no local on a shared subscription".into(),
                 ));
             }
-            let qos = sub.qos.min(self.access.maximum_qos);
+            let qos = sub.qos.min(self.access.limits.max_qos);
             let opts = SubOptions {
                 qos,
                 no_local: sub.no_local,

@@ -199,12 +199,12 @@ pub fn accept(
 fn connack_properties(config: &Config, access: &Access) -> Properties {
     let limits = &config.limits;
     Properties {
-        topic_alias_maximum: Some(config.topic_alias_maximum).filter(|&n| n > 0),
+        topic_alias_maximum: Some(access.limits.max_topic_alias).filter(|&n| n > 0),
         receive_maximum: Some(config.receive_maximum).filter(|&n| n < 65535),
         maximum_packet_size: Some(config.max_packet_size)
             .filter(|&n| n < crate::connection::MAX_PACKET as u32),
         retain_available: (!limits.retain_available).then_some(0),
-        maximum_qos: Some(access.maximum_qos as u8).filter(|&q| q < 2),
+        maximum_qos: Some(access.limits.max_qos as u8).filter(|&q| q < 2),
         ..Properties::default()
     }
 }
@@ -240,7 +240,7 @@ fn check(connect: &Connect, applicant: &Applicant<'_>, shared: &Shared) -> Resul
         return Err(EMPTY_CLIENT_ID);
     }
     if let Some(will) = &connect.will {
-        check_will(will, &shared.config.limits, access.maximum_qos)?;
+        check_will(will, &shared.config.limits, access.limits.max_qos)?;
     }
     if connect.username.is_none() && !access.allow_anonymous {
         return Err(NOT_AUTHORIZED);

@@ -2,8 +2,9 @@
 //! packet and message sizes, keepalive, retain, QoS, client ids, logging, `$SYS`), parsed with
 //! mosquitto 2.0's ranges.
 //!
-//! As in mosquitto 2.0, `max_connections` and `max_qos` belong to the listener they follow
-//! (before any `listener` line, to the default listener): they become [`ListenerLimits`].
+//! As in mosquitto 2.0, `max_connections`, `max_qos` and `max_topic_alias` belong to the
+//! listener they follow (before any `listener` line, to the default listener): they become
+//! [`ListenerLimits`].
 //! The others apply to the whole broker ([`Config`]), wherever they appear, except
 //! `allow_zero_length_clientid` with `per_listener_settings true` (see `listener_keys`).
 
@@ -54,9 +55,12 @@ pub struct ListenerLimits {
     /// `max_connections`: connections this listener keeps at once; further ones are closed
     /// as soon as they are accepted. `None`: the broker's `Config::max_connections`.
     pub max_connections: Option<usize>,
-    /// `max_qos` (alias `maximum_qos`): the highest QoS its clients may publish with;
-    /// their subscriptions are granted at most this.
+    /// `max_qos` (alias `maximum_qos`): the highest QoS its clients may publish with (wills
+    /// too); their subscriptions are granted at most this.
     pub max_qos: QoS,
+    /// `max_topic_alias`: topic aliases an MQTT 5 client may set up towards the broker; 0:
+    /// none.
+    pub max_topic_alias: u16,
 }
 
 impl Default for ListenerLimits {
@@ -64,6 +68,7 @@ impl Default for ListenerLimits {
         ListenerLimits {
             max_connections: None,
             max_qos: QoS::ExactlyOnce,
+            max_topic_alias: 10,
         }
     }
 }
@@ -71,7 +76,10 @@ impl Default for ListenerLimits {
 impl ListenerLimits {
     /// Applies `key` if it is one of these keys; false when it is not.
     pub fn apply(&mut self, key: &str, args: &[&str]) -> anyhow::Result<bool> {
-        if !matches!(key, "max_connections" | "max_qos" | "maximum_qos") {
+        if !matches!(
+            key,
+            "max_connections" | "max_qos" | "maximum_qos" | "max_topic_alias"
+        ) {
             return Ok(false);
         }
         let [value] = args else {
@@ -81,6 +89,7 @@ impl ListenerLimits {
             "max_connections" => {
                 self.max_connections = Some(connections(value)?.unwrap_or(usize::MAX))
             }
+            "max_topic_alias" => self.max_topic_alias = in_range(value, 0, 65535)? as u16,
             _ => self.max_qos = qos(value)?,
         }
         Ok(true)
@@ -328,8 +337,11 @@ mod tests {
         let expected = ListenerLimits {
             max_connections: Some(5),
             max_qos: QoS::AtLeastOnce,
+            max_topic_alias: 0,
         };
-        assert_eq!(listener(&["max_connections 5", "maximum_qos 1"]), expected);
+        let lines = ["max_connections 5", "maximum_qos 1", "max_topic_alias 0"];
+        assert_eq!(listener(&lines), expected);
+        assert_eq!(listener(&["max_topic_alias 65535"]).max_topic_alias, 65535);
         let unlimited = listener(&["max_connections -1", "max_qos 0"]);
         assert_eq!(unlimited.max_connections, Some(usize::MAX));
         assert_eq!(unlimited.max_qos, QoS::AtMostOnce);
@@ -364,6 +376,8 @@ mod tests {
             "max_connections many",
             "max_connections 1 2",
             "max_qos",
+            "max_topic_alias 65536",
+            "max_topic_alias -1",
         ] {
             let limits = &mut ListenerLimits::default();
             assert!(listener_key(limits, line).is_err(), "{line}");

@@ -94,8 +94,7 @@ impl Listener {
     pub async fn bind(config: &ListenerConfig) -> anyhow::Result<Listener> {
         let tls = config.tls.as_ref().map(TlsSettings::server_config);
         let tls = tls.transpose()?.map(TlsAcceptor::from);
-        let qos = config.limits.max_qos;
-        let access = config.security.as_ref().map(|s| s.load(qos));
+        let access = config.security.as_ref().map(|s| s.load(config.limits));
         let access = access.transpose()?.map(Arc::new);
         let use_identity = config
             .tls
@@ -136,7 +135,7 @@ impl Listener {
         self.access.as_ref()
     }
 
-    /// Its `max_connections` and `max_qos`.
+    /// Its `max_connections`, `max_qos` and `max_topic_alias`.
     pub fn limits(&self) -> ListenerLimits {
         self.limits
     }

@@ -1,7 +1,7 @@
 //! The per-listener keys of `mosquitto.conf`, which apply to the latest `listener` line (or,
 //! before any, to the default listener): the protocol and TLS keys, the limit keys mosquitto
-//! 2.0 scopes per listener (`max_connections`, `max_qos`), and the security keys that join
-//! them with `per_listener_settings true`.
+//! 2.0 scopes per listener (`max_connections`, `max_qos`, `max_topic_alias`), and the
+//! security keys that join them with `per_listener_settings true`.
 
 use super::limits::ListenerLimits;
 use super::listener::{ListenerConfig, ListenerKind};
@@ -55,7 +55,8 @@ pub struct ListenerKeys {
     pub cafile: Option<PathBuf>,
     pub require_certificate: bool,
     pub use_identity_as_username: bool,
-    /// `max_connections` and `max_qos`, whatever `per_listener_settings` says.
+    /// `max_connections`, `max_qos` and `max_topic_alias`, whatever `per_listener_settings`
+    /// says.
     pub limits: ListenerLimits,
     /// Used only with `per_listener_settings true`.
     pub security: SecurityKeys,

@@ -7,8 +7,8 @@
 //! own; a connection holds its listener's [`Access`] (one `Arc`) for its whole life.
 
 use super::acl::{Acl, Client};
+use super::limits::ListenerLimits;
 use super::passwd::PasswordFile;
-use crate::codec::QoS;
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -92,9 +92,8 @@ pub struct Access {
     pub allow_zero_length_clientid: bool,
     /// The password and ACL files.
     pub security: Arc<Security>,
-    /// The listener's `max_qos`: the highest QoS its clients may publish with (wills too);
-    /// their subscriptions are granted at most this.
-    pub maximum_qos: QoS,
+    /// The listener's `max_qos` and `max_topic_alias`.
+    pub limits: ListenerLimits,
 }
 
 /// A listener's own security settings (`per_listener_settings true`), before the files are
@@ -112,15 +111,15 @@ pub struct ListenerSecurity {
 }
 
 impl ListenerSecurity {
-    /// Loads the files, for a listener with `maximum_qos`; an unreadable or malformed file
-    /// is an error.
-    pub fn load(&self, maximum_qos: QoS) -> anyhow::Result<Access> {
+    /// Loads the files, for a listener with `limits`; an unreadable or malformed file is an
+    /// error.
+    pub fn load(&self, limits: ListenerLimits) -> anyhow::Result<Access> {
         let security = Security::load(self.password_file.clone(), self.acl_file.clone())?;
         Ok(Access {
             allow_anonymous: self.allow_anonymous,
             allow_zero_length_clientid: self.allow_zero_length_clientid,
             security: Arc::new(security),
-            maximum_qos,
+            limits,
         })
     }
 }

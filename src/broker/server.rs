@@ -6,6 +6,7 @@
 
 use super::config::Config;
 use super::handler;
+use super::limits::ListenerLimits;
 use super::listener::Listener;
 use super::persist::{self, Restored, Store};
 use super::router::Router;
@@ -13,7 +14,6 @@ use super::security::Access;
 use super::shutdown::Shutdown;
 use super::stats::Stats;
 use super::sys;
-use crate::codec::QoS;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -96,7 +96,7 @@ pub async fn serve_from(
         let limits = listener.limits();
         let access = match listener.access() {
             Some(own) => own.clone(),
-            None => Arc::new(broker_access(&shared.config, limits.max_qos)),
+            None => Arc::new(broker_access(&shared.config, limits)),
         };
         let max = limits
             .max_connections
@@ -126,13 +126,13 @@ pub async fn serve_from(
     Ok(())
 }
 
-/// The broker's security, for a listener without its own that grants at most `maximum_qos`.
-fn broker_access(config: &Config, maximum_qos: QoS) -> Access {
+/// The broker's security, for a listener without its own, with the listener's `limits`.
+fn broker_access(config: &Config, limits: ListenerLimits) -> Access {
     Access {
         allow_anonymous: config.allow_anonymous,
         allow_zero_length_clientid: config.limits.allow_zero_length_clientid,
         security: config.security.clone(),
-        maximum_qos,
+        limits,
     }
 }
 

@@ -45,8 +45,8 @@ impl fmt::Display for ListenerKind {
 }
 
 /// A listener to bind: its address, its protocol stack, for `mqtts`/`wss` its TLS files, its
-/// connection and QoS limits and, with `per_listener_settings true`, its own security (else
-/// the broker's applies).
+/// [`ListenerLimits`] and, with `per_listener_settings true`, its own security (else the
+/// broker's applies).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListenerConfig {
     pub addr: SocketAddr,

@@ -1,12 +1,14 @@
 //! `mqtk serve -c FILE` limit keys, seen from raw clients: a stalled subscriber under load
 //! (bounded memory, publisher not held, drops counted in `$SYS`), and what a client sees at
-//! each limit, asserted against Debian's mosquitto 2.0 with the same configuration.
+//! each limit, broker-wide or per listener, asserted against Debian's mosquitto 2.0 with the
+//! same configuration.
 
 mod common;
 
 use common::{Broker, Raw};
 use mqtk::codec::{self, Packet, Publish, QoS, Reason, Version};
 use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +18,37 @@ fn both(conf: &str, check: impl Fn(u16)) {
     for broker in [Broker::mosquitto_with(conf), Broker::mqtk_serve_conf(conf)] {
         check(broker.port);
     }
+}
+
+/// Runs `check` against mosquitto and `mqtk serve`, each configured with the harness's
+/// listener (the first port) and, for each entry of `keys`, one more listener on 127.0.0.1
+/// followed by those keys (the other ports).
+fn both_listeners<const N: usize>(keys: [&str; N], check: impl Fn(u16, [u16; N])) {
+    let starts = [
+        mosquitto_running as fn(&str) -> Broker,
+        Broker::mqtk_serve_conf,
+    ];
+    for start in starts {
+        // Bound together, so they are distinct.
+        let held: [_; N] = std::array::from_fn(|_| TcpListener::bind("127.0.0.1:0").expect("bind"));
+        let ports = held
+            .each_ref()
+            .map(|l| l.local_addr().expect("addr").port());
+        drop(held);
+        let each = ports.iter().zip(keys);
+        let conf: String = each
+            .map(|(port, keys)| format!("listener {port} 127.0.0.1\n{keys}\n"))
+            .collect();
+        check(start(&conf).port, ports);
+    }
+}
+
+/// mosquitto with `conf`, once it opened all its listeners (one after the other, then it
+/// says it runs); `mqtk serve` binds them all before it prints the first.
+fn mosquitto_running(conf: &str) -> Broker {
+    let broker = Broker::mosquitto_with(conf);
+    broker.wait_for_log(" running");
+    broker
 }
 
 fn publish(topic: &str, qos: QoS, retain: bool, payload: Vec<u8>) -> Packet {
@@ -201,6 +234,112 @@ fn max_connections_closes_the_extra_client() {
         );
         drop(kept);
     }
+}
+
+/// mosquitto 2.0 counts connections per listener, against the `max_connections` of the
+/// listener they came through: with 1 on one listener and 2 on another, each closes the
+/// connection over its own limit at once, and the first listener (no limit) still takes more.
+#[test]
+fn max_connections_is_counted_per_listener() {
+    let keys = ["max_connections 1", "max_connections 2"];
+    both_listeners(keys, |first, [one, two]| {
+        let mut kept = Vec::new();
+        for (port, allowed) in [(one, 1), (two, 2)] {
+            for i in 0..allowed {
+                let (raw, ack) = Raw::try_connect(port, Raw::v311(&format!("c{port}-{i}")));
+                assert_eq!(ack.map(|a| a.code), Some(0), "max_connections {allowed}");
+                kept.push(raw);
+            }
+            let started = Instant::now();
+            let (_extra, ack) = Raw::try_connect(port, Raw::v311("extra"));
+            assert_eq!(ack, None, "max_connections {allowed}: one more got in");
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "not closed at once"
+            );
+        }
+        let (_free, ack) = Raw::try_connect(first, Raw::v311("free"));
+        assert_eq!(ack.map(|a| a.code), Some(0));
+    });
+}
+
+/// `max_qos` applies to the clients of the listener it follows: a QoS 2 subscription is
+/// granted 2, 1 and 0 on listeners without it, with `max_qos 1` and with `max_qos 0`, each
+/// announced in the MQTT 5 CONNACK; a QoS 1 PUBLISH closes a connection only where it is
+/// above the listener's limit.
+#[test]
+fn maximum_qos_is_per_listener() {
+    both_listeners(["max_qos 1", "max_qos 0"], |first, [one, zero]| {
+        for (port, max) in [(first, 2), (one, 1), (zero, 0)] {
+            let (mut v5, ack) = Raw::try_connect(port, Raw::v5("q"));
+            let announced = ack.expect("CONNACK").properties.maximum_qos;
+            assert_eq!(announced, Some(max).filter(|&q| q < 2), "max_qos {max}");
+            v5.send(Packet::Subscribe(codec::Subscribe {
+                pkid: 1,
+                filters: vec![codec::Subscription {
+                    filter: "t".into(),
+                    qos: QoS::ExactlyOnce,
+                    ..Default::default()
+                }],
+                properties: Default::default(),
+            }));
+            match v5.recv() {
+                Some(Packet::SubAck(s)) => assert_eq!(s.codes, [max], "max_qos {max}"),
+                other => panic!("expected SUBACK, got {other:?}"),
+            }
+            v5.send(publish("u", QoS::AtLeastOnce, false, b"x".into()));
+            let answer = match v5.recv() {
+                Some(Packet::PubAck(_)) => "PUBACK".to_string(),
+                Some(Packet::Disconnect(d)) => format!("DISCONNECT {:#x}", d.code),
+                other => format!("{other:?}"),
+            };
+            let expected = if max == 0 {
+                "DISCONNECT 0x9b"
+            } else {
+                "PUBACK"
+            };
+            assert_eq!(answer, expected, "max_qos {max}");
+        }
+    });
+}
+
+/// `max_topic_alias` applies to the clients of the listener it follows: announced in the
+/// MQTT 5 CONNACK (10 without it, nothing for 0); an alias up to it is taken, one above it
+/// closes the connection with DISCONNECT 0x94.
+#[test]
+fn max_topic_alias_is_per_listener() {
+    both_listeners(
+        ["max_topic_alias 2", "max_topic_alias 0"],
+        |first, [two, zero]| {
+            for (port, max) in [(first, 10), (two, 2), (zero, 0)] {
+                let (mut v5, ack) = Raw::try_connect(port, Raw::v5("a"));
+                let announced = ack.expect("CONNACK").properties.topic_alias_maximum;
+                assert_eq!(
+                    announced,
+                    Some(max).filter(|&n| n > 0),
+                    "max_topic_alias {max}"
+                );
+                let aliased = |alias| {
+                    let mut packet = publish("t", QoS::AtLeastOnce, false, b"x".into());
+                    if let Packet::Publish(p) = &mut packet {
+                        p.properties.topic_alias = Some(alias);
+                    }
+                    packet
+                };
+                if max > 0 {
+                    v5.send(aliased(max));
+                    let answer = v5.recv();
+                    assert!(matches!(answer, Some(Packet::PubAck(_))), "{answer:?}");
+                }
+                v5.send(aliased(max + 1));
+                assert_eq!(
+                    until_closed(&mut v5),
+                    [disconnect(0x94)],
+                    "max_topic_alias {max}"
+                );
+            }
+        },
+    );
 }
 
 /// `message_size_limit` drops a large payload but completes its QoS flow; `max_packet_size`

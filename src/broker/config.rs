@@ -93,7 +93,8 @@ pub struct Config {
     pub authenticator: Option<Arc<dyn Authenticator>>,
     /// Password and ACL files of listeners without their own, shared with the SIGHUP reload.
     pub security: Arc<Security>,
-    /// Concurrent connections; further ones are closed as soon as they are accepted.
+    /// Concurrent connections per listener, for listeners without their own
+    /// `max_connections`; further ones are closed as soon as they are accepted.
     pub max_connections: usize,
     /// Messages queued per session beyond those in flight (0: no limit); see `Session::enqueue`.
     pub max_queued_messages: usize,
@@ -101,8 +102,6 @@ pub struct Config {
     pub max_inflight: u16,
     /// QoS 2 messages a client may have unreleased at once (MQTT 5 receive maximum).
     pub receive_maximum: u16,
-    /// Topic aliases a client may use towards the broker.
-    pub topic_alias_maximum: u16,
     /// Largest packet accepted from a client.
     pub max_packet_size: u32,
     /// Longest keepalive granted to an MQTT 5 client (server keep alive).
@@ -135,7 +134,6 @@ impl Default for Config {
             max_queued_messages: 1000,
             max_inflight: 100,
             receive_maximum: 100,
-            topic_alias_maximum: 10,
             max_packet_size: crate::connection::MAX_PACKET as u32,
             max_keepalive: 65535,
             connect_timeout: Duration::from_secs(5),
@@ -176,7 +174,7 @@ pub struct FileConfig {
     pub security: SecurityKeys,
     /// A security key was given: `per_listener_settings true` may no longer follow.
     pub security_seen: bool,
-    /// Limit keys, in file order.
+    /// Broker-wide limit keys, in file order.
     pub settings: Vec<Setting>,
     /// `persistence`, `persistence_location`, `persistence_file`, `autosave_interval`,
     /// `persistent_client_expiration`.
@@ -235,6 +233,7 @@ impl FileConfig {
                 bail!("wrong number of values for {key}")
             }
             _ if self.persistence.apply(key, rest(line))? => {}
+            _ if self.current_listener().limits.apply(key, &args)? => {}
             (_, [value]) if self.current_listener().apply(key, value)? => {}
             _ => match Setting::parse(key, &args)? {
                 Some(setting) => self.settings.push(setting),
@@ -269,17 +268,18 @@ impl FileConfig {
         }
     }
 
-    /// With `per_listener_settings true`, security keys before the first `listener` line
-    /// belong to the default listener; says so when no such listener will run (mosquitto
-    /// drops them too, except that a `password_file` there makes it open port 1883).
+    /// Per-listener keys before the first `listener` line (security keys too with
+    /// `per_listener_settings true`) belong to the default listener; says so when no such
+    /// listener will run. mosquitto 2.0 opens one on port 1883 of every interface for most
+    /// of them instead, which we do not do unasked.
     fn unused_default_keys(&self, args: &ServeArgs) -> Option<String> {
         let used = self.listeners.is_empty()
             || args.port.or(self.port).is_some()
             || (args.tls_port, args.ws_port, args.wss_port) != NONE;
-        let keys = &self.default_listener.security;
-        (self.per_listener_settings && !used && !keys.is_empty()).then(|| {
-            "per_listener_settings true: the security keys before the first listener line \
-             belong to the default listener, which is not started (no port line); ignored"
+        let given = self.default_listener != ListenerKeys::default();
+        (!used && given).then(|| {
+            "the per-listener keys before the first listener line belong to the default \
+             listener, which is not started (no port line); ignored"
                 .to_string()
         })
     }
@@ -407,6 +407,7 @@ fn all_listeners(
         listeners.insert(0, listener);
     }
     for mut listener in cli_listeners(args, bind.as_deref().unwrap_or("127.0.0.1"))? {
+        listener.limits = file.default_listener.limits;
         listener.security = default_security.clone();
         listeners.push(listener);
     }
@@ -465,10 +466,9 @@ fn cli_listeners(args: &ServeArgs, host: &str) -> anyhow::Result<Vec<ListenerCon
         };
         let addr = resolve(host, port)?;
         listeners.push(ListenerConfig {
-            addr,
-            kind,
             tls,
-            security: None,
+            kind,
+            ..ListenerConfig::tcp(addr)
         });
     }
     Ok(listeners)
@@ -497,6 +497,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::QoS;
 
     fn args(port: Option<u16>, config: bool) -> ServeArgs {
         ServeArgs {
@@ -541,12 +542,47 @@ mod tests {
 
     #[test]
     fn limit_keys_reach_the_config_and_bad_ones_name_their_line() {
-        let file = FileConfig::parse("max_connections 3\nlog_type all\n").unwrap();
+        let file = FileConfig::parse("max_queued_messages 3\nlog_type all\n").unwrap();
         let c = Config::resolve(file, &args(Some(0), true)).unwrap();
-        assert_eq!(c.max_connections, 3);
+        assert_eq!(c.max_queued_messages, 3);
         assert!(c.verbose);
         let err = FileConfig::parse("port 1\nmax_qos 3\n").unwrap_err();
         assert!(format!("{err:#}").contains("line 2: max_qos 3"), "{err:#}");
+    }
+
+    /// Each listener's `(port, max_connections, max_qos)`, in `serve`'s order.
+    fn limits(c: &Config) -> Vec<(u16, Option<usize>, QoS)> {
+        let each = c.listeners.iter();
+        each.map(|l| (l.addr.port(), l.limits.max_connections, l.limits.max_qos))
+            .collect()
+    }
+
+    #[test]
+    fn listener_limits_follow_their_listener_line_and_others_stay_global() {
+        use QoS::*;
+        let text = "max_connections 1\nmax_qos 0\nlistener 1885\nmax_connections 5\n\
+                    max_queued_messages 7\nlistener 1886\nmaximum_qos 1\nmax_connections -1\n";
+        let file = FileConfig::parse(text).unwrap();
+        assert!(file.warnings.is_empty());
+        // No default listener to take the first two keys: they are ignored, with a warning.
+        assert!(file.unused_default_keys(&args(None, true)).is_some());
+        let c = Config::resolve(file, &args(None, true)).unwrap();
+        assert_eq!(c.max_queued_messages, 7);
+        let unlimited = Some(usize::MAX);
+        assert_eq!(
+            limits(&c),
+            [(1885, Some(5), ExactlyOnce), (1886, unlimited, AtLeastOnce)]
+        );
+        // `--port` (or `port`) starts the default listener; the command line's share its keys.
+        let mut a = args(Some(1884), true);
+        a.ws_port = Some(9001);
+        let file = FileConfig::parse(text).unwrap();
+        assert_eq!(file.unused_default_keys(&a), None);
+        let c = Config::resolve(file, &a).unwrap();
+        assert_eq!(limits(&c)[0], (1884, Some(1), AtMostOnce));
+        assert_eq!(limits(&c)[3], (9001, Some(1), AtMostOnce));
+        let err = FileConfig::parse("listener 1\nmax_connections 1 2\n").unwrap_err();
+        assert!(format!("{err:#}").contains("line 2"), "{err:#}");
     }
 
     #[test]

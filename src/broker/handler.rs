@@ -384,7 +384,11 @@ impl Handler {
     }
 
     fn on_publish(&mut self, mut publish: Publish) -> Result<(), Close> {
-        check_limits(&publish, &self.shared.config.limits)?;
+        check_limits(
+            &publish,
+            &self.shared.config.limits,
+            self.access.limits.max_qos,
+        )?;
         self.resolve_alias(&mut publish)?;
         self.received += 1;
         let pkid = publish.pkid;
@@ -467,7 +471,7 @@ impl Handler {
         let Some(alias) = alias.and_then(|p| p.topic_alias.take()) else {
             return Ok(());
         };
-        if alias == 0 || alias > self.shared.config.topic_alias_maximum {
+        if alias == 0 || alias > self.access.limits.max_topic_alias {
             return Err(Close::Protocol(
                 0x94,
                 format!("topic alias {alias} invalid"),
@@ -550,7 +554,7 @@ impl Handler {
                     "no local on a shared subscription".into(),
                 ));
             }
-            let qos = sub.qos.min(self.shared.config.limits.maximum_qos);
+            let qos = sub.qos.min(self.access.limits.max_qos);
             let opts = SubOptions {
                 qos,
                 no_local: sub.no_local,
@@ -736,10 +740,11 @@ impl Handler {
     }
 }
 
-/// mosquitto closes the connection of a client that publishes above `maximum_qos` or
-/// retained without `retain_available` (MQTT 5: DISCONNECT 0x9B or 0x9A first).
-fn check_limits(publish: &Publish, limits: &Limits) -> Result<(), Close> {
-    if publish.qos > limits.maximum_qos {
+/// mosquitto closes the connection of a client that publishes above its listener's
+/// `maximum_qos` or retained without `retain_available` (MQTT 5: DISCONNECT 0x9B or 0x9A
+/// first).
+fn check_limits(publish: &Publish, limits: &Limits, maximum_qos: QoS) -> Result<(), Close> {
+    if publish.qos > maximum_qos {
         return Err(Close::Protocol(0x9B, "QoS not supported".into()));
     }
     if publish.retain && !limits.retain_available {

@@ -9,7 +9,7 @@ use super::limits::Limits;
 use super::security::{Access, Security};
 use super::server::Shared;
 use super::session::SessionLimits;
-use crate::codec::{self, ConnAck, Connect, Packet, Properties, Version, Will};
+use crate::codec::{self, ConnAck, Connect, Packet, Properties, QoS, Version, Will};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -163,7 +163,7 @@ pub fn accept(
     }
     let mut properties = Properties::default();
     if v5 {
-        properties = connack_properties(config);
+        properties = connack_properties(config, &access);
         properties.assigned_client_identifier = assigned.then(|| client_id.clone());
         properties.server_keep_alive = server_keep_alive;
     }
@@ -194,17 +194,17 @@ pub fn accept(
     ))
 }
 
-/// The MQTT 5 CONNACK properties that announce the broker's limits, each only when it is
-/// below what MQTT allows anyway.
-fn connack_properties(config: &Config) -> Properties {
+/// The MQTT 5 CONNACK properties that announce the broker's and the listener's limits, each
+/// only when it is below what MQTT allows anyway.
+fn connack_properties(config: &Config, access: &Access) -> Properties {
     let limits = &config.limits;
     Properties {
-        topic_alias_maximum: Some(config.topic_alias_maximum).filter(|&n| n > 0),
+        topic_alias_maximum: Some(access.limits.max_topic_alias).filter(|&n| n > 0),
         receive_maximum: Some(config.receive_maximum).filter(|&n| n < 65535),
         maximum_packet_size: Some(config.max_packet_size)
             .filter(|&n| n < crate::connection::MAX_PACKET as u32),
         retain_available: (!limits.retain_available).then_some(0),
-        maximum_qos: Some(limits.maximum_qos as u8).filter(|&q| q < 2),
+        maximum_qos: Some(access.limits.max_qos as u8).filter(|&q| q < 2),
         ..Properties::default()
     }
 }
@@ -240,7 +240,7 @@ fn check(connect: &Connect, applicant: &Applicant<'_>, shared: &Shared) -> Resul
         return Err(EMPTY_CLIENT_ID);
     }
     if let Some(will) = &connect.will {
-        check_will(will, &shared.config.limits)?;
+        check_will(will, &shared.config.limits, access.limits.max_qos)?;
     }
     if connect.username.is_none() && !access.allow_anonymous {
         return Err(NOT_AUTHORIZED);
@@ -279,11 +279,11 @@ fn authenticated(
 }
 
 /// A will must keep to the limits its PUBLISH would have to keep to.
-fn check_will(will: &Will, limits: &Limits) -> Result<(), Refusal> {
+fn check_will(will: &Will, limits: &Limits, maximum_qos: QoS) -> Result<(), Refusal> {
     let max_size = limits.message_size_limit;
     if will.retain && !limits.retain_available {
         Err(WILL_RETAIN)
-    } else if will.qos > limits.maximum_qos {
+    } else if will.qos > maximum_qos {
         Err(WILL_QOS)
     } else if max_size > 0 && will.payload.len() > max_size {
         Err(WILL_TOO_LARGE)
@@ -321,7 +321,6 @@ fn keep_alive(connect: &Connect, max: u16) -> (u16, Option<u16>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::QoS;
 
     fn connect(version: Version, keep_alive: u16) -> Connect {
         Connect {
@@ -340,7 +339,6 @@ mod tests {
     fn wills_keep_to_the_publish_limits() {
         let limits = Limits {
             retain_available: false,
-            maximum_qos: QoS::AtLeastOnce,
             message_size_limit: 3,
             ..Limits::default()
         };
@@ -351,7 +349,11 @@ mod tests {
             retain,
             properties: Properties::default(),
         };
-        let code = |w: Will| check_will(&w, &limits).err().map(|r| (r.v3, r.v5));
+        let code = |w: Will| {
+            check_will(&w, &limits, QoS::AtLeastOnce)
+                .err()
+                .map(|r| (r.v3, r.v5))
+        };
         assert_eq!(code(will(QoS::AtLeastOnce, false, "abc")), None);
         assert_eq!(code(will(QoS::AtMostOnce, true, "x")), Some((None, 0x9A)));
         assert_eq!(code(will(QoS::ExactlyOnce, false, "x")), Some((None, 0x9B)));

@@ -1,10 +1,12 @@
 //! The limit and policy keys of `mosquitto.conf` (connections, queues, in-flight windows,
 //! packet and message sizes, keepalive, retain, QoS, client ids, logging, `$SYS`), parsed with
-//! mosquitto 2.0's ranges and applied to a [`Config`].
+//! mosquitto 2.0's ranges.
 //!
-//! mosquitto treats `max_connections`, `max_qos`, `max_topic_alias` and
-//! `allow_zero_length_clientid` per listener; here every key is global, wherever it appears,
-//! except `allow_zero_length_clientid` with `per_listener_settings true` (see `listener_keys`).
+//! As in mosquitto 2.0, `max_connections`, `max_qos` and `max_topic_alias` belong to the
+//! listener they follow (before any `listener` line, to the default listener): they become
+//! [`ListenerLimits`].
+//! The others apply to the whole broker ([`Config`]), wherever they appear, except
+//! `allow_zero_length_clientid` with `per_listener_settings true` (see `listener_keys`).
 
 use super::config::{parse_bool, Config};
 use crate::codec::QoS;
@@ -23,8 +25,6 @@ pub struct Limits {
     pub message_size_limit: usize,
     /// `false`: a retained PUBLISH (or will) is a protocol error.
     pub retain_available: bool,
-    /// Highest QoS clients may publish with; subscriptions are granted at most this.
-    pub maximum_qos: QoS,
     /// Accept an empty client id (the broker assigns one).
     pub allow_zero_length_clientid: bool,
     /// Deliver at the subscription's QoS even when the message was published lower.
@@ -42,7 +42,6 @@ impl Default for Limits {
             max_inflight_bytes: 0,
             message_size_limit: 0,
             retain_available: true,
-            maximum_qos: QoS::ExactlyOnce,
             allow_zero_length_clientid: true,
             upgrade_outgoing_qos: false,
             check_retain_source: false,
@@ -50,11 +49,57 @@ impl Default for Limits {
     }
 }
 
-/// One limit key of a configuration file, parsed; applied to the configuration in file order.
+/// The limit keys mosquitto 2.0 sets per listener, as one listener got them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListenerLimits {
+    /// `max_connections`: connections this listener keeps at once; further ones are closed
+    /// as soon as they are accepted. `None`: the broker's `Config::max_connections`.
+    pub max_connections: Option<usize>,
+    /// `max_qos` (alias `maximum_qos`): the highest QoS its clients may publish with (wills
+    /// too); their subscriptions are granted at most this.
+    pub max_qos: QoS,
+    /// `max_topic_alias`: topic aliases an MQTT 5 client may set up towards the broker; 0:
+    /// none.
+    pub max_topic_alias: u16,
+}
+
+impl Default for ListenerLimits {
+    fn default() -> Self {
+        ListenerLimits {
+            max_connections: None,
+            max_qos: QoS::ExactlyOnce,
+            max_topic_alias: 10,
+        }
+    }
+}
+
+impl ListenerLimits {
+    /// Applies `key` if it is one of these keys; false when it is not.
+    pub fn apply(&mut self, key: &str, args: &[&str]) -> anyhow::Result<bool> {
+        if !matches!(
+            key,
+            "max_connections" | "max_qos" | "maximum_qos" | "max_topic_alias"
+        ) {
+            return Ok(false);
+        }
+        let [value] = args else {
+            bail!("wrong number of values for {key}");
+        };
+        match key {
+            "max_connections" => {
+                self.max_connections = Some(connections(value)?.unwrap_or(usize::MAX))
+            }
+            "max_topic_alias" => self.max_topic_alias = in_range(value, 0, 65535)? as u16,
+            _ => self.max_qos = qos(value)?,
+        }
+        Ok(true)
+    }
+}
+
+/// One broker-wide limit key of a configuration file, parsed; applied to the configuration
+/// in file order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Setting {
-    /// `max_connections`: `None` (-1 or 0) is unlimited.
-    MaxConnections(Option<usize>),
     /// `max_queued_messages`: 0 is unlimited.
     MaxQueuedMessages(usize),
     MaxQueuedBytes(usize),
@@ -66,8 +111,6 @@ pub enum Setting {
     MaxPacketSize(u32),
     MaxKeepalive(u16),
     RetainAvailable(bool),
-    /// `max_qos` or its alias `maximum_qos`.
-    MaximumQos(QoS),
     AllowZeroLengthClientid(bool),
     UpgradeOutgoingQos(bool),
     CheckRetainSource(bool),
@@ -101,7 +144,6 @@ impl Setting {
             _ => bail!("wrong number of values for {key}"),
         };
         let setting = match key {
-            "max_connections" => Setting::MaxConnections(connections(value)?),
             "max_queued_messages" => Setting::MaxQueuedMessages(number(value)?),
             "max_queued_bytes" => Setting::MaxQueuedBytes(number(value)?),
             "max_inflight_messages" => Setting::MaxInflightMessages(inflight(value)?),
@@ -114,7 +156,6 @@ impl Setting {
             "upgrade_outgoing_qos" => Setting::UpgradeOutgoingQos(parse_bool(value)?),
             "check_retain_source" => Setting::CheckRetainSource(parse_bool(value)?),
             "sys_interval" => Setting::SysInterval(Some(number(value)? as u64).filter(|&s| s > 0)),
-            "max_qos" | "maximum_qos" => Setting::MaximumQos(qos(value)?),
             _ => return Ok(None),
         };
         Ok(Some(setting))
@@ -124,7 +165,6 @@ impl Setting {
     pub fn apply(self, config: &mut Config) {
         let limits = &mut config.limits;
         match self {
-            Setting::MaxConnections(n) => config.max_connections = n.unwrap_or(usize::MAX),
             Setting::MaxQueuedMessages(n) => config.max_queued_messages = n,
             Setting::MaxQueuedBytes(n) => limits.max_queued_bytes = n,
             Setting::MaxInflightMessages(n) => {
@@ -136,7 +176,6 @@ impl Setting {
             Setting::MaxPacketSize(n) => config.max_packet_size = n,
             Setting::MaxKeepalive(n) => config.max_keepalive = n,
             Setting::RetainAvailable(b) => limits.retain_available = b,
-            Setting::MaximumQos(q) => limits.maximum_qos = q,
             Setting::AllowZeroLengthClientid(b) => limits.allow_zero_length_clientid = b,
             Setting::UpgradeOutgoingQos(b) => limits.upgrade_outgoing_qos = b,
             Setting::CheckRetainSource(b) => limits.check_retain_source = b,
@@ -148,9 +187,8 @@ impl Setting {
     }
 }
 
-/// The keys [`Setting::parse`] knows; `max_qos` and `maximum_qos` are one key.
+/// The keys [`Setting::parse`] knows.
 const KEYS: &[&str] = &[
-    "max_connections",
     "max_queued_messages",
     "max_queued_bytes",
     "max_inflight_messages",
@@ -164,8 +202,6 @@ const KEYS: &[&str] = &[
     "check_retain_source",
     "log_type",
     "sys_interval",
-    "max_qos",
-    "maximum_qos",
 ];
 
 /// MQTT's largest payload.
@@ -246,10 +282,24 @@ mod tests {
         config
     }
 
+    /// Applies `line` to `limits`: whether it is a per-listener limit key.
+    fn listener_key(limits: &mut ListenerLimits, line: &str) -> anyhow::Result<bool> {
+        let mut words = line.split_whitespace();
+        let key = words.next().unwrap();
+        limits.apply(key, &words.collect::<Vec<_>>())
+    }
+
+    fn listener(lines: &[&str]) -> ListenerLimits {
+        let mut limits = ListenerLimits::default();
+        for line in lines {
+            assert!(listener_key(&mut limits, line).unwrap(), "{line}");
+        }
+        limits
+    }
+
     #[test]
     fn parses_mosquitto_values() {
         let c = config(&[
-            "max_connections 5",
             "max_queued_messages 0",
             "max_queued_bytes 1000000",
             "max_inflight_messages 7",
@@ -258,13 +308,11 @@ mod tests {
             "max_packet_size 20",
             "max_keepalive 30",
             "retain_available false",
-            "maximum_qos 1",
             "allow_zero_length_clientid false",
             "upgrade_outgoing_qos true",
             "check_retain_source true",
             "sys_interval 0",
         ]);
-        assert_eq!(c.max_connections, 5);
         assert_eq!(c.max_queued_messages, 0);
         assert_eq!((c.max_inflight, c.receive_maximum), (7, 7));
         assert_eq!((c.max_packet_size, c.max_keepalive), (20, 30));
@@ -276,17 +324,35 @@ mod tests {
             max_inflight_bytes: 4096,
             message_size_limit: 100,
             retain_available: false,
-            maximum_qos: QoS::AtLeastOnce,
             allow_zero_length_clientid: false,
             upgrade_outgoing_qos: true,
             check_retain_source: true,
         };
         assert_eq!(c.limits, expected);
-        let unlimited = config(&["max_connections -1", "max_inflight_messages 0", "max_qos 0"]);
-        assert_eq!(unlimited.max_connections, usize::MAX);
-        assert_eq!(unlimited.max_inflight, u16::MAX);
-        assert_eq!(unlimited.limits.maximum_qos, QoS::AtMostOnce);
-        assert_eq!(config(&["max_connections 0"]).max_connections, usize::MAX);
+        assert_eq!(config(&["max_inflight_messages 0"]).max_inflight, u16::MAX);
+    }
+
+    #[test]
+    fn parses_the_per_listener_keys() {
+        let expected = ListenerLimits {
+            max_connections: Some(5),
+            max_qos: QoS::AtLeastOnce,
+            max_topic_alias: 0,
+        };
+        let lines = ["max_connections 5", "maximum_qos 1", "max_topic_alias 0"];
+        assert_eq!(listener(&lines), expected);
+        assert_eq!(listener(&["max_topic_alias 65535"]).max_topic_alias, 65535);
+        let unlimited = listener(&["max_connections -1", "max_qos 0"]);
+        assert_eq!(unlimited.max_connections, Some(usize::MAX));
+        assert_eq!(unlimited.max_qos, QoS::AtMostOnce);
+        assert_eq!(
+            listener(&["max_connections 0"]).max_connections,
+            Some(usize::MAX)
+        );
+        assert_eq!(ListenerLimits::default().max_qos, QoS::ExactlyOnce);
+        let mut limits = ListenerLimits::default();
+        assert!(!listener_key(&mut limits, "max_queued_messages 5").unwrap());
+        assert_eq!(parse("max_qos 1").unwrap(), None);
     }
 
     #[test]
@@ -295,18 +361,26 @@ mod tests {
             "max_keepalive 9",
             "max_keepalive 65536",
             "max_packet_size 19",
-            "max_qos 3",
             "message_size_limit 268435456",
             "max_inflight_messages 65536",
             "max_queued_messages -1",
-            "max_connections many",
             "retain_available maybe",
             "check_retain_source maybe",
             "log_type bogus",
-            "max_connections 1 2",
-            "max_qos",
+            "max_queued_messages 1 2",
         ] {
             assert!(parse(line).is_err(), "{line}");
+        }
+        for line in [
+            "max_qos 3",
+            "max_connections many",
+            "max_connections 1 2",
+            "max_qos",
+            "max_topic_alias 65536",
+            "max_topic_alias -1",
+        ] {
+            let limits = &mut ListenerLimits::default();
+            assert!(listener_key(limits, line).is_err(), "{line}");
         }
         assert_eq!(parse("persistence true").unwrap(), None);
     }

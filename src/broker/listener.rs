@@ -5,6 +5,7 @@
 //! the accept loop.
 
 use super::identity;
+use super::limits::ListenerLimits;
 use super::security::{Access, ListenerSecurity};
 use super::tls::TlsSettings;
 use crate::transport::{BoxedStream, WsStream};
@@ -43,13 +44,15 @@ impl fmt::Display for ListenerKind {
     }
 }
 
-/// A listener to bind: its address, its protocol stack, for `mqtts`/`wss` its TLS files and,
-/// with `per_listener_settings true`, its own security (else the broker's applies).
+/// A listener to bind: its address, its protocol stack, for `mqtts`/`wss` its TLS files, its
+/// [`ListenerLimits`] and, with `per_listener_settings true`, its own security (else the
+/// broker's applies).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListenerConfig {
     pub addr: SocketAddr,
     pub kind: ListenerKind,
     pub tls: Option<TlsSettings>,
+    pub limits: ListenerLimits,
     pub security: Option<ListenerSecurity>,
 }
 
@@ -60,6 +63,7 @@ impl ListenerConfig {
             addr,
             kind: ListenerKind::Mqtt,
             tls: None,
+            limits: ListenerLimits::default(),
             security: None,
         }
     }
@@ -74,6 +78,7 @@ pub struct Listener {
     use_identity: bool,
     /// Its own security; `None`: the broker's.
     access: Option<Arc<Access>>,
+    limits: ListenerLimits,
 }
 
 /// A connection ready for MQTT: the byte stream, and the certificate CN to use as the
@@ -89,7 +94,7 @@ impl Listener {
     pub async fn bind(config: &ListenerConfig) -> anyhow::Result<Listener> {
         let tls = config.tls.as_ref().map(TlsSettings::server_config);
         let tls = tls.transpose()?.map(TlsAcceptor::from);
-        let access = config.security.as_ref().map(ListenerSecurity::load);
+        let access = config.security.as_ref().map(|s| s.load(config.limits));
         let access = access.transpose()?.map(Arc::new);
         let use_identity = config
             .tls
@@ -104,6 +109,7 @@ impl Listener {
             tls,
             use_identity,
             access,
+            limits: config.limits,
         })
     }
 
@@ -115,6 +121,7 @@ impl Listener {
             tls: None,
             use_identity: false,
             access: None,
+            limits: ListenerLimits::default(),
         }
     }
 
@@ -126,6 +133,11 @@ impl Listener {
     /// The listener's own security, if it has one.
     pub fn access(&self) -> Option<&Arc<Access>> {
         self.access.as_ref()
+    }
+
+    /// Its `max_connections`, `max_qos` and `max_topic_alias`.
+    pub fn limits(&self) -> ListenerLimits {
+        self.limits
     }
 
     /// The bound address.

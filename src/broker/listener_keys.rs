@@ -1,7 +1,9 @@
 //! The per-listener keys of `mosquitto.conf`, which apply to the latest `listener` line (or,
-//! before any, to the default listener), and the security keys that join them with
-//! `per_listener_settings true`.
+//! before any, to the default listener): the protocol and TLS keys, the limit keys mosquitto
+//! 2.0 scopes per listener (`max_connections`, `max_qos`, `max_topic_alias`), and the
+//! security keys that join them with `per_listener_settings true`.
 
+use super::limits::ListenerLimits;
 use super::listener::{ListenerConfig, ListenerKind};
 use super::security::ListenerSecurity;
 use super::tls::TlsSettings;
@@ -43,7 +45,7 @@ impl SecurityKeys {
 }
 
 /// `protocol`, `certfile`, `keyfile`, `cafile`, `require_certificate` and
-/// `use_identity_as_username` of one listener, and its [`SecurityKeys`].
+/// `use_identity_as_username` of one listener, its [`ListenerLimits`] and its [`SecurityKeys`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListenerKeys {
     /// `protocol websockets` rather than `protocol mqtt`.
@@ -53,6 +55,9 @@ pub struct ListenerKeys {
     pub cafile: Option<PathBuf>,
     pub require_certificate: bool,
     pub use_identity_as_username: bool,
+    /// `max_connections`, `max_qos` and `max_topic_alias`, whatever `per_listener_settings`
+    /// says.
+    pub limits: ListenerLimits,
     /// Used only with `per_listener_settings true`.
     pub security: SecurityKeys,
 }
@@ -99,6 +104,7 @@ impl ListenerKeys {
             addr,
             kind,
             tls,
+            limits: self.limits,
             security: None,
         })
     }

@@ -7,6 +7,7 @@
 //! own; a connection holds its listener's [`Access`] (one `Arc`) for its whole life.
 
 use super::acl::{Acl, Client};
+use super::limits::ListenerLimits;
 use super::passwd::PasswordFile;
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -91,6 +92,8 @@ pub struct Access {
     pub allow_zero_length_clientid: bool,
     /// The password and ACL files.
     pub security: Arc<Security>,
+    /// The listener's `max_qos` and `max_topic_alias`.
+    pub limits: ListenerLimits,
 }
 
 /// A listener's own security settings (`per_listener_settings true`), before the files are
@@ -108,13 +111,15 @@ pub struct ListenerSecurity {
 }
 
 impl ListenerSecurity {
-    /// Loads the files; an unreadable or malformed one is an error.
-    pub fn load(&self) -> anyhow::Result<Access> {
+    /// Loads the files, for a listener with `limits`; an unreadable or malformed file is an
+    /// error.
+    pub fn load(&self, limits: ListenerLimits) -> anyhow::Result<Access> {
         let security = Security::load(self.password_file.clone(), self.acl_file.clone())?;
         Ok(Access {
             allow_anonymous: self.allow_anonymous,
             allow_zero_length_clientid: self.allow_zero_length_clientid,
             security: Arc::new(security),
+            limits,
         })
     }
 }

@@ -1,10 +1,12 @@
-//! Accept loops, the connection limit and graceful shutdown.
+//! Accept loops, the connection limits and graceful shutdown.
 //!
-//! Like mosquitto, a connection over `max_connections` is accepted and closed at once, so
-//! the client learns of it instead of waiting in the accept backlog.
+//! As in mosquitto 2.0, each listener counts its own connections against its own
+//! `max_connections`; one over it is accepted and closed at once, so the client learns of it
+//! instead of waiting in the accept backlog.
 
 use super::config::Config;
 use super::handler;
+use super::limits::ListenerLimits;
 use super::listener::Listener;
 use super::persist::{self, Restored, Store};
 use super::router::Router;
@@ -85,25 +87,26 @@ pub async fn serve_from(
         next_id: AtomicU64::new(1),
         config,
     });
-    let max = shared.config.max_connections.min(Semaphore::MAX_PERMITS);
-    let limit = Arc::new(Semaphore::new(max));
     let guard = Shutdown::new(notify.subscribe(), complete);
     let store = persisted.map(|(store, restored)| {
         persist::start(store.clone(), restored, &shared, &guard);
         store
     });
-    let broker_access = Arc::new(Access {
-        allow_anonymous: shared.config.allow_anonymous,
-        allow_zero_length_clientid: shared.config.limits.allow_zero_length_clientid,
-        security: shared.config.security.clone(),
-    });
     for listener in listeners {
-        let access = listener.access().unwrap_or(&broker_access).clone();
+        let limits = listener.limits();
+        let access = match listener.access() {
+            Some(own) => own.clone(),
+            None => Arc::new(broker_access(&shared.config, limits)),
+        };
+        let max = limits
+            .max_connections
+            .unwrap_or(shared.config.max_connections);
+        let limit = Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS)));
         let task = accept_loop(
             Arc::new(listener),
             access,
             shared.clone(),
-            limit.clone(),
+            limit,
             guard.child(),
         );
         tokio::spawn(task);
@@ -123,7 +126,18 @@ pub async fn serve_from(
     Ok(())
 }
 
-/// Accepts on `listener` until shutdown; its connections get `access`.
+/// The broker's security, for a listener without its own, with the listener's `limits`.
+fn broker_access(config: &Config, limits: ListenerLimits) -> Access {
+    Access {
+        allow_anonymous: config.allow_anonymous,
+        allow_zero_length_clientid: config.limits.allow_zero_length_clientid,
+        security: config.security.clone(),
+        limits,
+    }
+}
+
+/// Accepts on `listener` until shutdown; its connections get `access` and, while they last,
+/// one of its `limit` permits.
 async fn accept_loop(
     listener: Arc<Listener>,
     access: Arc<Access>,

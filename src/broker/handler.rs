@@ -345,7 +345,7 @@ impl Handler {
             Packet::Publish(publish) => self.on_publish(publish),
             Packet::PubAck(ack) | Packet::PubComp(ack) => {
                 owned(&self.session, self.id)?.complete(ack.pkid);
-                self.shared.router.touch();
+                self.shared.router.changed();
                 Ok(())
             }
             Packet::PubRec(ack) => self.on_pubrec(ack),
@@ -513,7 +513,7 @@ impl Handler {
             // The client refused the message: it is done, with no PUBREL.
             state.complete(ack.pkid);
             drop(state);
-            self.shared.router.touch();
+            self.shared.router.changed();
             return Ok(());
         }
         let known = state.received(ack.pkid);

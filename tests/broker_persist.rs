@@ -73,6 +73,48 @@ fn state_survives_kill_9_after_an_autosave() {
     check(&broker, "away5", "5");
 }
 
+/// `autosave_on_changes true`: the state is saved once `autosave_interval` changes were
+/// counted (each retained message is one), not after that many seconds.
+#[test]
+fn autosave_on_changes_saves_after_that_many_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("mosquitto.conf");
+    let text = format!(
+        "allow_anonymous true\npersistence true\npersistence_location {}/\n\
+         autosave_on_changes true\nautosave_interval 5\n",
+        dir.path().display()
+    );
+    std::fs::write(&conf, text).expect("write config");
+    let db = dir.path().join("mosquitto.db");
+    let args = ["-c", conf.to_str().expect("utf-8")];
+    let retain = |broker: &Broker, count: usize| {
+        for n in 1..=count {
+            let topic = format!("r/{n}");
+            succeeds(broker.mqtk("pub", &["-t", &topic, "-m", "m", "-r", "-q", "1"]));
+        }
+    };
+    let mut broker = Broker::mqtk_serve_with(&args, None);
+    retain(&broker, 4);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!db.exists(), "saved after 4 changes:\n{}", broker.log());
+    assert!(!broker.stop("KILL").success());
+    let mut broker = Broker::mqtk_serve_with(&args, None);
+    broker.wait_for_log("Restored 0 retained messages and 0 sessions");
+    retain(&broker, 5);
+    // Well within the 5 s a time-based autosave_interval 5 would take.
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while !db.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not saved after 5 changes"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!broker.stop("KILL").success());
+    let broker = Broker::mqtk_serve_with(&args, None);
+    broker.wait_for_log("Restored 5 retained messages and 0 sessions");
+}
+
 /// `mqtk serve` on `file` exits at once with one line naming it and what is wrong.
 fn refuses(cwd: &Path, file: &str, why: &str) {
     let cmd = common::mqtk(&["serve", "--port", "0", "--persist", file]);

@@ -203,6 +203,37 @@ fn sighup_reloads_users_and_keeps_connections() {
     assert_eq!(text(&out.stdout).trim(), "from carol");
 }
 
+/// A reload reaches clients already connected: a subscriber's `pattern` rules are expanded
+/// again, so it stops (and starts again) getting what the new rules deny (allow).
+#[test]
+fn a_reload_applies_new_patterns_to_connected_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    let acl = dir.path().join("acl");
+    let rules = |read: &str| {
+        let text = format!("pattern read in/%c/marker\npattern read {read}\npattern write in/#\n");
+        std::fs::write(&acl, text).unwrap();
+    };
+    rules("in/%c/#");
+    let security = Arc::new(Security::load(None, Some(acl.clone())).expect("load"));
+    let broker = TestBroker::with(|c| c.security = security.clone());
+    let mut sub = Sub::start(&broker, &["-i", "s1", "-t", "in/s1/#", "-C", "3"]);
+    let send = |topic: &str, message: &str| {
+        publish(&broker, &["-q", "1", "-t", topic, "-m", message]);
+    };
+    send("in/s1/x", "one");
+    sub.wait_for("one");
+    rules("other/%c/#");
+    security.reload().expect("reload");
+    send("in/s1/x", "two");
+    send("in/s1/marker", "marker");
+    sub.wait_for("marker");
+    rules("in/%c/#");
+    security.reload().expect("reload");
+    send("in/s1/x", "three");
+    let (_, messages) = sub.finish();
+    assert_eq!(messages, ["one", "marker", "three"]);
+}
+
 /// mosquitto itself accepts the password file `mqtk passwd` writes.
 #[test]
 fn mosquitto_reads_mqtk_passwd_files() {

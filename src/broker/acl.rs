@@ -5,11 +5,13 @@
 //! to everyone after their own rules. Within each list `deny` wins over grants, and a topic
 //! nothing grants is denied. Unlike mosquitto, subscriptions are checked too: a filter is
 //! allowed when a read rule covers all of it.
+//!
+//! A client's patterns are expanded once ([`Acl::expand`]) and kept by its connection, so
+//! the checks made for every message allocate nothing.
 
 use crate::codec::validate::is_topic_filter;
 use crate::topic::{covers, matches};
 use anyhow::{bail, Context};
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -37,6 +39,10 @@ struct Rule {
     filter: String,
     access: Access,
 }
+
+/// One client's `pattern` rules with `%c` and `%u` filled in (see [`Acl::expand`]).
+#[derive(Debug, Default)]
+pub struct Patterns(Vec<Rule>);
 
 /// A parsed ACL file.
 #[derive(Debug, Default)]
@@ -87,26 +93,53 @@ impl Acl {
         Ok(acl)
     }
 
-    /// May `client` publish to `topic`?
-    pub fn can_write(&self, client: &Client<'_>, topic: &str) -> bool {
-        self.allows(client, |a| a.write, |filter| matches(filter, topic))
+    /// `client`'s patterns, expanded for the checks below; none for a client whose id or
+    /// username has a wildcard, and none that use `%u` for a client without a username.
+    pub fn expand(&self, client: &Client<'_>) -> Patterns {
+        if dangerous(client) {
+            return Patterns::default();
+        }
+        let rules = self.patterns.iter().filter_map(|r| {
+            let filter = substitute(&r.filter, client)?;
+            Some(Rule {
+                filter,
+                access: r.access,
+            })
+        });
+        Patterns(rules.collect())
+    }
+
+    /// May `client`, whose patterns are `patterns`, publish to `topic`?
+    pub fn can_write(&self, client: &Client<'_>, patterns: &Patterns, topic: &str) -> bool {
+        self.allows(
+            client,
+            patterns,
+            |a| a.write,
+            |filter| matches(filter, topic),
+        )
     }
 
     /// May `client` receive a message published to `topic`?
-    pub fn can_read(&self, client: &Client<'_>, topic: &str) -> bool {
-        self.allows(client, |a| a.read, |filter| matches(filter, topic))
+    pub fn can_read(&self, client: &Client<'_>, patterns: &Patterns, topic: &str) -> bool {
+        self.allows(
+            client,
+            patterns,
+            |a| a.read,
+            |filter| matches(filter, topic),
+        )
     }
 
     /// May `client` subscribe to `filter`? Only when one read rule covers the whole filter;
     /// messages are still checked one by one on delivery.
-    pub fn can_subscribe(&self, client: &Client<'_>, filter: &str) -> bool {
-        self.allows(client, |a| a.read, |rule| covers(rule, filter))
+    pub fn can_subscribe(&self, client: &Client<'_>, patterns: &Patterns, filter: &str) -> bool {
+        self.allows(client, patterns, |a| a.read, |rule| covers(rule, filter))
     }
 
-    /// The client's own rules decide first, then the patterns.
+    /// The client's own rules decide first, then its patterns.
     fn allows(
         &self,
         client: &Client<'_>,
+        patterns: &Patterns,
         grants: impl Fn(Access) -> bool,
         applies: impl Fn(&str) -> bool,
     ) -> bool {
@@ -115,38 +148,27 @@ impl Acl {
             None => Some(&self.anonymous),
         };
         let own = own.map(Vec::as_slice).unwrap_or_default();
-        let own = own
-            .iter()
-            .map(|r| (r.access, Cow::Borrowed(r.filter.as_str())));
-        if let Some(verdict) = decide(own, &grants, &applies) {
-            return verdict;
-        }
-        if self.patterns.is_empty() || dangerous(client) {
-            return false;
-        }
-        let substituted = self.patterns.iter().filter_map(|r| {
-            let filter = substitute(&r.filter, client)?;
-            Some((r.access, Cow::Owned(filter)))
-        });
-        decide(substituted, &grants, &applies).unwrap_or(false)
+        decide(own, &grants, &applies)
+            .or_else(|| decide(&patterns.0, &grants, &applies))
+            .unwrap_or(false)
     }
 }
 
 /// The verdict of one deny-first list: `Some(false)` on a matching deny, `Some(true)` on a
 /// matching grant, `None` when nothing in the list matches.
-fn decide<'a>(
-    rules: impl Iterator<Item = (Access, Cow<'a, str>)>,
+fn decide(
+    rules: &[Rule],
     grants: impl Fn(Access) -> bool,
     applies: impl Fn(&str) -> bool,
 ) -> Option<bool> {
-    for (access, filter) in rules {
-        if !applies(&filter) {
+    for rule in rules {
+        if !applies(&rule.filter) {
             continue;
         }
-        if access == DENY {
+        if rule.access == DENY {
             return Some(false);
         }
-        if grants(access) {
+        if grants(rule.access) {
             return Some(true);
         }
     }
@@ -221,78 +243,82 @@ pattern read users/%u/inbox
     fn anonymous_rules_come_before_any_user() {
         let acl = Acl::parse(FILE).unwrap();
         let anon = who("c1", None);
-        assert!(acl.can_read(&anon, "public/news"));
-        assert!(!acl.can_write(&anon, "public/news"));
-        assert!(!acl.can_read(&anon, "alice/x"));
-        assert!(acl.can_read(&anon, "clients/c1/x"));
+        assert!(acl.can_read(&anon, &acl.expand(&anon), "public/news"));
+        assert!(!acl.can_write(&anon, &acl.expand(&anon), "public/news"));
+        assert!(!acl.can_read(&anon, &acl.expand(&anon), "alice/x"));
+        assert!(acl.can_read(&anon, &acl.expand(&anon), "clients/c1/x"));
         // %u never matches an anonymous client.
-        assert!(!acl.can_read(&anon, "users//inbox"));
+        assert!(!acl.can_read(&anon, &acl.expand(&anon), "users//inbox"));
     }
 
     #[test]
     fn user_rules_with_deny_first() {
         let acl = Acl::parse(FILE).unwrap();
         let alice = who("c2", Some("alice"));
-        assert!(acl.can_write(&alice, "alice/a/b"));
-        assert!(acl.can_read(&alice, "alice"));
-        assert!(!acl.can_read(&alice, "alice/secret"));
-        assert!(!acl.can_write(&alice, "alice/secret"));
-        assert!(acl.can_write(&alice, "shared/in"));
-        assert!(!acl.can_read(&alice, "shared/in/deeper"));
-        assert!(acl.can_read(&alice, "shared/in"));
-        assert!(!acl.can_write(&alice, "shared/out"));
-        assert!(!acl.can_read(&alice, "public/news"));
+        assert!(acl.can_write(&alice, &acl.expand(&alice), "alice/a/b"));
+        assert!(acl.can_read(&alice, &acl.expand(&alice), "alice"));
+        assert!(!acl.can_read(&alice, &acl.expand(&alice), "alice/secret"));
+        assert!(!acl.can_write(&alice, &acl.expand(&alice), "alice/secret"));
+        assert!(acl.can_write(&alice, &acl.expand(&alice), "shared/in"));
+        assert!(!acl.can_read(&alice, &acl.expand(&alice), "shared/in/deeper"));
+        assert!(acl.can_read(&alice, &acl.expand(&alice), "shared/in"));
+        assert!(!acl.can_write(&alice, &acl.expand(&alice), "shared/out"));
+        assert!(!acl.can_read(&alice, &acl.expand(&alice), "public/news"));
         let bob = who("c3", Some("bob"));
-        assert!(acl.can_write(&bob, "shared/x/y"));
-        assert!(!acl.can_write(&bob, "alice/x"));
+        assert!(acl.can_write(&bob, &acl.expand(&bob), "shared/x/y"));
+        assert!(!acl.can_write(&bob, &acl.expand(&bob), "alice/x"));
     }
 
     #[test]
     fn patterns_substitute_client_id_and_username() {
         let acl = Acl::parse(FILE).unwrap();
         let carol = who("dev7", Some("carol"));
-        assert!(acl.can_write(&carol, "clients/dev7/status"));
-        assert!(!acl.can_write(&carol, "clients/dev8/status"));
-        assert!(acl.can_read(&carol, "users/carol/inbox"));
-        assert!(!acl.can_write(&carol, "users/carol/inbox"));
-        assert!(!acl.can_read(&carol, "users/dave/inbox"));
+        assert!(acl.can_write(&carol, &acl.expand(&carol), "clients/dev7/status"));
+        assert!(!acl.can_write(&carol, &acl.expand(&carol), "clients/dev8/status"));
+        assert!(acl.can_read(&carol, &acl.expand(&carol), "users/carol/inbox"));
+        assert!(!acl.can_write(&carol, &acl.expand(&carol), "users/carol/inbox"));
+        assert!(!acl.can_read(&carol, &acl.expand(&carol), "users/dave/inbox"));
         // A wildcard in the client id must not widen the pattern.
-        assert!(!acl.can_read(&who("#", Some("carol")), "clients/x/y"));
-        assert!(!acl.can_read(&who("x", Some("+")), "users/dave/inbox"));
+        for wild in [who("#", Some("carol")), who("x", Some("+"))] {
+            assert!(acl.expand(&wild).0.is_empty(), "{wild:?}");
+        }
+        let hash = who("#", Some("carol"));
+        assert!(!acl.can_read(&hash, &acl.expand(&hash), "clients/x/y"));
     }
 
     #[test]
     fn subscriptions_need_a_covering_read_rule() {
         let acl = Acl::parse(FILE).unwrap();
         let alice = who("c2", Some("alice"));
-        assert!(acl.can_subscribe(&alice, "alice/#"));
-        assert!(acl.can_subscribe(&alice, "alice/+/x"));
-        assert!(!acl.can_subscribe(&alice, "alice/secret"));
-        assert!(acl.can_subscribe(&alice, "shared/+"));
-        assert!(!acl.can_subscribe(&alice, "shared/#"));
-        assert!(!acl.can_subscribe(&alice, "#"));
-        assert!(acl.can_subscribe(&alice, "clients/c2/#"));
-        assert!(!acl.can_subscribe(&alice, "clients/+/#"));
+        assert!(acl.can_subscribe(&alice, &acl.expand(&alice), "alice/#"));
+        assert!(acl.can_subscribe(&alice, &acl.expand(&alice), "alice/+/x"));
+        assert!(!acl.can_subscribe(&alice, &acl.expand(&alice), "alice/secret"));
+        assert!(acl.can_subscribe(&alice, &acl.expand(&alice), "shared/+"));
+        assert!(!acl.can_subscribe(&alice, &acl.expand(&alice), "shared/#"));
+        assert!(!acl.can_subscribe(&alice, &acl.expand(&alice), "#"));
+        assert!(acl.can_subscribe(&alice, &acl.expand(&alice), "clients/c2/#"));
+        assert!(!acl.can_subscribe(&alice, &acl.expand(&alice), "clients/+/#"));
         let anon = who("c1", None);
-        assert!(acl.can_subscribe(&anon, "public/+"));
-        assert!(!acl.can_subscribe(&anon, "$SYS/#"));
+        assert!(acl.can_subscribe(&anon, &acl.expand(&anon), "public/+"));
+        assert!(!acl.can_subscribe(&anon, &acl.expand(&anon), "$SYS/#"));
     }
 
     #[test]
     fn users_without_rules_only_get_patterns() {
         let acl = Acl::parse(FILE).unwrap();
         let eve = who("e", Some("eve"));
-        assert!(!acl.can_read(&eve, "public/news"));
-        assert!(acl.can_read(&eve, "users/eve/inbox"));
-        assert!(!Acl::parse("").unwrap().can_read(&eve, "x"));
+        assert!(!acl.can_read(&eve, &acl.expand(&eve), "public/news"));
+        assert!(acl.can_read(&eve, &acl.expand(&eve), "users/eve/inbox"));
+        let empty = Acl::parse("").unwrap();
+        assert!(!empty.can_read(&eve, &empty.expand(&eve), "x"));
     }
 
     #[test]
     fn filters_may_contain_spaces_and_bad_lines_fail() {
         let acl = Acl::parse("topic read a b/c\ntopic read").unwrap();
         let anon = who("c", None);
-        assert!(acl.can_read(&anon, "a b/c"));
-        assert!(acl.can_write(&anon, "read"));
+        assert!(acl.can_read(&anon, &acl.expand(&anon), "a b/c"));
+        assert!(acl.can_write(&anon, &acl.expand(&anon), "read"));
         for bad in [
             "topic a/#/b",
             "topic read a+",

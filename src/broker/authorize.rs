@@ -6,29 +6,31 @@
 use super::acl::Client;
 use super::handler::Handler;
 use super::message::Message;
-use super::security::Security;
+use super::security::{ClientPatterns, Security};
 
 impl Handler {
-    /// Who this connection is to the ACL.
-    fn acl_client(&self) -> Client<'_> {
-        self.origin.acl_client()
-    }
-
     /// May this client publish to `topic`?
-    pub(super) fn may_publish(&self, topic: &str) -> bool {
-        may_write(&self.access.security, &self.acl_client(), topic)
+    pub(super) fn may_publish(&mut self, topic: &str) -> bool {
+        let client = self.origin.acl_client();
+        may_write(&self.access.security, &client, &mut self.patterns, topic)
     }
 
     /// May this client receive a message published to `topic`?
-    pub(super) fn may_receive(&self, topic: &str) -> bool {
+    pub(super) fn may_receive(&mut self, topic: &str) -> bool {
+        let client = self.origin.acl_client();
         let security = &self.access.security;
-        security.authorize(&self.acl_client(), |acl, c| acl.can_read(c, topic))
+        security.authorize(&client, &mut self.patterns, |acl, c, p| {
+            acl.can_read(c, p, topic)
+        })
     }
 
     /// May this client subscribe to `filter` (without any `$share/GROUP/` prefix)?
-    pub(super) fn may_subscribe(&self, filter: &str) -> bool {
+    pub(super) fn may_subscribe(&mut self, filter: &str) -> bool {
+        let client = self.origin.acl_client();
         let security = &self.access.security;
-        security.authorize(&self.acl_client(), |acl, c| acl.can_subscribe(c, filter))
+        security.authorize(&client, &mut self.patterns, |acl, c, p| {
+            acl.can_subscribe(c, p, filter)
+        })
     }
 }
 
@@ -41,13 +43,19 @@ pub(super) fn source_may_publish(security: &Security, msg: &Message) -> bool {
     let Some(origin) = &msg.origin else {
         return true;
     };
-    may_write(security, &origin.acl_client(), &msg.topic)
+    let patterns = &mut ClientPatterns::default();
+    may_write(security, &origin.acl_client(), patterns, &msg.topic)
 }
 
-/// May `client` publish to `topic`: the check for what clients publish, their wills and the
-/// sources of retained messages.
-pub(super) fn may_write(security: &Security, client: &Client<'_>, topic: &str) -> bool {
-    security.authorize(client, |acl, c| acl.can_write(c, topic))
+/// May `client`, whose patterns are kept in `patterns`, publish to `topic`: the check for
+/// what clients publish, their wills and the sources of retained messages.
+pub(super) fn may_write(
+    security: &Security,
+    client: &Client<'_>,
+    patterns: &mut ClientPatterns,
+    topic: &str,
+) -> bool {
+    security.authorize(client, patterns, |acl, c, p| acl.can_write(c, p, topic))
 }
 
 #[cfg(test)]

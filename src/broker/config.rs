@@ -48,8 +48,8 @@ pub struct ServeArgs {
     /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous,
     /// protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username,
     /// password_file, acl_file, per_listener_settings), the persistence keys (persistence,
-    /// persistence_location, persistence_file, autosave_interval, persistent_client_expiration)
-    /// and the limit keys (max_connections, max_queued_messages, max_inflight_messages,
+    /// persistence_location, persistence_file, autosave_interval, autosave_on_changes,
+    /// persistent_client_expiration) and the limit keys (max_connections, max_queued_messages, max_inflight_messages,
     /// message_size_limit, max_qos, ...).
     #[arg(short = 'c', long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -177,7 +177,7 @@ pub struct FileConfig {
     /// Broker-wide limit keys, in file order.
     pub settings: Vec<Setting>,
     /// `persistence`, `persistence_location`, `persistence_file`, `autosave_interval`,
-    /// `persistent_client_expiration`.
+    /// `autosave_on_changes`, `persistent_client_expiration`.
     pub persistence: PersistKeys,
     /// Unknown keys, one message each, for stderr.
     pub warnings: Vec<String>,

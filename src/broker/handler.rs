@@ -12,7 +12,7 @@ use super::limits::Limits;
 use super::listener::Opened;
 use super::message::{Message, Origin};
 use super::router::split_shared;
-use super::security::Access;
+use super::security::{Access, ClientPatterns};
 use super::server::Shared;
 use super::session::{Delivery, Outbound, Session, SessionState, SubOptions};
 use super::shutdown::Shutdown;
@@ -131,6 +131,8 @@ pub struct Handler {
     waker: Arc<Notify>,
     /// The client id and CONNECT username, for ACL checks and to tag what it publishes.
     pub(super) origin: Arc<Origin>,
+    /// Its ACL patterns, expanded at its first check and again after a reload.
+    pub(super) patterns: ClientPatterns,
     pub(super) version: Version,
     keep_alive: Option<Duration>,
     last_read: Instant,
@@ -211,6 +213,7 @@ impl Handler {
             last_read: Instant::now(),
             will: connect.will.map(Box::new),
             origin,
+            patterns: ClientPatterns::default(),
             aliases: HashMap::new(),
             window: usize::from(window.max(1)),
             max_packet: max_packet.map_or(usize::MAX, |n| n as usize),
@@ -345,7 +348,7 @@ impl Handler {
             Packet::Publish(publish) => self.on_publish(publish),
             Packet::PubAck(ack) | Packet::PubComp(ack) => {
                 owned(&self.session, self.id)?.complete(ack.pkid);
-                self.shared.router.touch();
+                self.shared.router.changed();
                 Ok(())
             }
             Packet::PubRec(ack) => self.on_pubrec(ack),
@@ -517,7 +520,7 @@ impl Handler {
             // The client refused the message: it is done, with no PUBREL.
             state.complete(ack.pkid);
             drop(state);
-            self.shared.router.touch();
+            self.shared.router.changed();
             return Ok(());
         }
         let known = state.received(ack.pkid);

@@ -6,7 +6,7 @@ use super::authorize::may_write;
 use super::config::Config;
 use super::handler::{Conn, Handler};
 use super::limits::Limits;
-use super::security::{Access, Security};
+use super::security::{Access, ClientPatterns, Security};
 use super::server::Shared;
 use super::session::SessionLimits;
 use crate::codec::{self, ConnAck, Connect, Packet, Properties, QoS, Version, Will};
@@ -300,7 +300,8 @@ fn drop_denied_will(connect: &mut Connect, client_id: &str, security: &Security,
         client_id,
         username: connect.username.as_deref(),
     };
-    if !may_write(security, &client, &will.topic) {
+    let patterns = &mut ClientPatterns::default();
+    if !may_write(security, &client, patterns, &will.topic) {
         shared.log(format_args!("Denied will of {client_id} to {}", will.topic));
         connect.will = None;
     }

@@ -43,7 +43,7 @@ pub use auth::{Authenticator, Credentials};
 pub use config::{Config, FileConfig, ServeArgs};
 pub use limits::Limits;
 pub use listener::{Listener, ListenerConfig, ListenerKind};
-pub use persist::Persistence;
+pub use persist::{Autosave, Persistence};
 pub use security::{Access, ListenerSecurity, Security};
 pub use server::{run, run_listeners};
 pub use tls::TlsSettings;

@@ -6,9 +6,11 @@
 //! are queued into sessions after the router lock is released.
 //!
 //! Every change worth saving marks the router dirty *after* it is made, so persistence,
-//! which clears the mark before it copies the state, never misses one.
+//! which clears the mark before it copies the state, never misses one. The changes
+//! mosquitto's `autosave_on_changes` counts are also counted ([`Router::changed`]).
 
 use super::message::{Message, Origin};
+use super::persist::ChangeCount;
 use super::retained::Retained;
 use super::session::{Delivery, PendingWill, Session, SessionLimits, SubOptions};
 use super::tree::{ClientId, Tree};
@@ -42,6 +44,8 @@ pub struct Router {
     dropped: AtomicU64,
     /// Something persistence saves changed since the last snapshot.
     dirty: AtomicBool,
+    /// Changes counted for `autosave_on_changes` since the last snapshot.
+    changes: ChangeCount,
 }
 
 /// A filter split into its shared-subscription group (if any) and the filter proper.
@@ -75,10 +79,12 @@ pub struct Opened {
 }
 
 impl Router {
-    /// An empty router; `upgrade_qos` is mosquitto's `upgrade_outgoing_qos`.
-    pub fn new(upgrade_qos: bool) -> Router {
+    /// An empty router; `upgrade_qos` is mosquitto's `upgrade_outgoing_qos`; `changes`
+    /// counts towards `autosave_on_changes` saves (idle by default).
+    pub fn new(upgrade_qos: bool, changes: ChangeCount) -> Router {
         Router {
             upgrade_qos,
+            changes,
             ..Router::default()
         }
     }
@@ -106,7 +112,7 @@ impl Router {
                 old.lock().expiry = limits.1;
                 kicked.extend(old.attach(id, waker));
                 drop(inner);
-                self.touch();
+                self.changed();
                 return Opened {
                     session: old,
                     present: true,
@@ -122,7 +128,11 @@ impl Router {
         session.attach(id, waker);
         inner.sessions.insert(client.clone(), session.clone());
         drop(inner);
-        self.touch();
+        match clean {
+            // mosquitto counts the connections of persistent sessions only.
+            true => self.touch(),
+            false => self.changed(),
+        }
         if let Some((will, origin)) = will {
             self.publish_will(&origin, will);
         }
@@ -170,7 +180,7 @@ impl Router {
             .insert(filter.to_string(), opts)
             .is_some();
         drop(inner);
-        self.touch();
+        self.changed();
         replaced
     }
 
@@ -184,7 +194,7 @@ impl Router {
             inner.tree.remove(topic_filter, group, &session.client_id);
         }
         drop(inner);
-        self.touch();
+        self.changed();
         true
     }
 
@@ -227,9 +237,14 @@ impl Router {
             }
         }
         // QoS 0 messages are not worth a snapshot: they are not kept for offline clients.
-        let queued = msg.qos != QoS::AtMostOnce && routed.sessions > 0;
-        if queued || (msg.retain && !msg.topic.starts_with("$SYS")) {
+        let queued = match msg.qos {
+            QoS::AtMostOnce => 0,
+            _ => routed.sessions,
+        };
+        let retained = msg.retain && !msg.topic.starts_with("$SYS");
+        if queued > 0 || retained {
             self.touch();
+            self.changes.add(queued as u64 + u64::from(retained));
         }
         routed
     }
@@ -253,8 +268,23 @@ impl Router {
         }
     }
 
-    /// Clears the changed mark; true if it was set. Call it before copying the state.
+    /// Marks a change `autosave_on_changes` counts: a subscription made or removed, a
+    /// persistent session connecting, an outgoing QoS 1/2 message completed (and, in
+    /// [`Router::publish`], a retained message stored or a QoS 1/2 message queued).
+    pub fn changed(&self) {
+        self.touch();
+        self.changes.add(1);
+    }
+
+    /// The changes counted towards the next `autosave_on_changes` save.
+    pub fn changes(&self) -> &ChangeCount {
+        &self.changes
+    }
+
+    /// Clears the changed mark and the change count; true if the mark was set. Call it
+    /// before copying the state.
     pub fn take_dirty(&self) -> bool {
+        self.changes.reset();
         self.dirty.load(Ordering::Relaxed) && self.dirty.swap(false, Ordering::Relaxed)
     }
 
@@ -430,7 +460,7 @@ mod tests {
     #[test]
     fn upgrade_outgoing_qos_delivers_at_the_subscription_qos() {
         for (upgrade, expected) in [(false, QoS::AtMostOnce), (true, QoS::ExactlyOnce)] {
-            let router = Router::new(upgrade);
+            let router = Router::new(upgrade, ChangeCount::default());
             let a = client(&router, "a", 1);
             router.subscribe(&a, "t", opts(QoS::ExactlyOnce, None));
             router.publish(&message("t", QoS::AtMostOnce, false, "p"));

@@ -4,9 +4,10 @@
 //! The loaded files are swapped whole behind a lock held only to clone an `Arc`, so a reload
 //! never blocks or drops connections: each check sees either the old set or the new one.
 //! Every listener shares the broker's files unless `per_listener_settings true` gives each its
-//! own; a connection holds its listener's [`Access`] (one `Arc`) for its whole life.
+//! own; a connection holds its listener's [`Access`] (one `Arc`) for its whole life, and its
+//! [`ClientPatterns`], expanded again when a reload replaced the rules they came from.
 
-use super::acl::{Acl, Client};
+use super::acl::{Acl, Client, Patterns};
 use super::limits::ListenerLimits;
 use super::passwd::PasswordFile;
 use std::path::PathBuf;
@@ -17,6 +18,16 @@ use std::sync::{Arc, PoisonError, RwLock};
 pub struct Rules {
     pub passwords: Option<PasswordFile>,
     pub acl: Option<Acl>,
+    /// Counts the loads, so a client's expanded patterns know which rules they belong to.
+    generation: u64,
+}
+
+/// A client's ACL patterns and the [`Rules::generation`] they were expanded from (0: none
+/// yet): a connection keeps one for its checks.
+#[derive(Debug, Default)]
+pub struct ClientPatterns {
+    generation: u64,
+    patterns: Patterns,
 }
 
 /// The configured files and their current contents.
@@ -44,15 +55,18 @@ impl Security {
 
     /// Reads the files again. On error the previous rules stay in force, as in mosquitto.
     pub fn reload(&self) -> anyhow::Result<()> {
-        let rules = Rules {
+        let mut rules = Rules {
             passwords: self
                 .password_file
                 .as_deref()
                 .map(PasswordFile::load)
                 .transpose()?,
             acl: self.acl_file.as_deref().map(Acl::load).transpose()?,
+            generation: 0,
         };
-        *self.rules.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(rules);
+        let mut current = self.rules.write().unwrap_or_else(PoisonError::into_inner);
+        rules.generation = current.generation + 1;
+        *current = Arc::new(rules);
         Ok(())
     }
 
@@ -64,23 +78,29 @@ impl Security {
             .clone()
     }
 
-    /// Whether `check` allows `client` under the current ACL; everything is allowed without
-    /// an ACL file. Checks the configuration first so brokers without ACLs skip the lock.
-    /// Runs on every delivery: `check` runs under the read lock (only a SIGHUP reload ever
-    /// writes) rather than paying an `Arc` clone and drop per message.
+    /// Whether `check` allows `client`, whose patterns are kept in `patterns`, under the
+    /// current ACL; everything is allowed without an ACL file. Checks the configuration first
+    /// so brokers without ACLs skip the lock. Runs on every delivery: `check` runs under the
+    /// read lock (only a SIGHUP reload ever writes) rather than paying an `Arc` clone and drop
+    /// per message, and the patterns are expanded only when the rules are new to them.
     pub fn authorize(
         &self,
         client: &Client<'_>,
-        check: impl FnOnce(&Acl, &Client<'_>) -> bool,
+        patterns: &mut ClientPatterns,
+        check: impl FnOnce(&Acl, &Client<'_>, &Patterns) -> bool,
     ) -> bool {
         if self.acl_file.is_none() {
             return true;
         }
         let rules = self.rules.read().unwrap_or_else(PoisonError::into_inner);
-        match &rules.acl {
-            Some(acl) => check(acl, client),
-            None => true,
+        let Some(acl) = &rules.acl else {
+            return true;
+        };
+        if patterns.generation != rules.generation {
+            patterns.patterns = acl.expand(client);
+            patterns.generation = rules.generation;
         }
+        check(acl, client, &patterns.patterns)
     }
 }
 
@@ -160,14 +180,25 @@ mod tests {
             client_id: "c",
             username: None,
         };
-        let read_b = |s: &Security| s.authorize(&anon, |acl, c| acl.can_read(c, "b"));
-        assert!(!read_b(&security));
-        std::fs::write(file.path(), "topic read b\n").unwrap();
+        let mut kept = ClientPatterns::default();
+        let mut read = |s: &Security, topic: &str| {
+            s.authorize(&anon, &mut kept, |acl, c, p| acl.can_read(c, p, topic))
+        };
+        assert!(!read(&security, "b"));
+        std::fs::write(file.path(), "topic read b\npattern read p/%c\n").unwrap();
         security.reload().unwrap();
-        assert!(read_b(&security));
+        assert!(read(&security, "b"));
+        assert!(
+            read(&security, "p/c"),
+            "the client's patterns follow the reload"
+        );
         std::fs::write(file.path(), "bogus line\n").unwrap();
         assert!(security.reload().is_err());
-        assert!(read_b(&security));
+        assert!(read(&security, "b"));
+        std::fs::write(file.path(), "pattern read q/%c\n").unwrap();
+        security.reload().unwrap();
+        assert!(!read(&security, "p/c"));
+        assert!(read(&security, "q/c"));
     }
 
     #[test]
@@ -177,6 +208,7 @@ mod tests {
             client_id: "c",
             username: None,
         };
-        assert!(security.authorize(&anon, |_, _| false));
+        let mut none = ClientPatterns::default();
+        assert!(security.authorize(&anon, &mut none, |_, _, _| false));
     }
 }

@@ -79,7 +79,10 @@ pub async fn serve_from(
             let router = std::mem::take(&mut restored.router);
             (router, Some((Arc::new(store), restored)))
         }
-        None => (Router::new(config.limits.upgrade_outgoing_qos), None),
+        None => {
+            let router = Router::new(config.limits.upgrade_outgoing_qos, Default::default());
+            (router, None)
+        }
     };
     let shared = Arc::new(Shared {
         router,

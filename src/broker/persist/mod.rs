@@ -8,6 +8,8 @@
 //! snapshot, never a torn one. A `kill -9` or power loss loses at most the changes of the
 //! last interval. A log would lose less but cost a write per message; mqtk keeps the
 //! snapshot's simplicity and a short default interval (1 s, where mosquitto's is 1800 s).
+//! With mosquitto's `autosave_on_changes`, the interval is a number of changes instead: the
+//! router counts them ([`ChangeCount`]) and wakes the autosave task when they reach it.
 
 mod format;
 
@@ -23,19 +25,75 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+use tokio::sync::Notify;
 
 /// mqtk's autosave interval when none is configured.
 const DEFAULT_AUTOSAVE: Duration = Duration::from_secs(1);
+
+/// mosquitto's `autosave_interval` default, the count `autosave_on_changes` uses without one.
+const DEFAULT_CHANGES: u32 = 1800;
 
 /// Where the broker keeps its state and how often it saves it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Persistence {
     /// The snapshot; `FILE.tmp` beside it is written first, then renamed over it.
     pub file: PathBuf,
-    /// Longest time a change waits to be saved; `None` saves only at shutdown.
-    pub autosave: Option<Duration>,
+    /// When the state is saved before shutdown.
+    pub autosave: Autosave,
+}
+
+/// When a running broker saves its state (it always saves at shutdown).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Autosave {
+    /// Only at shutdown (`autosave_interval 0`).
+    Never,
+    /// When the state changed, at most this often.
+    Every(Duration),
+    /// Once this many changes were counted (`autosave_on_changes true`).
+    Changes(u32),
+}
+
+/// Counts the changes `autosave_on_changes` saves after and says when they reach the count.
+/// Idle (`every` 0) unless configured, so a broker saving by time pays nothing per message.
+#[derive(Debug, Default)]
+pub struct ChangeCount {
+    every: u64,
+    count: AtomicU64,
+    due: Notify,
+}
+
+impl ChangeCount {
+    /// Counts towards a save every `every` changes.
+    pub fn every(every: u32) -> ChangeCount {
+        ChangeCount {
+            every: every.into(),
+            ..ChangeCount::default()
+        }
+    }
+
+    /// Counts `n` changes; the one that reaches the count wakes [`ChangeCount::due`].
+    pub fn add(&self, n: u64) {
+        if self.every == 0 || n == 0 {
+            return;
+        }
+        let before = self.count.fetch_add(n, Ordering::Relaxed);
+        if before < self.every && before + n >= self.every {
+            self.due.notify_one();
+        }
+    }
+
+    /// Starts counting again; call it before copying the state.
+    pub fn reset(&self) {
+        self.count.store(0, Ordering::Relaxed);
+    }
+
+    /// Returns once the count was reached (at once if it was while nobody waited).
+    pub async fn due(&self) {
+        self.due.notified().await;
+    }
 }
 
 /// The persistence keys of a `mosquitto.conf`.
@@ -45,6 +103,7 @@ pub struct PersistKeys {
     location: Option<PathBuf>,
     file: Option<String>,
     autosave_interval: Option<u32>,
+    on_changes: Option<bool>,
     client_expiration: Option<u32>,
 }
 
@@ -66,6 +125,9 @@ impl PersistKeys {
                     anyhow!("autosave_interval must be a number of seconds, not {text:?}")
                 })?;
                 self.autosave_interval = Some(secs);
+            }
+            "autosave_on_changes" => {
+                self.on_changes = Some(super::config::parse_bool(one()?)?);
             }
             "persistent_client_expiration" => {
                 self.client_expiration = Some(parse_duration(one()?)?);
@@ -92,10 +154,13 @@ impl PersistKeys {
             }
             None => return None,
         };
+        let on_changes = self.on_changes == Some(true);
         let autosave = match self.autosave_interval {
-            Some(0) => None,
-            Some(secs) => Some(Duration::from_secs(secs.into())),
-            None => Some(DEFAULT_AUTOSAVE),
+            Some(0) => Autosave::Never,
+            Some(count) if on_changes => Autosave::Changes(count),
+            None if on_changes => Autosave::Changes(DEFAULT_CHANGES),
+            Some(secs) => Autosave::Every(Duration::from_secs(secs.into())),
+            None => Autosave::Every(DEFAULT_AUTOSAVE),
         };
         Some(Persistence { file, autosave })
     }
@@ -165,7 +230,7 @@ impl Store {
             settings: settings.clone(),
             tmp,
         };
-        Ok((store, restore(state, config)))
+        Ok((store, restore(state, config, settings.autosave)))
     }
 
     /// Saves the state if it changed since the last save; returns the file's size if it
@@ -216,21 +281,39 @@ pub fn start(store: Arc<Store>, restored: Restored, shared: &Arc<Shared>, shutdo
     for (session, left) in restored.expiring {
         lifecycle::expire_restored(shared.clone(), session, left, shutdown.child());
     }
-    if let Some(every) = store.settings.autosave {
-        tokio::spawn(autosave(store, every, shared.clone(), shutdown.child()));
+    let mut ticks = match store.settings.autosave {
+        Autosave::Never => return,
+        Autosave::Every(every) => Some(tokio::time::interval(every)),
+        Autosave::Changes(_) => None,
+    };
+    if let Some(ticks) = &mut ticks {
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     }
+    tokio::spawn(autosave(store, ticks, shared.clone(), shutdown.child()));
 }
 
-/// Saves every `every` while the state changes, until shutdown. A failure is reported once,
-/// when it starts, and retried at each tick.
-async fn autosave(store: Arc<Store>, every: Duration, shared: Arc<Shared>, mut shutdown: Shutdown) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticks.tick().await;
+/// Saves at each of `ticks` while the state changes, or without ticks each time the router
+/// counted enough changes, until shutdown. A failure is reported once, when it starts, and
+/// retried at the next tick or count.
+async fn autosave(
+    store: Arc<Store>,
+    mut ticks: Option<tokio::time::Interval>,
+    shared: Arc<Shared>,
+    mut shutdown: Shutdown,
+) {
+    if let Some(ticks) = &mut ticks {
+        ticks.tick().await;
+    }
     let mut failing = false;
     loop {
+        let due = async {
+            match &mut ticks {
+                Some(ticks) => drop(ticks.tick().await),
+                None => shared.router.changes().due().await,
+            }
+        };
         tokio::select! {
-            _ = ticks.tick() => {}
+            () = due => {}
             () = shutdown.recv() => return,
         }
         match store.save_logged(&shared).await {
@@ -260,8 +343,8 @@ fn capture(router: &Router) -> State {
 
 /// Builds the broker's state from a file's: expired retained messages and sessions are left
 /// out; sessions come back offline, with what is left of their expiry (capped by
-/// `persistent_client_expiration`).
-fn restore(state: State, config: &Config) -> Restored {
+/// `persistent_client_expiration`); the router counts changes if `autosave` does.
+fn restore(state: State, config: &Config, autosave: Autosave) -> Restored {
     let limits = SessionLimits::of(config);
     let now = Clock::now();
     let retained: Vec<_> = state
@@ -294,7 +377,11 @@ fn restore(state: State, config: &Config) -> Restored {
         };
         sessions.push(session);
     }
-    let router = Router::new(config.limits.upgrade_outgoing_qos);
+    let changes = match autosave {
+        Autosave::Changes(every) => ChangeCount::every(every),
+        _ => ChangeCount::default(),
+    };
+    let router = Router::new(config.limits.upgrade_outgoing_qos, changes);
     let counts = (retained.len(), sessions.len());
     router.restore(retained, sessions);
     Restored {
@@ -338,20 +425,39 @@ mod tests {
         let on = keys("persistence true").unwrap();
         let expected = Persistence {
             file: "mosquitto.db".into(),
-            autosave: Some(DEFAULT_AUTOSAVE),
+            autosave: Autosave::Every(DEFAULT_AUTOSAVE),
         };
         assert_eq!(on.resolve(None), Some(expected));
         let text = "persistence true\npersistence_location /var/lib/my dir/\n\
                     persistence_file state.db\nautosave_interval 0";
         let all = keys(text).unwrap().resolve(None).unwrap();
         assert_eq!(all.file, PathBuf::from("/var/lib/my dir/state.db"));
-        assert_eq!(all.autosave, None);
+        assert_eq!(all.autosave, Autosave::Never);
         let off = keys("persistence false\npersistence_file x.db").unwrap();
         assert_eq!(off.resolve(None), None);
         let flag = off.resolve(Some(Path::new("f.db"))).unwrap();
         assert_eq!(flag.file, PathBuf::from("f.db"));
         let mut other = PersistKeys::default();
-        assert!(!other.apply("autosave_on_changes", "true").unwrap());
+        assert!(!other.apply("autosave_on_change", "true").unwrap());
+        let counted = keys("persistence true\nautosave_on_changes true\nautosave_interval 5");
+        assert_eq!(
+            counted.unwrap().resolve(None).unwrap().autosave,
+            Autosave::Changes(5)
+        );
+        let default = keys("autosave_on_changes true")
+            .unwrap()
+            .resolve(Some(Path::new("f")));
+        assert_eq!(
+            default.unwrap().autosave,
+            Autosave::Changes(DEFAULT_CHANGES)
+        );
+        let never = keys("autosave_on_changes true\nautosave_interval 0").unwrap();
+        let never = never.resolve(Some(Path::new("f"))).unwrap();
+        assert_eq!(never.autosave, Autosave::Never);
+        let timed = keys("autosave_on_changes false\nautosave_interval 5").unwrap();
+        let every = Autosave::Every(Duration::from_secs(5));
+        assert_eq!(timed.resolve(Some(Path::new("f"))).unwrap().autosave, every);
+        assert!(keys("autosave_on_changes maybe").is_err());
         let week = keys("persistent_client_expiration 2w").unwrap();
         assert_eq!(week.client_expiration(), Some(14 * 86_400));
         for bad in ["2", "h", "0d", "-1d", "2x", "300y", "2é"] {
@@ -363,6 +469,28 @@ mod tests {
         assert!(keys("autosave_interval 99999999999").is_err());
         assert!(keys("autosave_interval 1 2").is_err());
         assert!(keys("persistence_file").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_save_is_due_when_the_count_is_reached() {
+        async fn due(count: &ChangeCount) -> bool {
+            tokio::time::timeout(Duration::ZERO, count.due())
+                .await
+                .is_ok()
+        }
+        let count = ChangeCount::every(3);
+        count.add(2);
+        assert!(!due(&count).await);
+        count.add(1);
+        assert!(due(&count).await, "the third change");
+        count.add(5);
+        assert!(!due(&count).await, "once per count");
+        count.reset();
+        count.add(4);
+        assert!(due(&count).await, "again after a reset");
+        let idle = ChangeCount::default();
+        idle.add(1000);
+        assert!(!due(&idle).await);
     }
 
     fn message(topic: &str, expires: Option<std::time::Instant>) -> Arc<Message> {
@@ -404,7 +532,7 @@ mod tests {
             persistent_client_expiration: Some(1_000_020),
             ..Config::default()
         };
-        let restored = restore(state, &config);
+        let restored = restore(state, &config, Autosave::Never);
         assert_eq!((restored.retained, restored.sessions), (1, 3));
         assert_eq!(restored.expired, 1);
         let left: Vec<u64> = restored.expiring.iter().map(|(_, d)| d.as_secs()).collect();
@@ -418,7 +546,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let settings = Persistence {
             file: dir.path().join("state.db"),
-            autosave: None,
+            autosave: Autosave::Never,
         };
         let (store, restored) = Store::open(&settings, &Config::default()).unwrap();
         assert_eq!(restored.sessions, 0);
@@ -433,7 +561,7 @@ mod tests {
         assert_eq!(names.len(), 1, "no temporary file is left behind");
         let unwritable = Persistence {
             file: dir.path().join("missing/state.db"),
-            autosave: None,
+            autosave: Autosave::Never,
         };
         let error = Store::open(&unwritable, &Config::default())
             .err()

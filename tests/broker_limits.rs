@@ -274,19 +274,8 @@ fn maximum_qos_is_per_listener() {
             let (mut v5, ack) = Raw::try_connect(port, Raw::v5("q"));
             let announced = ack.expect("CONNACK").properties.maximum_qos;
             assert_eq!(announced, Some(max).filter(|&q| q < 2), "max_qos {max}");
-            v5.send(Packet::Subscribe(codec::Subscribe {
-                pkid: 1,
-                filters: vec![codec::Subscription {
-                    filter: "t".into(),
-                    qos: QoS::ExactlyOnce,
-                    ..Default::default()
-                }],
-                properties: Default::default(),
-            }));
-            match v5.recv() {
-                Some(Packet::SubAck(s)) => assert_eq!(s.codes, [max], "max_qos {max}"),
-                other => panic!("expected SUBACK, got {other:?}"),
-            }
+            let granted = v5.subscribe("t", QoS::ExactlyOnce);
+            assert_eq!(granted, [max], "max_qos {max}");
             v5.send(publish("u", QoS::AtLeastOnce, false, b"x".into()));
             let answer = match v5.recv() {
                 Some(Packet::PubAck(_)) => "PUBACK".to_string(),
@@ -388,19 +377,7 @@ fn maximum_qos_caps_subscriptions_and_refuses_publishes() {
     both("max_qos 1", |port| {
         let (mut v5, ack) = Raw::try_connect(port, Raw::v5("q5"));
         assert_eq!(ack.expect("CONNACK").properties.maximum_qos, Some(1));
-        v5.send(Packet::Subscribe(codec::Subscribe {
-            pkid: 1,
-            filters: vec![codec::Subscription {
-                filter: "t".into(),
-                qos: QoS::ExactlyOnce,
-                ..Default::default()
-            }],
-            properties: Default::default(),
-        }));
-        match v5.recv() {
-            Some(Packet::SubAck(s)) => assert_eq!(s.codes, [1]),
-            other => panic!("expected SUBACK, got {other:?}"),
-        }
+        assert_eq!(v5.subscribe("t", QoS::ExactlyOnce), [1]);
         let offence = publish("t", QoS::ExactlyOnce, false, b"x".into());
         closes(port, v5, 0x9B, [offence.clone(), offence]);
     });

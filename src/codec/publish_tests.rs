@@ -201,14 +201,7 @@ fn the_v5_reader_refuses_short_or_foreign_properties() {
         b"\x30\x09\x00\x01t\x05\x0b\xff\xff\xff\xff", // a five-byte varint
         b"\x30\x08\x00\x01t\x04\x03\x00\x01\xff", // content type not UTF-8
     ];
-    for bytes in cases {
-        let mut frame = BytesMut::from(bytes);
-        let result = decode(&mut frame, Some(Version::V5), usize::MAX);
-        assert!(
-            matches!(result, Err(Error::Malformed(_))),
-            "{bytes:?}: {result:?}"
-        );
-    }
+    refused(&cases, Version::V5);
 }
 
 /// The same reader at 3.1.1, where it stands in for rumqttc's.
@@ -221,9 +214,14 @@ fn the_v311_reader_refuses_short_or_invalid_frames() {
         b"\x30\x03\x00\x01\xff",      // topic not UTF-8
         b"\x30\x03\x00\x01+",         // a wildcard in a topic name
     ];
-    for bytes in cases {
-        let mut frame = BytesMut::from(bytes);
-        let result = decode(&mut frame, Some(Version::V311), usize::MAX);
+    refused(&cases, Version::V311);
+}
+
+/// Each of `frames` decodes to a malformed-packet error at `version`.
+fn refused(frames: &[&[u8]], version: Version) {
+    for bytes in frames {
+        let mut frame = BytesMut::from(*bytes);
+        let result = decode(&mut frame, Some(version), usize::MAX);
         assert!(
             matches!(result, Err(Error::Malformed(_))),
             "{bytes:?}: {result:?}"

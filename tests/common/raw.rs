@@ -146,8 +146,8 @@ impl Raw {
         }
     }
 
-    /// Subscribes to `filter` at `qos` and waits for the SUBACK.
-    pub fn subscribe(&mut self, filter: &str, qos: QoS) {
+    /// Subscribes to `filter` at `qos` and waits for the SUBACK; returns its codes.
+    pub fn subscribe(&mut self, filter: &str, qos: QoS) -> Vec<u8> {
         let subscribe = codec::Subscribe {
             pkid: 1,
             filters: vec![codec::Subscription {
@@ -158,6 +158,9 @@ impl Raw {
             properties: Default::default(),
         };
         self.send(Packet::Subscribe(subscribe));
-        assert!(matches!(self.recv(), Some(Packet::SubAck(_))));
+        match self.recv() {
+            Some(Packet::SubAck(ack)) => ack.codes,
+            other => panic!("expected SUBACK, got {other:?}"),
+        }
     }
 }

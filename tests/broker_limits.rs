@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Broker, Raw};
-use mqtk::codec::{self, Packet, Publish, QoS, Reason, Version};
+use mqtk::codec::{self, Connect, Packet, Publish, QoS, Reason, Version};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -261,6 +261,39 @@ fn max_connections_is_counted_per_listener() {
         let (_free, ack) = Raw::try_connect(first, Raw::v311("free"));
         assert_eq!(ack.map(|a| a.code), Some(0));
     });
+}
+
+/// A listener's connection slot is given back on every way out: after a refused CONNECT
+/// (CONNACK 0x02) and after a takeover through another listener, its one slot takes the
+/// next client.
+#[test]
+fn a_closed_connection_frees_its_listener_slot() {
+    both_listeners(["max_connections 1"], |first, [one]| {
+        let refused = Connect {
+            clean_start: false,
+            ..Raw::v311("")
+        };
+        let (mut raw, ack) = Raw::try_connect(one, refused);
+        assert_eq!(ack.map(|a| a.code), Some(2));
+        assert_eq!(until_closed(&mut raw), []);
+        let mut old = admitted(one, "x");
+        let _new = admitted(first, "x");
+        assert_eq!(until_closed(&mut old), [], "taken over");
+        let _next = admitted(one, "y");
+    });
+}
+
+/// Connects `client_id` through `port`, retrying for a while: a closed connection's slot
+/// may come back a moment after the close.
+fn admitted(port: u16, client_id: &str) -> Raw {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        match Raw::try_connect(port, Raw::v311(client_id)) {
+            (raw, Some(ack)) if ack.code == 0 => return raw,
+            other => assert!(Instant::now() < deadline, "{client_id}: {:?}", other.1),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// `max_qos` applies to the clients of the listener it follows: a QoS 2 subscription is

@@ -49,8 +49,8 @@ pub struct ServeArgs {
     /// protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username,
     /// password_file, acl_file, per_listener_settings), the persistence keys (persistence,
     /// persistence_location, persistence_file, autosave_interval, autosave_on_changes,
-    /// persistent_client_expiration) and the limit keys (max_connections, max_queued_messages, max_inflight_messages,
-    /// message_size_limit, max_qos, ...).
+    /// persistent_client_expiration) and the limit keys (max_connections, max_queued_messages,
+    /// max_inflight_messages, message_size_limit, max_qos, ...).
     #[arg(short = 'c', long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Password file in mosquitto_passwd format ($7$, $6$ or argon2id hashes); clients

@@ -129,4 +129,21 @@ mod tests {
         assert!(!msg.expired(now + Duration::from_secs(9)));
         assert!(msg.expired(now + Duration::from_secs(10)));
     }
+
+    /// Every PUBLISH the broker receives passes here: one without properties (all of 3.1.1)
+    /// must not get a properties box on the way, as a write through `Props` would give it.
+    #[test]
+    fn a_publish_without_properties_allocates_none() {
+        let publish = Publish {
+            topic: "t".into(),
+            ..Publish::default()
+        };
+        let origin = Arc::new(Origin {
+            client_id: "c".into(),
+            username: None,
+        });
+        let mut msg = Message::from_publish(publish, origin, Instant::now());
+        assert!(msg.properties.present_mut().is_none());
+        assert_eq!(msg.expires, None);
+    }
 }

@@ -52,17 +52,25 @@ fn state_survives_a_graceful_restart() {
     check(&broker, "away", "311");
 }
 
+/// Writes a mosquitto.conf in `dir` that persists there, followed by `keys`; returns its path.
+fn persist_config(dir: &std::path::Path, keys: &str) -> std::path::PathBuf {
+    let conf = dir.join("mosquitto.conf");
+    let text = format!(
+        "allow_anonymous true\npersistence true\npersistence_location {}/\n{keys}",
+        dir.display()
+    );
+    std::fs::write(&conf, text).expect("write config");
+    conf
+}
+
 /// mosquitto.conf keys, and a `kill -9` after one autosave interval loses nothing.
 #[test]
 fn state_survives_kill_9_after_an_autosave() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let conf = dir.path().join("mosquitto.conf");
-    let text = format!(
-        "allow_anonymous true\npersistence true\npersistence_location {}/\n\
-         persistence_file state.db\nautosave_interval 1\n",
-        dir.path().display()
+    let conf = persist_config(
+        dir.path(),
+        "persistence_file state.db\nautosave_interval 1\n",
     );
-    std::fs::write(&conf, text).expect("write config");
     let args = ["-c", conf.to_str().expect("utf-8")];
     let mut broker = Broker::mqtk_serve_with(&args, None);
     fill(&broker, "away5", "5");
@@ -78,13 +86,10 @@ fn state_survives_kill_9_after_an_autosave() {
 #[test]
 fn autosave_on_changes_saves_after_that_many_changes() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let conf = dir.path().join("mosquitto.conf");
-    let text = format!(
-        "allow_anonymous true\npersistence true\npersistence_location {}/\n\
-         autosave_on_changes true\nautosave_interval 5\n",
-        dir.path().display()
+    let conf = persist_config(
+        dir.path(),
+        "autosave_on_changes true\nautosave_interval 5\n",
     );
-    std::fs::write(&conf, text).expect("write config");
     let db = dir.path().join("mosquitto.db");
     let args = ["-c", conf.to_str().expect("utf-8")];
     let retain = |broker: &Broker, count: usize| {

@@ -58,16 +58,33 @@ impl LinePub {
     }
 }
 
+/// `sub -t TOPIC -q 1 -C COUNT`, once subscribed.
+fn subscriber(broker: &Broker, topic: &str, count: &str) -> Child {
+    broker.subscribed(broker.mqtk("sub", &["-t", topic, "-q", "1", "-C", count]))
+}
+
+/// Starts the stopped `broker` again with a [`subscriber`] waiting for `count` messages: in
+/// time, after a failed attempt of `pub`, whose next one is a second away.
+fn restart_with_subscriber(broker: &mut Broker, topic: &str, count: &str) -> Child {
+    broker.start_again();
+    subscriber(broker, topic, count)
+}
+
+/// What a subscriber printed before it ended.
+fn received(sub: Child) -> String {
+    text(&finish(sub, LIMIT).stdout)
+}
+
 /// `pub -t TOPIC -q 1 -l ARGS`, once its first line `first` has reached a subscriber.
 fn connected_pub(broker: &Broker, topic: &str, args: &[&str]) -> LinePub {
-    let sub = broker.subscribed(broker.mqtk("sub", &["-t", topic, "-q", "1", "-C", "1"]));
+    let sub = subscriber(broker, topic, "1");
     let mut cmd = broker.mqtk("pub", &["-t", topic, "-q", "1", "-l"]);
     let mut publisher = LinePub::start({
         cmd.args(args);
         cmd
     });
     publisher.write("first\n");
-    assert_eq!(text(&finish(sub, LIMIT).stdout), "first\n");
+    assert_eq!(received(sub), "first\n");
     publisher
 }
 
@@ -84,8 +101,7 @@ fn pub_l_resends_across_a_broker_restart() {
         // A failed attempt: the next one is a second away, time to restart and subscribe.
         publisher.wait_for("Error: Connection refused");
         publisher.write("down 2\n");
-        broker.start_again();
-        let late = broker.subscribed(broker.mqtk("sub", &["-t", "l", "-q", "1", "-C", "4"]));
+        let late = restart_with_subscriber(&mut broker, "l", "4");
         publisher.write("up 1\nup 2\n");
         let stderr = publisher.end_ok();
         let lost: Vec<&String> = stderr
@@ -94,10 +110,7 @@ fn pub_l_resends_across_a_broker_restart() {
             .collect();
         assert_eq!(lost.len(), 1, "one line for the loss: {stderr:?}");
         assert!(lost[0].ends_with("; reconnecting"), "{stderr:?}");
-        assert_eq!(
-            text(&finish(late, LIMIT).stdout),
-            "down 1\ndown 2\nup 1\nup 2\n"
-        );
+        assert_eq!(received(late), "down 1\ndown 2\nup 1\nup 2\n");
     }
 }
 
@@ -111,11 +124,10 @@ fn pub_l_reconnects_after_a_v5_shutdown_and_sets_its_topic_alias_again() {
     broker.stop("TERM");
     publisher.wait_for("Connection lost: Disconnected by the broker");
     publisher.wait_for("Error: Connection refused");
-    broker.start_again();
-    let late = broker.subscribed(broker.mqtk("sub", &["-t", "v", "-q", "1", "-C", "2"]));
+    let late = restart_with_subscriber(&mut broker, "v", "2");
     publisher.write("third\nfourth\n");
     publisher.end_ok();
-    assert_eq!(text(&finish(late, LIMIT).stdout), "third\nfourth\n");
+    assert_eq!(received(late), "third\nfourth\n");
 }
 
 /// With the broker gone for good, closing stdin ends `pub` within the documented five
@@ -193,12 +205,11 @@ fn pub_l_resends_unacknowledged_lines_with_dup_after_a_restart() {
         broker.kill();
         publisher.wait_for("Connection lost: ");
         publisher.wait_for("Error: Connection refused");
-        broker.start_again();
-        let late = broker.subscribed(broker.mqtk("sub", &["-t", "u", "-q", "1", "-C", "2"]));
+        let late = restart_with_subscriber(&mut broker, "u", "2");
         publisher.wait_for("sending PUBLISH (d1, q1, r0, m1, 'u', ... (6 bytes))");
         publisher.wait_for("sending PUBLISH (d1, q1, r0, m2, 'u', ... (6 bytes))");
         publisher.end_ok();
-        assert_eq!(text(&finish(late, LIMIT).stdout), "held 1\nheld 2\n");
+        assert_eq!(received(late), "held 1\nheld 2\n");
     }
 }
 
@@ -233,10 +244,7 @@ fn pub_l_keeps_packet_ids_when_the_broker_kept_the_session() {
         publisher.end_ok();
         let mut end = broker.mqtk("pub", &["-t", "k", "-q", "2", "-m", "end"]);
         assert!(end.status().expect("pub").success());
-        assert_eq!(
-            text(&finish(watcher, LIMIT).stdout),
-            "first\nheld 1\nheld 2\nend\n"
-        );
+        assert_eq!(received(watcher), "first\nheld 1\nheld 2\nend\n");
     }
 }
 

@@ -234,7 +234,7 @@ impl FileConfig {
             }
             _ if self.persistence.apply(key, rest(line))? => {}
             _ if self.current_listener().limits.apply(key, &args)? => {}
-            (_, [value]) if self.current_listener().apply(key, value)? => {}
+            _ if self.current_listener().apply(key, rest(line))? => {}
             _ => match Setting::parse(key, &args)? {
                 Some(setting) => self.settings.push(setting),
                 None => self
@@ -529,6 +529,26 @@ mod tests {
         assert_eq!(file.security.allow_anonymous, Some(true));
         assert_eq!(file.warnings.len(), 1);
         assert!(file.warnings[0].contains("log_dest"));
+    }
+
+    #[test]
+    fn listener_paths_may_contain_spaces_and_extra_values_are_errors() {
+        let text = "listener 8883\ncertfile /etc/my certs/c.pem\nkeyfile /etc/my certs/k.pem\n";
+        let file = FileConfig::parse(text).unwrap();
+        assert!(file.warnings.is_empty(), "{:?}", file.warnings);
+        let listener = file.listeners[0].1.listener(file.listeners[0].0).unwrap();
+        assert_eq!(listener.kind, ListenerKind::Mqtts);
+        let tls = listener.tls.unwrap();
+        assert_eq!(tls.cert, PathBuf::from("/etc/my certs/c.pem"));
+        assert_eq!(tls.key, PathBuf::from("/etc/my certs/k.pem"));
+        for bad in [
+            "protocol mqtt websockets",
+            "require_certificate true false",
+            "cafile",
+        ] {
+            let err = format!("{:#}", FileConfig::parse(bad).unwrap_err());
+            assert!(err.contains("line 1"), "{err}");
+        }
     }
 
     #[test]

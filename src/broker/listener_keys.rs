@@ -3,11 +3,12 @@
 //! 2.0 scopes per listener (`max_connections`, `max_qos`, `max_topic_alias`), and the
 //! security keys that join them with `per_listener_settings true`.
 
+use super::config::parse_bool;
 use super::limits::ListenerLimits;
 use super::listener::{ListenerConfig, ListenerKind};
 use super::security::ListenerSecurity;
 use super::tls::TlsSettings;
-use anyhow::bail;
+use anyhow::{anyhow, bail};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -63,17 +64,24 @@ pub struct ListenerKeys {
 }
 
 impl ListenerKeys {
-    /// Applies `key` if it is a per-listener key; false when it is not one.
+    /// Applies `key` if it is a per-listener key, `value` being everything after it (paths
+    /// may contain spaces, as in mosquitto); false when it is not one.
     pub fn apply(&mut self, key: &str, value: &str) -> anyhow::Result<bool> {
+        let one = || match value.split_whitespace().count() {
+            1 => Ok(value),
+            _ => Err(anyhow!("wrong number of values for {key}")),
+        };
+        let path = || match value.is_empty() {
+            true => Err(anyhow!("wrong number of values for {key}")),
+            false => Ok(Some(PathBuf::from(value))),
+        };
         match key {
-            "protocol" => self.websockets = parse_protocol(value)?,
-            "certfile" => self.certfile = Some(value.into()),
-            "keyfile" => self.keyfile = Some(value.into()),
-            "cafile" => self.cafile = Some(value.into()),
-            "require_certificate" => self.require_certificate = super::config::parse_bool(value)?,
-            "use_identity_as_username" => {
-                self.use_identity_as_username = super::config::parse_bool(value)?
-            }
+            "protocol" => self.websockets = parse_protocol(one()?)?,
+            "certfile" => self.certfile = path()?,
+            "keyfile" => self.keyfile = path()?,
+            "cafile" => self.cafile = path()?,
+            "require_certificate" => self.require_certificate = parse_bool(one()?)?,
+            "use_identity_as_username" => self.use_identity_as_username = parse_bool(one()?)?,
             _ => return Ok(false),
         }
         Ok(true)

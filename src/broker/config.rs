@@ -642,7 +642,7 @@ mod tests {
                     listener 8883\npassword_file /etc/passwd file\nallow_anonymous false\n\
                     acl_file acl\nlistener 9001\nallow_zero_length_clientid false\n";
         let file = FileConfig::parse(text).unwrap();
-        assert!(file.security.is_empty());
+        assert_eq!(file.security, SecurityKeys::default());
         let c = Config::resolve(file, &args(None, true)).unwrap();
         // A listener without allow_anonymous refuses anonymous clients, as in mosquitto.
         let no_empty_ids = Some(ListenerSecurity {

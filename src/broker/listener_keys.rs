@@ -38,11 +38,6 @@ impl SecurityKeys {
             acl_file: self.acl_file.clone(),
         }
     }
-
-    /// No key was given.
-    pub fn is_empty(&self) -> bool {
-        *self == SecurityKeys::default()
-    }
 }
 
 /// `protocol`, `certfile`, `keyfile`, `cafile`, `require_certificate` and

@@ -1,8 +1,9 @@
 //! The password and ACL files a broker enforces, the [`Access`] rules of each listener, and
 //! their reload on SIGHUP.
 //!
-//! The loaded files are swapped whole behind a lock held only to clone an `Arc`, so a reload
-//! never blocks or drops connections: each check sees either the old set or the new one.
+//! The loaded files are swapped whole behind a lock held only to clone an `Arc` or run one
+//! check, so a reload never blocks or drops connections: each check sees either the old set
+//! or the new one.
 //! Every listener shares the broker's files unless `per_listener_settings true` gives each its
 //! own; a connection holds its listener's [`Access`] (one `Arc`) for its whole life, and its
 //! [`ClientPatterns`], expanded again when a reload replaced the rules they came from.

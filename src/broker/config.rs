@@ -309,6 +309,22 @@ fn parse_port(text: &str) -> anyhow::Result<u16> {
     text.parse().map_err(|_| anyhow!("invalid port {text:?}"))
 }
 
+/// `value`, everything after a key, when it is a single word.
+pub(super) fn one_value<'a>(key: &str, value: &'a str) -> anyhow::Result<&'a str> {
+    match value.split_whitespace().count() {
+        1 => Ok(value),
+        _ => bail!("wrong number of values for {key}"),
+    }
+}
+
+/// `value`, everything after a key, when there is any: a path, which may contain spaces.
+pub(super) fn non_empty<'a>(key: &str, value: &'a str) -> anyhow::Result<&'a str> {
+    match value.is_empty() {
+        true => bail!("wrong number of values for {key}"),
+        false => Ok(value),
+    }
+}
+
 /// `true`/`false`, or mosquitto's `1`/`0`.
 pub(super) fn parse_bool(text: &str) -> anyhow::Result<bool> {
     match text {

@@ -3,12 +3,12 @@
 //! 2.0 scopes per listener (`max_connections`, `max_qos`, `max_topic_alias`), and the
 //! security keys that join them with `per_listener_settings true`.
 
-use super::config::parse_bool;
+use super::config::{non_empty, one_value, parse_bool};
 use super::limits::ListenerLimits;
 use super::listener::{ListenerConfig, ListenerKind};
 use super::security::ListenerSecurity;
 use super::tls::TlsSettings;
-use anyhow::{anyhow, bail};
+use anyhow::bail;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -62,14 +62,8 @@ impl ListenerKeys {
     /// Applies `key` if it is a per-listener key, `value` being everything after it (paths
     /// may contain spaces, as in mosquitto); false when it is not one.
     pub fn apply(&mut self, key: &str, value: &str) -> anyhow::Result<bool> {
-        let one = || match value.split_whitespace().count() {
-            1 => Ok(value),
-            _ => Err(anyhow!("wrong number of values for {key}")),
-        };
-        let path = || match value.is_empty() {
-            true => Err(anyhow!("wrong number of values for {key}")),
-            false => Ok(Some(PathBuf::from(value))),
-        };
+        let one = || one_value(key, value);
+        let path = || non_empty(key, value).map(|path| Some(PathBuf::from(path)));
         match key {
             "protocol" => self.websockets = parse_protocol(one()?)?,
             "certfile" => self.certfile = path()?,

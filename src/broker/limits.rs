@@ -76,21 +76,14 @@ impl Default for ListenerLimits {
 impl ListenerLimits {
     /// Applies `key` if it is one of these keys; false when it is not.
     pub fn apply(&mut self, key: &str, args: &[&str]) -> anyhow::Result<bool> {
-        if !matches!(
-            key,
-            "max_connections" | "max_qos" | "maximum_qos" | "max_topic_alias"
-        ) {
-            return Ok(false);
-        }
-        let [value] = args else {
-            bail!("wrong number of values for {key}");
-        };
+        let value = || one(key, args);
         match key {
             "max_connections" => {
-                self.max_connections = Some(connections(value)?.unwrap_or(usize::MAX))
+                self.max_connections = Some(connections(value()?)?.unwrap_or(usize::MAX))
             }
-            "max_topic_alias" => self.max_topic_alias = in_range(value, 0, 65535)? as u16,
-            _ => self.max_qos = qos(value)?,
+            "max_topic_alias" => self.max_topic_alias = in_range(value()?, 0, 65535)? as u16,
+            "max_qos" | "maximum_qos" => self.max_qos = qos(value()?)?,
+            _ => return Ok(false),
         }
         Ok(true)
     }
@@ -135,27 +128,24 @@ pub enum LogType {
 impl Setting {
     /// The setting for `key`, `None` when `key` is not a limit key.
     pub fn parse(key: &str, args: &[&str]) -> anyhow::Result<Option<Setting>> {
-        if !KEYS.contains(&key) {
-            return Ok(None);
-        }
-        let value = match (key, args) {
-            ("log_type", [_, ..]) => return log_type(args).map(Some),
-            (_, [value]) => *value,
-            _ => bail!("wrong number of values for {key}"),
-        };
+        let value = || one(key, args);
         let setting = match key {
-            "max_queued_messages" => Setting::MaxQueuedMessages(number(value)?),
-            "max_queued_bytes" => Setting::MaxQueuedBytes(number(value)?),
-            "max_inflight_messages" => Setting::MaxInflightMessages(inflight(value)?),
-            "max_inflight_bytes" => Setting::MaxInflightBytes(number(value)?),
-            "message_size_limit" => Setting::MessageSizeLimit(in_range(value, 0, MAX_PAYLOAD)?),
-            "max_packet_size" => Setting::MaxPacketSize(packet_size(value)?),
-            "max_keepalive" => Setting::MaxKeepalive(in_range(value, 10, 65535)? as u16),
-            "retain_available" => Setting::RetainAvailable(parse_bool(value)?),
-            "allow_zero_length_clientid" => Setting::AllowZeroLengthClientid(parse_bool(value)?),
-            "upgrade_outgoing_qos" => Setting::UpgradeOutgoingQos(parse_bool(value)?),
-            "check_retain_source" => Setting::CheckRetainSource(parse_bool(value)?),
-            "sys_interval" => Setting::SysInterval(Some(number(value)? as u64).filter(|&s| s > 0)),
+            "max_queued_messages" => Setting::MaxQueuedMessages(number(value()?)?),
+            "max_queued_bytes" => Setting::MaxQueuedBytes(number(value()?)?),
+            "max_inflight_messages" => Setting::MaxInflightMessages(inflight(value()?)?),
+            "max_inflight_bytes" => Setting::MaxInflightBytes(number(value()?)?),
+            "message_size_limit" => Setting::MessageSizeLimit(in_range(value()?, 0, MAX_PAYLOAD)?),
+            "max_packet_size" => Setting::MaxPacketSize(packet_size(value()?)?),
+            "max_keepalive" => Setting::MaxKeepalive(in_range(value()?, 10, 65535)? as u16),
+            "retain_available" => Setting::RetainAvailable(parse_bool(value()?)?),
+            "allow_zero_length_clientid" => Setting::AllowZeroLengthClientid(parse_bool(value()?)?),
+            "upgrade_outgoing_qos" => Setting::UpgradeOutgoingQos(parse_bool(value()?)?),
+            "check_retain_source" => Setting::CheckRetainSource(parse_bool(value()?)?),
+            "sys_interval" => {
+                Setting::SysInterval(Some(number(value()?)? as u64).filter(|&s| s > 0))
+            }
+            "log_type" if !args.is_empty() => log_type(args)?,
+            "log_type" => bail!("wrong number of values for {key}"),
             _ => return Ok(None),
         };
         Ok(Some(setting))
@@ -187,25 +177,16 @@ impl Setting {
     }
 }
 
-/// The keys [`Setting::parse`] knows.
-const KEYS: &[&str] = &[
-    "max_queued_messages",
-    "max_queued_bytes",
-    "max_inflight_messages",
-    "max_inflight_bytes",
-    "message_size_limit",
-    "max_packet_size",
-    "max_keepalive",
-    "retain_available",
-    "allow_zero_length_clientid",
-    "upgrade_outgoing_qos",
-    "check_retain_source",
-    "log_type",
-    "sys_interval",
-];
-
 /// MQTT's largest payload.
 const MAX_PAYLOAD: usize = 268_435_455;
+
+/// The single value of `key`.
+fn one<'a>(key: &str, args: &[&'a str]) -> anyhow::Result<&'a str> {
+    match args {
+        [value] => Ok(value),
+        _ => bail!("wrong number of values for {key}"),
+    }
+}
 
 fn number(value: &str) -> anyhow::Result<usize> {
     value

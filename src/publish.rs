@@ -8,7 +8,7 @@
 
 use crate::cli::{self, PubArgs};
 use crate::client::{Client, ClientError, Event};
-use crate::codec::{Properties, Publish, QoS, Reason};
+use crate::codec::{Props, Publish, QoS, Reason};
 use crate::connect;
 use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
@@ -34,8 +34,9 @@ pub struct Job {
     pub topic: String,
     pub qos: QoS,
     pub retain: bool,
-    /// MQTT 5 PUBLISH properties from `-D publish ...`.
-    pub properties: Properties,
+    /// MQTT 5 PUBLISH properties from `-D publish ...`, boxed once: each message clones
+    /// nothing while there are none.
+    pub properties: Props,
     pub payload: Payload,
 }
 
@@ -74,7 +75,7 @@ impl Publisher {
             retain: self.job.retain,
             topic,
             payload,
-            properties: self.job.properties.clone().into(),
+            properties: self.job.properties.clone(),
             ..Publish::default()
         }
     }
@@ -98,7 +99,7 @@ pub fn main(args: PubArgs) -> i32 {
         topic: args.topic().unwrap_or_default().to_string(),
         qos: args.connect.qos,
         retain: args.retain,
-        properties: props.publish.clone(),
+        properties: props.publish.clone().into(),
         payload,
     };
     let disconnect = Reason {

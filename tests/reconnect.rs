@@ -151,28 +151,6 @@ fn pub_l_gives_up_five_seconds_after_input_ends_without_a_broker() {
     );
 }
 
-/// Reconnecting never stops Ctrl-C or SIGTERM from ending `pub` at once.
-#[test]
-fn pub_l_ends_at_once_on_sigterm_while_reconnecting() {
-    let mut broker = Broker::mqtk_serve();
-    let mut publisher = connected_pub(&broker, "s", &[]);
-    broker.kill();
-    publisher.wait_for("Connection lost: ");
-    let pid = publisher.child.id().to_string();
-    let sent = Instant::now();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill")
-        .success());
-    let (status, _, _) = publisher.end(LIMIT);
-    assert_eq!(
-        std::os::unix::process::ExitStatusExt::signal(&status),
-        Some(15)
-    );
-    assert!(sent.elapsed() < Duration::from_millis(500));
-}
-
 /// A broker that comes back refusing us ends `pub` with mosquitto's CONNACK status.
 #[test]
 fn pub_l_exits_with_the_connack_code_when_a_reconnect_is_refused() {

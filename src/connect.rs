@@ -113,10 +113,9 @@ pub const RECONNECT_PERIOD: Duration = Duration::from_secs(1);
 /// After a lost connection: connects again every [`RECONNECT_PERIOD`] until the broker
 /// answers, printing each failure (not with `--quiet`). A refusal (CONNACK error) ends it, as
 /// in mosquitto_sub: retrying the same credentials cannot help. Cancel-safe between attempts.
-pub async fn reconnect<S, F, Fut>(connect: &mut F, quiet: bool) -> Result<Client<S>, ClientError>
+pub async fn reconnect<S, F>(connect: &mut F, quiet: bool) -> Result<Client<S>, ClientError>
 where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Client<S>, ClientError>>,
+    F: AsyncFnMut() -> Result<Client<S>, ClientError>,
 {
     loop {
         tokio::time::sleep(RECONNECT_PERIOD).await;

@@ -8,11 +8,10 @@
 
 use crate::cli::{self, PubArgs};
 use crate::client::{Client, ClientError, Event};
-use crate::codec::{Properties, Publish, QoS, Reason};
+use crate::codec::{Props, Publish, QoS, Reason};
 use crate::connect;
 use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
-use std::future::Future;
 use std::io;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
@@ -35,8 +34,9 @@ pub struct Job {
     pub topic: String,
     pub qos: QoS,
     pub retain: bool,
-    /// MQTT 5 PUBLISH properties from `-D publish ...`.
-    pub properties: Properties,
+    /// MQTT 5 PUBLISH properties from `-D publish ...`, boxed once: each message clones
+    /// nothing while there are none.
+    pub properties: Props,
     pub payload: Payload,
 }
 
@@ -75,7 +75,7 @@ impl Publisher {
             retain: self.job.retain,
             topic,
             payload,
-            properties: self.job.properties.clone().into(),
+            properties: self.job.properties.clone(),
             ..Publish::default()
         }
     }
@@ -99,7 +99,7 @@ pub fn main(args: PubArgs) -> i32 {
         topic: args.topic().unwrap_or_default().to_string(),
         qos: args.connect.qos,
         retain: args.retain,
-        properties: props.publish.clone(),
+        properties: props.publish.clone().into(),
         payload,
     };
     let disconnect = Reason {
@@ -150,7 +150,7 @@ fn load(args: &PubArgs) -> Result<Payload, String> {
 
 /// Connects with `connect`, publishes `job`, waits for every acknowledgement, then
 /// disconnects. `-l` outlives lost connections (README "Policies"); the other modes end there.
-pub async fn run<S, F, Fut, R>(
+pub async fn run<S, F, R>(
     mut connect: F,
     job: Job,
     stdin: R,
@@ -159,8 +159,7 @@ pub async fn run<S, F, Fut, R>(
 ) -> Result<(), ClientError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Client<S>, ClientError>>,
+    F: AsyncFnMut() -> Result<Client<S>, ClientError>,
     R: AsyncRead + Unpin,
 {
     let mut client = connect().await?;
@@ -254,7 +253,7 @@ impl From<ClientError> for Interrupted {
 impl<R: AsyncRead + Unpin> LineStream<R> {
     /// Publishes every line, and after a lost connection reconnects and resends what was
     /// not acknowledged (README "Policies"). Returns the client once every line is delivered.
-    async fn publish_all<S, F, Fut>(
+    async fn publish_all<S, F>(
         &mut self,
         mut client: Client<S>,
         connect: &mut F,
@@ -262,8 +261,7 @@ impl<R: AsyncRead + Unpin> LineStream<R> {
     ) -> Result<Client<S>, ClientError>
     where
         S: AsyncRead + AsyncWrite + Unpin,
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Client<S>, ClientError>>,
+        F: AsyncFnMut() -> Result<Client<S>, ClientError>,
     {
         loop {
             let lost = match self.publish_lines(&mut client).await {
@@ -333,7 +331,7 @@ impl<R: AsyncRead + Unpin> LineStream<R> {
     /// it has ended: up to one read past [`READ_SIZE`], the rest waits in the pipe. Once it
     /// has ended, gives up after [`GIVE_UP_AFTER_INPUT`] with the count of messages not
     /// delivered.
-    async fn reconnect<S, F, Fut>(
+    async fn reconnect<S, F>(
         &mut self,
         connect: &mut F,
         unfinished: usize,
@@ -341,8 +339,7 @@ impl<R: AsyncRead + Unpin> LineStream<R> {
     ) -> Result<Client<S>, ClientError>
     where
         S: AsyncRead + AsyncWrite + Unpin,
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Client<S>, ClientError>>,
+        F: AsyncFnMut() -> Result<Client<S>, ClientError>,
     {
         let retry = connect::reconnect(connect, quiet);
         tokio::pin!(retry);

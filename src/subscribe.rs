@@ -152,7 +152,7 @@ pub fn finish_with_timeout(
 
 /// Runs `job`: connects with `connect`, and after a lost connection connects again
 /// ([`connect::reconnect`], mosquitto_sub's policy), subscribing afresh each time.
-pub async fn run<S, F, Fut>(
+pub async fn run<S, F>(
     mut connect: F,
     job: Job,
     formatter: Formatter,
@@ -160,8 +160,7 @@ pub async fn run<S, F, Fut>(
 ) -> Result<(), SubError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Client<S>, ClientError>>,
+    F: AsyncFnMut() -> Result<Client<S>, ClientError>,
 {
     let mut state = State {
         job,

@@ -164,16 +164,10 @@ impl Router {
 
     /// Adds or replaces a subscription; true if it replaced one (for retain handling 1).
     pub fn subscribe(&self, session: &Arc<Session>, filter: &str, opts: SubOptions) -> bool {
-        let Some((group, topic_filter)) = split_shared(filter) else {
-            return false;
-        };
         let mut inner = self.lock();
-        let subscriber = Subscriber {
-            session: session.clone(),
-            opts,
-        };
-        let client = session.client_id.clone();
-        inner.tree.insert(topic_filter, group, client, subscriber);
+        if !inner.insert(session, filter, opts) {
+            return false;
+        }
         let replaced = session
             .lock()
             .subscriptions
@@ -190,9 +184,7 @@ impl Router {
         if session.lock().subscriptions.remove(filter).is_none() {
             return false;
         }
-        if let Some((group, topic_filter)) = split_shared(filter) {
-            inner.tree.remove(topic_filter, group, &session.client_id);
-        }
+        inner.remove(session, filter);
         drop(inner);
         self.changed();
         true
@@ -309,21 +301,8 @@ impl Router {
             inner.retained.set(&msg.topic, Some(msg.clone()));
         }
         for session in sessions {
-            let subscriptions: Vec<(String, SubOptions)> = session
-                .lock()
-                .subscriptions
-                .iter()
-                .map(|(f, o)| (f.clone(), *o))
-                .collect();
-            for (filter, opts) in subscriptions {
-                if let Some((group, topic_filter)) = split_shared(&filter) {
-                    let subscriber = Subscriber {
-                        session: session.clone(),
-                        opts,
-                    };
-                    let client = session.client_id.clone();
-                    inner.tree.insert(topic_filter, group, client, subscriber);
-                }
+            for (filter, opts) in &session.lock().subscriptions {
+                inner.insert(&session, filter, *opts);
             }
             inner.sessions.insert(session.client_id.clone(), session);
         }
@@ -344,13 +323,34 @@ fn end_locked(
     if current.is_some_and(|c| Arc::ptr_eq(c, session)) {
         inner.sessions.remove(&session.client_id);
     }
-    let filters: Vec<String> = session.lock().subscriptions.keys().cloned().collect();
-    for filter in &filters {
-        if let Some((group, topic_filter)) = split_shared(filter) {
-            inner.tree.remove(topic_filter, group, &session.client_id);
-        }
+    for filter in session.lock().subscriptions.keys() {
+        inner.remove(session, filter);
     }
     session.end()
+}
+
+impl Inner {
+    /// Puts `session`'s subscription to `filter` in the trie; false if `filter` is not a
+    /// valid shared-subscription filter.
+    fn insert(&mut self, session: &Arc<Session>, filter: &str, opts: SubOptions) -> bool {
+        let Some((group, topic_filter)) = split_shared(filter) else {
+            return false;
+        };
+        let subscriber = Subscriber {
+            session: session.clone(),
+            opts,
+        };
+        let client = session.client_id.clone();
+        self.tree.insert(topic_filter, group, client, subscriber);
+        true
+    }
+
+    /// Takes `session`'s subscription to `filter` out of the trie.
+    fn remove(&mut self, session: &Session, filter: &str) {
+        if let Some((group, topic_filter)) = split_shared(filter) {
+            self.tree.remove(topic_filter, group, &session.client_id);
+        }
+    }
 }
 
 fn outgoing_qos(published: QoS, granted: QoS, upgrade: bool) -> QoS {

@@ -21,10 +21,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
 
 /// A subscription as the trie stores it: the session to deliver to and its options.
-#[derive(Clone)]
-pub struct Subscriber {
-    pub session: Arc<Session>,
-    pub opts: SubOptions,
+struct Subscriber {
+    session: Arc<Session>,
+    opts: SubOptions,
 }
 
 #[derive(Default)]
@@ -59,7 +58,7 @@ pub fn split_shared(filter: &str) -> Option<(Option<&str>, &str)> {
 }
 
 /// Where a message went.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Routed {
     /// Sessions it was queued for.
     pub sessions: usize,

@@ -212,8 +212,14 @@ impl Router {
         }
         targets.sort_unstable_by_key(|(s, _)| Arc::as_ptr(s));
         let mut routed = Routed::default();
+        // QoS 0 deliveries are not worth a snapshot: they are not kept for offline clients.
+        // One upgraded to QoS 1/2 (`upgrade_outgoing_qos`) is.
+        let mut queued = 0;
         for group in targets.chunk_by(|a, b| Arc::ptr_eq(&a.0, &b.0)) {
             if let Some(delivery) = merge(msg, group, self.upgrade_qos) {
+                if delivery.qos.max(msg.qos) != QoS::AtMostOnce {
+                    queued += 1;
+                }
                 let enqueued = group[0].0.enqueue(delivery);
                 if enqueued.dropped {
                     self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -227,15 +233,10 @@ impl Router {
                 routed.sessions += 1;
             }
         }
-        // QoS 0 messages are not worth a snapshot: they are not kept for offline clients.
-        let queued = match msg.qos {
-            QoS::AtMostOnce => 0,
-            _ => routed.sessions,
-        };
         let retained = msg.retain && !msg.topic.starts_with("$SYS");
         if queued > 0 || retained {
             self.touch();
-            self.changes.add(queued as u64 + u64::from(retained));
+            self.changes.add(queued + u64::from(retained));
         }
         routed
     }
@@ -468,6 +469,20 @@ mod tests {
                 panic!("expected one publish");
             };
             assert_eq!(delivery.qos, expected);
+        }
+    }
+
+    /// A QoS 0 message upgraded to QoS 1 is queued for offline sessions too: it must be
+    /// saved, like any QoS 1 message.
+    #[test]
+    fn a_message_upgraded_to_qos1_marks_the_state_changed() {
+        for (upgrade, changed) in [(false, false), (true, true)] {
+            let router = Router::new(upgrade, ChangeCount::default());
+            let a = client(&router, "a", 1);
+            router.subscribe(&a, "t", opts(QoS::AtLeastOnce, None));
+            router.take_dirty();
+            router.publish(&message("t", QoS::AtMostOnce, false, "p"));
+            assert_eq!(router.take_dirty(), changed, "upgrade {upgrade}");
         }
     }
 

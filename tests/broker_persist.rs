@@ -122,8 +122,7 @@ fn autosave_on_changes_saves_after_that_many_changes() {
 
 /// `mqtk serve` on `file` exits at once with one line naming it and what is wrong.
 fn refuses(cwd: &Path, file: &str, why: &str) {
-    let cmd = common::mqtk(&["serve", "--port", "0", "--persist", file]);
-    let mut cmd = cmd;
+    let mut cmd = common::mqtk(&["serve", "--port", "0", "--persist", file]);
     cmd.current_dir(cwd);
     let out = finish(common::spawn(cmd), Duration::from_secs(5));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -181,4 +180,34 @@ fn persistent_client_expiration_ends_never_expiring_sessions() {
     assert!(present(), "kept while the client is away");
     std::thread::sleep(Duration::from_millis(1500));
     assert!(!present(), "ended after a second away");
+}
+
+/// A restored session keeps counting down its expiry and ends when it runs out, though no
+/// client came back to start a timer; one with time left is still there.
+#[test]
+fn a_restored_session_ends_when_its_expiry_runs_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("mqtk.db");
+    let args = ["--persist", db.to_str().expect("utf-8")];
+    let connect = |id: &str, expiry| {
+        let mut connect = common::Raw::v5(id);
+        connect.clean_start = false;
+        connect.properties.session_expiry_interval = Some(expiry);
+        connect
+    };
+    let present = |broker: &Broker, id, expiry| {
+        common::Raw::connect(broker, connect(id, expiry))
+            .1
+            .session_present
+    };
+    let mut broker = Broker::mqtk_serve_with(&args, None);
+    assert!(!present(&broker, "short", 2));
+    assert!(!present(&broker, "long", 300));
+    let left = std::time::Instant::now();
+    assert!(broker.stop("TERM").success());
+    let broker = Broker::mqtk_serve_with(&args, None);
+    broker.wait_for_log("Restored 0 retained messages and 2 sessions");
+    std::thread::sleep(Duration::from_secs(3).saturating_sub(left.elapsed()));
+    assert!(!present(&broker, "short", 2), "ended 2 s after it left");
+    assert!(present(&broker, "long", 300));
 }

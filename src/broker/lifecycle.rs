@@ -98,12 +98,14 @@ impl Handler {
             self.shared.router.end(&self.session);
             return;
         }
-        let (shared, session, id) = (self.shared.clone(), self.session.clone(), self.id);
-        after(Duration::from_secs(expiry.into()), shutdown, move || {
-            if session.lock().abandoned_by(id) {
-                shared.router.end(&session);
-            }
-        });
+        let wait = Duration::from_secs(expiry.into());
+        expire(
+            self.shared.clone(),
+            self.session.clone(),
+            self.id,
+            wait,
+            shutdown,
+        );
     }
 
     /// Publishes the will now, or after its MQTT 5 delay unless the client is back by then;
@@ -137,17 +139,18 @@ impl Handler {
     }
 }
 
-/// Ends a session restored from disk once `left` (what remains of its expiry) has passed,
-/// unless its client has come back by then.
-pub fn expire_restored(
+/// Ends `session` once `wait` (what remains of its expiry) has passed, unless a client came
+/// back after connection `id` left it. A session restored from disk was left by connection
+/// 0, the broker that saved it.
+pub fn expire(
     shared: Arc<Shared>,
     session: Arc<Session>,
-    left: Duration,
+    id: u64,
+    wait: Duration,
     shutdown: Shutdown,
 ) {
-    after(left, shutdown, move || {
-        // Connection 0 is the broker that saved the session: no connection since.
-        if session.lock().abandoned_by(0) {
+    after(wait, shutdown, move || {
+        if session.lock().abandoned_by(id) {
             shared.router.end(&session);
         }
     });

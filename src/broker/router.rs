@@ -21,10 +21,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
 
 /// A subscription as the trie stores it: the session to deliver to and its options.
-#[derive(Clone)]
-pub struct Subscriber {
-    pub session: Arc<Session>,
-    pub opts: SubOptions,
+struct Subscriber {
+    session: Arc<Session>,
+    opts: SubOptions,
 }
 
 #[derive(Default)]
@@ -59,7 +58,7 @@ pub fn split_shared(filter: &str) -> Option<(Option<&str>, &str)> {
 }
 
 /// Where a message went.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Routed {
     /// Sessions it was queued for.
     pub sessions: usize,
@@ -164,16 +163,10 @@ impl Router {
 
     /// Adds or replaces a subscription; true if it replaced one (for retain handling 1).
     pub fn subscribe(&self, session: &Arc<Session>, filter: &str, opts: SubOptions) -> bool {
-        let Some((group, topic_filter)) = split_shared(filter) else {
-            return false;
-        };
         let mut inner = self.lock();
-        let subscriber = Subscriber {
-            session: session.clone(),
-            opts,
-        };
-        let client = session.client_id.clone();
-        inner.tree.insert(topic_filter, group, client, subscriber);
+        if !inner.insert(session, filter, opts) {
+            return false;
+        }
         let replaced = session
             .lock()
             .subscriptions
@@ -190,9 +183,7 @@ impl Router {
         if session.lock().subscriptions.remove(filter).is_none() {
             return false;
         }
-        if let Some((group, topic_filter)) = split_shared(filter) {
-            inner.tree.remove(topic_filter, group, &session.client_id);
-        }
+        inner.remove(session, filter);
         drop(inner);
         self.changed();
         true
@@ -221,8 +212,14 @@ impl Router {
         }
         targets.sort_unstable_by_key(|(s, _)| Arc::as_ptr(s));
         let mut routed = Routed::default();
+        // QoS 0 deliveries are not worth a snapshot: they are not kept for offline clients.
+        // One upgraded to QoS 1/2 (`upgrade_outgoing_qos`) is.
+        let mut queued = 0;
         for group in targets.chunk_by(|a, b| Arc::ptr_eq(&a.0, &b.0)) {
             if let Some(delivery) = merge(msg, group, self.upgrade_qos) {
+                if delivery.qos.max(msg.qos) != QoS::AtMostOnce {
+                    queued += 1;
+                }
                 let enqueued = group[0].0.enqueue(delivery);
                 if enqueued.dropped {
                     self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -236,15 +233,10 @@ impl Router {
                 routed.sessions += 1;
             }
         }
-        // QoS 0 messages are not worth a snapshot: they are not kept for offline clients.
-        let queued = match msg.qos {
-            QoS::AtMostOnce => 0,
-            _ => routed.sessions,
-        };
         let retained = msg.retain && !msg.topic.starts_with("$SYS");
         if queued > 0 || retained {
             self.touch();
-            self.changes.add(queued as u64 + u64::from(retained));
+            self.changes.add(queued + u64::from(retained));
         }
         routed
     }
@@ -309,21 +301,8 @@ impl Router {
             inner.retained.set(&msg.topic, Some(msg.clone()));
         }
         for session in sessions {
-            let subscriptions: Vec<(String, SubOptions)> = session
-                .lock()
-                .subscriptions
-                .iter()
-                .map(|(f, o)| (f.clone(), *o))
-                .collect();
-            for (filter, opts) in subscriptions {
-                if let Some((group, topic_filter)) = split_shared(&filter) {
-                    let subscriber = Subscriber {
-                        session: session.clone(),
-                        opts,
-                    };
-                    let client = session.client_id.clone();
-                    inner.tree.insert(topic_filter, group, client, subscriber);
-                }
+            for (filter, opts) in &session.lock().subscriptions {
+                inner.insert(&session, filter, *opts);
             }
             inner.sessions.insert(session.client_id.clone(), session);
         }
@@ -344,13 +323,34 @@ fn end_locked(
     if current.is_some_and(|c| Arc::ptr_eq(c, session)) {
         inner.sessions.remove(&session.client_id);
     }
-    let filters: Vec<String> = session.lock().subscriptions.keys().cloned().collect();
-    for filter in &filters {
-        if let Some((group, topic_filter)) = split_shared(filter) {
-            inner.tree.remove(topic_filter, group, &session.client_id);
-        }
+    for filter in session.lock().subscriptions.keys() {
+        inner.remove(session, filter);
     }
     session.end()
+}
+
+impl Inner {
+    /// Puts `session`'s subscription to `filter` in the trie; false if `filter` is not a
+    /// valid shared-subscription filter.
+    fn insert(&mut self, session: &Arc<Session>, filter: &str, opts: SubOptions) -> bool {
+        let Some((group, topic_filter)) = split_shared(filter) else {
+            return false;
+        };
+        let subscriber = Subscriber {
+            session: session.clone(),
+            opts,
+        };
+        let client = session.client_id.clone();
+        self.tree.insert(topic_filter, group, client, subscriber);
+        true
+    }
+
+    /// Takes `session`'s subscription to `filter` out of the trie.
+    fn remove(&mut self, session: &Session, filter: &str) {
+        if let Some((group, topic_filter)) = split_shared(filter) {
+            self.tree.remove(topic_filter, group, &session.client_id);
+        }
+    }
 }
 
 fn outgoing_qos(published: QoS, granted: QoS, upgrade: bool) -> QoS {
@@ -469,6 +469,20 @@ mod tests {
                 panic!("expected one publish");
             };
             assert_eq!(delivery.qos, expected);
+        }
+    }
+
+    /// A QoS 0 message upgraded to QoS 1 is queued for offline sessions too: it must be
+    /// saved, like any QoS 1 message.
+    #[test]
+    fn a_message_upgraded_to_qos1_marks_the_state_changed() {
+        for (upgrade, changed) in [(false, false), (true, true)] {
+            let router = Router::new(upgrade, ChangeCount::default());
+            let a = client(&router, "a", 1);
+            router.subscribe(&a, "t", opts(QoS::AtLeastOnce, None));
+            router.take_dirty();
+            router.publish(&message("t", QoS::AtMostOnce, false, "p"));
+            assert_eq!(router.take_dirty(), changed, "upgrade {upgrade}");
         }
     }
 

@@ -105,13 +105,18 @@ pub fn encode(state: &State, now: Clock) -> std::io::Result<Vec<u8>> {
         })
         .collect();
     let bytes = postcard::to_stdvec(&body).map_err(std::io::Error::other)?;
-    let mut out = Vec::with_capacity(HEADER + bytes.len());
+    Ok(frame(VERSION, &bytes))
+}
+
+/// A file of format `version` around the serialized `body`.
+fn frame(version: u32, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + body.len());
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(&bytes).to_le_bytes());
-    out.extend_from_slice(&bytes);
-    Ok(out)
+    out.extend_from_slice(&version.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+    out.extend_from_slice(body);
+    out
 }
 
 /// Checks and decodes a file's bytes.
@@ -131,12 +136,14 @@ pub fn decode(bytes: &[u8], now: Clock) -> Result<State, FormatError> {
     if magic != MAGIC {
         return Err(FormatError::NotOurs);
     }
-    let word = |at: usize, n: usize| le(&rest[at..at + n]);
-    let version = word(0, 4) as u32;
+    let (version, rest) = rest.split_at(4);
+    let (len, crc) = rest.split_at(8);
+    let version = u32::from_le_bytes(version.try_into().unwrap_or_default());
     if version != VERSION && version != V1 {
         return Err(FormatError::Version(version));
     }
-    let (len, crc) = (word(4, 8), word(12, 4) as u32);
+    let len = u64::from_le_bytes(len.try_into().unwrap_or_default());
+    let crc = u32::from_le_bytes(crc.try_into().unwrap_or_default());
     let body = &bytes[HEADER..];
     let have = body.len() as u64;
     if have < len {
@@ -156,13 +163,6 @@ pub fn decode(bytes: &[u8], now: Clock) -> Result<State, FormatError> {
         _ => postcard::from_bytes(body).map_err(decode_error)?,
     };
     body.into_state(now)
-}
-
-fn le(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .rev()
-        .fold(0, |acc, &b| (acc << 8) | u64::from(b))
 }
 
 /// A moment as both clocks see it, to turn `Instant`s into wall-clock time and back.
@@ -246,24 +246,31 @@ impl Body<V1Origin> {
     /// A version 1 body as a version 2 one. Its messages' publishers become unknown: with
     /// the client id alone, `check_retain_source` would judge them by the anonymous rules.
     fn forget_origins(self) -> Body {
-        let messages = self.messages.into_iter().map(|m| StoredMessage {
-            topic: m.topic,
-            payload: m.payload,
-            qos: m.qos,
-            retain: m.retain,
-            payload_format_indicator: m.payload_format_indicator,
-            content_type: m.content_type,
-            response_topic: m.response_topic,
-            correlation_data: m.correlation_data,
-            user_properties: m.user_properties,
-            expires_at: m.expires_at,
-            origin: None,
-        });
+        let messages = self.messages.into_iter().map(|m| m.with_origin(None));
         Body {
             saved_at: self.saved_at,
             messages: messages.collect(),
             retained: self.retained,
             sessions: self.sessions,
+        }
+    }
+}
+
+impl<O> StoredMessage<O> {
+    /// The same message with its publisher recorded as `origin`, as another version has it.
+    fn with_origin<P>(self, origin: P) -> StoredMessage<P> {
+        StoredMessage {
+            topic: self.topic,
+            payload: self.payload,
+            qos: self.qos,
+            retain: self.retain,
+            payload_format_indicator: self.payload_format_indicator,
+            content_type: self.content_type,
+            response_topic: self.response_topic,
+            correlation_data: self.correlation_data,
+            user_properties: self.user_properties,
+            expires_at: self.expires_at,
+            origin,
         }
     }
 }
@@ -704,13 +711,7 @@ mod tests {
 
     /// A file of format `version` around `body`.
     fn framed<O: Serialize>(version: u32, body: &Body<O>) -> Vec<u8> {
-        let bytes = postcard::to_stdvec(body).unwrap();
-        let mut out = MAGIC.to_vec();
-        out.extend(version.to_le_bytes());
-        out.extend((bytes.len() as u64).to_le_bytes());
-        out.extend(crc32fast::hash(&bytes).to_le_bytes());
-        out.extend(bytes);
-        out
+        frame(version, &postcard::to_stdvec(body).unwrap())
     }
 
     #[test]
@@ -747,19 +748,10 @@ mod tests {
             saved_at: v2.saved_at,
             messages: v2
                 .messages
-                .iter()
-                .map(|m| StoredMessage {
-                    topic: m.topic.clone(),
-                    payload: m.payload.clone(),
-                    qos: m.qos,
-                    retain: m.retain,
-                    payload_format_indicator: m.payload_format_indicator,
-                    content_type: m.content_type.clone(),
-                    response_topic: m.response_topic.clone(),
-                    correlation_data: m.correlation_data.clone(),
-                    user_properties: m.user_properties.clone(),
-                    expires_at: m.expires_at,
-                    origin: m.origin.as_ref().map(|o| o.client_id.clone()),
+                .into_iter()
+                .map(|m| {
+                    let client_id = m.origin.as_ref().map(|o| o.client_id.clone());
+                    m.with_origin(client_id)
                 })
                 .collect(),
             retained: v2.retained,
@@ -789,13 +781,7 @@ mod tests {
         bad_qos.sessions[1].client_id = "c1".into();
         let error = decode(&frame(&bad_qos), now).unwrap_err();
         assert_eq!(error, FormatError::Invalid("duplicate client id"));
-        let garbage = [MAGIC.as_slice(), &1u32.to_le_bytes(), &2u64.to_le_bytes()].concat();
-        let mut garbage = [
-            garbage,
-            crc32fast::hash(&[0xff, 0xff]).to_le_bytes().to_vec(),
-        ]
-        .concat();
-        garbage.extend([0xff, 0xff]);
+        let garbage = super::frame(V1, &[0xff, 0xff]);
         assert!(matches!(decode(&garbage, now), Err(FormatError::Decode(_))));
     }
 }

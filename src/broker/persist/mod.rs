@@ -301,7 +301,7 @@ pub fn start(store: Arc<Store>, restored: Restored, shared: &Arc<Shared>, shutdo
         restored.expired
     ));
     for (session, left) in restored.expiring {
-        lifecycle::expire_restored(shared.clone(), session, left, shutdown.child());
+        lifecycle::expire(shared.clone(), session, 0, left, shutdown.child());
     }
     let mut ticks = match store.settings.autosave {
         Autosave::Never => return,

@@ -75,16 +75,19 @@ fn received(sub: Child) -> String {
     text(&finish(sub, LIMIT).stdout)
 }
 
-/// `pub -t TOPIC -q 1 -l ARGS`, once its first line `first` has reached a subscriber.
+/// `pub -t TOPIC -q 1 -l -d ARGS`, once its first line `first` has reached a subscriber and
+/// `pub` has its PUBACK (the broker may forward before it acknowledges; until the PUBACK,
+/// `first` would be resent after a restart and counted as not delivered).
 fn connected_pub(broker: &Broker, topic: &str, args: &[&str]) -> LinePub {
     let sub = subscriber(broker, topic, "1");
-    let mut cmd = broker.mqtk("pub", &["-t", topic, "-q", "1", "-l"]);
+    let mut cmd = broker.mqtk("pub", &["-t", topic, "-q", "1", "-l", "-d"]);
     let mut publisher = LinePub::start({
         cmd.args(args);
         cmd
     });
     publisher.write("first\n");
     assert_eq!(received(sub), "first\n");
+    publisher.wait_for("received PUBACK");
     publisher
 }
 
@@ -171,7 +174,7 @@ fn pub_l_exits_with_the_connack_code_when_a_reconnect_is_refused() {
 #[test]
 fn pub_l_resends_unacknowledged_lines_with_dup_after_a_restart() {
     for mut broker in [Broker::mqtk_serve(), Broker::mosquitto()] {
-        let mut publisher = connected_pub(&broker, "u", &["-d"]);
+        let mut publisher = connected_pub(&broker, "u", &[]);
         broker.freeze();
         publisher.write("held 1\nheld 2\n");
         publisher.wait_for("sending PUBLISH (d0, q1, r0, m3, 'u', ... (6 bytes))");

@@ -58,8 +58,8 @@ fn pubsub_summary_counts_every_delivery() {
     assert_eq!(code, 0, "{s}");
     let sent = s["sent"].as_u64().unwrap();
     assert!(
-        (1800..=2200).contains(&sent),
-        "about 2000 msg/s for 1 s: {s}"
+        (1000..=3000).contains(&sent),
+        "about 2000 msg/s for 1 s, with room for a loaded machine: {s}"
     );
     assert_eq!(
         s["received"].as_u64(),

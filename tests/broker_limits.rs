@@ -192,7 +192,7 @@ fn stalled_subscriber_keeps_memory_bounded_and_drops_are_counted() {
     assert!(dropped >= 150_000, "only {dropped} drops counted");
     // QoS 0 went first: the queue, capped at 10 x 1,000 entries, is then nearly all QoS 1.
     let (mut qos0, mut qos1) = (0, 0);
-    while let Some(Packet::Publish(p)) = stalled.recv_within(Duration::from_millis(500)) {
+    while let Some(Packet::Publish(p)) = stalled.recv_within(Duration::from_secs(2)) {
         match p.qos {
             QoS::AtMostOnce => qos0 += 1,
             _ => {
@@ -218,6 +218,10 @@ fn max_connections_closes_the_extra_client() {
         (Broker::mosquitto_with(conf), 2),
         (Broker::mqtk_serve_conf(conf), 1),
     ] {
+        if allowed == 2 {
+            // The miscount comes once mosquitto has seen the probe go.
+            broker.wait_for_log("Client <unknown> closed its connection");
+        }
         let kept: Vec<Raw> = (0..allowed)
             .map(|i| {
                 let (raw, ack) = Raw::try_connect(broker.port, Raw::v311(&format!("c{i}")));

@@ -148,11 +148,11 @@ fn serve_outlives_a_closed_stdout() {
         .spawn()
         .expect("spawn mqtk serve");
     drop(child.stdout.take());
-    std::thread::sleep(Duration::from_millis(500));
-    let alive = child.try_wait().expect("try_wait").is_none();
+    let port_open = common::listening(port.parse().expect("port"));
     let published = mqtk(&["pub", "-p", &port, "-t", "t", "-m", "x"]).status();
+    let alive = child.try_wait().expect("try_wait").is_none();
     let _ = child.kill();
     let _ = child.wait();
-    assert!(alive, "mqtk serve died when its stdout closed");
+    assert!(port_open && alive, "mqtk serve died when its stdout closed");
     assert!(published.expect("pub").success());
 }

@@ -101,7 +101,7 @@ fn acl_denies_publish_subscribe_and_delivery() {
         // Subscribing beyond the read rules is refused (SUBACK 0x80 / 0x87).
         let args = [
             &alice[..],
-            &["-V", version, "-t", "#", "-C", "1", "-W", "2"],
+            &["-V", version, "-t", "#", "-C", "1", "-W", "10"],
         ]
         .concat();
         let out = run_tool("mosquitto_sub", &broker, &args);
@@ -144,9 +144,9 @@ fn a_denied_will_is_dropped() {
     let acl = dir.path().join("acl");
     std::fs::write(&acl, ACL).unwrap();
     let broker = secured(&mosquitto_passwords(dir.path()), Some(&acl));
-    // Alice reads both trees but may write only room/: wait 2 s for anything to arrive.
+    // Alice reads both trees but may write only room/: wait 5 s for anything to arrive.
     let args = [
-        "-u", "alice", "-P", "pw", "-t", "news/#", "-t", "room/#", "-W", "2",
+        "-u", "alice", "-P", "pw", "-t", "news/#", "-t", "room/#", "-W", "5",
     ];
     let sub = Sub::start(&broker, &args);
     let will = |topic: &str, payload: &str| {

@@ -154,7 +154,7 @@ fn retained_messages_and_timeouts_keep_mosquitto_exit_codes() {
             (Some(27), String::new())
         );
         assert_eq!(text(&out.stderr), "Timed out\n");
-        let clear = ["-t", "#", "--remove-retained", "--retained-only", "-W", "2"];
+        let clear = ["-t", "#", "--remove-retained", "--retained-only", "-W", "4"];
         let out = finish(spawn(broker.mqtk("sub", &clear)), LIMIT);
         assert_eq!(text(&out.stdout), "stored\n");
         let out = finish(spawn(broker.mqtk("sub", &["-t", "keep", "-W", "1"])), LIMIT);

@@ -35,6 +35,15 @@ impl LinePub {
         stdin.flush().expect("flush");
     }
 
+    /// Sends `signal` (`STOP`, `CONT`) to the running `pub`.
+    fn signal(&self, signal: &str) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -{signal} {pid}");
+    }
+
     /// Waits for a line containing `needle` after the one the last wait matched.
     fn wait_for(&mut self, needle: &str) {
         self.output.wait_for(needle);
@@ -63,11 +72,20 @@ fn subscriber(broker: &Broker, topic: &str, count: &str) -> Child {
     broker.subscribed(broker.mqtk("sub", &["-t", topic, "-q", "1", "-C", count]))
 }
 
-/// Starts the stopped `broker` again with a [`subscriber`] waiting for `count` messages: in
-/// time, after a failed attempt of `pub`, whose next one is a second away.
-fn restart_with_subscriber(broker: &mut Broker, topic: &str, count: &str) -> Child {
+/// Starts the stopped `broker` again with a [`subscriber`] waiting for `count` messages. The
+/// `publisher` is paused meanwhile, so that its next attempt cannot come before the
+/// subscription however slow the restart.
+fn restart_with_subscriber(
+    broker: &mut Broker,
+    publisher: &LinePub,
+    topic: &str,
+    count: &str,
+) -> Child {
+    publisher.signal("STOP");
     broker.start_again();
-    subscriber(broker, topic, count)
+    let sub = subscriber(broker, topic, count);
+    publisher.signal("CONT");
+    sub
 }
 
 /// What a subscriber printed before it ended.
@@ -104,7 +122,7 @@ fn pub_l_resends_across_a_broker_restart() {
         // A failed attempt: the next one is a second away, time to restart and subscribe.
         publisher.wait_for("Error: Connection refused");
         publisher.write("down 2\n");
-        let late = restart_with_subscriber(&mut broker, "l", "4");
+        let late = restart_with_subscriber(&mut broker, &publisher, "l", "4");
         publisher.write("up 1\nup 2\n");
         let stderr = publisher.end_ok();
         let lost: Vec<&String> = stderr
@@ -127,7 +145,7 @@ fn pub_l_reconnects_after_a_v5_shutdown_and_sets_its_topic_alias_again() {
     broker.stop("TERM");
     publisher.wait_for("Connection lost: Disconnected by the broker");
     publisher.wait_for("Error: Connection refused");
-    let late = restart_with_subscriber(&mut broker, "v", "2");
+    let late = restart_with_subscriber(&mut broker, &publisher, "v", "2");
     publisher.write("third\nfourth\n");
     publisher.end_ok();
     assert_eq!(received(late), "third\nfourth\n");
@@ -181,7 +199,7 @@ fn pub_l_resends_unacknowledged_lines_with_dup_after_a_restart() {
         broker.kill();
         publisher.wait_for("Connection lost: ");
         publisher.wait_for("Error: Connection refused");
-        let late = restart_with_subscriber(&mut broker, "u", "2");
+        let late = restart_with_subscriber(&mut broker, &publisher, "u", "2");
         publisher.wait_for("sending PUBLISH (d1, q1, r0, m1, 'u', ... (6 bytes))");
         publisher.wait_for("sending PUBLISH (d1, q1, r0, m2, 'u', ... (6 bytes))");
         publisher.end_ok();

@@ -156,6 +156,9 @@ pub struct Handler {
     routed: bool,
     /// PUBLISH packets handled this turn, not yet added to `messages_received`.
     received: u64,
+    /// The session outlives the connection (expiry not 0 at CONNECT), so persistence saves
+    /// it: only then do its acknowledgements and in-flight changes call for a snapshot.
+    saved: bool,
 }
 
 /// The session's state if this connection still owns it, else the takeover that ends it.
@@ -196,7 +199,11 @@ impl Handler {
             .min(shared.config.max_inflight);
         let max_packet = connect.properties.maximum_packet_size.filter(|_| v5);
         let mut scratch = Vec::new();
-        session.lock().resend(&mut scratch);
+        let saved = {
+            let mut state = session.lock();
+            state.resend(&mut scratch);
+            state.expiry != 0
+        };
         let origin = Arc::new(Origin {
             client_id: session.client_id.clone(),
             username: connect.username.map(String::into_boxed_str),
@@ -222,6 +229,21 @@ impl Handler {
             congested: Vec::new(),
             routed: false,
             received: 0,
+            saved,
+        }
+    }
+
+    /// Marks the state changed (see [`Router::touch`](super::router::Router::touch)) if persistence saves this session.
+    pub(super) fn touch(&self) {
+        if self.saved {
+            self.shared.router.touch();
+        }
+    }
+
+    /// Counts a change (see [`Router::changed`](super::router::Router::changed)) if persistence saves this session.
+    fn changed(&self) {
+        if self.saved {
+            self.shared.router.changed();
         }
     }
 
@@ -348,13 +370,13 @@ impl Handler {
             Packet::Publish(publish) => self.on_publish(publish),
             Packet::PubAck(ack) | Packet::PubComp(ack) => {
                 owned(&self.session, self.id)?.complete(ack.pkid);
-                self.shared.router.changed();
+                self.changed();
                 Ok(())
             }
             Packet::PubRec(ack) => self.on_pubrec(ack),
             Packet::PubRel(ack) => {
                 let known = owned(&self.session, self.id)?.release(ack.pkid);
-                self.shared.router.touch();
+                self.touch();
                 self.queue(Packet::PubComp(self.ack(ack.pkid, known, 0x92)))
             }
             Packet::Subscribe(subscribe) => self.on_subscribe(subscribe),
@@ -464,7 +486,7 @@ impl Handler {
             return Err(Close::Protocol(0x93, "receive maximum exceeded".into()));
         }
         drop(state);
-        self.shared.router.touch();
+        self.touch();
         Ok(new)
     }
 
@@ -520,12 +542,12 @@ impl Handler {
             // The client refused the message: it is done, with no PUBREL.
             state.complete(ack.pkid);
             drop(state);
-            self.shared.router.changed();
+            self.changed();
             return Ok(());
         }
         let known = state.received(ack.pkid);
         drop(state);
-        self.shared.router.touch();
+        self.touch();
         self.queue(Packet::PubRel(self.ack(ack.pkid, known, 0x92)))
     }
 
@@ -667,7 +689,7 @@ impl Handler {
                 .iter()
                 .any(|o| matches!(o, Outbound::Publish { pkid, .. } if *pkid != 0))
             {
-                self.shared.router.touch();
+                self.touch();
             }
             self.send_all(&mut batch)?;
         }

@@ -86,7 +86,8 @@ impl Handler {
             _ => self.will.take(),
         };
         let owned = self.session.detach(self.id);
-        self.shared.router.touch();
+        // The time it left is saved, or it ends (maybe set to end at DISCONNECT).
+        self.touch();
         let expiry = self.session.lock().expiry;
         if let Some(will) = will {
             self.schedule_will(*will, owned, expiry, &shutdown);

@@ -106,6 +106,7 @@ impl Router {
         let mut inner = self.lock();
         let mut kicked = Vec::new();
         let mut will = None;
+        let mut replaced_saved = false;
         if let Some(old) = inner.sessions.get(client_id).cloned() {
             if !clean {
                 old.lock().expiry = limits.1;
@@ -118,6 +119,7 @@ impl Router {
                     kicked,
                 };
             }
+            replaced_saved = old.lock().expiry != 0;
             let (waker, pending) = end_locked(&mut inner, &old);
             kicked.extend(waker);
             will = pending;
@@ -127,9 +129,11 @@ impl Router {
         session.attach(id, waker);
         inner.sessions.insert(client.clone(), session.clone());
         drop(inner);
+        // Persistence saves sessions with an expiry only; mosquitto counts the
+        // connections of persistent sessions only.
         match clean {
-            // mosquitto counts the connections of persistent sessions only.
-            true => self.touch(),
+            true if replaced_saved || limits.1 != 0 => self.touch(),
+            true => {}
             false => self.changed(),
         }
         if let Some((will, origin)) = will {
@@ -145,8 +149,11 @@ impl Router {
     /// Removes `session` and its subscriptions, if it is still the current one for its id,
     /// and publishes a will that was waiting for its delay.
     pub fn end(&self, session: &Arc<Session>) {
+        let saved = session.lock().expiry != 0;
         let (waker, will) = end_locked(&mut self.lock(), session);
-        self.touch();
+        if saved {
+            self.touch();
+        }
         if let Some(waker) = waker {
             waker.notify_one();
         }
@@ -167,25 +174,33 @@ impl Router {
         if !inner.insert(session, filter, opts) {
             return false;
         }
-        let replaced = session
-            .lock()
-            .subscriptions
-            .insert(filter.to_string(), opts)
-            .is_some();
+        let (replaced, saved) = {
+            let mut state = session.lock();
+            let replaced = state.subscriptions.insert(filter.to_string(), opts);
+            (replaced.is_some(), state.expiry != 0)
+        };
         drop(inner);
-        self.changed();
+        if saved {
+            self.changed();
+        }
         replaced
     }
 
     /// Removes a subscription; true if it existed.
     pub fn unsubscribe(&self, session: &Arc<Session>, filter: &str) -> bool {
         let mut inner = self.lock();
-        if session.lock().subscriptions.remove(filter).is_none() {
-            return false;
-        }
+        let saved = {
+            let mut state = session.lock();
+            if state.subscriptions.remove(filter).is_none() {
+                return false;
+            }
+            state.expiry != 0
+        };
         inner.remove(session, filter);
         drop(inner);
-        self.changed();
+        if saved {
+            self.changed();
+        }
         true
     }
 
@@ -212,15 +227,17 @@ impl Router {
         }
         targets.sort_unstable_by_key(|(s, _)| Arc::as_ptr(s));
         let mut routed = Routed::default();
-        // QoS 0 deliveries are not worth a snapshot: they are not kept for offline clients.
-        // One upgraded to QoS 1/2 (`upgrade_outgoing_qos`) is.
+        // Only QoS 1/2 deliveries to saved sessions are worth a snapshot: QoS 0 ones are
+        // not kept for offline clients (one upgraded to QoS 1/2 by `upgrade_outgoing_qos`
+        // is), and sessions without an expiry are not saved.
         let mut queued = 0;
         for group in targets.chunk_by(|a, b| Arc::ptr_eq(&a.0, &b.0)) {
             if let Some(delivery) = merge(msg, group, self.upgrade_qos) {
-                if delivery.qos.max(msg.qos) != QoS::AtMostOnce {
+                let qos1 = delivery.qos.max(msg.qos) != QoS::AtMostOnce;
+                let enqueued = group[0].0.enqueue(delivery);
+                if qos1 && enqueued.saved {
                     queued += 1;
                 }
-                let enqueued = group[0].0.enqueue(delivery);
                 if enqueued.dropped {
                     self.dropped.fetch_add(1, Ordering::Relaxed);
                 }
@@ -407,12 +424,17 @@ mod tests {
     }
 
     fn client(router: &Router, id: &str, n: u64) -> Arc<Session> {
+        session(router, id, n, 0)
+    }
+
+    /// A clean start for `id` on connection `n`, with a session `expiry`.
+    fn session(router: &Router, id: &str, n: u64, expiry: u32) -> Arc<Session> {
         let limits = (
             SessionLimits {
                 queued_messages: 100,
                 ..SessionLimits::default()
             },
-            0,
+            expiry,
         );
         router
             .open(id, true, limits, n, Arc::new(Notify::new()))
@@ -478,12 +500,38 @@ mod tests {
     fn a_message_upgraded_to_qos1_marks_the_state_changed() {
         for (upgrade, changed) in [(false, false), (true, true)] {
             let router = Router::new(upgrade, ChangeCount::default());
-            let a = client(&router, "a", 1);
+            let a = session(&router, "a", 1, 60);
             router.subscribe(&a, "t", opts(QoS::AtLeastOnce, None));
             router.take_dirty();
             router.publish(&message("t", QoS::AtMostOnce, false, "p"));
             assert_eq!(router.take_dirty(), changed, "upgrade {upgrade}");
         }
+    }
+
+    /// Persistence saves sessions with an expiry only: what happens to one without (the
+    /// usual clean client) is no reason for a snapshot, nor counted by `autosave_on_changes`.
+    #[test]
+    fn only_saved_sessions_mark_the_state_changed() {
+        for (expiry, saved) in [(0, false), (60, true)] {
+            let router = Router::new(false, ChangeCount::every(100));
+            let a = session(&router, "a", 1, expiry);
+            assert_eq!(router.take_dirty(), saved, "open, expiry {expiry}");
+            router.subscribe(&a, "t", opts(QoS::AtLeastOnce, None));
+            router.publish(&message("t", QoS::AtLeastOnce, false, "p"));
+            let counted = router.changes().count();
+            assert_eq!(counted, if saved { 2 } else { 0 }, "expiry {expiry}");
+            assert_eq!(router.take_dirty(), saved, "expiry {expiry}");
+            router.unsubscribe(&a, "t");
+            assert_eq!(router.take_dirty(), saved, "unsubscribe, expiry {expiry}");
+            router.end(&a);
+            assert_eq!(router.take_dirty(), saved, "end, expiry {expiry}");
+        }
+        // A clean start that replaces a saved session changes what is saved.
+        let router = Router::default();
+        session(&router, "a", 1, 60);
+        router.take_dirty();
+        session(&router, "a", 2, 0);
+        assert!(router.take_dirty());
     }
 
     #[test]

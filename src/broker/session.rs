@@ -62,6 +62,8 @@ pub struct Enqueued {
     /// The online session's queue is more than half full: the publisher should give its
     /// consumer time to drain it.
     pub congested: bool,
+    /// Queued in a session persistence saves (expiry not 0).
+    pub saved: bool,
 }
 /// A connection that took nothing from its queue for this long counts as stalled.
 const STALL: std::time::Duration = std::time::Duration::from_millis(500);
@@ -322,6 +324,7 @@ impl Session {
             dropped,
             started_dropping,
             congested,
+            saved: !dropped && st.expiry != 0,
         }
     }
 }

@@ -320,7 +320,8 @@ fn retained_for_bob(port: u16) -> Vec<String> {
 
 /// `check_retain_source true` holds back a retained message while its publisher may no longer
 /// publish it, and keeps it for when the access comes back; without the key (or `false`) it is
-/// delivered. mosquitto 2.0.11, run through the same steps where installed, agrees.
+/// delivered. With `per_listener_settings true` the publisher's listener's own files judge it.
+/// mosquitto 2.0.11, run through the same steps where installed, agrees.
 #[test]
 fn check_retain_source_holds_back_what_the_publisher_may_no_longer_write() {
     let dir = tempfile::tempdir().unwrap();
@@ -329,24 +330,32 @@ fn check_retain_source_holds_back_what_the_publisher_may_no_longer_write() {
     let passwords = mosquitto_passwords(dir.path());
     set_mode(&passwords, 0o644);
     let acl = dir.path().join("acl");
+    let files = format!(
+        "password_file {}\nacl_file {}\n",
+        passwords.display(),
+        acl.display()
+    );
     let held = vec![vec!["room/a".to_string()], vec![], vec!["room/a".into()]];
     let delivered = vec![vec!["room/a".to_string()]; 3];
     let have_mosquitto = Command::new("mosquitto").arg("-h").output().is_ok();
-    for (key, expected) in [("true", &held), ("false", &delivered), ("", &delivered)] {
-        let mut conf = format!(
-            "password_file {}\nacl_file {}\n",
-            passwords.display(),
-            acl.display()
-        );
-        if !key.is_empty() {
-            conf += &format!("check_retain_source {key}\n");
-        }
+    let cases = [
+        ("", "check_retain_source true\n", &held),
+        ("", "check_retain_source false\n", &delivered),
+        ("", "", &delivered),
+        (
+            "per_listener_settings true\ncheck_retain_source true\n",
+            "",
+            &held,
+        ),
+    ];
+    for (head, tail, expected) in cases {
+        let conf = |port: u16| format!("{head}listener {port} 127.0.0.1\n{files}{tail}");
         let file = dir.path().join("mqtk.conf");
-        std::fs::write(&file, &conf).unwrap();
+        std::fs::write(&file, conf(0)).unwrap();
         std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
-        let serve = Broker::mqtk_serve_with(&["-c", file.to_str().unwrap()], None);
+        let serve = Broker::mqtk_serve_listeners(&["-c", file.to_str().unwrap()], 1);
         let steps = retain_source_steps(&serve, &acl, "reloaded password and ACL files");
-        assert_eq!(&steps, expected, "mqtk, check_retain_source {key:?}");
+        assert_eq!(&steps, expected, "mqtk, {head}{tail}");
         drop(serve);
         if !have_mosquitto {
             eprintln!("mosquitto not installed: compared with mqtk only");
@@ -354,51 +363,56 @@ fn check_retain_source_holds_back_what_the_publisher_may_no_longer_write() {
         }
         std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
         set_mode(&acl, 0o644);
-        let mosquitto = Broker::mosquitto_with(&conf);
+        let port = common::free_port();
+        let mosquitto = Broker::mosquitto_conf(&conf(port), port);
         let steps = retain_source_steps(&mosquitto, &acl, "Reloading config");
-        assert_eq!(&steps, expected, "mosquitto, check_retain_source {key:?}");
+        assert_eq!(&steps, expected, "mosquitto, {head}{tail}");
     }
 }
 
 /// The publisher of a retained message is saved with it, so the check still applies after a
-/// restart (as in mosquitto, whose database keeps it too).
+/// restart (as in mosquitto, whose database keeps it too), with `per_listener_settings true`
+/// by the rules of the listener on the same port.
 #[test]
 fn check_retain_source_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let passwords = mosquitto_passwords(dir.path());
-    let acl = dir.path().join("acl");
-    std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
-    let conf = dir.path().join("mqtk.conf");
-    let text = format!(
-        "password_file {}\nacl_file {}\ncheck_retain_source true\n",
-        passwords.display(),
-        acl.display()
-    );
-    std::fs::write(&conf, text).unwrap();
-    let db = dir.path().join("state.db");
-    let args = [
-        "-c",
-        conf.to_str().unwrap(),
-        "--persist",
-        db.to_str().unwrap(),
-    ];
-    let mut serve = Broker::mqtk_serve_with(&args, None);
-    // QoS 1: stored once acknowledged, before the SIGTERM below.
-    for (user, topic) in [("alice", "room/a"), ("bob", "end")] {
-        let set = [
-            "-u", user, "-P", "pw", "-r", "-q", "1", "-t", topic, "-m", topic,
+    for head in ["", "per_listener_settings true\n"] {
+        let dir = tempfile::tempdir().unwrap();
+        let passwords = mosquitto_passwords(dir.path());
+        let acl = dir.path().join("acl");
+        std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
+        let conf = dir.path().join("mqtk.conf");
+        let text = format!(
+            "{head}check_retain_source true\nlistener {} 127.0.0.1\npassword_file {}\nacl_file {}\n",
+            common::free_port(),
+            passwords.display(),
+            acl.display()
+        );
+        std::fs::write(&conf, text).unwrap();
+        let db = dir.path().join("state.db");
+        let args = [
+            "-c",
+            conf.to_str().unwrap(),
+            "--persist",
+            db.to_str().unwrap(),
         ];
-        assert_eq!(exit_code(&serve, &set), Some(0));
+        let mut serve = Broker::mqtk_serve_listeners(&args, 1);
+        // QoS 1: stored once acknowledged, before the SIGTERM below.
+        for (user, topic) in [("alice", "room/a"), ("bob", "end")] {
+            let set = [
+                "-u", user, "-P", "pw", "-r", "-q", "1", "-t", topic, "-m", topic,
+            ];
+            assert_eq!(exit_code(&serve, &set), Some(0));
+        }
+        // Stopped as an operator would: mqtk serve saves its state.
+        assert!(serve.stop("TERM").success());
+        std::fs::write(&acl, ACL_ALICE_READS).unwrap();
+        let serve = Broker::mqtk_serve_listeners(&args, 1);
+        assert_eq!(retained_for_bob(serve.port), Vec::<String>::new(), "{head}");
+        std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
+        serve.signal("HUP");
+        serve.wait_for_log("reloaded password and ACL files");
+        assert_eq!(retained_for_bob(serve.port), ["room/a"], "{head}");
     }
-    // Stopped as an operator would: mqtk serve saves its state.
-    assert!(serve.stop("TERM").success());
-    std::fs::write(&acl, ACL_ALICE_READS).unwrap();
-    let serve = Broker::mqtk_serve_with(&args, None);
-    assert_eq!(retained_for_bob(serve.port), Vec::<String>::new());
-    std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
-    serve.signal("HUP");
-    serve.wait_for_log("reloaded password and ACL files");
-    assert_eq!(retained_for_bob(serve.port), ["room/a"]);
 }
 
 /// The configuration of README's per-listener example, on three ports: anonymous clients

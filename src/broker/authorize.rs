@@ -35,13 +35,20 @@ impl Handler {
 }
 
 /// `check_retain_source`: may the client that published retained `msg` still publish to its
-/// topic (say the ACL was reloaded since)? As in mosquitto 2.0.11, a message that fails is not
-/// delivered but stays retained, for when the access comes back; messages without a known
-/// publisher (the broker's own, or restored from a version 1 file) pass, and so does everything
-/// without an ACL file.
-pub(super) fn source_may_publish(security: &Security, msg: &Message) -> bool {
+/// topic (say the ACL was reloaded since), under `security`, the rules of the listener it came
+/// through (`None`: that listener is gone)? As in mosquitto 2.0.11, a message that fails is
+/// not delivered but stays retained, for when the access comes back; messages without a known
+/// publisher (the broker's own, or restored from a version 1 file) pass, and so does
+/// everything without an ACL file.
+pub(super) fn source_may_publish<'a>(
+    security: impl FnOnce(u16) -> Option<&'a Security>,
+    msg: &Message,
+) -> bool {
     let Some(origin) = &msg.origin else {
         return true;
+    };
+    let Some(security) = security(origin.listener) else {
+        return false;
     };
     let patterns = &mut ClientPatterns::default();
     may_write(security, &origin.acl_client(), patterns, &msg.topic)
@@ -76,6 +83,7 @@ mod tests {
         let origin = Origin {
             client_id: client_id.into(),
             username: username.map(Box::from),
+            listener: 1883,
         };
         Message::from_publish(publish, Arc::new(origin), Instant::now())
     }
@@ -94,29 +102,56 @@ mod tests {
             ..published("room/b", "", None)
         };
         for msg in [&alice, &anonymous, &device, &broker] {
-            assert!(source_may_publish(&security, msg), "{}", msg.topic);
+            assert!(
+                source_may_publish(|_| Some(&security), msg),
+                "{}",
+                msg.topic
+            );
         }
         // Alice's rules now deny room/, anonymous clients lose anon/, patterns are gone.
         std::fs::write(file.path(), "user alice\ntopic read room/#\n").unwrap();
         security.reload().unwrap();
         for msg in [&alice, &anonymous, &device] {
-            assert!(!source_may_publish(&security, msg), "{}", msg.topic);
+            assert!(
+                !source_may_publish(|_| Some(&security), msg),
+                "{}",
+                msg.topic
+            );
         }
-        assert!(source_may_publish(&security, &broker));
+        assert!(source_may_publish(|_| Some(&security), &broker));
         // The client id counts too: another client of alice's may not write dev/c3.
         std::fs::write(file.path(), "pattern write dev/%c\n").unwrap();
         security.reload().unwrap();
-        assert!(source_may_publish(&security, &device));
+        assert!(source_may_publish(|_| Some(&security), &device));
         let other = published("dev/c3", "c4", Some("bob"));
-        assert!(!source_may_publish(&security, &other));
+        assert!(!source_may_publish(|_| Some(&security), &other));
+    }
+
+    /// With `per_listener_settings true`, a publisher whose listener is gone is denied, as in
+    /// mosquitto; the broker's own messages still pass.
+    #[test]
+    fn a_publisher_without_its_listener_is_denied() {
+        let alice = published("room/a", "c1", Some("alice"));
+        let mut asked = None;
+        assert!(!source_may_publish(
+            |port| {
+                asked = Some(port);
+                None
+            },
+            &alice
+        ));
+        assert_eq!(asked, Some(1883));
+        let broker = Message {
+            origin: None,
+            ..published("room/b", "", None)
+        };
+        assert!(source_may_publish(|_| None, &broker));
     }
 
     #[test]
     fn without_an_acl_file_every_source_passes() {
         let security = Security::default();
-        assert!(source_may_publish(
-            &security,
-            &published("t", "c", Some("x"))
-        ));
+        let msg = published("t", "c", Some("x"));
+        assert!(source_may_publish(|_| Some(&security), &msg));
     }
 }

@@ -207,6 +207,7 @@ impl Handler {
         let origin = Arc::new(Origin {
             client_id: session.client_id.clone(),
             username: connect.username.map(String::into_boxed_str),
+            listener: access.port,
         });
         Handler {
             conn,
@@ -624,12 +625,14 @@ impl Handler {
         let mut messages = Vec::new();
         self.shared.router.retained(filter, &mut messages);
         let now = Instant::now();
-        let security = &self.shared.config.security;
         let check_source = self.shared.config.limits.check_retain_source;
+        let source_may_publish = |m: &Message| {
+            !check_source || source_may_publish(|port| self.shared.security_of(port), m)
+        };
         out.extend(
             messages
                 .into_iter()
-                .filter(|m| !m.expired(now) && (!check_source || source_may_publish(security, m)))
+                .filter(|m| !m.expired(now) && source_may_publish(m))
                 .map(|msg| Delivery {
                     qos: self.shared.router.outgoing_qos(msg.qos, opts.qos),
                     retain: true,

@@ -89,13 +89,11 @@ pub struct Opened {
 }
 
 impl Listener {
-    /// Binds `config.addr`, loading its certificates, password and ACL files first so a bad
-    /// file fails early.
+    /// Binds `config.addr` and loads its certificates, password and ACL files; any failure
+    /// is an error before the broker serves anyone.
     pub async fn bind(config: &ListenerConfig) -> anyhow::Result<Listener> {
         let tls = config.tls.as_ref().map(TlsSettings::server_config);
         let tls = tls.transpose()?.map(TlsAcceptor::from);
-        let access = config.security.as_ref().map(|s| s.load(config.limits));
-        let access = access.transpose()?.map(Arc::new);
         let use_identity = config
             .tls
             .as_ref()
@@ -103,6 +101,13 @@ impl Listener {
         let tcp = TcpListener::bind(config.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
+        // The bound port: `config.addr` may ask for any free one.
+        let port = tcp.local_addr()?.port();
+        let access = config
+            .security
+            .as_ref()
+            .map(|s| s.load(config.limits, port));
+        let access = access.transpose()?.map(Arc::new);
         Ok(Listener {
             tcp,
             kind: config.kind,

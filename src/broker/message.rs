@@ -7,13 +7,16 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Who published a message: the client id for no-local, and with the username what
-/// `check_retain_source` asks the ACL about. One per connection, shared by every message it
-/// publishes (an `Arc` clone per message, no string copies).
+/// Who published a message: the client id for no-local, and with the username and listener
+/// what `check_retain_source` asks the ACL about. One per connection, shared by every message
+/// it publishes (an `Arc` clone per message, no string copies).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Origin {
     pub client_id: ClientId,
     pub username: Option<Box<str>>,
+    /// The port of the listener the client came through (0: unknown): with
+    /// `per_listener_settings true`, its ACL is the one that judges the client.
+    pub listener: u16,
 }
 
 impl Origin {
@@ -118,6 +121,7 @@ mod tests {
         let origin = Arc::new(Origin {
             client_id: "c".into(),
             username: None,
+            listener: 0,
         });
         let msg = Message::from_publish(publish, origin, now);
         assert!(msg.properties.is_empty());
@@ -141,6 +145,7 @@ mod tests {
         let origin = Arc::new(Origin {
             client_id: "c".into(),
             username: None,
+            listener: 0,
         });
         let mut msg = Message::from_publish(publish, origin, Instant::now());
         assert!(msg.properties.present_mut().is_none());

@@ -419,6 +419,7 @@ mod tests {
             origin: Some(Arc::new(Origin {
                 client_id: origin.into(),
                 username: None,
+                listener: 0,
             })),
         })
     }

@@ -115,6 +115,8 @@ pub struct Access {
     pub security: Arc<Security>,
     /// The listener's `max_qos` and `max_topic_alias`.
     pub limits: ListenerLimits,
+    /// The port the listener is bound to, which names it in what its clients publish.
+    pub port: u16,
 }
 
 /// A listener's own security settings (`per_listener_settings true`), before the files are
@@ -132,15 +134,16 @@ pub struct ListenerSecurity {
 }
 
 impl ListenerSecurity {
-    /// Loads the files, for a listener with `limits`; an unreadable or malformed file is an
-    /// error.
-    pub fn load(&self, limits: ListenerLimits) -> anyhow::Result<Access> {
+    /// Loads the files, for a listener bound to `port` with `limits`; an unreadable or
+    /// malformed file is an error.
+    pub fn load(&self, limits: ListenerLimits, port: u16) -> anyhow::Result<Access> {
         let security = Security::load(self.password_file.clone(), self.acl_file.clone())?;
         Ok(Access {
             allow_anonymous: self.allow_anonymous,
             allow_zero_length_clientid: self.allow_zero_length_clientid,
             security: Arc::new(security),
             limits,
+            port,
         })
     }
 }

@@ -6,11 +6,10 @@
 
 use super::config::Config;
 use super::handler;
-use super::limits::ListenerLimits;
 use super::listener::Listener;
 use super::persist::{self, Restored, Store};
 use super::router::Router;
-use super::security::Access;
+use super::security::{Access, Security};
 use super::shutdown::Shutdown;
 use super::stats::Stats;
 use super::sys;
@@ -28,9 +27,22 @@ pub struct Shared {
     pub router: Router,
     pub stats: Arc<Stats>,
     next_id: AtomicU64,
+    /// The security of listeners with their own (`per_listener_settings true`).
+    own_access: Vec<Arc<Access>>,
 }
 
 impl Shared {
+    /// The password and ACL files that judge a client of the listener on `port`: the
+    /// broker's, or with `per_listener_settings true` that listener's own; `None` when no
+    /// listener has that port now (say it changed over a restart), which mosquitto 2.0 denies.
+    pub fn security_of(&self, port: u16) -> Option<&Security> {
+        if self.own_access.is_empty() {
+            return Some(&self.config.security);
+        }
+        let own = self.own_access.iter().find(|access| access.port == port);
+        own.map(|access| &*access.security)
+    }
+
     /// A unique, non-zero id for a new connection.
     pub fn next_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
@@ -84,10 +96,22 @@ pub async fn serve_from(
             (router, None)
         }
     };
+    let served: Vec<_> = listeners
+        .into_iter()
+        .map(|listener| {
+            let access = match listener.access() {
+                Some(own) => own.clone(),
+                None => Arc::new(broker_access(&config, &listener)),
+            };
+            (listener, access)
+        })
+        .collect();
+    let own_access = served.iter().filter_map(|(l, _)| l.access().cloned());
     let shared = Arc::new(Shared {
         router,
         stats: Arc::new(Stats::default()),
         next_id: AtomicU64::new(1),
+        own_access: own_access.collect(),
         config,
     });
     let guard = Shutdown::new(notify.subscribe(), complete);
@@ -95,13 +119,9 @@ pub async fn serve_from(
         persist::start(store.clone(), restored, &shared, &guard);
         store
     });
-    for listener in listeners {
-        let limits = listener.limits();
-        let access = match listener.access() {
-            Some(own) => own.clone(),
-            None => Arc::new(broker_access(&shared.config, limits)),
-        };
-        let max = limits
+    for (listener, access) in served {
+        let max = access
+            .limits
             .max_connections
             .unwrap_or(shared.config.max_connections);
         let limit = Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS)));
@@ -129,13 +149,14 @@ pub async fn serve_from(
     Ok(())
 }
 
-/// The broker's security, for a listener without its own, with the listener's `limits`.
-fn broker_access(config: &Config, limits: ListenerLimits) -> Access {
+/// The broker's security, for a `listener` without its own, with the listener's limits.
+fn broker_access(config: &Config, listener: &Listener) -> Access {
     Access {
         allow_anonymous: config.allow_anonymous,
         allow_zero_length_clientid: config.limits.allow_zero_length_clientid,
         security: config.security.clone(),
-        limits,
+        limits: listener.limits(),
+        port: listener.local_addr().map_or(0, |addr| addr.port()),
     }
 }
 

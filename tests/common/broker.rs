@@ -37,9 +37,15 @@ impl Broker {
 
     /// Starts mosquitto with extra lines in its configuration.
     pub fn mosquitto_with(extra: &str) -> Broker {
-        let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
-        write_mosquitto_conf(&dir, port, extra);
+        Broker::mosquitto_conf(&listener_conf(port, extra), port)
+    }
+
+    /// Starts mosquitto with configuration `conf` (logging to stderr added), which must
+    /// open `port`.
+    pub fn mosquitto_conf(conf: &str, port: u16) -> Broker {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_mosquitto_conf(&dir, conf);
         let mut broker = Broker::follow(Broker::spawn_mosquitto(&dir), port, dir);
         broker.mosquitto = true;
         broker.wait_listening();
@@ -48,7 +54,7 @@ impl Broker {
 
     /// Rewrites mosquitto's configuration with `extra` lines, for [`Broker::start_again`].
     pub fn configure_mosquitto(&self, extra: &str) {
-        write_mosquitto_conf(&self.dir, self.port, extra);
+        write_mosquitto_conf(&self.dir, &listener_conf(self.port, extra));
     }
 
     fn spawn_mosquitto(dir: &tempfile::TempDir) -> Child {
@@ -319,10 +325,14 @@ fn follow_log(child: &mut Child) -> (Arc<AtomicUsize>, Arc<Mutex<String>>) {
 }
 
 /// mosquitto on 127.0.0.1:`port`, anonymous access, logging to stderr, plus `extra` lines.
-fn write_mosquitto_conf(dir: &tempfile::TempDir, port: u16, extra: &str) {
-    let text = format!(
-        "listener {port} 127.0.0.1\nallow_anonymous true\nlog_dest stderr\nlog_type all\n{extra}\n"
-    );
+/// An anonymous listener on `port`, then `extra`.
+fn listener_conf(port: u16, extra: &str) -> String {
+    format!("listener {port} 127.0.0.1\nallow_anonymous true\n{extra}\n")
+}
+
+/// `conf`, logging everything to stderr, as the test's mosquitto.conf.
+fn write_mosquitto_conf(dir: &tempfile::TempDir, conf: &str) {
+    let text = format!("{conf}\nlog_dest stderr\nlog_type all\n");
     let conf = dir.path().join("mosquitto.conf");
     std::fs::write(&conf, text).expect("write config");
     // mosquitto started as root drops to user mosquitto, who reads the file again on SIGHUP.

@@ -8,8 +8,9 @@
 //!
 //! A message queued for many sessions is stored once and referred to by index, as it is
 //! shared in memory. Version 2 added each message's publisher's username beside its client
-//! id, for `check_retain_source` after a restart; version 1 files still load, their messages
-//! without a known publisher. Times are wall-clock milliseconds since the Unix epoch: an `Instant`
+//! id, and version 3 the port of the listener it came through, for `check_retain_source`
+//! after a restart. Older files still load: version 2 messages with an unknown listener,
+//! version 1 messages without a known publisher. Times are wall-clock milliseconds since the Unix epoch: an `Instant`
 //! means nothing to the next process, and message and session expiry must keep counting
 //! while the broker is down.
 
@@ -25,8 +26,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 const MAGIC: &[u8; 8] = b"mqtkdb\r\n";
-/// The format this mqtk writes; it reads this one and [`V1`].
-const VERSION: u32 = 2;
+/// The format this mqtk writes; it reads this one, [`V2`] and [`V1`].
+const VERSION: u32 = 3;
+/// The format before messages recorded their publisher's listener.
+const V2: u32 = 2;
 /// The format before messages recorded their publisher's username.
 const V1: u32 = 1;
 const HEADER: usize = 24;
@@ -139,7 +142,7 @@ pub fn decode(bytes: &[u8], now: Clock) -> Result<State, FormatError> {
     let (version, rest) = rest.split_at(4);
     let (len, crc) = rest.split_at(8);
     let version = u32::from_le_bytes(version.try_into().unwrap_or_default());
-    if version != VERSION && version != V1 {
+    if ![VERSION, V2, V1].contains(&version) {
         return Err(FormatError::Version(version));
     }
     let len = u64::from_le_bytes(len.try_into().unwrap_or_default());
@@ -157,9 +160,14 @@ pub fn decode(bytes: &[u8], now: Clock) -> Result<State, FormatError> {
     }
     let decode_error = |e: postcard::Error| FormatError::Decode(e.to_string());
     let body: Body = match version {
+        // With the client id alone, `check_retain_source` would judge the publisher by the
+        // anonymous rules: it becomes unknown.
         V1 => postcard::from_bytes::<Body<V1Origin>>(body)
             .map_err(decode_error)?
-            .forget_origins(),
+            .map_origins(|_| None),
+        V2 => postcard::from_bytes::<Body<V2Origin>>(body)
+            .map_err(decode_error)?
+            .map_origins(|o| o.map(V2StoredOrigin::upgrade)),
         _ => postcard::from_bytes(body).map_err(decode_error)?,
     };
     body.into_state(now)
@@ -205,7 +213,8 @@ fn wall(ms: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
 }
 
-/// The snapshot; `O` is how a message records its publisher, which changed in version 2.
+/// The snapshot; `O` is how a message records its publisher, which changed in versions 2
+/// and 3.
 #[derive(Serialize, Deserialize, Default, Debug, PartialEq)]
 struct Body<O = Option<StoredOrigin>> {
     /// Unix milliseconds; 0 when unknown.
@@ -237,16 +246,37 @@ struct StoredMessage<O = Option<StoredOrigin>> {
 struct StoredOrigin {
     client_id: String,
     username: Option<String>,
+    /// The listener's port; 0 when unknown.
+    listener: u16,
 }
 
 /// Version 1's publisher: the client id alone.
 type V1Origin = Option<String>;
 
-impl Body<V1Origin> {
-    /// A version 1 body as a version 2 one. Its messages' publishers become unknown: with
-    /// the client id alone, `check_retain_source` would judge them by the anonymous rules.
-    fn forget_origins(self) -> Body {
-        let messages = self.messages.into_iter().map(|m| m.with_origin(None));
+/// Version 2's publisher: no listener.
+type V2Origin = Option<V2StoredOrigin>;
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct V2StoredOrigin {
+    client_id: String,
+    username: Option<String>,
+}
+
+impl V2StoredOrigin {
+    fn upgrade(self) -> StoredOrigin {
+        StoredOrigin {
+            client_id: self.client_id,
+            username: self.username,
+            listener: 0,
+        }
+    }
+}
+
+impl<O> Body<O> {
+    /// An older version's body as this version's, its messages' publishers converted by
+    /// `origin`.
+    fn map_origins(self, origin: impl Fn(O) -> Option<StoredOrigin>) -> Body {
+        let messages = self.messages.into_iter().map(|m| m.map_origin(&origin));
         Body {
             saved_at: self.saved_at,
             messages: messages.collect(),
@@ -257,8 +287,8 @@ impl Body<V1Origin> {
 }
 
 impl<O> StoredMessage<O> {
-    /// The same message with its publisher recorded as `origin`, as another version has it.
-    fn with_origin<P>(self, origin: P) -> StoredMessage<P> {
+    /// The same message with its publisher converted by `origin`, as another version has it.
+    fn map_origin<P>(self, origin: impl FnOnce(O) -> P) -> StoredMessage<P> {
         StoredMessage {
             topic: self.topic,
             payload: self.payload,
@@ -270,7 +300,7 @@ impl<O> StoredMessage<O> {
             correlation_data: self.correlation_data,
             user_properties: self.user_properties,
             expires_at: self.expires_at,
-            origin,
+            origin: origin(self.origin),
         }
     }
 }
@@ -336,6 +366,7 @@ fn intern(
             origin: msg.origin.as_deref().map(|o| StoredOrigin {
                 client_id: o.client_id.to_string(),
                 username: o.username.as_deref().map(str::to_string),
+                listener: o.listener,
             }),
         });
         (messages.len() - 1) as u32
@@ -446,6 +477,7 @@ impl StoredMessage {
                     Arc::new(Origin {
                         client_id: o.client_id.as_str().into(),
                         username: o.username.as_deref().map(Box::from),
+                        listener: o.listener,
                     })
                 };
                 origins.entry(o).or_insert_with_key(origin).clone()
@@ -515,9 +547,15 @@ mod tests {
     use super::*;
 
     fn origin(client_id: &str, username: Option<&str>) -> Option<Arc<Origin>> {
+        origin_on(client_id, username, 1883)
+    }
+
+    /// A publisher that came through the listener on port `listener`.
+    fn origin_on(client_id: &str, username: Option<&str>, listener: u16) -> Option<Arc<Origin>> {
         Some(Arc::new(Origin {
             client_id: client_id.into(),
             username: username.map(Box::from),
+            listener,
         }))
     }
 
@@ -724,6 +762,7 @@ mod tests {
                 from("b", origin("c1", Some("alice"))),
                 from("c", origin("c1", None)),
                 from("d", None),
+                from("e", origin_on("c1", None, 8883)),
             ],
             ..State::default()
         };
@@ -734,32 +773,52 @@ mod tests {
             origin("c1", Some("alice")),
             origin("c1", None),
             None,
+            origin_on("c1", None, 8883),
         ];
         assert_eq!(origins, expected);
         let (a, b) = (origins[0].as_ref().unwrap(), origins[1].as_ref().unwrap());
         assert!(Arc::ptr_eq(a, b), "one publisher, one allocation");
     }
 
+    /// The body of [`sample`] as an older version wrote it, its publishers converted by
+    /// `origin`.
+    fn older<O>(now: Clock, origin: impl Fn(Option<StoredOrigin>) -> O) -> Body<O> {
+        let body: Body =
+            postcard::from_bytes(&encode(&sample(now), now).unwrap()[HEADER..]).unwrap();
+        Body {
+            saved_at: body.saved_at,
+            messages: body
+                .messages
+                .into_iter()
+                .map(|m| m.map_origin(&origin))
+                .collect(),
+            retained: body.retained,
+            sessions: body.sessions,
+        }
+    }
+
     #[test]
     fn version_1_files_load_without_publishers() {
         let now = Clock::now();
-        let v2: Body = postcard::from_bytes(&encode(&sample(now), now).unwrap()[HEADER..]).unwrap();
-        let v1 = Body::<V1Origin> {
-            saved_at: v2.saved_at,
-            messages: v2
-                .messages
-                .into_iter()
-                .map(|m| {
-                    let client_id = m.origin.as_ref().map(|o| o.client_id.clone());
-                    m.with_origin(client_id)
-                })
-                .collect(),
-            retained: v2.retained,
-            sessions: v2.sessions,
-        };
+        let v1 = older(now, |o| o.map(|o| o.client_id));
         let back = decode(&framed(V1, &v1), now).unwrap();
         assert_eq!(dump(&back, now), dump(&sample_from(now, None), now));
         assert!(dump(&sample(now), now).contains("alice"));
+    }
+
+    #[test]
+    fn version_2_files_load_with_unknown_listeners() {
+        let now = Clock::now();
+        let v2 = older(now, |o| {
+            o.map(|o| V2StoredOrigin {
+                client_id: o.client_id,
+                username: o.username,
+            })
+        });
+        let back = decode(&framed(V2, &v2), now).unwrap();
+        let publisher = origin_on("origin", Some("alice"), 0);
+        assert_eq!(dump(&back, now), dump(&sample_from(now, publisher), now));
+        assert!(dump(&sample(now), now).contains("1883"));
     }
 
     #[test]

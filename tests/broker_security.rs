@@ -6,6 +6,7 @@ mod common;
 
 use common::{finish, listening, publish, run_tool, text, Broker, Raw, Sub, Target, TestBroker};
 use mqtk::broker::Security;
+use mqtk::codec::Connect;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -580,4 +581,68 @@ fn per_listener_settings_like_mosquitto() {
     let _ = mosquitto.kill();
     let _ = mosquitto.wait();
     assert_eq!(outcomes, expected, "mosquitto");
+}
+
+/// What a listener with `use_username_as_clientid true` makes of its clients: alice connects
+/// as a1, then as a2, which takes a1's session over (her id is "alice" both times); an
+/// anonymous client is refused; an MQTT 5 client of alice's without an id is told hers; one
+/// line each.
+fn username_as_client_id(port: u16) -> Vec<String> {
+    use mqtk::codec::Packet;
+    let alice = |id: &str| Connect {
+        username: Some("alice".into()),
+        ..Raw::v5(id)
+    };
+    let (mut a1, ack) = Raw::try_connect(port, alice("a1"));
+    let mut lines = vec![format!("a1: {:?}", ack.map(|a| a.code))];
+    let (_a2, ack) = Raw::try_connect(port, alice("a2"));
+    lines.push(format!("a2: {:?}", ack.map(|a| a.code)));
+    // mqtk says DISCONNECT 0x8E (session taken over) first; mosquitto 2.0.11 just closes.
+    let taken = match a1.recv() {
+        Some(Packet::Disconnect(reason)) if reason.code == 0x8E => "taken over".into(),
+        None if closed(&mut a1.stream) => "taken over".into(),
+        other => format!("{other:?}"),
+    };
+    lines.push(format!("a1 then: {taken}"));
+    for anonymous in [Raw::v5("anon"), Raw::v311("anon")] {
+        let (_, ack) = Raw::try_connect(port, anonymous);
+        lines.push(format!("anonymous: {:?}", ack.map(|a| a.code)));
+    }
+    let (_, ack) = Raw::try_connect(port, alice(""));
+    let assigned = ack.map(|a| (a.code, a.properties.assigned_client_identifier.clone()));
+    lines.push(format!("no id: {assigned:?}"));
+    lines
+}
+
+/// Whether the peer closed `stream` (rather than a read timing out).
+fn closed(stream: &mut std::net::TcpStream) -> bool {
+    use std::io::ErrorKind::{TimedOut, WouldBlock};
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(10)));
+    match std::io::Read::read(stream, &mut [0; 1]) {
+        Ok(n) => n == 0,
+        Err(e) => !matches!(e.kind(), WouldBlock | TimedOut),
+    }
+}
+
+/// `use_username_as_clientid true` (a listener key), against mqtk serve and, where installed,
+/// mosquitto 2.0.11.
+#[test]
+fn use_username_as_clientid_like_mosquitto() {
+    let expected = [
+        "a1: Some(0)",
+        "a2: Some(0)",
+        "a1 then: taken over",
+        "anonymous: Some(135)",
+        "anonymous: Some(5)",
+        "no id: Some((0, Some(\"alice\")))",
+    ];
+    let conf = "use_username_as_clientid true";
+    let serve = Broker::mqtk_serve_conf(conf);
+    assert_eq!(username_as_client_id(serve.port), expected, "mqtk serve");
+    if Command::new("mosquitto").arg("-h").output().is_err() {
+        eprintln!("mosquitto not installed: comparison skipped");
+        return;
+    }
+    let mosquitto = Broker::mosquitto_with(conf);
+    assert_eq!(username_as_client_id(mosquitto.port), expected, "mosquitto");
 }

@@ -47,7 +47,8 @@ pub struct ServeArgs {
     pub use_identity_as_username: bool,
     /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous,
     /// protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username,
-    /// password_file, acl_file, per_listener_settings), the persistence keys (persistence,
+    /// use_username_as_clientid, password_file, acl_file, per_listener_settings), the
+    /// persistence keys (persistence,
     /// persistence_location, persistence_file, autosave_interval, autosave_on_changes,
     /// persistent_client_expiration) and the limit keys (max_connections, max_queued_messages,
     /// max_inflight_messages, message_size_limit, max_qos, ...).

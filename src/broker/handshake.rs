@@ -63,6 +63,12 @@ const BAD_CREDENTIALS: Refusal = Refusal {
     v5: 0x87,
     why: "bad user name or password",
 };
+/// `use_username_as_clientid` without a username, as mosquitto 2.0 answers it.
+const NO_USERNAME_FOR_ID: Refusal = Refusal {
+    v3: Some(5),
+    v5: 0x87,
+    why: "no username to use as client id",
+};
 const BAD_AUTH_METHOD: Refusal = Refusal {
     v3: Some(5),
     v5: 0x8C,
@@ -137,10 +143,12 @@ pub fn accept(
     shared: &Arc<Shared>,
 ) -> Option<Handler> {
     let v5 = connect.version.is_v5();
+    // Said in the CONNACK when the client sent none, even if its username became its id, as
+    // mosquitto 2.0 does.
     let assigned = connect.client_id.is_empty();
-    let client_id = match assigned {
-        true => format!("auto-{:016X}", fastrand::u64(..)),
-        false => connect.client_id.clone(),
+    let client_id = match client_id(&connect, &access) {
+        Some(id) => id.to_string(),
+        None => format!("auto-{:016X}", fastrand::u64(..)),
     };
     drop_denied_will(&mut connect, &client_id, &access.security, shared);
     let config = &shared.config;
@@ -245,8 +253,11 @@ fn check(connect: &Connect, applicant: &Applicant<'_>, shared: &Shared) -> Resul
     if connect.username.is_none() && !access.allow_anonymous {
         return Err(NOT_AUTHORIZED);
     }
+    if connect.username.is_none() && access.use_username_as_clientid {
+        return Err(NO_USERNAME_FOR_ID);
+    }
     let credentials = Credentials {
-        client_id: &connect.client_id,
+        client_id: client_id(connect, access).unwrap_or_default(),
         username: connect.username.as_deref(),
         password: connect.password.as_deref(),
         peer: applicant.peer,
@@ -254,6 +265,15 @@ fn check(connect: &Connect, applicant: &Applicant<'_>, shared: &Shared) -> Resul
     match authenticated(&credentials, applicant, shared) {
         true => Ok(()),
         false => Err(BAD_CREDENTIALS),
+    }
+}
+
+/// The client id `connect` gets through a listener with `access`: its username with
+/// `use_username_as_clientid`, else its own; `None`: the broker assigns one.
+fn client_id<'a>(connect: &'a Connect, access: &Access) -> Option<&'a str> {
+    match connect.username.as_deref() {
+        Some(user) if access.use_username_as_clientid => Some(user),
+        _ => Some(connect.client_id.as_str()).filter(|id| !id.is_empty()),
     }
 }
 

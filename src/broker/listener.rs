@@ -53,6 +53,8 @@ pub struct ListenerConfig {
     pub kind: ListenerKind,
     pub tls: Option<TlsSettings>,
     pub limits: ListenerLimits,
+    /// `use_username_as_clientid`.
+    pub use_username_as_clientid: bool,
     pub security: Option<ListenerSecurity>,
 }
 
@@ -64,6 +66,7 @@ impl ListenerConfig {
             kind: ListenerKind::Mqtt,
             tls: None,
             limits: ListenerLimits::default(),
+            use_username_as_clientid: false,
             security: None,
         }
     }
@@ -79,6 +82,7 @@ pub struct Listener {
     /// Its own security; `None`: the broker's.
     access: Option<Arc<Access>>,
     limits: ListenerLimits,
+    use_username_as_clientid: bool,
 }
 
 /// A connection ready for MQTT: the byte stream, and the certificate CN to use as the
@@ -103,10 +107,7 @@ impl Listener {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
         // The bound port: `config.addr` may ask for any free one.
         let port = tcp.local_addr()?.port();
-        let access = config
-            .security
-            .as_ref()
-            .map(|s| s.load(config.limits, port));
+        let access = config.security.as_ref().map(|s| s.load(config, port));
         let access = access.transpose()?.map(Arc::new);
         Ok(Listener {
             tcp,
@@ -115,6 +116,7 @@ impl Listener {
             use_identity,
             access,
             limits: config.limits,
+            use_username_as_clientid: config.use_username_as_clientid,
         })
     }
 
@@ -127,6 +129,7 @@ impl Listener {
             use_identity: false,
             access: None,
             limits: ListenerLimits::default(),
+            use_username_as_clientid: false,
         }
     }
 
@@ -138,6 +141,11 @@ impl Listener {
     /// The listener's own security, if it has one.
     pub fn access(&self) -> Option<&Arc<Access>> {
         self.access.as_ref()
+    }
+
+    /// Whether a client's username replaces its client id.
+    pub fn use_username_as_clientid(&self) -> bool {
+        self.use_username_as_clientid
     }
 
     /// Its `max_connections`, `max_qos` and `max_topic_alias`.

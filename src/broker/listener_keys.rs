@@ -40,8 +40,9 @@ impl SecurityKeys {
     }
 }
 
-/// `protocol`, `certfile`, `keyfile`, `cafile`, `require_certificate` and
-/// `use_identity_as_username` of one listener, its [`ListenerLimits`] and its [`SecurityKeys`].
+/// `protocol`, `certfile`, `keyfile`, `cafile`, `require_certificate`,
+/// `use_identity_as_username` and `use_username_as_clientid` of one listener, its
+/// [`ListenerLimits`] and its [`SecurityKeys`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListenerKeys {
     /// `protocol websockets` rather than `protocol mqtt`.
@@ -51,6 +52,8 @@ pub struct ListenerKeys {
     pub cafile: Option<PathBuf>,
     pub require_certificate: bool,
     pub use_identity_as_username: bool,
+    /// `use_username_as_clientid`: the username replaces the client id.
+    pub use_username_as_clientid: bool,
     /// `max_connections`, `max_qos` and `max_topic_alias`, whatever `per_listener_settings`
     /// says.
     pub limits: ListenerLimits,
@@ -71,6 +74,7 @@ impl ListenerKeys {
             "cafile" => self.cafile = path()?,
             "require_certificate" => self.require_certificate = parse_bool(one()?)?,
             "use_identity_as_username" => self.use_identity_as_username = parse_bool(one()?)?,
+            "use_username_as_clientid" => self.use_username_as_clientid = parse_bool(one()?)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -102,6 +106,7 @@ impl ListenerKeys {
             kind,
             tls,
             limits: self.limits,
+            use_username_as_clientid: self.use_username_as_clientid,
             security: None,
         })
     }

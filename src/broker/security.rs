@@ -10,6 +10,7 @@
 
 use super::acl::{Acl, Client, Patterns};
 use super::limits::ListenerLimits;
+use super::listener::ListenerConfig;
 use super::passwd::PasswordFile;
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -117,6 +118,8 @@ pub struct Access {
     pub limits: ListenerLimits,
     /// The port the listener is bound to, which names it in what its clients publish.
     pub port: u16,
+    /// `use_username_as_clientid`: a client's username becomes its client id.
+    pub use_username_as_clientid: bool,
 }
 
 /// A listener's own security settings (`per_listener_settings true`), before the files are
@@ -134,16 +137,17 @@ pub struct ListenerSecurity {
 }
 
 impl ListenerSecurity {
-    /// Loads the files, for a listener bound to `port` with `limits`; an unreadable or
-    /// malformed file is an error.
-    pub fn load(&self, limits: ListenerLimits, port: u16) -> anyhow::Result<Access> {
+    /// Loads the files, for `listener`, bound to `port`; an unreadable or malformed file is
+    /// an error.
+    pub fn load(&self, listener: &ListenerConfig, port: u16) -> anyhow::Result<Access> {
         let security = Security::load(self.password_file.clone(), self.acl_file.clone())?;
         Ok(Access {
             allow_anonymous: self.allow_anonymous,
             allow_zero_length_clientid: self.allow_zero_length_clientid,
             security: Arc::new(security),
-            limits,
+            limits: listener.limits,
             port,
+            use_username_as_clientid: listener.use_username_as_clientid,
         })
     }
 }

@@ -47,8 +47,8 @@ pub struct ServeArgs {
     pub use_identity_as_username: bool,
     /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous,
     /// protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username,
-    /// use_username_as_clientid, password_file, acl_file, per_listener_settings), the
-    /// persistence keys (persistence,
+    /// use_username_as_clientid, password_file, acl_file, per_listener_settings,
+    /// include_dir), the persistence keys (persistence,
     /// persistence_location, persistence_file, autosave_interval, autosave_on_changes,
     /// persistent_client_expiration) and the limit keys (max_connections, max_queued_messages,
     /// max_inflight_messages, message_size_limit, max_qos, ...).
@@ -188,15 +188,46 @@ impl FileConfig {
     /// Parses `mosquitto.conf` text; unknown keys become warnings, bad values errors.
     pub fn parse(text: &str) -> anyhow::Result<FileConfig> {
         let mut file = FileConfig::default();
+        file.parse_lines(text, true)?;
+        Ok(file)
+    }
+
+    /// Applies the lines of `text`, from the main file or (not `main`) an included one.
+    fn parse_lines(&mut self, text: &str, main: bool) -> anyhow::Result<()> {
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            file.apply(line)
-                .with_context(|| format!("line {}: {line}", n + 1))?;
+            let applied = match line.split_whitespace().next() {
+                Some("include_dir") => self.include_dir(rest(line), main),
+                _ => self.apply(line),
+            };
+            applied.with_context(|| format!("line {}: {line}", n + 1))?;
         }
-        Ok(file)
+        Ok(())
+    }
+
+    /// `include_dir DIR`: the lines of DIR's `*.conf` files, in mosquitto 2.0's order, as if
+    /// they stood here (so per-listener keys there apply to the listener above). Like
+    /// mosquitto, only the main file may include; elsewhere the line is ignored (with a
+    /// warning here, silently there).
+    fn include_dir(&mut self, dir: &str, main: bool) -> anyhow::Result<()> {
+        if !main {
+            let warning = "include_dir in an included file ignored (mosquitto 2.0 ignores it too)";
+            self.warnings.push(warning.into());
+            return Ok(());
+        }
+        if dir.is_empty() {
+            bail!("include_dir needs a directory");
+        }
+        for path in conf_files(Path::new(dir))? {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            self.parse_lines(&text, false)
+                .with_context(|| path.display().to_string())?;
+        }
+        Ok(())
     }
 
     fn apply(&mut self, line: &str) -> anyhow::Result<()> {
@@ -301,6 +332,26 @@ const SECURITY_KEYS: &[&str] = &[
 ];
 
 /// Everything after the key: paths may contain spaces.
+/// The `*.conf` files in `dir` (not `.conf` itself), in mosquitto 2.0's order: by name
+/// ignoring case, and where names differ only in case, uppercase first.
+fn conf_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let cannot = || format!("cannot open include_dir {}", dir.display());
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(cannot)? {
+        let name = entry.with_context(cannot)?.file_name();
+        if name.len() > 5 && name.as_encoded_bytes().ends_with(b".conf") {
+            files.push(name);
+        }
+    }
+    files.sort_by_cached_key(|name| {
+        let bytes = name.as_encoded_bytes().iter();
+        bytes
+            .map(|&b| (b.to_ascii_uppercase(), b))
+            .collect::<Vec<_>>()
+    });
+    Ok(files.into_iter().map(|name| dir.join(name)).collect())
+}
+
 fn rest(line: &str) -> &str {
     line.split_once(char::is_whitespace)
         .map_or("", |(_, rest)| rest.trim())
@@ -620,6 +671,51 @@ mod tests {
         assert_eq!(limits(&c)[3], (9001, Some(1), AtMostOnce));
         let err = FileConfig::parse("listener 1\nmax_connections 1 2\n").unwrap_err();
         assert!(format!("{err:#}").contains("line 2"), "{err:#}");
+    }
+
+    /// `include_dir` reads the directory's `*.conf` files where it stands, in mosquitto's
+    /// order (2.0.11 loads A.conf before b.conf); errors name the included file and line.
+    #[test]
+    fn include_dir_reads_conf_files_in_mosquitto_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            ("b.conf", "listener 1003\nmax_connections 3\n"),
+            ("B.conf", "listener 1002\n"),
+            ("a.conf", "listener 1001\ninclude_dir .\n"),
+            ("c.txt", "listener 1004\n"),
+            (".conf", "listener 1005\n"),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let main = format!(
+            "listener 1000\ninclude_dir {}\nmax_qos 1\n",
+            dir.path().display()
+        );
+        let file = FileConfig::parse(&main).unwrap();
+        let ports: Vec<u16> = file.listeners.iter().map(|(a, _)| a.port()).collect();
+        assert_eq!(ports, [1000, 1001, 1002, 1003]);
+        // Keys after an included listener line apply to it, and after the include to the last.
+        assert_eq!(file.listeners[3].1.limits.max_connections, Some(3));
+        assert_eq!(file.listeners[3].1.limits.max_qos, QoS::AtLeastOnce);
+        assert_eq!(file.warnings.len(), 1, "{:?}", file.warnings);
+        assert!(file.warnings[0].contains("include_dir in an included file"));
+        std::fs::write(dir.path().join("b.conf"), "\nport x\n").unwrap();
+        let error = format!("{:#}", FileConfig::parse(&main).unwrap_err());
+        let at = format!(
+            "{}: line 2: port x: invalid port",
+            dir.path().join("b.conf").display()
+        );
+        assert!(error.contains(&at), "{error}");
+        let missing = format!(
+            "{:#}",
+            FileConfig::parse("include_dir /no/such/dir").unwrap_err()
+        );
+        assert!(
+            missing.contains("cannot open include_dir /no/such/dir"),
+            "{missing}"
+        );
+        assert!(FileConfig::parse("include_dir").is_err());
     }
 
     #[test]

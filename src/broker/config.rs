@@ -269,9 +269,7 @@ impl FileConfig {
             _ if self.current_listener().apply(key, rest(line))? => {}
             _ => match Setting::parse(key, &args)? {
                 Some(setting) => self.settings.push(setting),
-                None => self
-                    .warnings
-                    .push(format!("unknown configuration key {key:?} ignored")),
+                None => self.warnings.push(ignored(key)),
             },
         }
         Ok(())
@@ -332,6 +330,41 @@ const SECURITY_KEYS: &[&str] = &[
 ];
 
 /// Everything after the key: paths may contain spaces.
+/// mosquitto keys with nothing to do here, and why: what mqtk serve says when it meets them.
+const WHY_IGNORED: &[(&str, &str)] = &[
+    (
+        "pid_file",
+        "mosquitto writes it only as a daemon (-d); mqtk serve stays in the foreground",
+    ),
+    (
+        "user",
+        "mqtk serve does not switch users; start it as the user it should run as",
+    ),
+    ("log_dest", "mqtk serve logs to stderr (-v, or log_type)"),
+    ("log_timestamp", "log lines always start with the Unix time"),
+    (
+        "log_timestamp_format",
+        "log lines always start with the Unix time",
+    ),
+    (
+        "connection_messages",
+        "connections are logged with the rest of the log (-v)",
+    ),
+    ("set_tcp_nodelay", "mqtk serve always sets TCP_NODELAY"),
+    (
+        "websockets_log_level",
+        "WebSocket errors are logged with the rest of the log (-v)",
+    ),
+];
+
+/// The warning for a key that is ignored: why, where that is known.
+fn ignored(key: &str) -> String {
+    match WHY_IGNORED.iter().find(|(known, _)| *known == key) {
+        Some((_, why)) => format!("{key:?} ignored: {why}"),
+        None => format!("unknown configuration key {key:?} ignored"),
+    }
+}
+
 /// The `*.conf` files in `dir` (not `.conf` itself), in mosquitto 2.0's order: by name
 /// ignoring case, and where names differ only in case, uppercase first.
 fn conf_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -582,7 +615,7 @@ mod tests {
     #[test]
     fn parses_the_known_keys_and_warns_about_others() {
         let text = "# comment\nport 1884\nbind_address 127.0.0.1\n\nlistener 1885\n\
-                    listener 1886 ::1\nallow_anonymous true\nlog_dest stderr\n";
+                    listener 1886 ::1\nallow_anonymous true\nlog_dest stderr\nbridge_cafile x\n";
         let file = FileConfig::parse(text).unwrap();
         assert_eq!(file.port, Some(1884));
         assert_eq!(file.bind_address.as_deref(), Some("127.0.0.1"));
@@ -595,8 +628,13 @@ mod tests {
             ]
         );
         assert_eq!(file.security.allow_anonymous, Some(true));
-        assert_eq!(file.warnings.len(), 1);
-        assert!(file.warnings[0].contains("log_dest"));
+        assert_eq!(
+            file.warnings,
+            [
+                "\"log_dest\" ignored: mqtk serve logs to stderr (-v, or log_type)",
+                "unknown configuration key \"bridge_cafile\" ignored"
+            ]
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 mod common;
 
 use common::{finish, have_paho, mqtk, program, spawn, succeeds, Broker, Pki};
+use std::net::TcpStream;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(10);
@@ -155,4 +157,64 @@ fn serve_outlives_a_closed_stdout() {
     let _ = child.wait();
     assert!(port_open && alive, "mqtk serve died when its stdout closed");
     assert!(published.expect("pub").success());
+}
+
+/// Whether a client offering TLS `version` alone completes a handshake with the listener on
+/// 127.0.0.1:`port`, whose certificate `ca` signed.
+fn handshakes(ca: &str, port: &str, version: &'static rustls::SupportedProtocolVersion) -> bool {
+    use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).expect("ca.pem") {
+        roots.add(cert.expect("certificate")).expect("CA");
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[version])
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from("127.0.0.1").expect("name");
+    let mut tls = rustls::ClientConnection::new(Arc::new(config), name).expect("client");
+    let mut socket = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect");
+    socket.set_read_timeout(Some(LIMIT)).expect("timeout");
+    while tls.is_handshaking() {
+        if tls.complete_io(&mut socket).is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+/// `tls_version` is the oldest version a listener accepts, as mosquitto 2.0.11 applies it
+/// (`tlsv1.2` still takes TLS 1.3); mosquitto, where installed, runs the same files.
+#[test]
+fn tls_version_is_the_oldest_accepted_like_mosquitto() {
+    use rustls::version::{TLS12, TLS13};
+    let pki = Pki::new();
+    let ca = pki.path("ca.pem");
+    let have_mosquitto = Command::new("mosquitto").arg("-h").output().is_ok();
+    for (version, expected) in [("tlsv1.3", [false, true]), ("tlsv1.2", [true, true])] {
+        let conf = |port: u16| {
+            format!(
+                "listener {port} 127.0.0.1\nallow_anonymous true\ncertfile {}\nkeyfile {}\n\
+                 tls_version {version}\n",
+                pki.path("server.pem"),
+                pki.path("server-key.pem")
+            )
+        };
+        let file = pki.path("mqtk.conf");
+        std::fs::write(&file, conf(0)).expect("write");
+        let served = Broker::mqtk_serve_listeners(&["-c", &file], 1);
+        let port = served.port_of(" (mqtts)");
+        let accepted = [&TLS12, &TLS13].map(|v| handshakes(&ca, &port, v));
+        assert_eq!(accepted, expected, "mqtk serve, tls_version {version}");
+        if !have_mosquitto {
+            continue;
+        }
+        let port = common::free_port();
+        let mosquitto = Broker::mosquitto_conf(&conf(port), port);
+        let port = mosquitto.port.to_string();
+        let accepted = [&TLS12, &TLS13].map(|v| handshakes(&ca, &port, v));
+        assert_eq!(accepted, expected, "mosquitto, tls_version {version}");
+    }
 }

@@ -7,7 +7,7 @@ use super::listener::{ListenerConfig, ListenerKind};
 use super::listener_keys::{ListenerKeys, SecurityKeys};
 use super::persist::{PersistKeys, Persistence};
 use super::security::{ListenerSecurity, Security};
-use super::tls::TlsSettings;
+use super::tls::{MinVersion, TlsSettings};
 use anyhow::{anyhow, bail, Context};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
@@ -46,9 +46,9 @@ pub struct ServeArgs {
     #[arg(long, requires = "cafile")]
     pub use_identity_as_username: bool,
     /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous,
-    /// protocol, certfile, keyfile, cafile, require_certificate, use_identity_as_username,
-    /// use_username_as_clientid, password_file, acl_file, per_listener_settings,
-    /// include_dir), the persistence keys (persistence,
+    /// protocol, certfile, keyfile, cafile, require_certificate, tls_version,
+    /// use_identity_as_username, use_username_as_clientid, password_file, acl_file,
+    /// per_listener_settings, include_dir), the persistence keys (persistence,
     /// persistence_location, persistence_file, autosave_interval, autosave_on_changes,
     /// persistent_client_expiration) and the limit keys (max_connections, max_queued_messages,
     /// max_inflight_messages, message_size_limit, max_qos, ...).
@@ -355,7 +355,12 @@ const WHY_IGNORED: &[(&str, &str)] = &[
         "websockets_log_level",
         "WebSocket errors are logged with the rest of the log (-v)",
     ),
+    ("ciphers", RUSTLS_SUITES),
+    ("ciphers_tls1.3", RUSTLS_SUITES),
+    ("dhparamfile", "rustls uses no finite-field Diffie-Hellman"),
 ];
+
+const RUSTLS_SUITES: &str = "OpenSSL cipher lists do not apply; rustls offers only modern suites";
 
 /// The warning for a key that is ignored: why, where that is known.
 fn ignored(key: &str) -> String {
@@ -586,6 +591,7 @@ fn cli_tls(args: &ServeArgs) -> anyhow::Result<TlsSettings> {
         cafile: args.cafile.clone(),
         require_certificate: args.cafile.is_some(),
         use_identity_as_username: args.use_identity_as_username,
+        min_version: MinVersion::default(),
     })
 }
 

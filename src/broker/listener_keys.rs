@@ -7,7 +7,7 @@ use super::config::{non_empty, one_value, parse_bool};
 use super::limits::ListenerLimits;
 use super::listener::{ListenerConfig, ListenerKind};
 use super::security::ListenerSecurity;
-use super::tls::TlsSettings;
+use super::tls::{MinVersion, TlsSettings};
 use anyhow::bail;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,7 +40,7 @@ impl SecurityKeys {
     }
 }
 
-/// `protocol`, `certfile`, `keyfile`, `cafile`, `require_certificate`,
+/// `protocol`, `certfile`, `keyfile`, `cafile`, `require_certificate`, `tls_version`,
 /// `use_identity_as_username` and `use_username_as_clientid` of one listener, its
 /// [`ListenerLimits`] and its [`SecurityKeys`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -52,6 +52,8 @@ pub struct ListenerKeys {
     pub cafile: Option<PathBuf>,
     pub require_certificate: bool,
     pub use_identity_as_username: bool,
+    /// `tls_version`; ignored on a listener without TLS, as in mosquitto.
+    pub tls_version: MinVersion,
     /// `use_username_as_clientid`: the username replaces the client id.
     pub use_username_as_clientid: bool,
     /// `max_connections`, `max_qos` and `max_topic_alias`, whatever `per_listener_settings`
@@ -75,6 +77,7 @@ impl ListenerKeys {
             "require_certificate" => self.require_certificate = parse_bool(one()?)?,
             "use_identity_as_username" => self.use_identity_as_username = parse_bool(one()?)?,
             "use_username_as_clientid" => self.use_username_as_clientid = parse_bool(one()?)?,
+            "tls_version" => self.tls_version = MinVersion::parse(one()?)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -90,6 +93,7 @@ impl ListenerKeys {
                 cafile: self.cafile.clone(),
                 require_certificate: self.require_certificate,
                 use_identity_as_username: self.use_identity_as_username,
+                min_version: self.tls_version,
             }),
             (None, None) if !self.needs_tls() => None,
             (None, None) => bail!("listener {addr}: TLS options need certfile and keyfile"),

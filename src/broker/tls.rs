@@ -4,7 +4,7 @@ use crate::transport::pem;
 use anyhow::Context;
 use rustls::crypto::ring;
 use rustls::server::WebPkiClientVerifier;
-use rustls::{RootCertStore, ServerConfig};
+use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -21,6 +21,37 @@ pub struct TlsSettings {
     pub require_certificate: bool,
     /// `use_identity_as_username`: the client certificate's CN replaces the CONNECT username.
     pub use_identity_as_username: bool,
+    /// `tls_version`: the oldest TLS version accepted.
+    pub min_version: MinVersion,
+}
+
+/// `tls_version`, which mosquitto 2.0.11 applies as the oldest version a listener accepts
+/// (`tlsv1.2` still lets TLS 1.3 clients in). rustls has no TLS 1.1, so `tlsv1.1` accepts
+/// what the default does: TLS 1.2 and 1.3.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MinVersion {
+    #[default]
+    Tls12,
+    Tls13,
+}
+
+impl MinVersion {
+    /// mosquitto's values; others are an error, as in mosquitto.
+    pub fn parse(value: &str) -> anyhow::Result<MinVersion> {
+        match value {
+            "tlsv1.1" | "tlsv1.2" => Ok(MinVersion::Tls12),
+            "tlsv1.3" => Ok(MinVersion::Tls13),
+            _ => anyhow::bail!("unsupported tls_version {value:?} (tlsv1.3, tlsv1.2 or tlsv1.1)"),
+        }
+    }
+
+    fn versions(self) -> &'static [&'static SupportedProtocolVersion] {
+        static TLS13_ONLY: [&SupportedProtocolVersion; 1] = [&rustls::version::TLS13];
+        match self {
+            MinVersion::Tls12 => rustls::ALL_VERSIONS,
+            MinVersion::Tls13 => &TLS13_ONLY,
+        }
+    }
 }
 
 impl TlsSettings {
@@ -29,7 +60,7 @@ impl TlsSettings {
     pub fn server_config(&self) -> anyhow::Result<Arc<ServerConfig>> {
         let provider = Arc::new(ring::default_provider());
         let builder = ServerConfig::builder_with_provider(provider.clone())
-            .with_protocol_versions(rustls::ALL_VERSIONS)?;
+            .with_protocol_versions(self.min_version.versions())?;
         let builder = match &self.cafile {
             Some(cafile) => {
                 let mut roots = RootCertStore::empty();

@@ -218,3 +218,69 @@ fn tls_version_is_the_oldest_accepted_like_mosquitto() {
         assert_eq!(accepted, expected, "mosquitto, tls_version {version}");
     }
 }
+
+/// `crlfile`: a client certificate its CA revoked is refused, the others still get in;
+/// mosquitto 2.0.11, where installed, runs the same file.
+#[test]
+fn revoked_client_certificates_are_refused_like_mosquitto() {
+    let pki = Pki::new();
+    let conf = |port: u16| {
+        let [cert, key, ca, crl] = ["server.pem", "server-key.pem", "ca.pem", "crl.pem"];
+        format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\ncertfile {}\nkeyfile {}\n\
+             cafile {}\nrequire_certificate true\ncrlfile {}\n",
+            pki.path(cert),
+            pki.path(key),
+            pki.path(ca),
+            pki.path(crl)
+        )
+    };
+    let ca = pki.path("ca.pem");
+    // Whether mosquitto_pub gets in with the client certificate, and with the revoked one.
+    let get_in = |port: &str| {
+        ["client", "stolen"].map(|name| {
+            let (cert, key) = (
+                pki.path(&format!("{name}.pem")),
+                pki.path(&format!("{name}-key.pem")),
+            );
+            let args = [
+                "-h",
+                "127.0.0.1",
+                "-p",
+                port,
+                "--cafile",
+                &ca,
+                "--cert",
+                &cert,
+                "--key",
+                &key,
+                "-t",
+                "t",
+                "-m",
+                "x",
+            ];
+            finish(spawn(program("mosquitto_pub", &args)), LIMIT)
+                .status
+                .success()
+        })
+    };
+    let file = pki.path("mqtk.conf");
+    std::fs::write(&file, conf(0)).expect("write");
+    let served = Broker::mqtk_serve_listeners(&["-c", &file], 1);
+    assert_eq!(
+        get_in(&served.port_of(" (mqtts)")),
+        [true, false],
+        "mqtk serve"
+    );
+    if Command::new("mosquitto").arg("-h").output().is_err() {
+        eprintln!("mosquitto not installed: comparison skipped");
+        return;
+    }
+    let port = common::free_port();
+    let mosquitto = Broker::mosquitto_conf(&conf(port), port);
+    assert_eq!(
+        get_in(&mosquitto.port.to_string()),
+        [true, false],
+        "mosquitto"
+    );
+}

@@ -46,7 +46,7 @@ pub struct ServeArgs {
     #[arg(long, requires = "cafile")]
     pub use_identity_as_username: bool,
     /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous,
-    /// protocol, certfile, keyfile, cafile, require_certificate, tls_version,
+    /// protocol, certfile, keyfile, cafile, crlfile, require_certificate, tls_version,
     /// use_identity_as_username, use_username_as_clientid, password_file, acl_file,
     /// per_listener_settings, include_dir), the persistence keys (persistence,
     /// persistence_location, persistence_file, autosave_interval, autosave_on_changes,
@@ -592,6 +592,7 @@ fn cli_tls(args: &ServeArgs) -> anyhow::Result<TlsSettings> {
         require_certificate: args.cafile.is_some(),
         use_identity_as_username: args.use_identity_as_username,
         min_version: MinVersion::default(),
+        crlfile: None,
     })
 }
 

@@ -40,7 +40,7 @@ impl SecurityKeys {
     }
 }
 
-/// `protocol`, `certfile`, `keyfile`, `cafile`, `require_certificate`, `tls_version`,
+/// `protocol`, `certfile`, `keyfile`, `cafile`, `crlfile`, `require_certificate`, `tls_version`,
 /// `use_identity_as_username` and `use_username_as_clientid` of one listener, its
 /// [`ListenerLimits`] and its [`SecurityKeys`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,6 +50,7 @@ pub struct ListenerKeys {
     pub certfile: Option<PathBuf>,
     pub keyfile: Option<PathBuf>,
     pub cafile: Option<PathBuf>,
+    pub crlfile: Option<PathBuf>,
     pub require_certificate: bool,
     pub use_identity_as_username: bool,
     /// `tls_version`; ignored on a listener without TLS, as in mosquitto.
@@ -74,6 +75,7 @@ impl ListenerKeys {
             "certfile" => self.certfile = path()?,
             "keyfile" => self.keyfile = path()?,
             "cafile" => self.cafile = path()?,
+            "crlfile" => self.crlfile = path()?,
             "require_certificate" => self.require_certificate = parse_bool(one()?)?,
             "use_identity_as_username" => self.use_identity_as_username = parse_bool(one()?)?,
             "use_username_as_clientid" => self.use_username_as_clientid = parse_bool(one()?)?,
@@ -94,6 +96,7 @@ impl ListenerKeys {
                 require_certificate: self.require_certificate,
                 use_identity_as_username: self.use_identity_as_username,
                 min_version: self.tls_version,
+                crlfile: self.crlfile.clone(),
             }),
             (None, None) if !self.needs_tls() => None,
             (None, None) => bail!("listener {addr}: TLS options need certfile and keyfile"),
@@ -116,7 +119,10 @@ impl ListenerKeys {
     }
 
     fn needs_tls(&self) -> bool {
-        self.cafile.is_some() || self.require_certificate || self.use_identity_as_username
+        self.cafile.is_some()
+            || self.crlfile.is_some()
+            || self.require_certificate
+            || self.use_identity_as_username
     }
 }
 

@@ -23,6 +23,8 @@ pub struct TlsSettings {
     pub use_identity_as_username: bool,
     /// `tls_version`: the oldest TLS version accepted.
     pub min_version: MinVersion,
+    /// `crlfile`: revoked client certificates (needs `cafile`).
+    pub crlfile: Option<PathBuf>,
 }
 
 /// `tls_version`, which mosquitto 2.0.11 applies as the oldest version a listener accepts
@@ -65,15 +67,27 @@ impl TlsSettings {
             Some(cafile) => {
                 let mut roots = RootCertStore::empty();
                 roots.add_parsable_certificates(pem::certs(cafile)?);
-                let verifier = WebPkiClientVerifier::builder_with_provider(roots.into(), provider);
+                let mut verifier =
+                    WebPkiClientVerifier::builder_with_provider(roots.into(), provider);
+                if let Some(crlfile) = &self.crlfile {
+                    // As mosquitto (OpenSSL's X509_V_FLAG_CRL_CHECK): the client's own
+                    // certificate is checked, not the CAs above it.
+                    let crls = pem::crls(crlfile)?;
+                    verifier = verifier.with_crls(crls).only_check_end_entity_revocation();
+                }
                 let verifier = match self.require_certificate {
                     true => verifier,
                     false => verifier.allow_unauthenticated(),
                 };
                 builder.with_client_cert_verifier(verifier.build()?)
             }
-            None if self.require_certificate || self.use_identity_as_username => {
-                anyhow::bail!("require_certificate and use_identity_as_username need a cafile")
+            None if self.require_certificate
+                || self.use_identity_as_username
+                || self.crlfile.is_some() =>
+            {
+                anyhow::bail!(
+                    "require_certificate, use_identity_as_username and crlfile need a cafile"
+                )
             }
             None => builder.with_no_client_auth(),
         };

@@ -4,21 +4,33 @@ use std::fs;
 use std::path::Path;
 
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 
 use super::ConnectError;
 
 /// Every certificate in `path`; a file without one is an error.
 pub(crate) fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, ConnectError> {
-    let certs = parse_certs(&read(path)?)
-        .map_err(|e| ConnectError::config(format!("{}: {e}", path.display())))?;
-    if certs.is_empty() {
+    every(path, "certificate")
+}
+
+/// Every certificate revocation list in `path`; a file without one is an error.
+pub(crate) fn crls(
+    path: &Path,
+) -> Result<Vec<CertificateRevocationListDer<'static>>, ConnectError> {
+    every(path, "certificate revocation list")
+}
+
+/// Every `T` (a `what`) in `path`, at least one.
+fn every<T: PemObject>(path: &Path, what: &str) -> Result<Vec<T>, ConnectError> {
+    let items: Result<Vec<T>, _> = T::pem_slice_iter(&read(path)?).collect();
+    let items = items.map_err(|e| ConnectError::config(format!("{}: {e}", path.display())))?;
+    if items.is_empty() {
         return Err(ConnectError::config(format!(
-            "{}: no certificate found",
+            "{}: no {what} found",
             path.display()
         )));
     }
-    Ok(certs)
+    Ok(items)
 }
 
 /// The certificates of every file in `dir` that holds any; other files are skipped, as a CA

@@ -1,10 +1,14 @@
 //! A private PKI made with rcgen in a temporary directory, for TLS listeners and clients
 //! (ours and mosquitto's).
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use rcgen::{
+    date_time_ymd, BasicConstraints, CertificateParams, CertificateRevocationListParams,
+    CertifiedIssuer, DnType, IsCa, KeyIdMethod, KeyPair, RevokedCertParams, SerialNumber,
+};
 use std::path::Path;
 
-/// A CA, a server certificate for 127.0.0.1 and a client certificate with CN `sensor-7`.
+/// A CA, a server certificate for 127.0.0.1, a client certificate with CN `sensor-7`, and one
+/// with CN `stolen-8` that the CA's revocation list (`crl.pem`) revokes.
 pub struct Pki {
     dir: tempfile::TempDir,
 }
@@ -28,6 +32,27 @@ impl Pki {
             .distinguished_name
             .push(DnType::CommonName, "sensor-7");
         leaf(dir.path(), "client", client, &ca);
+        let mut stolen = CertificateParams::new(Vec::new()).expect("params");
+        stolen
+            .distinguished_name
+            .push(DnType::CommonName, "stolen-8");
+        stolen.serial_number = Some(SerialNumber::from(8));
+        leaf(dir.path(), "stolen", stolen, &ca);
+        let crl = CertificateRevocationListParams {
+            this_update: date_time_ymd(2020, 1, 1),
+            next_update: date_time_ymd(2099, 1, 1),
+            crl_number: SerialNumber::from(1),
+            issuing_distribution_point: None,
+            revoked_certs: vec![RevokedCertParams {
+                serial_number: SerialNumber::from(8),
+                revocation_time: date_time_ymd(2020, 1, 1),
+                reason_code: None,
+                invalidity_date: None,
+            }],
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        let crl = crl.signed_by(&ca).expect("CRL").pem().expect("PEM");
+        std::fs::write(dir.path().join("crl.pem"), crl).expect("write");
         // mosquitto started as root drops to its own user before it reads these.
         for entry in std::fs::read_dir(dir.path()).expect("read_dir") {
             set_mode(&entry.expect("entry").path(), 0o644);

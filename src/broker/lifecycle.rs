@@ -122,7 +122,12 @@ impl Handler {
             }
             return;
         }
-        self.session.lock().pending_will = Some((will, self.origin.clone()));
+        // The session may have ended since this connection left it (a clean start took its
+        // client id): then nothing would release the will before its delay.
+        if let Some((will, origin)) = self.session.hold_will((will, self.origin.clone())) {
+            router.publish_will(&origin, will);
+            return;
+        }
         let (shared, session, id) = (self.shared.clone(), self.session.clone(), self.id);
         let wait = Duration::from_secs(delay.min(expiry).into());
         after(wait, shutdown.child(), move || {

@@ -284,6 +284,17 @@ impl Session {
         true
     }
 
+    /// Keeps `will` until its delay has passed (see [`Session::end`]); hands it back when the
+    /// session ended since its connection left, as ending released the wills it held then.
+    pub fn hold_will(&self, will: PendingWill) -> Option<PendingWill> {
+        let mut st = self.lock();
+        if st.ended {
+            return Some(will);
+        }
+        st.pending_will = Some(will);
+        None
+    }
+
     /// Ends the session for good; returns the owner's waker (to make it close) and a will
     /// still waiting for its delay, which the end of the session releases (MQTT-3.1.3-9).
     pub fn end(&self) -> (Option<Arc<Notify>>, Option<PendingWill>) {
@@ -547,6 +558,33 @@ mod tests {
                 Outbound::PubRel(pkid) => (*pkid, true),
             })
             .collect()
+    }
+
+    /// A will held after the session ended (its end raced the connection's close) comes back,
+    /// to be published now instead of after its delay.
+    #[test]
+    fn a_session_that_ended_holds_no_will() {
+        let origin = Arc::new(Origin {
+            client_id: "c".into(),
+            username: None,
+            listener: 0,
+        });
+        let will = || {
+            let will = Will {
+                topic: "w".into(),
+                payload: "gone".into(),
+                qos: QoS::AtMostOnce,
+                retain: false,
+                properties: Default::default(),
+            };
+            (will, origin.clone())
+        };
+        let s = online(10);
+        s.detach(1);
+        assert!(s.hold_will(will()).is_none());
+        assert!(s.end().1.is_some(), "the end releases the held will");
+        assert!(s.hold_will(will()).is_some());
+        assert!(s.end().1.is_none());
     }
 
     #[test]

@@ -42,15 +42,18 @@ start() { # name -> sets port and pid
   sleep 0.5
 }
 
+# `mqtk bench ARGS`, its warnings on stderr prefixed with the broker under test.
+bench() { "$mqtk" bench "$@" 2> >(sed "s/^/$broker: /" >&2); }
+
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 throughput() { # port args... -> "received/s lost"
-  "$mqtk" bench -p "$1" "${@:2}" -s 64 --duration "${secs}s" --warmup 1s --json |
+  bench -p "$1" "${@:2}" -s 64 --duration "${secs}s" --warmup 1s --json |
     get received_per_sec lost
 }
 
 latency_run() { # port -> "p50 p99" in µs at 1,000 msg/s
-  "$mqtk" bench -p "$1" -c 1 --subscribers 1 -q 1 -s 64 --rate 1000 \
+  bench -p "$1" -c 1 --subscribers 1 -q 1 -s 64 --rate 1000 \
     --duration "${secs}s" --warmup 1s --json | get latency_us.p50 latency_us.p99
 }
 
@@ -63,7 +66,7 @@ print(" ".join(str(round(st.median(float(r[i]) for r in runs))) for i in (0, 1))
 connections() { # port pid -> "connect/s KiB-per-connection connections-held"
   local before after out rates=()
   before=$(rss_kib "$2")
-  "$mqtk" bench conn -p "$1" -c 10000 --duration 6s --json > "$work/conn.json" &
+  bench conn -p "$1" -c 10000 --duration 6s --json > "$work/conn.json" &
   local bench=$!
   sleep 5
   after=$(rss_kib "$2")
@@ -74,7 +77,7 @@ connections() { # port pid -> "connect/s KiB-per-connection connections-held"
   # waits 1 s to retry) can halve a single run's figure.
   rates=("${out[0]}")
   for _ in 1 2; do
-    rates+=($("$mqtk" bench conn -p "$1" -c 10000 --duration 4s --json | get connections.connect_per_sec))
+    rates+=($(bench conn -p "$1" -c 10000 --duration 4s --json | get connections.connect_per_sec))
   done
   local rate=$(printf '%s\n' "${rates[@]}" | sort -n | sed -n 2p)
   python3 -c "print(f'$rate {($after-$before)/max(${out[1]}, 1):.2f} ${out[1]}')"
@@ -110,8 +113,8 @@ done
 start mosquitto; mosquitto_port=$port
 start mqtk; mqtk_port=$port
 for _ in 1 2 3 4 5; do
-  latency_run "$mosquitto_port" >> "$work/latency.mosquitto"
-  latency_run "$mqtk_port" >> "$work/latency.mqtk"
+  broker=mosquitto latency_run "$mosquitto_port" >> "$work/latency.mosquitto"
+  broker=mqtk latency_run "$mqtk_port" >> "$work/latency.mqtk"
 done
 for broker in mosquitto mqtk; do
   result[$broker,latency]=$(median_pair < "$work/latency.$broker")

@@ -431,3 +431,42 @@ fn empty_client_ids_can_be_refused() {
         assert_eq!(ack.map(|a| a.code), Some(0x80));
     });
 }
+
+/// What a persistent 3.1.1 session, away while a QoS 0 and then a QoS 1 message were
+/// published, gets when it comes back (payloads, up to the QoS 1 one).
+fn kept_while_away(port: u16) -> Vec<String> {
+    let away = || Connect {
+        clean_start: false,
+        ..Raw::v311("away")
+    };
+    let (mut raw, _) = Raw::try_connect(port, away());
+    assert_eq!(raw.subscribe("q/#", QoS::AtLeastOnce), [1]);
+    // Closed by the broker once the session is offline.
+    raw.send(disconnect(0));
+    assert!(until_closed(&mut raw).is_empty());
+    let (mut publisher, _) = Raw::try_connect(port, Raw::v311("publisher"));
+    for (qos, payload) in [(QoS::AtMostOnce, "qos0"), (QoS::AtLeastOnce, "qos1")] {
+        publisher.send(publish("q/t", qos, false, payload.into()));
+    }
+    assert!(matches!(publisher.recv(), Some(Packet::PubAck(_))));
+    let (mut raw, ack) = Raw::try_connect(port, away());
+    assert!(ack.is_some_and(|a| a.session_present));
+    let mut payloads = Vec::new();
+    while let Some(Packet::Publish(p)) = raw.recv() {
+        payloads.push(String::from_utf8_lossy(&p.payload).into_owned());
+        if p.qos == QoS::AtLeastOnce {
+            break;
+        }
+    }
+    payloads
+}
+
+/// `queue_qos0_messages true` keeps QoS 0 messages for persistent sessions while they are
+/// away; by default only QoS 1/2 wait.
+#[test]
+fn queue_qos0_messages_keeps_qos0_for_the_absent() {
+    both("", |port| assert_eq!(kept_while_away(port), ["qos1"]));
+    both("queue_qos0_messages true", |port| {
+        assert_eq!(kept_while_away(port), ["qos0", "qos1"])
+    });
+}

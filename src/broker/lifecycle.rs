@@ -80,12 +80,14 @@ impl Handler {
             };
             let _ = self.conn.queue(&Packet::Disconnect(reason));
         }
+        // Offline before the socket closes: what is published from now on is queued, as the
+        // client may see the close and expect that (mosquitto is offline at once too).
+        let owned = self.session.detach(self.id);
         let _ = tokio::time::timeout(Duration::from_secs(1), self.conn.shutdown()).await;
         let will = match close {
             Close::Disconnect { will: false } => None,
             _ => self.will.take(),
         };
-        let owned = self.session.detach(self.id);
         // The time it left is saved, or it ends (maybe set to end at DISCONNECT).
         self.touch();
         let expiry = self.session.lock().expiry;

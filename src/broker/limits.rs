@@ -29,6 +29,8 @@ pub struct Limits {
     pub allow_zero_length_clientid: bool,
     /// Deliver at the subscription's QoS even when the message was published lower.
     pub upgrade_outgoing_qos: bool,
+    /// `queue_qos0_messages`: offline persistent sessions keep QoS 0 messages too.
+    pub queue_qos0_messages: bool,
     /// Hold back a retained message from new subscribers while the ACL no longer lets its
     /// publisher write its topic. Off by default: mosquitto 2.0.11's manual says on, but the
     /// broker never sets it unless the configuration file does.
@@ -44,6 +46,7 @@ impl Default for Limits {
             retain_available: true,
             allow_zero_length_clientid: true,
             upgrade_outgoing_qos: false,
+            queue_qos0_messages: false,
             check_retain_source: false,
         }
     }
@@ -106,6 +109,7 @@ pub enum Setting {
     RetainAvailable(bool),
     AllowZeroLengthClientid(bool),
     UpgradeOutgoingQos(bool),
+    QueueQos0Messages(bool),
     CheckRetainSource(bool),
     /// `sys_interval`: seconds between `$SYS` updates; `None` (0) turns them off.
     SysInterval(Option<u64>),
@@ -140,6 +144,7 @@ impl Setting {
             "retain_available" => Setting::RetainAvailable(parse_bool(value()?)?),
             "allow_zero_length_clientid" => Setting::AllowZeroLengthClientid(parse_bool(value()?)?),
             "upgrade_outgoing_qos" => Setting::UpgradeOutgoingQos(parse_bool(value()?)?),
+            "queue_qos0_messages" => Setting::QueueQos0Messages(parse_bool(value()?)?),
             "check_retain_source" => Setting::CheckRetainSource(parse_bool(value()?)?),
             "sys_interval" => {
                 Setting::SysInterval(Some(number(value()?)? as u64).filter(|&s| s > 0))
@@ -168,6 +173,7 @@ impl Setting {
             Setting::RetainAvailable(b) => limits.retain_available = b,
             Setting::AllowZeroLengthClientid(b) => limits.allow_zero_length_clientid = b,
             Setting::UpgradeOutgoingQos(b) => limits.upgrade_outgoing_qos = b,
+            Setting::QueueQos0Messages(b) => limits.queue_qos0_messages = b,
             Setting::CheckRetainSource(b) => limits.check_retain_source = b,
             Setting::SysInterval(secs) => config.sys_interval = secs.map(Duration::from_secs),
             Setting::LogType(LogType::None) => config.verbose = false,
@@ -291,6 +297,7 @@ mod tests {
             "retain_available false",
             "allow_zero_length_clientid false",
             "upgrade_outgoing_qos true",
+            "queue_qos0_messages true",
             "check_retain_source true",
             "sys_interval 0",
         ]);
@@ -307,6 +314,7 @@ mod tests {
             retain_available: false,
             allow_zero_length_clientid: false,
             upgrade_outgoing_qos: true,
+            queue_qos0_messages: true,
             check_retain_source: true,
         };
         assert_eq!(c.limits, expected);

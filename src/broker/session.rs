@@ -26,6 +26,8 @@ pub struct SessionLimits {
     pub queued_messages: usize,
     pub queued_bytes: usize,
     pub inflight_bytes: usize,
+    /// `queue_qos0_messages`: keep QoS 0 messages while offline too.
+    pub queue_qos0: bool,
 }
 
 impl SessionLimits {
@@ -35,6 +37,7 @@ impl SessionLimits {
             queued_messages: config.max_queued_messages,
             queued_bytes: config.limits.max_queued_bytes,
             inflight_bytes: config.limits.max_inflight_bytes,
+            queue_qos0: config.limits.queue_qos0_messages,
         }
     }
 
@@ -306,20 +309,22 @@ impl Session {
         (st.owner.take().map(|o| o.waker), st.pending_will.take())
     }
 
-    /// Queues `delivery`. Offline sessions keep only QoS 1/2, up to the queue limits. A full
+    /// Queues `delivery`. Offline sessions keep only QoS 1/2 (and QoS 0 with
+    /// `queue_qos0_messages`), up to the queue limits. A full
     /// online session drops QoS 0 first: its QoS 1/2 messages are queued on, and publishers
     /// are slowed down instead (see [`Session::congested`]), up to `HARD_LIMIT_FACTOR` times
     /// the limits, where a subscriber that does not read loses them too.
     pub fn enqueue(&self, delivery: Delivery) -> Enqueued {
         let mut st = self.lock();
         let online = st.owner.is_some();
-        if st.ended || (!online && delivery.qos == QoS::AtMostOnce) {
+        let qos0 = delivery.qos == QoS::AtMostOnce;
+        if st.ended || (!online && qos0 && !st.limits.queue_qos0) {
             return Enqueued::default();
         }
         let (len, bytes, limits) = (st.queue.len(), st.queued_bytes, st.limits);
         let full = limits.reached(len, bytes, 1);
         let overflowing = limits.reached(len, bytes, HARD_LIMIT_FACTOR);
-        let dropped = (full && (!online || delivery.qos == QoS::AtMostOnce)) || overflowing;
+        let dropped = (full && (!online || qos0)) || overflowing;
         let started_dropping = dropped && !st.dropping;
         if dropped {
             st.dropping = true;
@@ -538,6 +543,7 @@ mod tests {
             queued_messages,
             queued_bytes,
             inflight_bytes: 0,
+            queue_qos0: false,
         }
     }
 
@@ -642,6 +648,19 @@ mod tests {
         .into();
         assert_eq!(s.lock().queue.len(), 2);
         assert_eq!(dropped, [false, false, false, true]);
+    }
+
+    #[test]
+    fn queue_qos0_messages_keeps_qos0_offline_within_the_limits() {
+        let limits = SessionLimits {
+            queue_qos0: true,
+            ..limits(2, 0)
+        };
+        let s = Session::new("c".into(), limits, u32::MAX);
+        let dropped = [QoS::AtMostOnce, QoS::AtMostOnce, QoS::AtLeastOnce]
+            .map(|qos| s.enqueue(delivery(qos)).dropped);
+        assert_eq!(dropped, [false, false, true]);
+        assert_eq!(s.lock().queue.len(), 2);
     }
 
     #[test]

@@ -470,3 +470,28 @@ fn queue_qos0_messages_keeps_qos0_for_the_absent() {
         assert_eq!(kept_while_away(port), ["qos0", "qos1"])
     });
 }
+
+/// `auto_id_prefix` starts the client ids the broker assigns (UUID-shaped after it, told to
+/// MQTT 5 clients); `clientid_prefixes` lets in only ids with its prefix, an assigned one
+/// included, and answers the others "not authorized".
+#[test]
+fn client_id_prefixes() {
+    both("auto_id_prefix pre-", |port| {
+        let (_, ack) = Raw::try_connect(port, Raw::v5(""));
+        let assigned = ack.and_then(|a| a.properties.assigned_client_identifier.clone());
+        let id = assigned.expect("an assigned client id");
+        let shape = id.split('-').map(str::len).collect::<Vec<_>>();
+        assert_eq!((&id[..4], shape), ("pre-", vec![3, 8, 4, 4, 4, 12]), "{id}");
+    });
+    both("clientid_prefixes x-", |port| {
+        let clients = [
+            Raw::v5("x-1"),
+            Raw::v5("y-1"),
+            Raw::v5(""),
+            Raw::v311("x-2"),
+            Raw::v311("y-2"),
+        ];
+        let codes = clients.map(|c| Raw::try_connect(port, c).1.map(|a| a.code));
+        assert_eq!(codes, [Some(0), Some(0x87), Some(0x87), Some(0), Some(5)]);
+    });
+}

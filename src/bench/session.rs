@@ -26,7 +26,9 @@ pub async fn connect(ctx: &Context, connect: &Connect) -> Result<BenchClient, St
         Ok(Ok(client)) => Ok(client),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err(format!(
-            "no CONNACK within {:?} (--connect-timeout)",
+            // The TCP (and TLS/WebSocket) connect counts too: under a full listen backlog
+            // it is the SYN retries that run out the time, not a broker that never answers.
+            "not connected (stream and CONNACK) within {:?} (--connect-timeout)",
             ctx.connect_timeout
         )),
     };

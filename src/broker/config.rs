@@ -475,7 +475,9 @@ impl Config {
             security: Arc::new(security),
             ..Config::default()
         };
-        file.settings.iter().for_each(|s| s.apply(&mut config));
+        for setting in file.settings {
+            setting.apply(&mut config);
+        }
         config.verbose |= args.verbose;
         Ok(config)
     }

@@ -63,6 +63,12 @@ const BAD_CREDENTIALS: Refusal = Refusal {
     v5: 0x87,
     why: "bad user name or password",
 };
+/// `clientid_prefixes`, which mosquitto 2.0 answers with "not authorized".
+const WRONG_PREFIX: Refusal = Refusal {
+    v3: Some(5),
+    v5: 0x87,
+    why: "client id without the clientid_prefixes prefix",
+};
 /// `use_username_as_clientid` without a username, as mosquitto 2.0 answers it.
 const NO_USERNAME_FOR_ID: Refusal = Refusal {
     v3: Some(5),
@@ -148,7 +154,7 @@ pub fn accept(
     let assigned = connect.client_id.is_empty();
     let client_id = match client_id(&connect, &access) {
         Some(id) => id.to_string(),
-        None => format!("auto-{:016X}", fastrand::u64(..)),
+        None => assigned_id(&shared.config.limits.auto_id_prefix),
     };
     drop_denied_will(&mut connect, &client_id, &access.security, shared);
     let config = &shared.config;
@@ -247,6 +253,14 @@ fn check(connect: &Connect, applicant: &Applicant<'_>, shared: &Shared) -> Resul
     if connect.client_id.is_empty() && !access.allow_zero_length_clientid {
         return Err(EMPTY_CLIENT_ID);
     }
+    let limits = &shared.config.limits;
+    if let Some(prefix) = &limits.clientid_prefixes {
+        // An id the broker assigns must match too, as in mosquitto.
+        let id = client_id(connect, access).unwrap_or(&limits.auto_id_prefix);
+        if !id.starts_with(prefix.as_str()) {
+            return Err(WRONG_PREFIX);
+        }
+    }
     if let Some(will) = &connect.will {
         check_will(will, &shared.config.limits, access.limits.max_qos)?;
     }
@@ -266,6 +280,21 @@ fn check(connect: &Connect, applicant: &Applicant<'_>, shared: &Shared) -> Resul
         true => Ok(()),
         false => Err(BAD_CREDENTIALS),
     }
+}
+
+/// A client id for a client that sent none: `prefix` and a random UUID-shaped part, as
+/// mosquitto 2.0 makes them.
+fn assigned_id(prefix: &str) -> String {
+    let hex = format!("{:032X}", fastrand::u128(..));
+    let part = |range: std::ops::Range<usize>| &hex[range];
+    let (a, b, c, d, e) = (
+        part(0..8),
+        part(8..12),
+        part(12..16),
+        part(16..20),
+        part(20..32),
+    );
+    format!("{prefix}{a}-{b}-{c}-{d}-{e}")
 }
 
 /// The client id `connect` gets through a listener with `access`: its username with

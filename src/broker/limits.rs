@@ -31,6 +31,10 @@ pub struct Limits {
     pub upgrade_outgoing_qos: bool,
     /// `queue_qos0_messages`: offline persistent sessions keep QoS 0 messages too.
     pub queue_qos0_messages: bool,
+    /// `auto_id_prefix`: starts the client ids the broker assigns.
+    pub auto_id_prefix: String,
+    /// `clientid_prefixes`: only client ids that start with it get in.
+    pub clientid_prefixes: Option<String>,
     /// Hold back a retained message from new subscribers while the ACL no longer lets its
     /// publisher write its topic. Off by default: mosquitto 2.0.11's manual says on, but the
     /// broker never sets it unless the configuration file does.
@@ -47,6 +51,8 @@ impl Default for Limits {
             allow_zero_length_clientid: true,
             upgrade_outgoing_qos: false,
             queue_qos0_messages: false,
+            auto_id_prefix: "auto-".into(),
+            clientid_prefixes: None,
             check_retain_source: false,
         }
     }
@@ -94,7 +100,7 @@ impl ListenerLimits {
 
 /// One broker-wide limit key of a configuration file, parsed; applied to the configuration
 /// in file order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Setting {
     /// `max_queued_messages`: 0 is unlimited.
     MaxQueuedMessages(usize),
@@ -110,6 +116,8 @@ pub enum Setting {
     AllowZeroLengthClientid(bool),
     UpgradeOutgoingQos(bool),
     QueueQos0Messages(bool),
+    AutoIdPrefix(String),
+    ClientidPrefixes(String),
     CheckRetainSource(bool),
     /// `sys_interval`: seconds between `$SYS` updates; `None` (0) turns them off.
     SysInterval(Option<u64>),
@@ -145,6 +153,8 @@ impl Setting {
             "allow_zero_length_clientid" => Setting::AllowZeroLengthClientid(parse_bool(value()?)?),
             "upgrade_outgoing_qos" => Setting::UpgradeOutgoingQos(parse_bool(value()?)?),
             "queue_qos0_messages" => Setting::QueueQos0Messages(parse_bool(value()?)?),
+            "auto_id_prefix" => Setting::AutoIdPrefix(value()?.into()),
+            "clientid_prefixes" => Setting::ClientidPrefixes(value()?.into()),
             "check_retain_source" => Setting::CheckRetainSource(parse_bool(value()?)?),
             "sys_interval" => {
                 Setting::SysInterval(Some(number(value()?)? as u64).filter(|&s| s > 0))
@@ -174,6 +184,8 @@ impl Setting {
             Setting::AllowZeroLengthClientid(b) => limits.allow_zero_length_clientid = b,
             Setting::UpgradeOutgoingQos(b) => limits.upgrade_outgoing_qos = b,
             Setting::QueueQos0Messages(b) => limits.queue_qos0_messages = b,
+            Setting::AutoIdPrefix(prefix) => limits.auto_id_prefix = prefix,
+            Setting::ClientidPrefixes(prefix) => limits.clientid_prefixes = Some(prefix),
             Setting::CheckRetainSource(b) => limits.check_retain_source = b,
             Setting::SysInterval(secs) => config.sys_interval = secs.map(Duration::from_secs),
             Setting::LogType(LogType::None) => config.verbose = false,
@@ -298,6 +310,8 @@ mod tests {
             "allow_zero_length_clientid false",
             "upgrade_outgoing_qos true",
             "queue_qos0_messages true",
+            "auto_id_prefix pre-",
+            "clientid_prefixes dev-",
             "check_retain_source true",
             "sys_interval 0",
         ]);
@@ -315,6 +329,8 @@ mod tests {
             allow_zero_length_clientid: false,
             upgrade_outgoing_qos: true,
             queue_qos0_messages: true,
+            auto_id_prefix: "pre-".into(),
+            clientid_prefixes: Some("dev-".into()),
             check_retain_source: true,
         };
         assert_eq!(c.limits, expected);

@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{finish, have_paho, mqtk, program, spawn, succeeds, Broker, Pki};
+use common::{finish, have_paho, mqtk, program, spawn, succeeds, Broker, Pki, Raw};
+use mqtk::codec::{Connect, Packet, Publish, QoS, Will};
 use std::net::TcpStream;
 use std::process::Command;
 use std::sync::Arc;
@@ -283,4 +284,130 @@ fn revoked_client_certificates_are_refused_like_mosquitto() {
         [true, false],
         "mosquitto"
     );
+}
+
+/// A 3.1.1 client `id` on `port`, subscribed to `filters` at QoS 1; `will` is a will topic.
+fn client(port: u16, id: &str, filters: &[&str], will: Option<&str>) -> Raw {
+    let connect = Connect {
+        will: will.map(|topic| Will {
+            topic: topic.into(),
+            payload: "gone".into(),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            properties: Default::default(),
+        }),
+        ..Raw::v311(id)
+    };
+    let (mut raw, ack) = Raw::try_connect(port, connect);
+    assert_eq!(ack.map(|a| a.code), Some(0), "{id}");
+    for filter in filters {
+        assert_eq!(raw.subscribe(filter, QoS::AtLeastOnce), [1], "{filter}");
+    }
+    raw
+}
+
+/// Publishes `topic` at QoS 1 (retained if asked) and waits for the PUBACK.
+fn publish_acked(raw: &mut Raw, topic: &str, retain: bool) {
+    raw.send(Packet::Publish(Publish {
+        topic: topic.into(),
+        qos: QoS::AtLeastOnce,
+        retain,
+        pkid: 1,
+        payload: "x".into(),
+        ..Publish::default()
+    }));
+    assert!(matches!(raw.recv(), Some(Packet::PubAck(_))));
+}
+
+/// The topics `raw` receives (acknowledged, `r:` before retained ones), up to `last`.
+fn topics_until(raw: &mut Raw, last: &str) -> Vec<String> {
+    let mut topics = Vec::new();
+    while let Some(Packet::Publish(p)) = raw.recv() {
+        raw.send(Packet::PubAck(mqtk::codec::Ack {
+            pkid: p.pkid,
+            ..Default::default()
+        }));
+        let done = p.topic == last;
+        topics.push(format!("{}{}", if p.retain { "r:" } else { "" }, p.topic));
+        if done {
+            return topics;
+        }
+    }
+    panic!("{last} never came; got {topics:?}");
+}
+
+/// `mount_point tenant/` on the second listener, seen from a client of each listener: what a
+/// mounted client publishes, and its will, come out under tenant/ (mosquitto 2.0.11 agrees,
+/// where installed); what it receives comes without the prefix and only from below it, its
+/// shared subscriptions and retained messages included (what mosquitto 1.6 and 2.0.12 do;
+/// 2.0.11 leaves the prefix on, its issue #2244).
+#[test]
+fn mount_point_keeps_a_listener_under_its_prefix() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = |[plain, mounted]: [u16; 2]| {
+        format!(
+            "listener {plain} 127.0.0.1\nallow_anonymous true\n\
+             listener {mounted} 127.0.0.1\nallow_anonymous true\nmount_point tenant/\n"
+        )
+    };
+    let file = dir.path().join("mqtk.conf");
+    std::fs::write(&file, conf([0, 0])).expect("write");
+    let served = Broker::mqtk_serve_listeners(&["-c", file.to_str().expect("path")], 2);
+    let ports = [0, 1].map(|i| {
+        served.listeners[i]
+            .0
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    });
+    let plain_view = [
+        "tenant/a",
+        "other/b",
+        "tenant/x",
+        "tenant/w",
+        "tenant/r",
+        "tenant/end",
+    ];
+    assert_eq!(mounted_exchange(ports, true), plain_view, "mqtk serve");
+    if Command::new("mosquitto").arg("-h").output().is_err() {
+        eprintln!("mosquitto not installed: comparison skipped");
+        return;
+    }
+    let ports = [common::free_port(), common::free_port()];
+    let _mosquitto = Broker::mosquitto_conf(&conf(ports), ports[0]);
+    assert!(common::listening(ports[1]), "mosquitto's mounted listener");
+    assert_eq!(mounted_exchange(ports, false), plain_view, "mosquitto");
+}
+
+/// Runs the exchange of [`mount_point_keeps_a_listener_under_its_prefix`]; returns what the
+/// plain listener's subscriber saw, after checking (`mounted_view`) the mounted clients' views.
+fn mounted_exchange([plain, mounted]: [u16; 2], mounted_view: bool) -> Vec<String> {
+    let mut watcher = client(plain, "watcher", &["#"], None);
+    let mut inside = client(mounted, "inside", &["#"], None);
+    let mut shared = client(mounted, "shared", &["$share/g/s"], None);
+    let mut publisher = client(plain, "publisher", &[], None);
+    let mut tenant = client(mounted, "tenant", &[], Some("w"));
+    publish_acked(&mut publisher, "tenant/a", false);
+    publish_acked(&mut publisher, "other/b", false);
+    publish_acked(&mut publisher, "tenant/s", false);
+    publish_acked(&mut tenant, "x", false);
+    // No DISCONNECT: the will goes out, when the broker sees the connection close.
+    drop(tenant);
+    let got = topics_until(&mut watcher, "tenant/w");
+    publish_acked(&mut publisher, "tenant/r", true);
+    publish_acked(&mut publisher, "tenant/end", false);
+    let mut got = [got, topics_until(&mut watcher, "tenant/end")].concat();
+    got.retain(|t| t != "tenant/s");
+    if mounted_view {
+        assert_eq!(
+            topics_until(&mut inside, "end"),
+            ["a", "s", "x", "w", "r", "end"]
+        );
+        assert_eq!(topics_until(&mut shared, "s"), ["s"]);
+        let mut late = client(mounted, "late", &["r"], None);
+        assert_eq!(topics_until(&mut late, "r"), ["r:r"]);
+    }
+    got
 }

@@ -47,8 +47,8 @@ pub struct ServeArgs {
     pub use_identity_as_username: bool,
     /// mosquitto.conf-style configuration file (listener, port, bind_address, allow_anonymous,
     /// protocol, certfile, keyfile, cafile, crlfile, require_certificate, tls_version,
-    /// use_identity_as_username, use_username_as_clientid, password_file, acl_file,
-    /// per_listener_settings, include_dir), the persistence keys (persistence,
+    /// use_identity_as_username, use_username_as_clientid, mount_point, password_file,
+    /// acl_file, per_listener_settings, include_dir), the persistence keys (persistence,
     /// persistence_location, persistence_file, autosave_interval, autosave_on_changes,
     /// persistent_client_expiration) and the limit keys (max_connections, max_queued_messages,
     /// max_inflight_messages, message_size_limit, max_qos, ...).
@@ -763,6 +763,14 @@ mod tests {
             "{missing}"
         );
         assert!(FileConfig::parse("include_dir").is_err());
+    }
+
+    #[test]
+    fn mount_points_are_listener_keys_without_wildcards() {
+        let file = FileConfig::parse("listener 1000\nmount_point tenant/\n").unwrap();
+        assert_eq!(file.listeners[0].1.mount_point.as_deref(), Some("tenant/"));
+        let error = format!("{:#}", FileConfig::parse("mount_point a/#").unwrap_err());
+        assert!(error.contains("may not contain + or #"), "{error}");
     }
 
     #[test]

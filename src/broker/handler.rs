@@ -11,6 +11,7 @@ use super::lifecycle::Close;
 use super::limits::Limits;
 use super::listener::Opened;
 use super::message::{Message, Origin};
+use super::mount;
 use super::router::split_shared;
 use super::security::{Access, ClientPatterns};
 use super::server::Shared;
@@ -416,6 +417,7 @@ impl Handler {
             self.access.limits.max_qos,
         )?;
         self.resolve_alias(&mut publish)?;
+        mount::prefix(self.access.mount_point.as_deref(), &mut publish.topic);
         self.received += 1;
         let pkid = publish.pkid;
         let max_size = self.shared.config.limits.message_size_limit;
@@ -562,7 +564,8 @@ impl Handler {
         let mut codes = Vec::with_capacity(subscribe.filters.len());
         let mut retained = Vec::new();
         for sub in &subscribe.filters {
-            let Some((group, filter)) = split_shared(&sub.filter) else {
+            let mounted = mount::filter(self.access.mount_point.as_deref(), &sub.filter);
+            let Some((group, filter)) = split_shared(&mounted) else {
                 codes.push(if self.version.is_v5() { 0x8F } else { 0x80 });
                 continue;
             };
@@ -587,10 +590,7 @@ impl Handler {
                 retain_as_published: sub.retain_as_published,
                 id,
             };
-            let existed = self
-                .shared
-                .router
-                .subscribe(&self.session, &sub.filter, opts);
+            let existed = self.shared.router.subscribe(&self.session, &mounted, opts);
             codes.push(qos as u8);
             self.shared.log(format_args!(
                 "{} {} {}",
@@ -647,7 +647,11 @@ impl Handler {
         let codes = unsubscribe
             .filters
             .iter()
-            .map(|f| match self.shared.router.unsubscribe(&self.session, f) {
+            .map(|f| {
+                let mounted = mount::filter(self.access.mount_point.as_deref(), f);
+                self.shared.router.unsubscribe(&self.session, &mounted)
+            })
+            .map(|removed| match removed {
                 true => 0x00,
                 false => 0x11,
             })
@@ -740,17 +744,18 @@ impl Handler {
         d: &Delivery,
         now: Instant,
     ) -> Result<bool, Close> {
-        if !self.may_receive(&d.msg.topic) {
+        let topic = mount::unmount(self.access.mount_point.as_deref(), &d.msg.topic);
+        let Some(topic) = topic.filter(|_| self.may_receive(&d.msg.topic)) else {
             if pkid != 0 {
                 owned(&self.session, self.id)?.complete(pkid);
             }
             return Ok(false);
-        }
+        };
         let publish = PublishRef {
             dup,
             qos: d.qos,
             retain: d.retain,
-            topic: &d.msg.topic,
+            topic,
             pkid,
             payload: &d.msg.payload,
             properties: &d.msg.properties,

@@ -6,6 +6,7 @@ use super::authorize::may_write;
 use super::config::Config;
 use super::handler::{Conn, Handler};
 use super::limits::Limits;
+use super::mount;
 use super::security::{Access, ClientPatterns, Security};
 use super::server::Shared;
 use super::session::SessionLimits;
@@ -156,6 +157,9 @@ pub fn accept(
         Some(id) => id.to_string(),
         None => assigned_id(&shared.config.limits.auto_id_prefix),
     };
+    if let Some(will) = &mut connect.will {
+        mount::prefix(access.mount_point.as_deref(), &mut will.topic);
+    }
     drop_denied_will(&mut connect, &client_id, &access.security, shared);
     let config = &shared.config;
     let (keep_alive, server_keep_alive) = keep_alive(&connect, config.max_keepalive);

@@ -55,6 +55,8 @@ pub struct ListenerConfig {
     pub limits: ListenerLimits,
     /// `use_username_as_clientid`.
     pub use_username_as_clientid: bool,
+    /// `mount_point`.
+    pub mount_point: Option<String>,
     pub security: Option<ListenerSecurity>,
 }
 
@@ -67,6 +69,7 @@ impl ListenerConfig {
             tls: None,
             limits: ListenerLimits::default(),
             use_username_as_clientid: false,
+            mount_point: None,
             security: None,
         }
     }
@@ -83,6 +86,7 @@ pub struct Listener {
     access: Option<Arc<Access>>,
     limits: ListenerLimits,
     use_username_as_clientid: bool,
+    mount_point: Option<Box<str>>,
 }
 
 /// A connection ready for MQTT: the byte stream, and the certificate CN to use as the
@@ -117,6 +121,7 @@ impl Listener {
             access,
             limits: config.limits,
             use_username_as_clientid: config.use_username_as_clientid,
+            mount_point: config.mount_point.as_deref().map(Box::from),
         })
     }
 
@@ -130,6 +135,7 @@ impl Listener {
             access: None,
             limits: ListenerLimits::default(),
             use_username_as_clientid: false,
+            mount_point: None,
         }
     }
 
@@ -146,6 +152,11 @@ impl Listener {
     /// Whether a client's username replaces its client id.
     pub fn use_username_as_clientid(&self) -> bool {
         self.use_username_as_clientid
+    }
+
+    /// The prefix of its clients' topics.
+    pub fn mount_point(&self) -> Option<&str> {
+        self.mount_point.as_deref()
     }
 
     /// Its `max_connections`, `max_qos` and `max_topic_alias`.

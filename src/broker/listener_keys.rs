@@ -41,7 +41,7 @@ impl SecurityKeys {
 }
 
 /// `protocol`, `certfile`, `keyfile`, `cafile`, `crlfile`, `require_certificate`, `tls_version`,
-/// `use_identity_as_username` and `use_username_as_clientid` of one listener, its
+/// `use_identity_as_username`, `use_username_as_clientid` and `mount_point` of one listener, its
 /// [`ListenerLimits`] and its [`SecurityKeys`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListenerKeys {
@@ -57,6 +57,8 @@ pub struct ListenerKeys {
     pub tls_version: MinVersion,
     /// `use_username_as_clientid`: the username replaces the client id.
     pub use_username_as_clientid: bool,
+    /// `mount_point`: the prefix of its clients' topics.
+    pub mount_point: Option<String>,
     /// `max_connections`, `max_qos` and `max_topic_alias`, whatever `per_listener_settings`
     /// says.
     pub limits: ListenerLimits,
@@ -80,6 +82,7 @@ impl ListenerKeys {
             "use_identity_as_username" => self.use_identity_as_username = parse_bool(one()?)?,
             "use_username_as_clientid" => self.use_username_as_clientid = parse_bool(one()?)?,
             "tls_version" => self.tls_version = MinVersion::parse(one()?)?,
+            "mount_point" => self.mount_point = Some(parse_mount_point(one()?)?),
             _ => return Ok(false),
         }
         Ok(true)
@@ -114,6 +117,7 @@ impl ListenerKeys {
             tls,
             limits: self.limits,
             use_username_as_clientid: self.use_username_as_clientid,
+            mount_point: self.mount_point.clone(),
             security: None,
         })
     }
@@ -124,6 +128,14 @@ impl ListenerKeys {
             || self.require_certificate
             || self.use_identity_as_username
     }
+}
+
+/// A topic prefix: no wildcards, as mosquitto requires.
+fn parse_mount_point(value: &str) -> anyhow::Result<String> {
+    if value.contains(['+', '#']) {
+        bail!("mount_point {value:?} may not contain + or #");
+    }
+    Ok(value.to_string())
 }
 
 fn parse_protocol(value: &str) -> anyhow::Result<bool> {

@@ -26,6 +26,7 @@ mod limits;
 mod listener;
 mod listener_keys;
 mod message;
+mod mount;
 pub mod passwd;
 mod persist;
 mod retained;

@@ -120,6 +120,8 @@ pub struct Access {
     pub port: u16,
     /// `use_username_as_clientid`: a client's username becomes its client id.
     pub use_username_as_clientid: bool,
+    /// `mount_point`: the prefix of its clients' topics (see `mount`).
+    pub mount_point: Option<Box<str>>,
 }
 
 /// A listener's own security settings (`per_listener_settings true`), before the files are
@@ -148,6 +150,7 @@ impl ListenerSecurity {
             limits: listener.limits,
             port,
             use_username_as_clientid: listener.use_username_as_clientid,
+            mount_point: listener.mount_point.as_deref().map(Box::from),
         })
     }
 }

@@ -768,7 +768,10 @@ mod tests {
     #[test]
     fn mount_points_are_listener_keys_without_wildcards() {
         let file = FileConfig::parse("listener 1000\nmount_point tenant/\n").unwrap();
-        assert_eq!(file.listeners[0].1.mount_point.as_deref(), Some("tenant/"));
+        assert_eq!(
+            file.listeners[0].1.clients.mount_point.as_deref(),
+            Some("tenant/")
+        );
         let error = format!("{:#}", FileConfig::parse("mount_point a/#").unwrap_err());
         assert!(error.contains("may not contain + or #"), "{error}");
     }

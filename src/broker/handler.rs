@@ -417,7 +417,10 @@ impl Handler {
             self.access.limits.max_qos,
         )?;
         self.resolve_alias(&mut publish)?;
-        mount::prefix(self.access.mount_point.as_deref(), &mut publish.topic);
+        mount::prefix(
+            self.access.clients.mount_point.as_deref(),
+            &mut publish.topic,
+        );
         self.received += 1;
         let pkid = publish.pkid;
         let max_size = self.shared.config.limits.message_size_limit;
@@ -564,7 +567,7 @@ impl Handler {
         let mut codes = Vec::with_capacity(subscribe.filters.len());
         let mut retained = Vec::new();
         for sub in &subscribe.filters {
-            let mounted = mount::filter(self.access.mount_point.as_deref(), &sub.filter);
+            let mounted = mount::filter(self.access.clients.mount_point.as_deref(), &sub.filter);
             let Some((group, filter)) = split_shared(&mounted) else {
                 codes.push(if self.version.is_v5() { 0x8F } else { 0x80 });
                 continue;
@@ -648,7 +651,7 @@ impl Handler {
             .filters
             .iter()
             .map(|f| {
-                let mounted = mount::filter(self.access.mount_point.as_deref(), f);
+                let mounted = mount::filter(self.access.clients.mount_point.as_deref(), f);
                 self.shared.router.unsubscribe(&self.session, &mounted)
             })
             .map(|removed| match removed {
@@ -744,7 +747,7 @@ impl Handler {
         d: &Delivery,
         now: Instant,
     ) -> Result<bool, Close> {
-        let topic = mount::unmount(self.access.mount_point.as_deref(), &d.msg.topic);
+        let topic = mount::unmount(self.access.clients.mount_point.as_deref(), &d.msg.topic);
         let Some(topic) = topic.filter(|_| self.may_receive(&d.msg.topic)) else {
             if pkid != 0 {
                 owned(&self.session, self.id)?.complete(pkid);

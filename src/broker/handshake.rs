@@ -158,7 +158,7 @@ pub fn accept(
         None => assigned_id(&shared.config.limits.auto_id_prefix),
     };
     if let Some(will) = &mut connect.will {
-        mount::prefix(access.mount_point.as_deref(), &mut will.topic);
+        mount::prefix(access.clients.mount_point.as_deref(), &mut will.topic);
     }
     drop_denied_will(&mut connect, &client_id, &access.security, shared);
     let config = &shared.config;
@@ -271,7 +271,7 @@ fn check(connect: &Connect, applicant: &Applicant<'_>, shared: &Shared) -> Resul
     if connect.username.is_none() && !access.allow_anonymous {
         return Err(NOT_AUTHORIZED);
     }
-    if connect.username.is_none() && access.use_username_as_clientid {
+    if connect.username.is_none() && access.clients.use_username_as_clientid {
         return Err(NO_USERNAME_FOR_ID);
     }
     let credentials = Credentials {
@@ -305,7 +305,7 @@ fn assigned_id(prefix: &str) -> String {
 /// `use_username_as_clientid`, else its own; `None`: the broker assigns one.
 fn client_id<'a>(connect: &'a Connect, access: &Access) -> Option<&'a str> {
     match connect.username.as_deref() {
-        Some(user) if access.use_username_as_clientid => Some(user),
+        Some(user) if access.clients.use_username_as_clientid => Some(user),
         _ => Some(connect.client_id.as_str()).filter(|id| !id.is_empty()),
     }
 }

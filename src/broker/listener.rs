@@ -53,11 +53,18 @@ pub struct ListenerConfig {
     pub kind: ListenerKind,
     pub tls: Option<TlsSettings>,
     pub limits: ListenerLimits,
-    /// `use_username_as_clientid`.
-    pub use_username_as_clientid: bool,
-    /// `mount_point`.
-    pub mount_point: Option<String>,
+    pub clients: ClientRules,
     pub security: Option<ListenerSecurity>,
+}
+
+/// What a listener does to its clients' identity and topics, whatever its security:
+/// `use_username_as_clientid` and `mount_point`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientRules {
+    /// A client's username (or certificate CN) becomes its client id.
+    pub use_username_as_clientid: bool,
+    /// The prefix of its clients' topics (see `mount`).
+    pub mount_point: Option<Box<str>>,
 }
 
 impl ListenerConfig {
@@ -68,8 +75,7 @@ impl ListenerConfig {
             kind: ListenerKind::Mqtt,
             tls: None,
             limits: ListenerLimits::default(),
-            use_username_as_clientid: false,
-            mount_point: None,
+            clients: ClientRules::default(),
             security: None,
         }
     }
@@ -85,8 +91,7 @@ pub struct Listener {
     /// Its own security; `None`: the broker's.
     access: Option<Arc<Access>>,
     limits: ListenerLimits,
-    use_username_as_clientid: bool,
-    mount_point: Option<Box<str>>,
+    clients: ClientRules,
 }
 
 /// A connection ready for MQTT: the byte stream, and the certificate CN to use as the
@@ -120,8 +125,7 @@ impl Listener {
             use_identity,
             access,
             limits: config.limits,
-            use_username_as_clientid: config.use_username_as_clientid,
-            mount_point: config.mount_point.as_deref().map(Box::from),
+            clients: config.clients.clone(),
         })
     }
 
@@ -134,8 +138,7 @@ impl Listener {
             use_identity: false,
             access: None,
             limits: ListenerLimits::default(),
-            use_username_as_clientid: false,
-            mount_point: None,
+            clients: ClientRules::default(),
         }
     }
 
@@ -149,14 +152,9 @@ impl Listener {
         self.access.as_ref()
     }
 
-    /// Whether a client's username replaces its client id.
-    pub fn use_username_as_clientid(&self) -> bool {
-        self.use_username_as_clientid
-    }
-
-    /// The prefix of its clients' topics.
-    pub fn mount_point(&self) -> Option<&str> {
-        self.mount_point.as_deref()
+    /// What it does to its clients' identity and topics.
+    pub fn clients(&self) -> &ClientRules {
+        &self.clients
     }
 
     /// Its `max_connections`, `max_qos` and `max_topic_alias`.

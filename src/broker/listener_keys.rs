@@ -5,7 +5,7 @@
 
 use super::config::{non_empty, one_value, parse_bool};
 use super::limits::ListenerLimits;
-use super::listener::{ListenerConfig, ListenerKind};
+use super::listener::{ClientRules, ListenerConfig, ListenerKind};
 use super::security::ListenerSecurity;
 use super::tls::{MinVersion, TlsSettings};
 use anyhow::bail;
@@ -55,10 +55,8 @@ pub struct ListenerKeys {
     pub use_identity_as_username: bool,
     /// `tls_version`; ignored on a listener without TLS, as in mosquitto.
     pub tls_version: MinVersion,
-    /// `use_username_as_clientid`: the username replaces the client id.
-    pub use_username_as_clientid: bool,
-    /// `mount_point`: the prefix of its clients' topics.
-    pub mount_point: Option<String>,
+    /// `use_username_as_clientid` and `mount_point`.
+    pub clients: ClientRules,
     /// `max_connections`, `max_qos` and `max_topic_alias`, whatever `per_listener_settings`
     /// says.
     pub limits: ListenerLimits,
@@ -80,9 +78,11 @@ impl ListenerKeys {
             "crlfile" => self.crlfile = path()?,
             "require_certificate" => self.require_certificate = parse_bool(one()?)?,
             "use_identity_as_username" => self.use_identity_as_username = parse_bool(one()?)?,
-            "use_username_as_clientid" => self.use_username_as_clientid = parse_bool(one()?)?,
+            "use_username_as_clientid" => {
+                self.clients.use_username_as_clientid = parse_bool(one()?)?
+            }
             "tls_version" => self.tls_version = MinVersion::parse(one()?)?,
-            "mount_point" => self.mount_point = Some(parse_mount_point(one()?)?),
+            "mount_point" => self.clients.mount_point = Some(parse_mount_point(one()?)?),
             _ => return Ok(false),
         }
         Ok(true)
@@ -116,8 +116,7 @@ impl ListenerKeys {
             kind,
             tls,
             limits: self.limits,
-            use_username_as_clientid: self.use_username_as_clientid,
-            mount_point: self.mount_point.clone(),
+            clients: self.clients.clone(),
             security: None,
         })
     }
@@ -131,11 +130,11 @@ impl ListenerKeys {
 }
 
 /// A topic prefix: no wildcards, as mosquitto requires.
-fn parse_mount_point(value: &str) -> anyhow::Result<String> {
+fn parse_mount_point(value: &str) -> anyhow::Result<Box<str>> {
     if value.contains(['+', '#']) {
         bail!("mount_point {value:?} may not contain + or #");
     }
-    Ok(value.to_string())
+    Ok(value.into())
 }
 
 fn parse_protocol(value: &str) -> anyhow::Result<bool> {

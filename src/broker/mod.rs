@@ -42,12 +42,12 @@ mod tree;
 
 pub use auth::{Authenticator, Credentials};
 pub use config::{Config, FileConfig, ServeArgs};
-pub use limits::Limits;
-pub use listener::{Listener, ListenerConfig, ListenerKind};
+pub use limits::{Limits, ListenerLimits};
+pub use listener::{ClientRules, Listener, ListenerConfig, ListenerKind};
 pub use persist::{Autosave, Persistence};
 pub use security::{Access, ListenerSecurity, Security};
 pub use server::{run, run_listeners};
-pub use tls::TlsSettings;
+pub use tls::{MinVersion, TlsSettings};
 
 use std::io::Write;
 

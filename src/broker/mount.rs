@@ -19,12 +19,13 @@ pub fn prefix(mount: Option<&str>, topic: &mut String) {
 /// `filter` (maybe `$share/GROUP/FILTER`) as the broker names it; a malformed shared filter
 /// is left for the subscription to refuse.
 pub fn filter<'a>(mount: Option<&str>, filter: &'a str) -> Cow<'a, str> {
-    match (mount, split_shared(filter)) {
-        (None, _) | (_, None) => Cow::Borrowed(filter),
-        (Some(mount), Some((Some(group), rest))) => {
-            Cow::Owned(format!("$share/{group}/{mount}{rest}"))
-        }
-        (Some(mount), Some((None, rest))) => Cow::Owned(format!("{mount}{rest}")),
+    let Some(mount) = mount else {
+        return Cow::Borrowed(filter);
+    };
+    match split_shared(filter) {
+        Some((Some(group), rest)) => Cow::Owned(format!("$share/{group}/{mount}{rest}")),
+        Some((None, rest)) => Cow::Owned(format!("{mount}{rest}")),
+        None => Cow::Borrowed(filter),
     }
 }
 

@@ -10,7 +10,7 @@
 
 use super::acl::{Acl, Client, Patterns};
 use super::limits::ListenerLimits;
-use super::listener::ListenerConfig;
+use super::listener::{ClientRules, ListenerConfig};
 use super::passwd::PasswordFile;
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -118,10 +118,8 @@ pub struct Access {
     pub limits: ListenerLimits,
     /// The port the listener is bound to, which names it in what its clients publish.
     pub port: u16,
-    /// `use_username_as_clientid`: a client's username becomes its client id.
-    pub use_username_as_clientid: bool,
-    /// `mount_point`: the prefix of its clients' topics (see `mount`).
-    pub mount_point: Option<Box<str>>,
+    /// What the listener does to its clients' identity and topics.
+    pub clients: ClientRules,
 }
 
 /// A listener's own security settings (`per_listener_settings true`), before the files are
@@ -149,8 +147,7 @@ impl ListenerSecurity {
             security: Arc::new(security),
             limits: listener.limits,
             port,
-            use_username_as_clientid: listener.use_username_as_clientid,
-            mount_point: listener.mount_point.as_deref().map(Box::from),
+            clients: listener.clients.clone(),
         })
     }
 }

@@ -157,8 +157,7 @@ fn broker_access(config: &Config, listener: &Listener) -> Access {
         security: config.security.clone(),
         limits: listener.limits(),
         port: listener.local_addr().map_or(0, |addr| addr.port()),
-        use_username_as_clientid: listener.use_username_as_clientid(),
-        mount_point: listener.mount_point().map(Box::from),
+        clients: listener.clients().clone(),
     }
 }
 

@@ -67,10 +67,10 @@ connections() { # port pid -> "connect/s KiB-per-connection connections-held"
   local before after out rates=()
   before=$(rss_kib "$2")
   bench conn -p "$1" -c 10000 --duration 6s --json > "$work/conn.json" &
-  local bench=$!
+  local ramp=$!
   sleep 5
   after=$(rss_kib "$2")
-  wait $bench
+  wait $ramp
   # Per connection the broker really held (a file descriptor limit may refuse some).
   out=($(get connections.connect_per_sec connections.connected < "$work/conn.json"))
   # The connect rate is the median of three runs: one stalled SYN (a full listen backlog

@@ -329,7 +329,6 @@ const SECURITY_KEYS: &[&str] = &[
     "psk_file",
 ];
 
-/// Everything after the key: paths may contain spaces.
 /// mosquitto keys with nothing to do here, and why: what mqtk serve says when it meets them.
 const WHY_IGNORED: &[(&str, &str)] = &[
     (
@@ -390,6 +389,7 @@ fn conf_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files.into_iter().map(|name| dir.join(name)).collect())
 }
 
+/// Everything after the key: paths may contain spaces.
 fn rest(line: &str) -> &str {
     line.split_once(char::is_whitespace)
         .map_or("", |(_, rest)| rest.trim())

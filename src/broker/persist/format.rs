@@ -10,9 +10,9 @@
 //! shared in memory. Version 2 added each message's publisher's username beside its client
 //! id, and version 3 the port of the listener it came through, for `check_retain_source`
 //! after a restart. Older files still load: version 2 messages with an unknown listener,
-//! version 1 messages without a known publisher. Times are wall-clock milliseconds since the Unix epoch: an `Instant`
-//! means nothing to the next process, and message and session expiry must keep counting
-//! while the broker is down.
+//! version 1 messages without a known publisher. Times are wall-clock milliseconds since the
+//! Unix epoch: an `Instant` means nothing to the next process, and message and session expiry
+//! must keep counting while the broker is down.
 
 use crate::broker::message::{Message, Origin};
 use crate::broker::session::{Delivery, Inflight, SessionImage, SubOptions};

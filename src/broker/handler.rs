@@ -23,6 +23,7 @@ use crate::codec::{
     Version, Will,
 };
 use crate::connection::Connection;
+use crate::topic;
 use crate::transport::BoxedStream;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -101,6 +102,16 @@ async fn establish(
             return None;
         }
     };
+    // Like mosquitto, a will topic deeper than the hierarchy limit gets no CONNACK.
+    if let Some(will) = connect.will.as_ref().filter(|w| topic::too_deep(&w.topic)) {
+        let id = &connect.client_id;
+        let levels = will.topic.split('/').count();
+        shared.log(format_args!(
+            "Client {id} ({peer}) refused: will topic of {levels} levels, deeper than {} allows",
+            topic::HIERARCHY_LIMIT + 1
+        ));
+        return None;
+    }
     let certified = opened.identity.is_some();
     if let Some(identity) = opened.identity {
         // use_identity_as_username: the certificate speaks for the client, not its password.
@@ -417,6 +428,9 @@ impl Handler {
             self.access.limits.max_qos,
         )?;
         self.resolve_alias(&mut publish)?;
+        if topic::too_deep(&publish.topic) {
+            return Err(Close::Protocol(0x82, "PUBLISH topic too deep".into()));
+        }
         mount::prefix(
             self.access.clients.mount_point.as_deref(),
             &mut publish.topic,
@@ -559,6 +573,7 @@ impl Handler {
 
     fn on_subscribe(&mut self, subscribe: Subscribe) -> Result<(), Close> {
         owned(&self.session, self.id).map(drop)?;
+        check_depth(subscribe.filters.iter().map(|f| f.filter.as_str()))?;
         let id = subscribe
             .properties
             .subscription_identifiers
@@ -647,6 +662,7 @@ impl Handler {
 
     fn on_unsubscribe(&mut self, unsubscribe: Unsubscribe) -> Result<(), Close> {
         owned(&self.session, self.id).map(drop)?;
+        check_depth(unsubscribe.filters.iter().map(String::as_str))?;
         let codes = unsubscribe
             .filters
             .iter()
@@ -787,6 +803,15 @@ fn check_limits(publish: &Publish, limits: &Limits, maximum_qos: QoS) -> Result<
         return Err(Close::Protocol(0x9A, "retain not supported".into()));
     }
     Ok(())
+}
+
+/// mosquitto takes a filter deeper than its hierarchy limit for a malformed packet and
+/// closes the connection (MQTT 5: DISCONNECT 0x81), as it does a too deep PUBLISH (0x82).
+fn check_depth<'a>(mut filters: impl Iterator<Item = &'a str>) -> Result<(), Close> {
+    match filters.any(topic::too_deep) {
+        true => Err(Close::Protocol(0x81, "topic filter too deep".into())),
+        false => Ok(()),
+    }
 }
 
 fn packet_name(packet: &Packet) -> &'static str {

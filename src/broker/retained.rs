@@ -1,33 +1,18 @@
 //! Retained messages in a trie of topic levels, so a SUBSCRIBE walks only the branches its
 //! filter can reach instead of every retained topic.
 
-use super::tree::split;
-use std::collections::HashMap;
+use crate::topic::trie::Trie;
 
 /// The last retained value per topic.
 pub struct Retained<T> {
-    root: Node<T>,
+    trie: Trie<Option<T>>,
     len: usize,
-}
-
-struct Node<T> {
-    children: HashMap<Box<str>, Node<T>>,
-    value: Option<T>,
-}
-
-impl<T> Default for Node<T> {
-    fn default() -> Self {
-        Node {
-            children: HashMap::new(),
-            value: None,
-        }
-    }
 }
 
 impl<T> Default for Retained<T> {
     fn default() -> Self {
         Retained {
-            root: Node::default(),
+            trie: Trie::default(),
             len: 0,
         }
     }
@@ -43,16 +28,12 @@ impl<T: Clone> Retained<T> {
     pub fn set(&mut self, topic: &str, value: Option<T>) {
         match value {
             Some(value) => {
-                let mut node = &mut self.root;
-                for level in topic.split('/') {
-                    node = node.children.entry(level.into()).or_default();
-                }
-                if node.value.replace(value).is_none() {
+                if self.trie.slot_mut(topic).replace(value).is_none() {
                     self.len += 1;
                 }
             }
             None => {
-                if clear(&mut self.root, topic) {
+                if let Some(Some(_)) = self.trie.update(topic, Option::take) {
                     self.len -= 1;
                 }
             }
@@ -61,66 +42,13 @@ impl<T: Clone> Retained<T> {
 
     /// Appends every value, `$` topics included, to `out`.
     pub fn all(&self, out: &mut Vec<T>) {
-        collect_all(&self.root, out);
+        self.trie.for_each(|value| out.extend(value.clone()));
     }
 
     /// Appends every value whose topic matches `filter` to `out`.
     pub fn matching(&self, filter: &str, out: &mut Vec<T>) {
-        collect(&self.root, Some(filter), true, out);
-    }
-}
-
-fn clear<T>(node: &mut Node<T>, rest: &str) -> bool {
-    let (level, next) = split(rest);
-    let Some(child) = node.children.get_mut(level) else {
-        return false;
-    };
-    let cleared = match next {
-        Some(next) => clear(child, next),
-        None => child.value.take().is_some(),
-    };
-    if child.value.is_none() && child.children.is_empty() {
-        node.children.remove(level);
-    }
-    cleared
-}
-
-fn collect<T: Clone>(node: &Node<T>, rest: Option<&str>, root: bool, out: &mut Vec<T>) {
-    let Some(rest) = rest else {
-        out.extend(node.value.clone());
-        return;
-    };
-    let (level, next) = split(rest);
-    // Wildcards at the first level never reach `$` topics (MQTT 4.7.2).
-    let visible = |name: &str| !(root && name.starts_with('$'));
-    match level {
-        "#" => {
-            out.extend(node.value.clone().filter(|_| !root));
-            for (name, child) in &node.children {
-                if visible(name) {
-                    collect_all(child, out);
-                }
-            }
-        }
-        "+" => {
-            for (name, child) in &node.children {
-                if visible(name) {
-                    collect(child, next, false, out);
-                }
-            }
-        }
-        _ => {
-            if let Some(child) = node.children.get(level) {
-                collect(child, next, false, out);
-            }
-        }
-    }
-}
-
-fn collect_all<T: Clone>(node: &Node<T>, out: &mut Vec<T>) {
-    out.extend(node.value.clone());
-    for child in node.children.values() {
-        collect_all(child, out);
+        self.trie
+            .topics_matching(filter, |value| out.extend(value.clone()));
     }
 }
 
@@ -172,6 +100,6 @@ mod tests {
         assert_eq!(found(&r, "#"), ["new"]);
         r.set("a/b", None);
         assert_eq!(r.len(), 0);
-        assert!(r.root.children.is_empty());
+        assert!(r.trie.is_empty());
     }
 }

@@ -5,6 +5,8 @@
 //! Shared subscriptions (`$share/group/filter`) live in the node of their filter, one group
 //! per name, and a match picks one member of each group in turn.
 
+use crate::topic::trie::{Slot, Trie};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -13,42 +15,42 @@ pub type ClientId = Arc<str>;
 
 /// Subscribers by topic filter.
 pub struct Tree<V> {
-    root: Node<V>,
+    trie: Trie<Subscribers<V>>,
     len: usize,
 }
 
-struct Node<V> {
-    children: HashMap<Box<str>, Node<V>>,
-    subscribers: HashMap<ClientId, V>,
+/// The subscriptions to one filter.
+struct Subscribers<V> {
+    plain: HashMap<ClientId, V>,
     groups: HashMap<Box<str>, Group<V>>,
 }
 
-/// The members of one shared subscription group, served round-robin.
+/// The members of one shared subscription group, served round-robin. The turn is a `Cell`
+/// so that matching, which moves it, reads the trie without borrowing it mutably.
 struct Group<V> {
     members: Vec<(ClientId, V)>,
-    next: usize,
+    next: Cell<usize>,
 }
 
-impl<V> Default for Node<V> {
+impl<V> Default for Subscribers<V> {
     fn default() -> Self {
-        Node {
-            children: HashMap::new(),
-            subscribers: HashMap::new(),
+        Subscribers {
+            plain: HashMap::new(),
             groups: HashMap::new(),
         }
     }
 }
 
-impl<V> Node<V> {
+impl<V> Slot for Subscribers<V> {
     fn is_empty(&self) -> bool {
-        self.children.is_empty() && self.subscribers.is_empty() && self.groups.is_empty()
+        self.plain.is_empty() && self.groups.is_empty()
     }
 }
 
 impl<V> Default for Tree<V> {
     fn default() -> Self {
         Tree {
-            root: Node::default(),
+            trie: Trie::default(),
             len: 0,
         }
     }
@@ -69,16 +71,13 @@ impl<V> Tree<V> {
         client: ClientId,
         value: V,
     ) -> Option<V> {
-        let mut node = &mut self.root;
-        for level in filter.split('/') {
-            node = node.children.entry(level.into()).or_default();
-        }
+        let here = self.trie.slot_mut(filter);
         let old = match group {
-            None => node.subscribers.insert(client, value),
+            None => here.plain.insert(client, value),
             Some(name) => {
-                let group = node.groups.entry(name.into()).or_insert_with(|| Group {
+                let group = here.groups.entry(name.into()).or_insert_with(|| Group {
                     members: Vec::new(),
-                    next: 0,
+                    next: Cell::new(0),
                 });
                 match group.members.iter_mut().find(|(c, _)| *c == client) {
                     Some(member) => Some(std::mem::replace(&mut member.1, value)),
@@ -97,7 +96,10 @@ impl<V> Tree<V> {
 
     /// Removes `client`'s subscription to `filter`, pruning emptied nodes.
     pub fn remove(&mut self, filter: &str, group: Option<&str>, client: &str) -> Option<V> {
-        let removed = remove_in(&mut self.root, Some(filter), group, client);
+        let removed = self
+            .trie
+            .update(filter, |here| here.remove(group, client))
+            .flatten();
         if removed.is_some() {
             self.len -= 1;
         }
@@ -107,101 +109,45 @@ impl<V> Tree<V> {
     /// Calls `found` for every subscription matching `topic`: each plain subscriber, and one
     /// member per shared group, preferring members for which `available` is true.
     pub fn for_each_match(
-        &mut self,
+        &self,
         topic: &str,
         available: impl Fn(&V) -> bool,
         mut found: impl FnMut(&ClientId, &V),
     ) {
-        walk(&mut self.root, Some(topic), true, &available, &mut found);
+        self.trie
+            .filters_matching(topic, |here| here.emit(&available, &mut found));
     }
 }
 
-fn remove_in<V>(
-    node: &mut Node<V>,
-    rest: Option<&str>,
-    group: Option<&str>,
-    client: &str,
-) -> Option<V> {
-    let Some(rest) = rest else {
-        return remove_here(node, group, client);
-    };
-    let (level, next) = split(rest);
-    let child = node.children.get_mut(level)?;
-    let removed = remove_in(child, next, group, client);
-    if child.is_empty() {
-        node.children.remove(level);
-    }
-    removed
-}
-
-fn remove_here<V>(node: &mut Node<V>, group: Option<&str>, client: &str) -> Option<V> {
-    let Some(name) = group else {
-        return node.subscribers.remove(client);
-    };
-    let members = &mut node.groups.get_mut(name)?.members;
-    let index = members.iter().position(|(c, _)| &**c == client)?;
-    let (_, value) = members.remove(index);
-    if members.is_empty() {
-        node.groups.remove(name);
-    }
-    Some(value)
-}
-
-/// The first level of `rest` and what follows it (`None` after the last level).
-pub(super) fn split(rest: &str) -> (&str, Option<&str>) {
-    match rest.split_once('/') {
-        Some((level, next)) => (level, Some(next)),
-        None => (rest, None),
-    }
-}
-
-fn walk<V>(
-    node: &mut Node<V>,
-    rest: Option<&str>,
-    first: bool,
-    available: &impl Fn(&V) -> bool,
-    found: &mut impl FnMut(&ClientId, &V),
-) {
-    let Some(rest) = rest else {
-        emit(node, available, found);
-        // `a/#` also matches `a` itself (MQTT 4.7.1.2).
-        if let Some(hash) = node.children.get_mut("#") {
-            emit(hash, available, found);
+impl<V> Subscribers<V> {
+    fn remove(&mut self, group: Option<&str>, client: &str) -> Option<V> {
+        let Some(name) = group else {
+            return self.plain.remove(client);
+        };
+        let members = &mut self.groups.get_mut(name)?.members;
+        let index = members.iter().position(|(c, _)| &**c == client)?;
+        let (_, value) = members.remove(index);
+        if members.is_empty() {
+            self.groups.remove(name);
         }
-        return;
-    };
-    let (level, next) = split(rest);
-    // Filters starting with a wildcard never match `$` topics (MQTT 4.7.2).
-    if !(first && level.starts_with('$')) {
-        if let Some(hash) = node.children.get_mut("#") {
-            emit(hash, available, found);
-        }
-        if let Some(plus) = node.children.get_mut("+") {
-            walk(plus, next, false, available, found);
-        }
+        Some(value)
     }
-    if let Some(child) = node.children.get_mut(level) {
-        walk(child, next, false, available, found);
-    }
-}
 
-fn emit<V>(
-    node: &mut Node<V>,
-    available: &impl Fn(&V) -> bool,
-    found: &mut impl FnMut(&ClientId, &V),
-) {
-    for (client, value) in &node.subscribers {
-        found(client, value);
-    }
-    for group in node.groups.values_mut() {
-        let n = group.members.len();
-        let pick = (0..n)
-            .map(|i| (group.next + i) % n)
-            .find(|&i| available(&group.members[i].1))
-            .unwrap_or(group.next % n);
-        group.next = (pick + 1) % n;
-        let (client, value) = &group.members[pick];
-        found(client, value);
+    fn emit(&self, available: &impl Fn(&V) -> bool, found: &mut impl FnMut(&ClientId, &V)) {
+        for (client, value) in &self.plain {
+            found(client, value);
+        }
+        for group in self.groups.values() {
+            let n = group.members.len();
+            let next = group.next.get();
+            let pick = (0..n)
+                .map(|i| (next + i) % n)
+                .find(|&i| available(&group.members[i].1))
+                .unwrap_or(next % n);
+            group.next.set((pick + 1) % n);
+            let (client, value) = &group.members[pick];
+            found(client, value);
+        }
     }
 }
 
@@ -217,7 +163,7 @@ mod tests {
         tree
     }
 
-    fn matched(tree: &mut Tree<u8>, topic: &str) -> Vec<u8> {
+    fn matched(tree: &Tree<u8>, topic: &str) -> Vec<u8> {
         let mut out = Vec::new();
         tree.for_each_match(topic, |_| true, |_, &v| out.push(v));
         out.sort();
@@ -246,11 +192,7 @@ mod tests {
             ("+/+/+", "a//b"),
         ];
         for (filter, topic) in yes {
-            assert_eq!(
-                matched(&mut tree(&[filter]), topic),
-                [0],
-                "{filter} ~ {topic}"
-            );
+            assert_eq!(matched(&tree(&[filter]), topic), [0], "{filter} ~ {topic}");
         }
         let no = [
             ("sport/tennis/+", "sport/tennis/player1/ranking"),
@@ -265,7 +207,7 @@ mod tests {
         ];
         for (filter, topic) in no {
             assert!(
-                matched(&mut tree(&[filter]), topic).is_empty(),
+                matched(&tree(&[filter]), topic).is_empty(),
                 "{filter} !~ {topic}"
             );
         }
@@ -276,12 +218,12 @@ mod tests {
         let filters = [
             "#", "a/#", "a/+", "+/b", "a/b", "+/+/c", "a/b/#", "$SYS/#", "+",
         ];
-        let mut t = tree(&filters);
+        let t = tree(&filters);
         for topic in ["a", "a/b", "a/b/c", "x/b", "$SYS/x", "a//c", "/"] {
             let expected: Vec<u8> = (0..filters.len() as u8)
                 .filter(|&i| crate::topic::matches(filters[i as usize], topic))
                 .collect();
-            assert_eq!(matched(&mut t, topic), expected, "{topic}");
+            assert_eq!(matched(&t, topic), expected, "{topic}");
         }
     }
 
@@ -291,11 +233,11 @@ mod tests {
         assert_eq!(t.insert("a/b", None, "x".into(), 1), None);
         assert_eq!(t.insert("a/b", None, "x".into(), 2), Some(1));
         assert_eq!(t.len(), 1);
-        assert_eq!(matched(&mut t, "a/b"), [2]);
+        assert_eq!(matched(&t, "a/b"), [2]);
         assert_eq!(t.remove("a/b", None, "y"), None);
         assert_eq!(t.remove("a/b", None, "x"), Some(2));
         assert_eq!(t.len(), 0);
-        assert!(t.root.is_empty());
+        assert!(t.trie.is_empty());
     }
 
     #[test]
@@ -305,8 +247,8 @@ mod tests {
         t.insert("a/+", Some("g"), "y".into(), 2);
         t.insert("a/#", Some("h"), "z".into(), 3);
         t.insert("a/b", None, "w".into(), 4);
-        assert_eq!(matched(&mut t, "a/b"), [1, 3, 4]);
-        assert_eq!(matched(&mut t, "a/b"), [2, 3, 4]);
+        assert_eq!(matched(&t, "a/b"), [1, 3, 4]);
+        assert_eq!(matched(&t, "a/b"), [2, 3, 4]);
         // An unavailable member is skipped while another can take the message.
         let mut out = Vec::new();
         for _ in 0..3 {
@@ -315,6 +257,6 @@ mod tests {
         assert_eq!(out.iter().filter(|&&v| v == 1).count(), 0);
         assert_eq!(t.remove("a/+", Some("g"), "x"), Some(1));
         assert_eq!(t.remove("a/+", Some("g"), "y"), Some(2));
-        assert_eq!(matched(&mut t, "a/b"), [3, 4]);
+        assert_eq!(matched(&t, "a/b"), [3, 4]);
     }
 }

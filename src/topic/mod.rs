@@ -1,4 +1,17 @@
-//! Topic filter matching (MQTT 3.1.1 §4.7, MQTT 5 §4.7).
+//! Topics and topic filters (MQTT 3.1.1 §4.7, MQTT 5 §4.7): how a filter matches a topic,
+//! how deep the broker lets them go, and the trie the broker searches them in.
+
+pub mod trie;
+
+/// The most `/` separators the broker accepts in a topic or filter, as mosquitto's
+/// `TOPIC_HIERARCHY_LIMIT` counts them (so 201 levels pass, 202 do not). Clients take any
+/// depth, since other brokers may send it.
+pub const HIERARCHY_LIMIT: usize = 200;
+
+/// True when `path` has more levels than the broker takes ([`HIERARCHY_LIMIT`]).
+pub fn too_deep(path: &str) -> bool {
+    path.bytes().filter(|&b| b == b'/').count() > HIERARCHY_LIMIT
+}
 
 /// True when `topic` matches `filter`. Wildcards do not match a leading `$` level, so
 /// `#` does not see `$SYS/...` while `$SYS/#` does (rumqttc's `matches` gets this wrong).
@@ -38,7 +51,7 @@ pub fn covers(outer: &str, inner: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{covers, matches};
+    use super::{covers, matches, too_deep};
 
     #[test]
     fn follows_the_spec_examples() {
@@ -100,5 +113,12 @@ mod tests {
         for (outer, inner) in no {
             assert!(!covers(outer, inner), "{outer} does not cover {inner}");
         }
+    }
+
+    #[test]
+    fn depth_is_counted_in_separators_as_mosquitto_does() {
+        assert!(!too_deep(&vec!["a"; 201].join("/")));
+        assert!(too_deep(&vec!["a"; 202].join("/")));
+        assert!(too_deep(&"/".repeat(65_535)));
     }
 }

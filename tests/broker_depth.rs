@@ -205,7 +205,7 @@ fn a_will_deeper_than_the_limit_gets_no_connack() {
         assert!(ack.is_some());
         drop(willing);
         match watcher.recv() {
-            Some(Packet::Publish(p)) => p.topic == deep(201),
+            Some(Packet::Publish(p)) => assert_eq!(p.topic, deep(201), "the will's topic"),
             other => panic!("expected the will, got {other:?}"),
         }
     });

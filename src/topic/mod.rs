@@ -49,38 +49,53 @@ pub fn covers(outer: &str, inner: &str) -> bool {
     inner_levels.next().is_none()
 }
 
+/// The spec's matching examples and a few more: (filter, topic) pairs that match, for every
+/// matcher's tests (this linear one and the broker's trie).
+#[cfg(test)]
+pub(crate) const MATCHING: &[(&str, &str)] = &[
+    ("sport/tennis/player1/#", "sport/tennis/player1"),
+    ("sport/tennis/player1/#", "sport/tennis/player1/ranking"),
+    (
+        "sport/tennis/player1/#",
+        "sport/tennis/player1/score/wimbledon",
+    ),
+    ("sport/#", "sport"),
+    ("#", "a/b"),
+    ("+/+", "/finance"),
+    ("/+", "/finance"),
+    ("sport/+/player1", "sport/tennis/player1"),
+    ("sport/+", "sport/"),
+    ("+", "a"),
+    ("$SYS/#", "$SYS/broker/uptime"),
+    ("$SYS/+/uptime", "$SYS/broker/uptime"),
+    ("a//b", "a//b"),
+    ("+/+/+", "a//b"),
+];
+
+/// (filter, topic) pairs that do not match.
+#[cfg(test)]
+pub(crate) const NOT_MATCHING: &[(&str, &str)] = &[
+    ("sport/tennis/+", "sport/tennis/player1/ranking"),
+    ("sport/+", "sport"),
+    ("+", "/finance"),
+    ("#", "$SYS/broker"),
+    ("+/broker", "$SYS/broker"),
+    ("+/#", "$SYS"),
+    ("a/b", "a/b/c"),
+    ("a/b/c", "a/b"),
+    ("Sport", "sport"),
+];
+
 #[cfg(test)]
 mod tests {
-    use super::{covers, matches, too_deep};
+    use super::{covers, matches, too_deep, MATCHING, NOT_MATCHING};
 
     #[test]
     fn follows_the_spec_examples() {
-        let yes = [
-            ("sport/tennis/player1/#", "sport/tennis/player1"),
-            ("sport/tennis/player1/#", "sport/tennis/player1/ranking"),
-            ("sport/#", "sport"),
-            ("#", "a/b"),
-            ("+/+", "/finance"),
-            ("/+", "/finance"),
-            ("sport/+/player1", "sport/tennis/player1"),
-            ("+", "a"),
-            ("$SYS/#", "$SYS/broker/uptime"),
-            ("$SYS/+/uptime", "$SYS/broker/uptime"),
-            ("a//b", "a//b"),
-        ];
-        for (f, t) in yes {
+        for (f, t) in MATCHING {
             assert!(matches(f, t), "{f} should match {t}");
         }
-        let no = [
-            ("sport/tennis/+", "sport/tennis/player1/ranking"),
-            ("sport/+", "sport"),
-            ("+", "/finance"),
-            ("#", "$SYS/broker"),
-            ("+/broker", "$SYS/broker"),
-            ("a/b", "a/b/c"),
-            ("a/b/c", "a/b"),
-        ];
-        for (f, t) in no {
+        for (f, t) in NOT_MATCHING {
             assert!(!matches(f, t), "{f} should not match {t}");
         }
     }

@@ -241,6 +241,17 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_topic_is_found_by_the_spec_examples() {
+        use crate::topic::{MATCHING, NOT_MATCHING};
+        for (filter, topic) in MATCHING.iter().chain(NOT_MATCHING) {
+            let mut found = 0;
+            trie(&[topic]).topics_matching(filter, |s| found += s.is_some() as usize);
+            let want = MATCHING.contains(&(filter, topic)) as usize;
+            assert_eq!(found, want, "{filter} ~ {topic}");
+        }
+    }
+
+    #[test]
     fn update_prunes_only_what_it_emptied() {
         let mut t = trie(&["a/b/c/d", "a/x"]);
         assert_eq!(t.update("a/b/c", |s| s.take()), Some(None));

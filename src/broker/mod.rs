@@ -66,15 +66,18 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     for listener in &config.listeners {
         listeners.push(Listener::bind(listener).await?);
     }
-    announce(&listeners)?;
+    // Signals are caught from before the readiness line: a SIGTERM or SIGHUP sent as soon as
+    // it is read must not meet the default action, which ends the process unsaved.
+    let terminated = terminated()?;
     #[cfg(unix)]
     {
         let own = listeners.iter().filter_map(Listener::access);
         let securities = own.map(|a| a.security.clone());
         let all = std::iter::once(config.security.clone()).chain(securities);
-        tokio::spawn(security::reload_on_hangup(all.collect(), config.verbose));
+        tokio::spawn(security::reload_on_hangup(all.collect(), config.verbose)?);
     }
-    server::serve_from(listeners, config, persisted, terminated()).await
+    announce(&listeners)?;
+    server::serve_from(listeners, config, persisted, terminated).await
 }
 
 /// Prints one line per listener. A reader that goes away early (`mqtk serve | head -1`) does
@@ -93,18 +96,24 @@ fn announce(listeners: &[Listener]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn terminated() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
+/// A future that completes on SIGINT or SIGTERM, both caught from now on.
+#[cfg(unix)]
+fn terminated() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
         }
-    }
-    let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+fn terminated() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

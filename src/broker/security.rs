@@ -152,17 +152,28 @@ impl ListenerSecurity {
     }
 }
 
-/// Reloads every set of files on each SIGHUP, for the life of the process; a set that fails
-/// keeps its old rules, the others still reload.
+/// Catches SIGHUP from now on and returns the task that reloads every set of files on each
+/// one, for the life of the process; a set that fails keeps its old rules, the others still
+/// reload.
 #[cfg(unix)]
-pub async fn reload_on_hangup(securities: Vec<Arc<Security>>, verbose: bool) {
+pub fn reload_on_hangup(
+    securities: Vec<Arc<Security>>,
+    verbose: bool,
+) -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
-        return;
-    };
+    let mut hangup = signal(SignalKind::hangup())?;
+    Ok(async move { reload_each(&mut hangup, &securities, verbose).await })
+}
+
+#[cfg(unix)]
+async fn reload_each(
+    hangup: &mut tokio::signal::unix::Signal,
+    securities: &[Arc<Security>],
+    verbose: bool,
+) {
     while hangup.recv().await.is_some() {
         let mut ok = true;
-        for security in &securities {
+        for security in securities {
             if let Err(e) = security.reload() {
                 ok = false;
                 eprintln!("mqtk serve: reload failed, keeping the old rules: {e:#}");

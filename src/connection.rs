@@ -54,6 +54,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         Ok(packet)
     }
 
+    /// The bytes read and not yet decoded.
+    pub fn buffered(&self) -> &[u8] {
+        &self.read_buf
+    }
+
     /// True when a whole packet is already buffered, so reading it will not wait.
     pub fn has_frame(&self) -> bool {
         matches!(codec::validate::frame(&self.read_buf),

@@ -109,6 +109,11 @@ pub struct Config {
     pub max_keepalive: u16,
     /// How long a new connection may take to send CONNECT.
     pub connect_timeout: Duration,
+    /// Sockets per listener that may wait for their CONNECT at once; a new one takes the
+    /// place of the oldest (see `door`).
+    pub max_pending_connections: usize,
+    /// Largest CONNECT accepted, read before the client is authenticated.
+    pub max_connect_size: u32,
     /// How often `$SYS` topics are published; `None` turns them off.
     pub sys_interval: Option<Duration>,
     /// Byte limits, retain, QoS and client-id policies.
@@ -138,6 +143,8 @@ impl Default for Config {
             max_packet_size: crate::connection::MAX_PACKET as u32,
             max_keepalive: 65535,
             connect_timeout: Duration::from_secs(5),
+            max_pending_connections: 1000,
+            max_connect_size: 100 * 1024,
             sys_interval: Some(Duration::from_secs(10)),
             limits: Limits::default(),
             persistence: None,

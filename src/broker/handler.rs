@@ -14,7 +14,7 @@ use super::message::{Message, Origin};
 use super::mount;
 use super::router::split_shared;
 use super::security::{Access, ClientPatterns};
-use super::server::Shared;
+use super::server::{Client, Shared};
 use super::session::{Delivery, Outbound, Session, SessionState, SubOptions};
 use super::shutdown::Shutdown;
 use super::stats::{Counted, Stats};
@@ -26,7 +26,6 @@ use crate::connection::Connection;
 use crate::topic;
 use crate::transport::BoxedStream;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -57,12 +56,11 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// client is in, so an idle connection's task holds little more than its `Handler`.
 pub async fn serve(
     opened: Opened,
-    peer: SocketAddr,
-    access: Arc<Access>,
+    mut client: Client,
     shared: Arc<Shared>,
     mut shutdown: Shutdown,
 ) {
-    let established = establish(opened, peer, access, &shared, &mut shutdown);
+    let established = establish(opened, &mut client, &shared, &mut shutdown);
     let Some(mut handler) = Box::pin(established).await else {
         return;
     };
@@ -78,27 +76,31 @@ pub async fn serve(
 /// Reads and checks CONNECT; `None` when the client was refused or went away.
 async fn establish(
     opened: Opened,
-    peer: SocketAddr,
-    access: Arc<Access>,
+    client: &mut Client,
     shared: &Arc<Shared>,
     shutdown: &mut Shutdown,
 ) -> Option<Handler> {
+    let (peer, access) = (client.peer, client.access.clone());
     let mut conn = Connection::new(Counted::new(opened.stream, shared.stats.clone()), None);
-    conn.max_incoming = shared.config.max_packet_size as usize;
+    // Until it is authenticated, a client may not make us buffer more than a small CONNECT.
+    let config = &shared.config;
+    conn.max_incoming = config.max_packet_size.min(config.max_connect_size) as usize;
     let first = tokio::select! {
-        first = tokio::time::timeout(shared.config.connect_timeout, conn.read_packet()) => first,
+        first = tokio::time::timeout(config.connect_timeout, conn.read_packet()) => first,
+        () = client.ticket.evicted() => return None,
         () = shutdown.recv() => return None,
     };
+    conn.max_incoming = config.max_packet_size as usize;
     let mut connect = match first {
-        Ok(Ok(Some(Packet::Connect(connect)))) => *connect,
+        Ok(Ok(Some(Packet::Connect(connect)))) if client.ticket.connected() => *connect,
         Ok(Err(e)) => {
-            shared.log(format_args!("Client {peer} sent a bad CONNECT: {e}"));
-            handshake::reject_version(&mut conn, &e).await;
+            shared.log_refusal(format_args!("Client {peer} sent a bad CONNECT: {e}"));
+            handshake::reject_connect(&mut conn, &e).await;
             return None;
         }
         Ok(_) => return None,
         Err(_) => {
-            shared.log(format_args!("Client {peer} sent no CONNECT in time"));
+            shared.log_refusal(format_args!("Client {peer} sent no CONNECT in time"));
             return None;
         }
     };

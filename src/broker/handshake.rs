@@ -83,18 +83,20 @@ const BAD_AUTH_METHOD: Refusal = Refusal {
 };
 
 /// Answers the first packet's decoding error: a CONNACK for an unknown protocol level (0x01
-/// in 3.1.1 framing below level 5, 0x84 in MQTT 5 framing above), nothing otherwise.
-pub async fn reject_version(conn: &mut Conn, error: &io::Error) {
-    let level = match error
+/// in 3.1.1 framing below level 5, 0x84 in MQTT 5 framing above), and for a CONNECT over the
+/// size limit 0x95 (packet too large) when it says MQTT 5, read from the bytes already
+/// buffered; nothing otherwise. The rest of the packet is never read.
+pub async fn reject_connect(conn: &mut Conn, error: &io::Error) {
+    let error = error
         .get_ref()
-        .and_then(|e| e.downcast_ref::<codec::Error>())
-    {
-        Some(codec::Error::UnsupportedVersion(level)) => *level,
+        .and_then(|e| e.downcast_ref::<codec::Error>());
+    let (version, code) = match error {
+        Some(codec::Error::UnsupportedVersion(level)) if *level > 5 => (Version::V5, 0x84),
+        Some(codec::Error::UnsupportedVersion(_)) => (Version::V311, 0x01),
+        Some(codec::Error::TooLarge { .. }) if claimed_level(conn.buffered()) == Some(5) => {
+            (Version::V5, 0x95)
+        }
         _ => return,
-    };
-    let (version, code) = match level > 5 {
-        true => (Version::V5, 0x84),
-        false => (Version::V311, 0x01),
     };
     conn.version = Some(version);
     let connack = ConnAck {
@@ -104,6 +106,14 @@ pub async fn reject_version(conn: &mut Conn, error: &io::Error) {
     if conn.queue(&Packet::ConnAck(connack)).is_ok() {
         let _ = tokio::time::timeout(Duration::from_secs(1), conn.shutdown()).await;
     }
+}
+
+/// The protocol level a CONNECT's first bytes name, after its fixed header and protocol name.
+fn claimed_level(buf: &[u8]) -> Option<u8> {
+    let (header, _) = codec::validate::frame(buf).ok()??;
+    let name = buf.get(header..header + 2)?;
+    let name_len = usize::from(u16::from_be_bytes([name[0], name[1]]));
+    buf.get(header + 2 + name_len).copied()
 }
 
 /// The client asking to connect: where from, whether its TLS certificate named it

@@ -123,6 +123,10 @@ pub enum Setting {
     SysInterval(Option<u64>),
     /// `log_type`: whether the types turn on the `-v` log, or `none` turns it off.
     LogType(LogType),
+    /// `max_pending_connections` (mqtk's): sockets per listener waiting for CONNECT.
+    MaxPendingConnections(usize),
+    /// `max_connect_size` (mqtk's): the largest CONNECT, in bytes.
+    MaxConnectSize(u32),
 }
 
 /// What one `log_type` line does to the connection log.
@@ -159,6 +163,10 @@ impl Setting {
             "sys_interval" => {
                 Setting::SysInterval(Some(number(value()?)? as u64).filter(|&s| s > 0))
             }
+            "max_pending_connections" => {
+                Setting::MaxPendingConnections(in_range(value()?, 1, 1_000_000)?)
+            }
+            "max_connect_size" => Setting::MaxConnectSize(packet_size(value()?)?),
             "log_type" if !args.is_empty() => log_type(args)?,
             "log_type" => bail!("wrong number of values for {key}"),
             _ => return Ok(None),
@@ -191,6 +199,8 @@ impl Setting {
             Setting::LogType(LogType::None) => config.verbose = false,
             Setting::LogType(LogType::Verbose) => config.verbose = true,
             Setting::LogType(LogType::Quiet) => {}
+            Setting::MaxPendingConnections(n) => config.max_pending_connections = n,
+            Setting::MaxConnectSize(n) => config.max_connect_size = n,
         }
     }
 }
@@ -319,6 +329,11 @@ mod tests {
         assert_eq!((c.max_inflight, c.receive_maximum), (7, 7));
         assert_eq!((c.max_packet_size, c.max_keepalive), (20, 30));
         assert_eq!(c.sys_interval, None);
+        let door = config(&["max_pending_connections 50", "max_connect_size 1000"]);
+        assert_eq!(
+            (door.max_pending_connections, door.max_connect_size),
+            (50, 1000)
+        );
         let sys = config(&["sys_interval 2"]).sys_interval;
         assert_eq!(sys, Some(Duration::from_secs(2)));
         let expected = Limits {

@@ -8,6 +8,7 @@ use super::identity;
 use super::limits::ListenerLimits;
 use super::security::{Access, ListenerSecurity};
 use super::tls::TlsSettings;
+use super::upgrade;
 use crate::transport::{BoxedStream, WsStream};
 use std::fmt;
 use std::io;
@@ -184,6 +185,7 @@ impl Listener {
             stream = Box::new(tls);
         }
         if self.kind.websocket() {
+            stream = upgrade::bounded_head(stream).await?;
             let ws = tokio_tungstenite::accept_hdr_async(stream, choose_subprotocol)
                 .await
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;

@@ -18,6 +18,7 @@ mod acl;
 mod auth;
 mod authorize;
 mod config;
+mod door;
 mod handler;
 mod handshake;
 mod identity;
@@ -39,6 +40,7 @@ mod stats;
 mod sys;
 mod tls;
 mod tree;
+mod upgrade;
 
 pub use auth::{Authenticator, Credentials};
 pub use config::{Config, FileConfig, ServeArgs};

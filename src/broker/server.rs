@@ -2,9 +2,11 @@
 //!
 //! As in mosquitto 2.0, each listener counts its own connections against its own
 //! `max_connections`; one over it is accepted and closed at once, so the client learns of it
-//! instead of waiting in the accept backlog.
+//! instead of waiting in the accept backlog. Sockets that have not sent CONNECT yet wait at
+//! the listener's [`Door`], which bounds them apart.
 
 use super::config::Config;
+use super::door::{Door, Entry, Ticket};
 use super::handler;
 use super::listener::Listener;
 use super::persist::{self, Restored, Store};
@@ -16,10 +18,10 @@ use super::sys;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{broadcast, mpsc, Semaphore};
+use tokio::sync::{broadcast, mpsc};
 
 /// Everything the connection tasks share.
 pub struct Shared {
@@ -29,7 +31,18 @@ pub struct Shared {
     next_id: AtomicU64,
     /// The security of listeners with their own (`per_listener_settings true`).
     own_access: Vec<Arc<Access>>,
+    refusals: Mutex<RefusalLog>,
 }
+
+/// Refusals logged in the current second, and those left out.
+struct RefusalLog {
+    since: Instant,
+    logged: u32,
+    left_out: u64,
+}
+
+/// At most this many refusals are logged per second, so a flood cannot fill the log.
+const REFUSALS_PER_SECOND: u32 = 10;
 
 impl Shared {
     /// The password and ACL files that judge a client of the listener on `port`: the
@@ -52,6 +65,33 @@ impl Shared {
     pub fn log(&self, line: std::fmt::Arguments<'_>) {
         if self.config.verbose {
             eprintln!("{}: {line}", chrono::Utc::now().timestamp());
+        }
+    }
+
+    /// Logs the refusal of a peer, at most [`REFUSALS_PER_SECOND`] a second; the next line
+    /// after a full second says how many were left out.
+    pub fn log_refusal(&self, line: std::fmt::Arguments<'_>) {
+        if !self.config.verbose {
+            return;
+        }
+        let mut log = self.refusals.lock().unwrap_or_else(|e| e.into_inner());
+        if log.since.elapsed() >= Duration::from_secs(1) {
+            if log.left_out > 0 {
+                let n = log.left_out;
+                self.log(format_args!("{n} more refusals were not logged"));
+            }
+            *log = RefusalLog {
+                since: Instant::now(),
+                logged: 0,
+                left_out: 0,
+            };
+        }
+        match log.logged < REFUSALS_PER_SECOND {
+            true => {
+                log.logged += 1;
+                self.log(line);
+            }
+            false => log.left_out += 1,
         }
     }
 }
@@ -112,6 +152,11 @@ pub async fn serve_from(
         stats: Arc::new(Stats::default()),
         next_id: AtomicU64::new(1),
         own_access: own_access.collect(),
+        refusals: Mutex::new(RefusalLog {
+            since: Instant::now(),
+            logged: 0,
+            left_out: 0,
+        }),
         config,
     });
     let guard = Shutdown::new(notify.subscribe(), complete);
@@ -124,12 +169,12 @@ pub async fn serve_from(
             .limits
             .max_connections
             .unwrap_or(shared.config.max_connections);
-        let limit = Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS)));
+        let door = Door::new(max, shared.config.max_pending_connections);
         let task = accept_loop(
             Arc::new(listener),
             access,
             shared.clone(),
-            limit,
+            door,
             guard.child(),
         );
         tokio::spawn(task);
@@ -162,12 +207,12 @@ fn broker_access(config: &Config, listener: &Listener) -> Access {
 }
 
 /// Accepts on `listener` until shutdown; its connections get `access` and, while they last,
-/// one of its `limit` permits.
+/// a place at its `door`.
 async fn accept_loop(
     listener: Arc<Listener>,
     access: Arc<Access>,
     shared: Arc<Shared>,
-    limit: Arc<Semaphore>,
+    door: Arc<Door>,
     mut shutdown: Shutdown,
 ) {
     loop {
@@ -177,12 +222,22 @@ async fn accept_loop(
         };
         match accepted {
             Ok((socket, peer)) => {
-                let Ok(permit) = limit.clone().try_acquire_owned() else {
-                    shared.log(format_args!(
-                        "Client connection from {} denied: max_connections exceeded.",
-                        peer.ip()
-                    ));
-                    continue;
+                let ticket = match door.enter(peer) {
+                    Some(Entry::Free(ticket)) => ticket,
+                    Some(Entry::Evicted(ticket, oldest)) => {
+                        shared.log_refusal(format_args!(
+                            "Client {oldest} dropped before CONNECT: {} sockets pending, it was the oldest",
+                            door.pending()
+                        ));
+                        ticket
+                    }
+                    None => {
+                        shared.log_refusal(format_args!(
+                            "Client connection from {} denied: max_connections exceeded.",
+                            peer.ip()
+                        ));
+                        continue;
+                    }
                 };
                 let _ = socket.set_nodelay(true);
                 let (listener, access, shared, shutdown) = (
@@ -192,8 +247,12 @@ async fn accept_loop(
                     shutdown.child(),
                 );
                 tokio::spawn(async move {
-                    open_and_serve(&listener, socket, peer, access, shared, shutdown).await;
-                    drop(permit);
+                    let client = Client {
+                        peer,
+                        access,
+                        ticket,
+                    };
+                    open_and_serve(&listener, socket, client, shared, shutdown).await;
                 });
             }
             Err(e) => {
@@ -205,25 +264,37 @@ async fn accept_loop(
     }
 }
 
+/// An accepted socket: where from, its listener's access rules and its place at the door.
+pub struct Client {
+    pub peer: SocketAddr,
+    pub access: Arc<Access>,
+    pub ticket: Ticket,
+}
+
 /// Completes the listener's TLS and WebSocket handshakes within the CONNECT timeout, then
 /// serves the client under its listener's access rules.
 async fn open_and_serve(
     listener: &Listener,
     socket: TcpStream,
-    peer: SocketAddr,
-    access: Arc<Access>,
+    mut client: Client,
     shared: Arc<Shared>,
     shutdown: Shutdown,
 ) {
     let timeout = shared.config.connect_timeout;
+    let peer = client.peer;
     // Boxed: the TLS/WebSocket handshake state is large and only lives until it completes.
-    match Box::pin(tokio::time::timeout(timeout, listener.open(socket))).await {
-        Ok(Ok(opened)) => handler::serve(opened, peer, access, shared, shutdown).await,
-        Ok(Err(e)) => shared.log(format_args!(
+    let opening = Box::pin(tokio::time::timeout(timeout, listener.open(socket)));
+    let opened = tokio::select! {
+        opened = opening => opened,
+        () = client.ticket.evicted() => return,
+    };
+    match opened {
+        Ok(Ok(opened)) => handler::serve(opened, client, shared, shutdown).await,
+        Ok(Err(e)) => shared.log_refusal(format_args!(
             "Client {peer} failed the {} handshake: {e}",
             listener.kind()
         )),
-        Err(_) => shared.log(format_args!(
+        Err(_) => shared.log_refusal(format_args!(
             "Client {peer} did not finish the {} handshake in time",
             listener.kind()
         )),

@@ -125,7 +125,7 @@ async fn establish(
         certified,
         access: &access,
     };
-    if let Some(why) = handshake::refuse(&mut conn, &connect, &applicant, shared) {
+    if let Some(why) = handshake::refuse(&mut conn, &connect, &applicant, shared).await {
         shared.log(format_args!("Client {peer} refused: {why}"));
         let _ = tokio::time::timeout(Duration::from_secs(1), conn.shutdown()).await;
         return None;

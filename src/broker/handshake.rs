@@ -7,7 +7,7 @@ use super::config::Config;
 use super::handler::{Conn, Handler};
 use super::limits::Limits;
 use super::mount;
-use super::security::{Access, ClientPatterns, Security};
+use super::security::{Access, ClientPatterns, Rules, Security};
 use super::server::Shared;
 use super::session::SessionLimits;
 use crate::codec::{self, ConnAck, Connect, Packet, Properties, QoS, Version, Will};
@@ -129,13 +129,13 @@ pub struct Applicant<'a> {
 
 /// Refuses `connect` if it breaks a rule or fails authentication: queues the CONNACK with
 /// the reason and says why.
-pub fn refuse(
+pub async fn refuse(
     conn: &mut Conn,
     connect: &Connect,
     applicant: &Applicant<'_>,
     shared: &Shared,
 ) -> Option<&'static str> {
-    let refusal = check(connect, applicant, shared).err()?;
+    let refusal = check(connect, applicant, shared).await.err()?;
     let code = match connect.version.is_v5() {
         true => Some(refusal.v5),
         false => refusal.v3,
@@ -254,7 +254,11 @@ fn level(version: Version) -> u8 {
     }
 }
 
-fn check(connect: &Connect, applicant: &Applicant<'_>, shared: &Shared) -> Result<(), Refusal> {
+async fn check(
+    connect: &Connect,
+    applicant: &Applicant<'_>,
+    shared: &Shared,
+) -> Result<(), Refusal> {
     let v5 = connect.version.is_v5();
     if v5 && connect.properties.authentication_method.is_some() {
         return Err(BAD_AUTH_METHOD);
@@ -290,7 +294,7 @@ fn check(connect: &Connect, applicant: &Applicant<'_>, shared: &Shared) -> Resul
         password: connect.password.as_deref(),
         peer: applicant.peer,
     };
-    match authenticated(&credentials, applicant, shared) {
+    match authenticated(&credentials, applicant, shared).await {
         true => Ok(()),
         false => Err(BAD_CREDENTIALS),
     }
@@ -325,7 +329,7 @@ fn client_id<'a>(connect: &'a Connect, access: &Access) -> Option<&'a str> {
 /// username is no credential: only `allow_anonymous` lets it in. The embedder's
 /// authenticator (if any) must accept every client. Clients without a username got here only
 /// because anonymous access is allowed.
-fn authenticated(
+async fn authenticated(
     credentials: &Credentials<'_>,
     applicant: &Applicant<'_>,
     shared: &Shared,
@@ -334,11 +338,34 @@ fn authenticated(
     let rules = applicant.access.security.rules();
     let password_ok = match (&rules.passwords, credentials.username) {
         _ if applicant.certified => true,
-        (Some(passwords), Some(user)) => passwords.verify(user, credentials.password),
+        (Some(_), Some(user)) => {
+            verify_off_workers(rules.clone(), user, credentials.password, shared).await
+        }
         (None, Some(_)) => authenticator.is_some() || applicant.access.allow_anonymous,
         (_, None) => true,
     };
     password_ok && authenticator.is_none_or(|auth| auth.authenticate(credentials))
+}
+
+/// Checks a password against the password file on tokio's blocking pool, as many at once as
+/// there are cores: an argon2id or PBKDF2 hash costs milliseconds by design, and a flood of
+/// logins checked on the async workers would stall every other client.
+async fn verify_off_workers(
+    rules: Arc<Rules>,
+    user: &str,
+    password: Option<&[u8]>,
+    shared: &Shared,
+) -> bool {
+    let Ok(_permit) = shared.password_checks.acquire().await else {
+        return false;
+    };
+    let user = user.to_owned();
+    let password = password.map(<[u8]>::to_vec);
+    let verify = move || {
+        let passwords = rules.passwords.as_ref();
+        passwords.is_some_and(|p| p.verify(&user, password.as_deref()))
+    };
+    tokio::task::spawn_blocking(verify).await.unwrap_or(false)
 }
 
 /// A will must keep to the limits its PUBLISH would have to keep to.

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, Semaphore};
 
 /// Everything the connection tasks share.
 pub struct Shared {
@@ -32,6 +32,8 @@ pub struct Shared {
     /// The security of listeners with their own (`per_listener_settings true`).
     own_access: Vec<Arc<Access>>,
     refusals: Mutex<RefusalLog>,
+    /// Password checks running at once on the blocking pool (see `handshake`).
+    pub password_checks: Semaphore,
 }
 
 /// Refusals logged in the current second, and those left out.
@@ -152,6 +154,9 @@ pub async fn serve_from(
         stats: Arc::new(Stats::default()),
         next_id: AtomicU64::new(1),
         own_access: own_access.collect(),
+        password_checks: Semaphore::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+        ),
         refusals: Mutex::new(RefusalLog {
             since: Instant::now(),
             logged: 0,

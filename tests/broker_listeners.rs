@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{finish, have_paho, mqtk, program, spawn, succeeds, Broker, Pki, Raw};
+use common::{finish, mqtk, need_paho, program, python, spawn, succeeds, Broker, Pki, Raw};
 use mqtk::codec::{Connect, Packet, Publish, QoS, Will};
 use std::net::TcpStream;
 use std::process::Command;
@@ -124,9 +124,7 @@ fn secure_websocket_listener() {
 
 #[test]
 fn paho_over_websockets() {
-    if !have_paho() {
-        return;
-    }
+    need_paho();
     let served = Broker::mqtk_serve_listeners(&strings(&["--port", "0", "--ws-port", "0"]), 2);
     let (tcp, ws) = (served.port_of(""), served.port_of(" (ws)"));
     let script = "import sys, paho.mqtt.client as mqtt\n\
@@ -136,7 +134,7 @@ fn paho_over_websockets() {
         c.publish('t', b'from paho', qos=1).wait_for_publish(5)\n\
         c.disconnect(); c.loop_stop()\n";
     let sub = program("mosquitto_sub", &["-p", &tcp, "-t", "t", "-C", "1"]);
-    let publish = program("python3", &["-c", script, &ws]);
+    let publish = python(&["-c", script, &ws]);
     assert_eq!(exchange(&served, sub, publish), "from paho\n");
 }
 
@@ -187,13 +185,12 @@ fn handshakes(ca: &str, port: &str, version: &'static rustls::SupportedProtocolV
 }
 
 /// `tls_version` is the oldest version a listener accepts, as mosquitto 2.0.11 applies it
-/// (`tlsv1.2` still takes TLS 1.3); mosquitto, where installed, runs the same files.
+/// (`tlsv1.2` still takes TLS 1.3); mosquitto runs the same files.
 #[test]
 fn tls_version_is_the_oldest_accepted_like_mosquitto() {
     use rustls::version::{TLS12, TLS13};
     let pki = Pki::new();
     let ca = pki.path("ca.pem");
-    let have_mosquitto = Command::new("mosquitto").arg("-h").output().is_ok();
     for (version, expected) in [("tlsv1.3", [false, true]), ("tlsv1.2", [true, true])] {
         let conf = |port: u16| {
             format!(
@@ -209,9 +206,6 @@ fn tls_version_is_the_oldest_accepted_like_mosquitto() {
         let port = served.port_of(" (mqtts)");
         let accepted = [&TLS12, &TLS13].map(|v| handshakes(&ca, &port, v));
         assert_eq!(accepted, expected, "mqtk serve, tls_version {version}");
-        if !have_mosquitto {
-            continue;
-        }
         let port = common::free_port();
         let mosquitto = Broker::mosquitto_conf(&conf(port), port);
         let port = mosquitto.port.to_string();
@@ -221,7 +215,7 @@ fn tls_version_is_the_oldest_accepted_like_mosquitto() {
 }
 
 /// `crlfile`: a client certificate its CA revoked is refused, the others still get in;
-/// mosquitto 2.0.11, where installed, runs the same file.
+/// mosquitto 2.0.11 runs the same file.
 #[test]
 fn revoked_client_certificates_are_refused_like_mosquitto() {
     let pki = Pki::new();
@@ -273,10 +267,6 @@ fn revoked_client_certificates_are_refused_like_mosquitto() {
         [true, false],
         "mqtk serve"
     );
-    if Command::new("mosquitto").arg("-h").output().is_err() {
-        eprintln!("mosquitto not installed: comparison skipped");
-        return;
-    }
     let port = common::free_port();
     let mosquitto = Broker::mosquitto_conf(&conf(port), port);
     assert_eq!(
@@ -337,8 +327,8 @@ fn topics_until(raw: &mut Raw, last: &str) -> Vec<String> {
 }
 
 /// `mount_point tenant/` on the second listener, seen from a client of each listener: what a
-/// mounted client publishes, and its will, come out under tenant/ (mosquitto 2.0.11 agrees,
-/// where installed); what it receives comes without the prefix and only from below it, its
+/// mounted client publishes, and its will, come out under tenant/ (mosquitto 2.0.11 agrees);
+/// what it receives comes without the prefix and only from below it, its
 /// shared subscriptions and retained messages included (what mosquitto 1.6 and 2.0.12 do;
 /// 2.0.11 leaves the prefix on, its issue #2244).
 #[test]
@@ -371,10 +361,6 @@ fn mount_point_keeps_a_listener_under_its_prefix() {
         "tenant/end",
     ];
     assert_eq!(mounted_exchange(ports, true), plain_view, "mqtk serve");
-    if Command::new("mosquitto").arg("-h").output().is_err() {
-        eprintln!("mosquitto not installed: comparison skipped");
-        return;
-    }
     let ports = [common::free_port(), common::free_port()];
     let _mosquitto = Broker::mosquitto_conf(&conf(ports), ports[0]);
     assert!(common::listening(ports[1]), "mosquitto's mounted listener");

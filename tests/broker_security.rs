@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{finish, listening, publish, run_tool, text, Broker, Raw, Sub, Target, TestBroker};
+use common::{
+    finish, listening, publish, run_tool, text, tool, Broker, Raw, Sub, Target, TestBroker,
+};
 use mqtk::broker::Security;
 use mqtk::codec::Connect;
 use std::path::{Path, PathBuf};
@@ -16,7 +18,7 @@ use std::time::Duration;
 fn mosquitto_passwords(dir: &Path) -> PathBuf {
     let file = dir.join("passwords");
     for (i, user) in ["alice", "bob"].into_iter().enumerate() {
-        let mut cmd = Command::new("mosquitto_passwd");
+        let mut cmd = Command::new(tool("mosquitto_passwd"));
         cmd.arg("-b");
         if i == 0 {
             cmd.arg("-c");
@@ -238,10 +240,6 @@ fn a_reload_applies_new_patterns_to_connected_clients() {
 /// mosquitto itself accepts the password file `mqtk passwd` writes.
 #[test]
 fn mosquitto_reads_mqtk_passwd_files() {
-    if Command::new("mosquitto").arg("-h").output().is_err() {
-        eprintln!("mosquitto not installed: skipped");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     // mosquitto started as root drops to user mosquitto, who must read both files.
     set_mode(dir.path(), 0o755);
@@ -322,7 +320,7 @@ fn retained_for_bob(port: u16) -> Vec<String> {
 /// `check_retain_source true` holds back a retained message while its publisher may no longer
 /// publish it, and keeps it for when the access comes back; without the key (or `false`) it is
 /// delivered. With `per_listener_settings true` the publisher's listener's own files judge it.
-/// mosquitto 2.0.11, run through the same steps where installed, agrees.
+/// mosquitto 2.0.11, run through the same steps, agrees.
 #[test]
 fn check_retain_source_holds_back_what_the_publisher_may_no_longer_write() {
     let dir = tempfile::tempdir().unwrap();
@@ -338,7 +336,6 @@ fn check_retain_source_holds_back_what_the_publisher_may_no_longer_write() {
     );
     let held = vec![vec!["room/a".to_string()], vec![], vec!["room/a".into()]];
     let delivered = vec![vec!["room/a".to_string()]; 3];
-    let have_mosquitto = Command::new("mosquitto").arg("-h").output().is_ok();
     let cases = [
         ("", "check_retain_source true\n", &held),
         ("", "check_retain_source false\n", &delivered),
@@ -358,10 +355,6 @@ fn check_retain_source_holds_back_what_the_publisher_may_no_longer_write() {
         let steps = retain_source_steps(&serve, &acl, "reloaded password and ACL files");
         assert_eq!(&steps, expected, "mqtk, {head}{tail}");
         drop(serve);
-        if !have_mosquitto {
-            eprintln!("mosquitto not installed: compared with mqtk only");
-            continue;
-        }
         std::fs::write(&acl, ACL_ALICE_WRITES).unwrap();
         set_mode(&acl, 0o644);
         let port = common::free_port();
@@ -483,7 +476,7 @@ fn probe_listeners(ports: [u16; 3]) -> Vec<String> {
 /// "ok", "denied" (an MQTT 5 PUBACK 0x87) or "refused CODE".
 fn pub_outcome(port: u16, args: &[&str]) -> String {
     let port = port.to_string();
-    let mut cmd = Command::new("mosquitto_pub");
+    let mut cmd = Command::new(tool("mosquitto_pub"));
     cmd.args([
         "-h",
         "127.0.0.1",
@@ -553,7 +546,7 @@ fn per_listener_settings_like_mosquitto() {
     let carol = ["-u", "carol", "-P", "pw"];
     assert_eq!(pub_outcome(ports[1], &carol), "refused 5");
     let passwords = dir.path().join("passwords");
-    let added = Command::new("mosquitto_passwd")
+    let added = Command::new(tool("mosquitto_passwd"))
         .arg("-b")
         .arg(&passwords)
         .args(["carol", "pw"])
@@ -564,11 +557,7 @@ fn per_listener_settings_like_mosquitto() {
     serve.wait_for_log("reloaded password and ACL files");
     assert_eq!(pub_outcome(ports[1], &carol), "ok");
     drop(serve);
-    if Command::new("mosquitto").arg("-h").output().is_err() {
-        eprintln!("mosquitto not installed: comparison skipped");
-        return;
-    }
-    let mut mosquitto = Command::new("mosquitto")
+    let mut mosquitto = Command::new(tool("mosquitto"))
         .args(["-c", conf])
         .stderr(Stdio::null())
         .spawn()
@@ -624,7 +613,7 @@ fn closed(stream: &mut std::net::TcpStream) -> bool {
     }
 }
 
-/// `use_username_as_clientid true` (a listener key), against mqtk serve and, where installed,
+/// `use_username_as_clientid true` (a listener key), against mqtk serve and
 /// mosquitto 2.0.11.
 #[test]
 fn use_username_as_clientid_like_mosquitto() {
@@ -639,10 +628,6 @@ fn use_username_as_clientid_like_mosquitto() {
     let conf = "use_username_as_clientid true";
     let serve = Broker::mqtk_serve_conf(conf);
     assert_eq!(username_as_client_id(serve.port), expected, "mqtk serve");
-    if Command::new("mosquitto").arg("-h").output().is_err() {
-        eprintln!("mosquitto not installed: comparison skipped");
-        return;
-    }
     let mosquitto = Broker::mosquitto_with(conf);
     assert_eq!(username_as_client_id(mosquitto.port), expected, "mosquitto");
 }

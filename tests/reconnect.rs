@@ -38,7 +38,7 @@ impl LinePub {
     /// Sends `signal` (`STOP`, `CONT`) to the running `pub`.
     fn signal(&self, signal: &str) {
         let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
+        let sent = Command::new(tool("kill"))
             .args([&format!("-{signal}"), &pid])
             .status();
         assert!(sent.is_ok_and(|s| s.success()), "kill -{signal} {pid}");

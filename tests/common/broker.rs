@@ -4,6 +4,7 @@
 //! broker. For broker behaviour alone the in-process [`super::TestBroker`] is faster.
 
 use super::process::{finish, mqtk, spawn};
+use super::tools::tool;
 use super::{host_port, Target};
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
@@ -58,13 +59,13 @@ impl Broker {
     }
 
     fn spawn_mosquitto(dir: &tempfile::TempDir) -> Child {
-        Command::new("mosquitto")
+        Command::new(tool("mosquitto"))
             .arg("-c")
             .arg(dir.path().join("mosquitto.conf"))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("mosquitto is installed (apt-get install mosquitto)")
+            .unwrap_or_else(|e| panic!("start mosquitto: {e}"))
     }
 
     /// Starts `mqtk serve -v -c FILE` with the same configuration as [`Broker::mosquitto_with`].
@@ -163,7 +164,7 @@ impl Broker {
     /// Sends `signal` (`HUP`, `STOP`, ...) to the broker.
     pub fn signal(&self, signal: &str) {
         let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
+        let sent = Command::new(tool("kill"))
             .args([&format!("-{signal}"), &pid])
             .status();
         assert!(sent.is_ok_and(|s| s.success()), "kill -{signal} {pid}");
@@ -259,7 +260,7 @@ impl Broker {
 
     /// `PROGRAM -h 127.0.0.1 -p PORT ARGS` for mosquitto_pub, mosquitto_sub or mosquitto_rr.
     pub fn program(&self, name: &str, args: &[&str]) -> Command {
-        let mut cmd = Command::new(name);
+        let mut cmd = Command::new(tool(name));
         cmd.args(self.addr()).args(args);
         cmd
     }

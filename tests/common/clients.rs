@@ -2,6 +2,7 @@
 //! reference clients, as processes, for checks that need no `mqtk` client.
 
 use super::process::{finish, program, run_with_input, spawn, text, Lines};
+use super::tools::tool;
 use super::{host_port, Target};
 use std::process::{Child, Output};
 use std::time::Duration;
@@ -50,7 +51,8 @@ impl Sub {
     /// Starts `mosquitto_sub -d ARGS` and waits for its SUBACK.
     pub fn start(broker: &impl Target, args: &[&str]) -> Sub {
         // stdbuf: mosquitto_sub's stdout is block-buffered on a pipe.
-        let mut cmd = program("stdbuf", &["-oL", "mosquitto_sub"]);
+        let mut cmd = program("stdbuf", &["-oL"]);
+        cmd.arg(tool("mosquitto_sub"));
         cmd.args(host_port(broker.port())).arg("-d").args(args);
         let mut child = spawn(cmd);
         let mut lines = Lines::follow(&mut child, false);

@@ -11,6 +11,8 @@
 //! - [`paho`]: paho-mqtt scripts, for MQTT 5 features the mosquitto clients cannot drive.
 //! - [`proxy`]: a TCP proxy that holds the broker's replies or cuts connections.
 //! - [`tls`]: a private CA with server and client certificates.
+//! - [`tools`]: the other programs by absolute path, and the one line a test binary prints
+//!   when one is missing (run `scripts/test`).
 // Each test file uses only part of the harness.
 #![allow(dead_code, unused_imports)]
 
@@ -22,6 +24,7 @@ pub mod process;
 pub mod proxy;
 pub mod raw;
 pub mod tls;
+pub mod tools;
 
 pub use broker::*;
 pub use clients::*;
@@ -31,6 +34,7 @@ pub use process::*;
 pub use proxy::*;
 pub use raw::*;
 pub use tls::*;
+pub use tools::*;
 
 /// A broker listening on 127.0.0.1, process or embedded: what clients are pointed at.
 pub trait Target {

@@ -2,33 +2,40 @@
 //! clients cannot drive. The helpers in `paho_prelude.py` come before every script.
 
 use super::process::{finish, program, spawn, text};
+use super::tools::missing;
 use super::Target;
+use std::process::Command;
 use std::time::Duration;
 
-/// True when paho-mqtt can be imported; otherwise says why the test is skipped. In CI
-/// (`CI` set), where paho-mqtt is installed, a missing module fails instead.
-pub fn have_paho() -> bool {
-    let ok = program("python3", &["-c", "import paho.mqtt"])
+/// `python3 ARGS`, with tests/python/site (where `scripts/test` installs paho-mqtt) first on
+/// its module path.
+pub fn python(args: &[&str]) -> Command {
+    let site = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/site");
+    let path = match std::env::var_os("PYTHONPATH") {
+        Some(old) if !old.is_empty() => format!("{site}:{}", old.to_string_lossy()),
+        _ => site.to_owned(),
+    };
+    let mut cmd = program("python3", args);
+    cmd.env("PYTHONPATH", path);
+    cmd
+}
+
+/// Fails the test with one line (see [`missing`]) unless python3 imports paho-mqtt 2.
+pub fn need_paho() {
+    let check = "import paho.mqtt as m; assert m.__version__.startswith('2.')";
+    let ok = python(&["-c", check])
         .output()
         .is_ok_and(|out| out.status.success());
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "paho-mqtt is missing in CI (.ci/run installs it)"
-    );
     if !ok {
-        eprintln!("SKIPPED: paho-mqtt is not installed (pip install paho-mqtt)");
+        missing("python3 cannot import paho-mqtt 2");
     }
-    ok
 }
 
 /// Runs a paho-mqtt `script` with `PORT` set; panics with its output unless it prints `OK`.
-/// Skipped (see [`have_paho`]) where paho-mqtt is missing.
 pub fn paho(broker: &impl Target, script: &str) {
-    if !have_paho() {
-        return;
-    }
+    need_paho();
     let prelude = include_str!("paho_prelude.py");
-    let mut cmd = program("python3", &["-c", &format!("{prelude}\n{script}")]);
+    let mut cmd = python(&["-c", &format!("{prelude}\n{script}")]);
     cmd.env("PORT", broker.port().to_string());
     let out = finish(spawn(cmd), Duration::from_secs(20));
     let stdout = text(&out.stdout);

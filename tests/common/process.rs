@@ -1,7 +1,8 @@
 //! Programs as processes: the built `mqtk` binary (kept away from the user's configuration
-//! files) and Debian's mosquitto clients. Every wait has a deadline, so a hung program fails
+//! files) and the other programs, found by absolute path ([`super::tools::tool`]). Every wait has a deadline, so a hung program fails
 //! its test instead of hanging it.
 
+use super::tools::tool;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -25,9 +26,9 @@ pub fn mqtk(args: &[&str]) -> Command {
     cmd
 }
 
-/// A program by name (mosquitto_pub, mosquitto_sub, python3).
+/// A program by name (mosquitto_pub, mosquitto_sub, python3), found by [`tool`].
 pub fn program(name: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(name);
+    let mut cmd = Command::new(tool(name));
     cmd.args(args);
     cmd
 }
@@ -84,7 +85,10 @@ pub fn finish(child: Child, limit: Duration) -> Output {
     match rx.recv_timeout(limit) {
         Ok(out) => out.expect("wait"),
         Err(_) => {
-            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            let _ = Command::new(tool("kill"))
+                .arg("-9")
+                .arg(pid.to_string())
+                .status();
             let out = rx.recv().expect("wait").expect("wait");
             panic!(
                 "process did not exit within {limit:?}: {}",

@@ -9,6 +9,7 @@ use crate::codec::{self, Packet, Reason, Will};
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::AbortHandle;
 
 /// Why a connection ended.
 #[derive(Debug)]
@@ -132,7 +133,7 @@ impl Handler {
         }
         let (shared, session, id) = (self.shared.clone(), self.session.clone(), self.id);
         let wait = Duration::from_secs(delay.min(expiry).into());
-        after(wait, shutdown.child(), move || {
+        let timer = after(wait, shutdown.child(), move || {
             let will = {
                 let mut state = session.lock();
                 match state.abandoned_by(id) {
@@ -144,6 +145,7 @@ impl Handler {
                 shared.router.publish_will(&origin, will);
             }
         });
+        self.session.keep_timer(timer);
     }
 }
 
@@ -157,19 +159,26 @@ pub fn expire(
     wait: Duration,
     shutdown: Shutdown,
 ) {
-    after(wait, shutdown, move || {
+    let timer_session = session.clone();
+    let timer = after(wait, shutdown, move || {
         if session.lock().abandoned_by(id) {
             shared.router.end(&session);
         }
     });
+    timer_session.keep_timer(timer);
 }
 
-/// Runs `action` after `wait` unless the broker shuts down first.
-fn after(wait: Duration, mut shutdown: Shutdown, action: impl FnOnce() + Send + 'static) {
-    tokio::spawn(async move {
+/// Runs `action` after `wait` unless the broker shuts down or the timer is aborted first.
+fn after(
+    wait: Duration,
+    mut shutdown: Shutdown,
+    action: impl FnOnce() + Send + 'static,
+) -> AbortHandle {
+    let task = tokio::spawn(async move {
         tokio::select! {
             () = tokio::time::sleep(wait) => action(),
             () = shutdown.recv() => {}
         }
     });
+    task.abort_handle()
 }

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
 use tokio::sync::Notify;
+use tokio::task::AbortHandle;
 
 /// An online session's queue may grow to this many times its limits with QoS 1/2 messages
 /// while publishers are held back; past it even those are dropped (and counted).
@@ -180,6 +181,18 @@ pub struct SessionState {
     last_drain: Instant,
     /// Wall-clock time the last connection left, for persistence.
     left: Option<SystemTime>,
+    /// The will-delay and expiry timers started when the last connection left: cancelled
+    /// when a client comes back or the session ends, so a client that reconnects in a loop
+    /// leaves no sleeping tasks behind.
+    timers: Vec<AbortHandle>,
+}
+
+impl SessionState {
+    fn cancel_timers(&mut self) {
+        for timer in self.timers.drain(..) {
+            timer.abort();
+        }
+    }
 }
 
 impl Session {
@@ -205,6 +218,7 @@ impl Session {
                 pending_will: None,
                 last_drain: Instant::now(),
                 left: None,
+                timers: Vec::new(),
             }),
         }
     }
@@ -271,6 +285,7 @@ impl Session {
         let old = st.owner.replace(Owner { id, waker });
         st.last_owner = id;
         st.pending_will = None;
+        st.cancel_timers();
         self.online.store(true, Ordering::Relaxed);
         old.map(|o| o.waker)
     }
@@ -285,6 +300,16 @@ impl Session {
         st.left = Some(SystemTime::now());
         self.online.store(false, Ordering::Relaxed);
         true
+    }
+
+    /// Keeps `timer` (a task that acts on the session once it has been away long enough)
+    /// until a client comes back or the session ends; cancels it if either happened already.
+    pub fn keep_timer(&self, timer: AbortHandle) {
+        let mut st = self.lock();
+        match st.ended || st.owner.is_some() {
+            true => timer.abort(),
+            false => st.timers.push(timer),
+        }
     }
 
     /// Keeps `will` until its delay has passed (see [`Session::end`]); hands it back when the
@@ -303,6 +328,7 @@ impl Session {
     pub fn end(&self) -> (Option<Arc<Notify>>, Option<PendingWill>) {
         let mut st = self.lock();
         st.ended = true;
+        st.cancel_timers();
         st.queue.clear();
         st.queued_bytes = 0;
         self.online.store(false, Ordering::Relaxed);

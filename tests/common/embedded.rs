@@ -15,6 +15,7 @@ pub struct TestBroker {
     pub port: u16,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    runtime: tokio::runtime::Handle,
 }
 
 impl TestBroker {
@@ -34,12 +35,14 @@ impl TestBroker {
         };
         adjust(&mut config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
                 .build()
                 .expect("runtime");
+            handle_tx.send(runtime.handle().clone()).expect("handle");
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
                 run(vec![listener], config, stopped).await.expect("broker");
@@ -49,12 +52,18 @@ impl TestBroker {
             port,
             stop: Some(stop),
             thread: Some(thread),
+            runtime: handle_rx.recv().expect("the broker's runtime"),
         }
     }
 
     /// `-h 127.0.0.1 -p PORT`.
     pub fn addr(&self) -> Vec<String> {
         host_port(self.port)
+    }
+
+    /// Tasks alive on the broker's runtime: one per connection and listener, plus timers.
+    pub fn tasks(&self) -> usize {
+        self.runtime.metrics().num_alive_tasks()
     }
 
     /// A raw TCP connection to the broker, for the frames of [`super::raw`].

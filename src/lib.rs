@@ -11,6 +11,8 @@ pub mod config;
 pub mod connect;
 pub mod connection;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod passwd;
 pub mod properties;
 pub mod publish;

@@ -14,7 +14,7 @@
 //! sessions to a file and restores them at start-up. [`run`] and [`run_listeners`] never
 //! persist.
 
-mod acl;
+pub(crate) mod acl;
 mod auth;
 mod authorize;
 mod config;
@@ -26,6 +26,7 @@ mod lifecycle;
 mod limits;
 mod listener;
 mod listener_keys;
+pub(crate) mod memory;
 mod message;
 mod mount;
 pub mod passwd;

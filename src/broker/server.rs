@@ -47,6 +47,26 @@ struct RefusalLog {
 const REFUSALS_PER_SECOND: u32 = 10;
 
 impl Shared {
+    /// The shared state of a broker starting from `router`; `own_access` lists the listeners
+    /// with their own security.
+    pub fn new(config: Config, router: Router, own_access: Vec<Arc<Access>>) -> Shared {
+        Shared {
+            config,
+            router,
+            stats: Arc::new(Stats::default()),
+            next_id: AtomicU64::new(1),
+            own_access,
+            refusals: Mutex::new(RefusalLog {
+                since: Instant::now(),
+                logged: 0,
+                left_out: 0,
+            }),
+            password_checks: Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            ),
+        }
+    }
+
     /// The password and ACL files that judge a client of the listener on `port`: the
     /// broker's, or with `per_listener_settings true` that listener's own; `None` when no
     /// listener has that port now (say it changed over a restart), which mosquitto 2.0 denies.
@@ -149,21 +169,7 @@ pub async fn serve_from(
         })
         .collect();
     let own_access = served.iter().filter_map(|(l, _)| l.access().cloned());
-    let shared = Arc::new(Shared {
-        router,
-        stats: Arc::new(Stats::default()),
-        next_id: AtomicU64::new(1),
-        own_access: own_access.collect(),
-        password_checks: Semaphore::new(
-            std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
-        ),
-        refusals: Mutex::new(RefusalLog {
-            since: Instant::now(),
-            logged: 0,
-            left_out: 0,
-        }),
-        config,
-    });
+    let shared = Arc::new(Shared::new(config, router, own_access.collect()));
     let guard = Shutdown::new(notify.subscribe(), complete);
     let store = persisted.map(|(store, restored)| {
         persist::start(store.clone(), restored, &shared, &guard);

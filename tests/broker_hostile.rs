@@ -5,7 +5,7 @@
 mod common;
 
 use common::{connect_v311, connect_v5, frame, read_to_close, send, Raw, TestBroker};
-use mqtk::codec::{Ack, Packet, Publish, QoS, Will};
+use mqtk::codec::{Ack, Packet, Publish, QoS, Subscribe, Subscription, Will};
 use std::time::{Duration, Instant};
 
 /// A normal client still gets through: subscribe, publish at QoS 1, receive it.
@@ -144,4 +144,116 @@ fn a_reconnect_loop_leaves_no_timers_behind() {
         "{baseline} tasks before, {after} after 200 reconnects"
     );
     still_serves(&broker);
+}
+
+/// A client holding `count` retained messages `r/0`, `r/1`...
+fn retain(broker: &TestBroker, count: usize) {
+    let (mut publisher, _) = Raw::connect(broker, Raw::v311("retainer"));
+    for n in 0..count {
+        publisher.send(Packet::Publish(Publish {
+            topic: format!("r/{n}"),
+            qos: QoS::AtLeastOnce,
+            retain: true,
+            pkid: 1,
+            payload: "kept".into(),
+            ..Publish::default()
+        }));
+        assert!(matches!(publisher.recv(), Some(Packet::PubAck(_))));
+    }
+}
+
+/// Acknowledges and counts what `raw` receives until `marker` arrives, which was published
+/// after everything counted.
+fn count_until(raw: &mut Raw, marker: &str) -> usize {
+    let mut n = 0;
+    loop {
+        match raw.recv() {
+            Some(Packet::Publish(p)) => {
+                if p.pkid != 0 {
+                    raw.send(Packet::PubAck(Ack::new(p.pkid)));
+                }
+                if p.topic == marker {
+                    return n;
+                }
+                n += 1;
+            }
+            other => panic!("expected messages up to {marker}, got {other:?}"),
+        }
+    }
+}
+
+/// A SUBSCRIBE repeating `#` (and other filters matching everything) gets a copy per filter,
+/// as from mosquitto, but only the first copy of each goes past the queue limit.
+#[test]
+fn one_subscribe_queues_extra_retained_copies_only_up_to_the_limit() {
+    let broker = TestBroker::with(|c| c.max_queued_messages = 100);
+    retain(&broker, 20);
+    let (mut raw, _) = Raw::connect(&broker, Raw::v5("greedy"));
+    let mut filters = vec!["#"; 50];
+    filters.extend(["r/#", "+/+", "r/+"]);
+    raw.send(Packet::Subscribe(Subscribe {
+        pkid: 1,
+        filters: filters
+            .iter()
+            .map(|f| Subscription {
+                filter: (*f).into(),
+                qos: QoS::AtLeastOnce,
+                ..Default::default()
+            })
+            .collect(),
+        properties: Default::default(),
+    }));
+    assert!(matches!(raw.recv(), Some(Packet::SubAck(a)) if a.codes.len() == 53));
+    // Published after the SUBACK, so queued after the retained copies.
+    let (mut marker, _) = Raw::connect(&broker, Raw::v5("marker"));
+    marker.send(Packet::Publish(Publish {
+        topic: "marker".into(),
+        qos: QoS::AtLeastOnce,
+        pkid: 1,
+        payload: "end".into(),
+        ..Publish::default()
+    }));
+    assert!(matches!(marker.recv(), Some(Packet::PubAck(_))));
+    assert_eq!(
+        count_until(&mut raw, "marker"),
+        100,
+        "20 first copies, 80 more up to the limit"
+    );
+    still_serves(&broker);
+}
+
+/// A message larger than one subscriber's Maximum Packet Size is not sent to it
+/// (MQTT-3.1.2-25), while its publisher's flow completes and other subscribers get it; the
+/// small subscriber stays connected and gets the next message that fits.
+#[test]
+fn a_message_too_big_for_one_subscriber_reaches_the_others() {
+    let broker = TestBroker::start();
+    let mut small = Raw::v5("small");
+    small.properties.maximum_packet_size = Some(64);
+    let (mut small, _) = Raw::connect(&broker, small);
+    let (mut big, _) = Raw::connect(&broker, Raw::v5("big"));
+    assert_eq!(small.subscribe("p", QoS::AtLeastOnce), [1]);
+    assert_eq!(big.subscribe("p", QoS::AtLeastOnce), [1]);
+    let (mut publisher, _) = Raw::connect(&broker, Raw::v5("publisher"));
+    let publish = |pkid, payload: &[u8]| {
+        Packet::Publish(Publish {
+            topic: "p".into(),
+            qos: QoS::AtLeastOnce,
+            pkid,
+            payload: payload.to_vec().into(),
+            ..Publish::default()
+        })
+    };
+    publisher.send(publish(1, &[b'x'; 500]));
+    assert!(matches!(publisher.recv(), Some(Packet::PubAck(a)) if a.reason == 0));
+    match big.recv() {
+        Some(Packet::Publish(p)) => assert_eq!(p.payload.len(), 500),
+        other => panic!("big: {other:?}"),
+    }
+    publisher.send(publish(2, b"fits"));
+    assert!(matches!(publisher.recv(), Some(Packet::PubAck(_))));
+    match small.recv() {
+        Some(Packet::Publish(p)) => assert_eq!(&p.payload[..], b"fits"),
+        other => panic!("small: {other:?}"),
+    }
 }

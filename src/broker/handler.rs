@@ -635,7 +635,13 @@ impl Handler {
         // mosquitto's words, so scripts (and our tests) can wait for a subscription.
         self.shared
             .log(format_args!("Sending SUBACK to {}", self.session.client_id));
-        self.session.enqueue_retained(retained);
+        let dropped = self.session.enqueue_retained(retained);
+        if dropped > 0 {
+            self.shared.log(format_args!(
+                "Outgoing messages are being dropped for client {}: {dropped} retained messages, its queue is full",
+                self.session.client_id
+            ));
+        }
         Ok(())
     }
 

@@ -372,22 +372,39 @@ impl Session {
 }
 
 impl Session {
-    /// Queues the retained messages a new subscription asked for, past the queue limit:
-    /// they are a bounded snapshot (the retained store), and the subscriber asked for all of
-    /// them at once, so dropping the tail (even at QoS 0) would make `#` miss topics.
-    pub fn enqueue_retained(&self, deliveries: Vec<Delivery>) {
+    /// Queues the retained messages a SUBSCRIBE asked for, one delivery per matching filter
+    /// as mosquitto sends them. The first copy of each message goes past the queue limit:
+    /// the snapshot is bounded (the retained store), and the subscriber asked for all of it
+    /// at once, so dropping its tail (even at QoS 0) would make `#` miss topics. Further
+    /// copies (filters that overlap, `#` repeated K times) obey the limit like any message,
+    /// and a queue already at its hard limit (a client that subscribes again and again
+    /// without reading) takes none. Returns how many were dropped.
+    pub fn enqueue_retained(&self, deliveries: Vec<Delivery>) -> usize {
         let mut st = self.lock();
         if st.ended || deliveries.is_empty() {
-            return;
+            return 0;
         }
-        st.queued_bytes += deliveries
-            .iter()
-            .map(|d| d.msg.payload.len())
-            .sum::<usize>();
-        st.queue.extend(deliveries);
+        let limits = st.limits;
+        let mut dropped = 0;
+        if limits.reached(st.queue.len(), st.queued_bytes, HARD_LIMIT_FACTOR) {
+            dropped = deliveries.len();
+        } else {
+            let mut first = HashSet::with_capacity(deliveries.len());
+            for delivery in deliveries {
+                let again = !first.insert(Arc::as_ptr(&delivery.msg));
+                if again && limits.reached(st.queue.len(), st.queued_bytes, 1) {
+                    dropped += 1;
+                    continue;
+                }
+                st.queued_bytes += delivery.msg.payload.len();
+                st.queue.push_back(delivery);
+            }
+        }
+        st.dropping |= dropped > 0;
         if let Some(owner) = &st.owner {
             owner.waker.notify_one();
         }
+        dropped
     }
 
     /// True while an online session's queue is more than half full and its connection is
@@ -617,6 +634,45 @@ mod tests {
         assert!(s.end().1.is_some(), "the end releases the held will");
         assert!(s.hold_will(will()).is_some());
         assert!(s.end().1.is_none());
+    }
+
+    /// Overlapping filters of one SUBSCRIBE match the same retained messages: the first
+    /// copy of each goes past the queue limit, the others only up to it.
+    #[test]
+    fn retained_copies_beyond_the_first_obey_the_queue_limit() {
+        let s = online(5);
+        let retained: Vec<Delivery> = (0..3).map(|_| delivery(QoS::AtLeastOnce)).collect();
+        let snapshot = || retained.iter().cloned();
+        let small: Vec<Delivery> = snapshot().chain(snapshot()).collect();
+        assert_eq!(
+            s.enqueue_retained(small),
+            1,
+            "the second copies fill the queue to 5"
+        );
+        assert_eq!(s.lock().queue.len(), 5);
+        let repeated: Vec<Delivery> = (0..10).flat_map(|_| snapshot()).collect();
+        assert_eq!(
+            s.enqueue_retained(repeated),
+            27,
+            "only the first copies go past 5"
+        );
+        assert_eq!(s.lock().queue.len(), 8);
+    }
+
+    /// Retained snapshots go past the queue limit, but not past its hard limit: a client that
+    /// subscribes to `#` again and again without reading cannot grow its queue for ever.
+    #[test]
+    fn retained_snapshots_stop_at_the_hard_limit() {
+        let s = online(2);
+        let snapshot = || (0..15).map(|_| delivery(QoS::AtLeastOnce)).collect();
+        assert_eq!(s.enqueue_retained(snapshot()), 0, "past the limit of 2");
+        assert_eq!(
+            s.enqueue_retained(snapshot()),
+            0,
+            "15 queued, below the hard limit of 20"
+        );
+        assert_eq!(s.enqueue_retained(snapshot()), 15, "at 30 it takes none");
+        assert_eq!(s.lock().queue.len(), 30);
     }
 
     #[test]

@@ -257,3 +257,36 @@ fn a_message_too_big_for_one_subscriber_reaches_the_others() {
         other => panic!("small: {other:?}"),
     }
 }
+
+/// `max_subscriptions`: new filters beyond it are refused (0x97 in MQTT 5, 0x80 in 3.1.1);
+/// replacing a subscription the session holds still works.
+#[test]
+fn subscriptions_beyond_the_limit_are_refused() {
+    let broker = TestBroker::with(|c| c.limits.max_subscriptions = 3);
+    let codes = |raw: &mut Raw, filters: &[&str]| {
+        raw.send(Packet::Subscribe(Subscribe {
+            pkid: 1,
+            filters: filters
+                .iter()
+                .map(|f| Subscription {
+                    filter: (*f).into(),
+                    ..Default::default()
+                })
+                .collect(),
+            properties: Default::default(),
+        }));
+        match raw.recv() {
+            Some(Packet::SubAck(a)) => a.codes,
+            other => panic!("expected SUBACK, got {other:?}"),
+        }
+    };
+    let (mut v5, _) = Raw::connect(&broker, Raw::v5("many5"));
+    assert_eq!(
+        codes(&mut v5, &["a", "b", "c", "d", "e"]),
+        [0, 0, 0, 0x97, 0x97]
+    );
+    assert_eq!(codes(&mut v5, &["a", "f"]), [0, 0x97]);
+    let (mut v3, _) = Raw::connect(&broker, Raw::v311("many3"));
+    assert_eq!(codes(&mut v3, &["a", "b", "c", "d"]), [0, 0, 0, 0x80]);
+    still_serves(&broker);
+}

@@ -597,6 +597,10 @@ impl Handler {
                 ));
                 continue;
             }
+            if self.at_subscription_limit(&mounted) {
+                codes.push(if self.version.is_v5() { 0x97 } else { 0x80 });
+                continue;
+            }
             if group.is_some() && sub.no_local {
                 return Err(Close::Protocol(
                     0x82,
@@ -643,6 +647,23 @@ impl Handler {
             ));
         }
         Ok(())
+    }
+
+    /// True when `filter` would be a new subscription beyond `max_subscriptions` (replacing
+    /// one the session holds is always allowed); logs the refusal.
+    fn at_subscription_limit(&self, filter: &str) -> bool {
+        let max = self.shared.config.limits.max_subscriptions;
+        let full = max > 0 && {
+            let state = self.session.lock();
+            state.subscriptions.len() >= max && !state.subscriptions.contains_key(filter)
+        };
+        if full {
+            self.shared.log(format_args!(
+                "Denied SUBSCRIBE from {} to {filter}: max_subscriptions ({max}) reached",
+                self.session.client_id
+            ));
+        }
+        full
     }
 
     /// The retained messages `filter` matches, as deliveries; with `check_retain_source`,

@@ -39,6 +39,9 @@ pub struct Limits {
     /// publisher write its topic. Off by default: mosquitto 2.0.11's manual says on, but the
     /// broker never sets it unless the configuration file does.
     pub check_retain_source: bool,
+    /// `max_subscriptions` (mqtk's): subscriptions one session may hold; a SUBSCRIBE's new
+    /// filters beyond them get failure (MQTT 5: 0x97 quota exceeded). 0: no limit.
+    pub max_subscriptions: usize,
 }
 
 impl Default for Limits {
@@ -54,6 +57,7 @@ impl Default for Limits {
             auto_id_prefix: "auto-".into(),
             clientid_prefixes: None,
             check_retain_source: false,
+            max_subscriptions: 10_000,
         }
     }
 }
@@ -127,6 +131,8 @@ pub enum Setting {
     MaxPendingConnections(usize),
     /// `max_connect_size` (mqtk's): the largest CONNECT, in bytes.
     MaxConnectSize(u32),
+    /// `max_subscriptions` (mqtk's): subscriptions per session; 0 is unlimited.
+    MaxSubscriptions(usize),
 }
 
 /// What one `log_type` line does to the connection log.
@@ -167,6 +173,7 @@ impl Setting {
                 Setting::MaxPendingConnections(in_range(value()?, 1, 1_000_000)?)
             }
             "max_connect_size" => Setting::MaxConnectSize(packet_size(value()?)?),
+            "max_subscriptions" => Setting::MaxSubscriptions(number(value()?)?),
             "log_type" if !args.is_empty() => log_type(args)?,
             "log_type" => bail!("wrong number of values for {key}"),
             _ => return Ok(None),
@@ -201,6 +208,7 @@ impl Setting {
             Setting::LogType(LogType::Quiet) => {}
             Setting::MaxPendingConnections(n) => config.max_pending_connections = n,
             Setting::MaxConnectSize(n) => config.max_connect_size = n,
+            Setting::MaxSubscriptions(n) => limits.max_subscriptions = n,
         }
     }
 }
@@ -324,6 +332,7 @@ mod tests {
             "clientid_prefixes dev-",
             "check_retain_source true",
             "sys_interval 0",
+            "max_subscriptions 0",
         ]);
         assert_eq!(c.max_queued_messages, 0);
         assert_eq!((c.max_inflight, c.receive_maximum), (7, 7));
@@ -347,6 +356,7 @@ mod tests {
             auto_id_prefix: "pre-".into(),
             clientid_prefixes: Some("dev-".into()),
             check_retain_source: true,
+            max_subscriptions: 0,
         };
         assert_eq!(c.limits, expected);
         assert_eq!(config(&["max_inflight_messages 0"]).max_inflight, u16::MAX);

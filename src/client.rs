@@ -295,7 +295,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             self.send(&Packet::Publish(publish))?;
             return Ok(0);
         }
-        let pkid = self.free_pkid();
+        let pkid = self.free_pkid()?;
         publish.pkid = pkid;
         if let (Some(alias), false) = (publish.properties.topic_alias, publish.topic.is_empty()) {
             self.our_aliases.insert(alias, publish.topic.clone());
@@ -374,7 +374,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
     /// Queues SUBSCRIBE or UNSUBSCRIBE (`packet` without its id); returns the id used.
     pub fn request(&mut self, mut packet: Packet) -> Result<u16, ClientError> {
-        let pkid = self.free_pkid();
+        let pkid = self.free_pkid()?;
         match &mut packet {
             Packet::Subscribe(s) => s.pkid = pkid,
             Packet::Unsubscribe(u) => u.pkid = pkid,
@@ -385,12 +385,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 
     /// Packet ids wrap past 65,535 and skip those still in flight, so long `-l` runs
-    /// never reuse an id the broker has not released (mosquitto_pub loses lines here).
-    fn free_pkid(&mut self) -> u16 {
+    /// never reuse an id the broker has not released (mosquitto_pub loses lines here). With
+    /// every id in flight there is none: an error, not a search that never ends.
+    fn free_pkid(&mut self) -> Result<u16, ClientError> {
+        if self.inflight.len() >= usize::from(u16::MAX) {
+            let why = "all 65,535 packet ids are in flight";
+            return Err(ClientError::Protocol(why.into()));
+        }
         loop {
             self.next_pkid = self.next_pkid.wrapping_add(1).max(1);
             if !self.inflight.contains_key(&self.next_pkid) {
-                return self.next_pkid;
+                return Ok(self.next_pkid);
             }
         }
     }
@@ -657,6 +662,18 @@ mod tests {
             .collect();
         assert_eq!(got, vec![(&b"one"[..], true, 0), (&b"two"[..], true, 0)]);
         assert_eq!(client.inflight(), 0);
+    }
+
+    #[tokio::test]
+    async fn with_every_packet_id_in_flight_a_publish_fails_at_once() {
+        let (mut client, _broker) = connected(false).await;
+        client.max_inflight = 65535;
+        for _ in 0..65535 {
+            client.publish(message(QoS::AtLeastOnce, "x")).unwrap();
+        }
+        assert!(client.publish(message(QoS::AtLeastOnce, "x")).is_err());
+        let subscribe = Packet::Subscribe(crate::codec::Subscribe::default());
+        assert!(client.request(subscribe).is_err());
     }
 
     #[tokio::test]

@@ -10,6 +10,7 @@ use crate::codec::{
 };
 use crate::connect;
 use crate::format::{Formatter, OutputOptions};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -167,6 +168,7 @@ where
         formatter,
         out: Vec::with_capacity(64 * 1024),
         printed: 0,
+        clears: VecDeque::new(),
     };
     let mut client = connect().await?;
     loop {
@@ -184,6 +186,9 @@ struct State {
     formatter: Formatter,
     out: Vec<u8>,
     printed: u64,
+    /// `--remove-retained`: topics whose retained message is still to be cleared, sent as
+    /// the in-flight window has room.
+    clears: VecDeque<String>,
 }
 
 impl State {
@@ -206,15 +211,16 @@ impl State {
             let done = match event {
                 Event::SubAck(ack) => self.on_suback(&mut client, ack.pkid, &ack.codes)?,
                 Event::UnsubAck(_) => self.job.exit_after_subscribe,
-                Event::Message(msg) => self.on_message(&mut client, msg)?,
+                Event::Message(msg) => self.on_message(msg),
                 Event::Delivered { .. } => false,
             };
+            self.send_clears(&mut client)?;
             // Print once no further message is already waiting (under -d at once, between the
             // packet lines, as mosquitto_sub does); stop when done or stdout closed.
             let batch = client.has_frame() && !done && !crate::client::debug();
             let stdout_open = batch || self.write_out()?;
             if done || !stdout_open {
-                return finish(client).await;
+                return self.finish(client).await;
             }
         }
     }
@@ -246,38 +252,29 @@ impl State {
     }
 
     /// mosquitto_sub's message callback: filters in its order, then print and count.
-    fn on_message<S: AsyncRead + AsyncWrite + Unpin>(
-        &mut self,
-        client: &mut Client<S>,
-        msg: Publish,
-    ) -> Result<bool, SubError> {
+    fn on_message(&mut self, msg: Publish) -> bool {
         let job = &self.job;
         if job
             .filter_out
             .iter()
             .any(|f| crate::topic::matches(f, &msg.topic))
         {
-            return Ok(false);
+            return false;
         }
         if job.remove_retained && msg.retain {
-            client.publish(Publish {
-                qos: QoS::AtLeastOnce,
-                retain: true,
-                topic: msg.topic.clone(),
-                ..Publish::default()
-            })?;
+            self.clears.push_back(msg.topic.clone());
         }
         if job.retained_only && !msg.retain {
-            return Ok(true);
+            return true;
         }
         if (job.no_retained && msg.retain) || !self.sampled() {
-            return Ok(false);
+            return false;
         }
         if let Err(text) = self.formatter.write(&msg, &mut self.out) {
             eprintln!("{text}");
         }
         self.printed += 1;
-        Ok(self.job.count.is_some_and(|n| self.printed >= n))
+        self.job.count.is_some_and(|n| self.printed >= n)
     }
 
     /// `--random-filter`: keep this message with the configured probability.
@@ -309,13 +306,38 @@ pub fn write_stdout(out: &[u8]) -> Result<bool, SubError> {
     }
 }
 
-/// Completes our own QoS 1 clears (--remove-retained), then disconnects.
-async fn finish<S: AsyncRead + AsyncWrite + Unpin>(
-    mut client: Client<S>,
-) -> Result<Stop, SubError> {
-    while client.inflight() > 0 {
-        client.next_event().await?;
+impl State {
+    /// Publishes the pending `--remove-retained` clears (empty retained QoS 1 messages) that
+    /// fit in the in-flight window; the rest wait for acknowledgements.
+    fn send_clears<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        client: &mut Client<S>,
+    ) -> Result<(), SubError> {
+        while client.can_publish() {
+            let Some(topic) = self.clears.pop_front() else {
+                break;
+            };
+            client.publish(Publish {
+                qos: QoS::AtLeastOnce,
+                retain: true,
+                topic,
+                ..Publish::default()
+            })?;
+        }
+        Ok(())
     }
-    client.disconnect(Reason::default()).await?;
-    Ok(Stop::Done)
+
+    /// Sends and completes our own QoS 1 clears (--remove-retained), then disconnects.
+    async fn finish<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        mut client: Client<S>,
+    ) -> Result<Stop, SubError> {
+        self.send_clears(&mut client)?;
+        while client.inflight() > 0 {
+            client.next_event().await?;
+            self.send_clears(&mut client)?;
+        }
+        client.disconnect(Reason::default()).await?;
+        Ok(Stop::Done)
+    }
 }

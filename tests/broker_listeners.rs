@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{finish, mqtk, need_paho, program, python, spawn, succeeds, Broker, Pki, Raw};
+use common::{finish, mqtk, program, spawn, succeeds, Broker, Pki, Raw};
 use mqtk::codec::{Connect, Packet, Publish, QoS, Will};
 use std::net::TcpStream;
 use std::process::Command;
@@ -120,22 +120,6 @@ fn secure_websocket_listener() {
     let publish = mqtk(&["pub", "-L", &url, "--cafile", &ca, "-t", "t", "-m", "wss"]);
     let sub = program("mosquitto_sub", &["-p", &tcp, "-t", "t", "-C", "1"]);
     assert_eq!(exchange(&served, sub, publish), "wss\n");
-}
-
-#[test]
-fn paho_over_websockets() {
-    need_paho();
-    let served = Broker::mqtk_serve_listeners(&strings(&["--port", "0", "--ws-port", "0"]), 2);
-    let (tcp, ws) = (served.port_of(""), served.port_of(" (ws)"));
-    let script = "import sys, paho.mqtt.client as mqtt\n\
-        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, transport='websockets')\n\
-        c.connect('127.0.0.1', int(sys.argv[1]))\n\
-        c.loop_start()\n\
-        c.publish('t', b'from paho', qos=1).wait_for_publish(5)\n\
-        c.disconnect(); c.loop_stop()\n";
-    let sub = program("mosquitto_sub", &["-p", &tcp, "-t", "t", "-C", "1"]);
-    let publish = python(&["-c", script, &ws]);
-    assert_eq!(exchange(&served, sub, publish), "from paho\n");
 }
 
 /// `mqtk serve ... | head -1`: the reader of the listening lines may go away early (here before

@@ -33,10 +33,15 @@ pub fn need_paho() {
 
 /// Runs a paho-mqtt `script` with `PORT` set; panics with its output unless it prints `OK`.
 pub fn paho(broker: &impl Target, script: &str) {
+    paho_with(broker.port(), &[], script);
+}
+
+/// [`paho`] against the broker on `port`, with `env` set for the script too.
+pub fn paho_with(port: u16, env: &[(&str, &str)], script: &str) {
     need_paho();
     let prelude = include_str!("paho_prelude.py");
     let mut cmd = python(&["-c", &format!("{prelude}\n{script}")]);
-    cmd.env("PORT", broker.port().to_string());
+    cmd.env("PORT", port.to_string()).envs(env.iter().copied());
     let out = finish(spawn(cmd), Duration::from_secs(20));
     let stdout = text(&out.stdout);
     assert!(

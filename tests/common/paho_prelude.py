@@ -11,13 +11,16 @@ PORT = int(os.environ["PORT"])
 class Client:
     """A paho client whose events land in queues, so scripts read top to bottom."""
 
-    def __init__(self, client_id="", v5=True, clean=True, props=None, will=None, **kw):
+    def __init__(self, client_id="", v5=True, clean=True, props=None, will=None,
+                 transport="tcp", **kw):
         proto = mqtt.MQTTv5 if v5 else mqtt.MQTTv311
         args = dict(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-                    client_id=client_id, protocol=proto)
+                    client_id=client_id, protocol=proto, transport=transport)
         if not v5:
             args["clean_session"] = clean
         self.c = mqtt.Client(**args)
+        if transport == "websockets":
+            self.c.ws_set_options(path="/mqtt")
         self.messages = queue.Queue()
         self.events = queue.Queue()
         self.c.on_connect = lambda c, u, f, rc, p: self.events.put(("connack", f, rc, p))

@@ -13,6 +13,7 @@ pub mod connection;
 pub mod format;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod heap;
 pub mod passwd;
 pub mod properties;
 pub mod publish;

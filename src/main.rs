@@ -3,7 +3,12 @@
 use mqtk::cli::{self, Command};
 use std::process::ExitCode;
 
+/// Counts heap bytes for `serve`'s `memory_limit` (only while a limit is set).
+#[global_allocator]
+static HEAP: mqtk::heap::Counting = mqtk::heap::Counting;
+
 fn main() -> ExitCode {
+    mqtk::heap::Counting::installed();
     let code = match parse() {
         Ok(Command::Pub(args)) => mqtk::publish::main(args),
         Ok(Command::Sub(args)) => mqtk::subscribe::main(args),

@@ -495,3 +495,45 @@ fn client_id_prefixes() {
         assert_eq!(codes, [Some(0), Some(0x87), Some(0x87), Some(0), Some(5)]);
     });
 }
+
+/// `memory_limit`: once the broker's heap is over it, the client whose PUBLISH would add to
+/// it is disconnected (MQTT 5: DISCONNECT 0x97) and the message dropped, as mosquitto does
+/// when its allocation is denied; once below it again, the broker serves clients as before.
+#[test]
+fn memory_limit_disconnects_the_publisher_that_reaches_it() {
+    let broker = Broker::mqtk_serve_conf("memory_limit 3000000");
+    let (mut raw, _) = Raw::connect(&broker, Raw::v5("hog"));
+    let mut accepted = 0;
+    let answer = loop {
+        assert!(
+            accepted < 100,
+            "10 MB of retained messages under a 3 MB limit"
+        );
+        raw.send(publish(
+            &format!("hog/{accepted}"),
+            QoS::AtLeastOnce,
+            true,
+            vec![b'x'; 100_000],
+        ));
+        match raw.recv() {
+            Some(Packet::PubAck(_)) => accepted += 1,
+            other => break other,
+        }
+    };
+    assert_eq!(answer, Some(disconnect(0x97)));
+    assert!(
+        (10..=30).contains(&accepted),
+        "{accepted} messages of 100 kB accepted"
+    );
+    broker.wait_for_log("Out of memory (memory_limit 3000000 bytes): disconnecting hog.");
+    let (mut reader, _) = Raw::connect(&broker, Raw::v311("reader"));
+    reader.send(Packet::Unsubscribe(mqtk::codec::Unsubscribe {
+        pkid: 1,
+        filters: vec!["x".into()],
+        properties: Default::default(),
+    }));
+    assert!(
+        matches!(reader.recv(), Some(Packet::UnsubAck(_))),
+        "still serves"
+    );
+}

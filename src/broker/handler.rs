@@ -424,6 +424,7 @@ impl Handler {
     }
 
     fn on_publish(&mut self, mut publish: Publish) -> Result<(), Close> {
+        self.check_memory()?;
         check_limits(
             &publish,
             &self.shared.config.limits,
@@ -575,6 +576,7 @@ impl Handler {
 
     fn on_subscribe(&mut self, subscribe: Subscribe) -> Result<(), Close> {
         owned(&self.session, self.id).map(drop)?;
+        self.check_memory()?;
         check_depth(subscribe.filters.iter().map(|f| f.filter.as_str()))?;
         let id = subscribe
             .properties
@@ -647,6 +649,19 @@ impl Handler {
             ));
         }
         Ok(())
+    }
+
+    /// Over `memory_limit`, mosquitto cannot allocate the packet and disconnects its client;
+    /// so does this (MQTT 5: DISCONNECT 0x97 quota exceeded), before storing anything.
+    fn check_memory(&self) -> Result<(), Close> {
+        if !self.shared.over_memory_limit() {
+            return Ok(());
+        }
+        self.shared.log(format_args!(
+            "Out of memory (memory_limit {} bytes): disconnecting {}.",
+            self.shared.config.limits.memory_limit, self.session.client_id
+        ));
+        Err(Close::OutOfMemory)
     }
 
     /// True when `filter` would be a new subscription beyond `max_subscriptions` (replacing

@@ -76,6 +76,13 @@ const NO_USERNAME_FOR_ID: Refusal = Refusal {
     v5: 0x87,
     why: "no username to use as client id",
 };
+/// Over `memory_limit`: a new session could not be allocated. mosquitto drops such a
+/// connection; "server unavailable" / "quota exceeded" say why.
+const OUT_OF_MEMORY: Refusal = Refusal {
+    v3: Some(3),
+    v5: 0x97,
+    why: "memory_limit reached",
+};
 const BAD_AUTH_METHOD: Refusal = Refusal {
     v3: Some(5),
     v5: 0x8C,
@@ -260,6 +267,10 @@ async fn check(
     shared: &Shared,
 ) -> Result<(), Refusal> {
     let v5 = connect.version.is_v5();
+    // Sessions are what a stream of new client ids grows: the heap bound stops them too.
+    if shared.over_memory_limit() {
+        return Err(OUT_OF_MEMORY);
+    }
     if v5 && connect.properties.authentication_method.is_some() {
         return Err(BAD_AUTH_METHOD);
     }

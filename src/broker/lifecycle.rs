@@ -26,6 +26,8 @@ pub enum Close {
     TakenOver,
     /// The broker is stopping.
     Shutdown,
+    /// The broker's heap is over `memory_limit`: the packet being handled is dropped.
+    OutOfMemory,
 }
 
 impl From<io::Error> for Close {
@@ -50,6 +52,7 @@ impl std::fmt::Display for Close {
             Close::Protocol(code, why) => write!(f, "protocol error {code:#04x}: {why}"),
             Close::TakenOver => write!(f, "session taken over"),
             Close::Shutdown => write!(f, "broker shutting down"),
+            Close::OutOfMemory => write!(f, "memory_limit reached"),
         }
     }
 }
@@ -63,6 +66,7 @@ impl Close {
             Close::Protocol(code, _) => Some(*code),
             Close::TakenOver => Some(0x8E),
             Close::Shutdown => Some(0x8B),
+            Close::OutOfMemory => Some(0x97),
         }
     }
 }

@@ -42,6 +42,11 @@ pub struct Limits {
     /// `max_subscriptions` (mqtk's): subscriptions one session may hold; a SUBSCRIBE's new
     /// filters beyond them get failure (MQTT 5: 0x97 quota exceeded). 0: no limit.
     pub max_subscriptions: usize,
+    /// `memory_limit`: heap bytes above which PUBLISH and SUBSCRIBE packets are refused
+    /// and their client disconnected, as mosquitto does when an allocation is denied, and
+    /// new clients refused; 0: no limit. Counted by the `mqtk` binary's allocator
+    /// (`crate::heap`).
+    pub memory_limit: usize,
 }
 
 impl Default for Limits {
@@ -58,6 +63,7 @@ impl Default for Limits {
             clientid_prefixes: None,
             check_retain_source: false,
             max_subscriptions: 10_000,
+            memory_limit: 0,
         }
     }
 }
@@ -133,6 +139,8 @@ pub enum Setting {
     MaxConnectSize(u32),
     /// `max_subscriptions` (mqtk's): subscriptions per session; 0 is unlimited.
     MaxSubscriptions(usize),
+    /// `memory_limit`: heap bytes; 0 is unlimited.
+    MemoryLimit(usize),
 }
 
 /// What one `log_type` line does to the connection log.
@@ -174,6 +182,7 @@ impl Setting {
             }
             "max_connect_size" => Setting::MaxConnectSize(packet_size(value()?)?),
             "max_subscriptions" => Setting::MaxSubscriptions(number(value()?)?),
+            "memory_limit" => Setting::MemoryLimit(number(value()?)?),
             "log_type" if !args.is_empty() => log_type(args)?,
             "log_type" => bail!("wrong number of values for {key}"),
             _ => return Ok(None),
@@ -209,6 +218,7 @@ impl Setting {
             Setting::MaxPendingConnections(n) => config.max_pending_connections = n,
             Setting::MaxConnectSize(n) => config.max_connect_size = n,
             Setting::MaxSubscriptions(n) => limits.max_subscriptions = n,
+            Setting::MemoryLimit(n) => limits.memory_limit = n,
         }
     }
 }
@@ -333,6 +343,7 @@ mod tests {
             "check_retain_source true",
             "sys_interval 0",
             "max_subscriptions 0",
+            "memory_limit 5000000",
         ]);
         assert_eq!(c.max_queued_messages, 0);
         assert_eq!((c.max_inflight, c.receive_maximum), (7, 7));
@@ -357,6 +368,7 @@ mod tests {
             clientid_prefixes: Some("dev-".into()),
             check_retain_source: true,
             max_subscriptions: 0,
+            memory_limit: 5_000_000,
         };
         assert_eq!(c.limits, expected);
         assert_eq!(config(&["max_inflight_messages 0"]).max_inflight, u16::MAX);

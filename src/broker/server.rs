@@ -83,6 +83,12 @@ impl Shared {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// True when `memory_limit` is set and the heap is over it.
+    pub fn over_memory_limit(&self) -> bool {
+        let limit = self.config.limits.memory_limit;
+        limit > 0 && crate::heap::in_use() > limit
+    }
+
     /// Logs `line` to stderr when verbose, with mosquitto's Unix-time prefix.
     pub fn log(&self, line: std::fmt::Arguments<'_>) {
         if self.config.verbose {
@@ -146,6 +152,9 @@ pub async fn serve_from(
     persisted: Option<(Store, Restored)>,
     shutdown: impl Future,
 ) -> anyhow::Result<()> {
+    if config.limits.memory_limit > 0 && !crate::heap::start() {
+        eprintln!("Warning: memory_limit is not enforced: this program does not count its heap (mqtk::heap::Counting)");
+    }
     let (notify, _) = broadcast::channel::<()>(1);
     let (complete, mut all_done) = mpsc::channel::<()>(1);
     let (router, persisted) = match persisted {

@@ -9,6 +9,7 @@
 //! - [`clients`]: mosquitto_pub / mosquitto_sub against either broker.
 //! - [`raw`]: a codec-level client and hand-written frames, for what real clients never do.
 //! - [`paho`]: paho-mqtt scripts, for MQTT 5 features the mosquitto clients cannot drive.
+//! - [`js`]: MQTT.js under node and in headless chromium, running tests/js/scenario.js.
 //! - [`proxy`]: a TCP proxy that holds the broker's replies or cuts connections.
 //! - [`tls`]: a private CA with server and client certificates.
 //! - [`tools`]: the other programs by absolute path, and the one line a test binary prints
@@ -19,6 +20,7 @@
 pub mod broker;
 pub mod clients;
 pub mod embedded;
+pub mod js;
 pub mod paho;
 pub mod process;
 pub mod proxy;
@@ -29,6 +31,7 @@ pub mod tools;
 pub use broker::*;
 pub use clients::*;
 pub use embedded::*;
+pub use js::*;
 pub use paho::*;
 pub use process::*;
 pub use proxy::*;

@@ -134,7 +134,12 @@ impl Lines {
 
     /// Reads lines until one contains `text` and returns it; panics after ten seconds.
     pub fn wait_for(&mut self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.wait_for_within(text, Duration::from_secs(10))
+    }
+
+    /// [`Lines::wait_for`] with a deadline of `limit` from now, for slow starters (a browser).
+    pub fn wait_for_within(&mut self, text: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(left) {

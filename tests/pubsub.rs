@@ -429,3 +429,19 @@ fn sub_reads_a_message_with_several_subscription_identifiers() {
     ok(broker.mqtk("pub", &["-t", "a/b", "-m", "hello"]));
     assert_eq!(text(&finish(sub, LIMIT).stdout), "hello\n");
 }
+
+/// `--help` and `--version` of pub, sub and rr exit as mosquitto_pub, mosquitto_sub and
+/// mosquitto_rr 2.0 do (1), with the text on stdout.
+#[test]
+fn help_and_version_exit_as_mosquittos_clients() {
+    for client in ["pub", "sub", "rr"] {
+        for flag in ["--help", "--version"] {
+            let theirs = common::program(&format!("mosquitto_{client}"), &[flag])
+                .output()
+                .expect("mosquitto client");
+            let ours = common::mqtk(&[client, flag]).output().expect("mqtk");
+            assert_eq!(ours.status.code(), theirs.status.code(), "{client} {flag}");
+            assert!(!ours.stdout.is_empty(), "{client} {flag} prints on stdout");
+        }
+    }
+}

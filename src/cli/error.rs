@@ -11,6 +11,9 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 pub enum CliError {
     /// `--help` or `--version`: the text belongs on stdout and the exit code is 0.
     Info(String),
+    /// `--help` or `--version` of `pub`, `sub` or `rr`: on stdout, but exit code 1, as
+    /// mosquitto_pub, mosquitto_sub and mosquitto_rr 2.0 exit after printing them.
+    ClientInfo(String),
     /// A bad argument: the text (newline-terminated) belongs on stderr and the exit code is 1.
     Invalid(String),
 }
@@ -30,7 +33,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Info(_) => 0,
-            CliError::Invalid(_) => 1,
+            CliError::ClientInfo(_) | CliError::Invalid(_) => 1,
         }
     }
 
@@ -38,9 +41,20 @@ impl CliError {
     pub fn print(&self) {
         // Nothing sensible is left to do if the terminal is gone, so write errors are ignored.
         let _ = match self {
-            CliError::Info(text) => std::io::stdout().write_all(text.as_bytes()),
+            CliError::Info(text) | CliError::ClientInfo(text) => {
+                std::io::stdout().write_all(text.as_bytes())
+            }
             CliError::Invalid(text) => std::io::stderr().write_all(text.as_bytes()),
         };
+    }
+
+    /// The same error from one of mosquitto's clients (`pub`, `sub`, `rr`): help and version
+    /// exit 1 there.
+    pub(super) fn of_client(self) -> CliError {
+        match self {
+            CliError::Info(text) => CliError::ClientInfo(text),
+            other => other,
+        }
     }
 
     /// Translates a clap error into mosquitto's wording where it has one.
@@ -61,7 +75,9 @@ impl CliError {
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::Info(text) | CliError::Invalid(text) => f.write_str(text),
+            CliError::Info(text) | CliError::ClientInfo(text) | CliError::Invalid(text) => {
+                f.write_str(text)
+            }
         }
     }
 }

@@ -12,7 +12,8 @@ const CLIENTS: [&str; 3] = ["pub", "sub", "rr"];
 
 /// Parses a prepared argument vector (see [`crate::config::args`]) and validates it.
 ///
-/// Errors carry mosquitto's exit codes: 1 for bad arguments, 0 for `--help`/`--version`.
+/// Errors carry mosquitto's exit codes: 1 for bad arguments, 0 for `--help`/`--version`
+/// except of `pub`, `sub` and `rr`, where mosquitto's clients exit 1 for them too.
 /// Through a `mosquitto_pub` (etc.) link the subcommand is parsed as the whole program, so
 /// that help and errors say `mosquitto_pub`, not `mosquitto_pub pub`.
 pub fn parse_from(args: Vec<OsString>) -> Result<Cli, CliError> {
@@ -20,11 +21,18 @@ pub fn parse_from(args: Vec<OsString>) -> Result<Cli, CliError> {
     let linked = prog
         .strip_prefix("mosquitto_")
         .filter(|c| CLIENTS.contains(c));
+    let client = args
+        .get(1)
+        .and_then(|a| a.to_str())
+        .is_some_and(|a| CLIENTS.contains(&a));
     let parsed = match linked {
         Some(client) => parse_client(client, &prog, args),
         None => parse_mqtk(args),
     };
-    let cli = parsed.map_err(|e| CliError::from_clap(&prog, &e))?;
+    let cli = parsed.map_err(|e| match client {
+        true => CliError::from_clap(&prog, &e).of_client(),
+        false => CliError::from_clap(&prog, &e),
+    })?;
     cli.validate().map_err(|m| CliError::usage(&prog, &m))?;
     Ok(cli)
 }

@@ -434,9 +434,12 @@ fn errors_name_the_program_and_exit_1() {
 }
 
 #[test]
-fn help_and_version_exit_0() {
+fn help_and_version_exit_1_for_the_clients_and_0_for_mqtk() {
     let help = parse(&["mosquitto_sub", "sub", "--help"]).unwrap_err();
-    assert_eq!(help.exit_code(), 0);
+    assert_eq!(help.exit_code(), 1, "as mosquitto_sub 2.0.11");
+    for args in [&["mqtk", "--help"][..], &["mqtk", "serve", "--help"]] {
+        assert_eq!(parse(args).unwrap_err().exit_code(), 0, "{args:?}");
+    }
     assert!(
         help.to_string().contains("Usage: mosquitto_sub [OPTIONS]"),
         "{help}"
@@ -449,8 +452,9 @@ fn help_and_version_exit_0() {
     let version = parse(&["mqtk", "pub", "--version"]).unwrap_err();
     assert_eq!(
         version,
-        CliError::Info(format!("mqtk {}\n", env!("CARGO_PKG_VERSION")))
+        CliError::ClientInfo(format!("mqtk {}\n", env!("CARGO_PKG_VERSION")))
     );
+    assert_eq!(version.exit_code(), 1, "as mosquitto_pub 2.0.11");
 }
 
 #[test]

@@ -41,7 +41,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s I -l id-prefix -d 'Cli
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s k -l keepalive -d 'Keepalive in seconds (5-65535)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s u -l username -d 'Username' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s P -l pw -d 'Password' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s V -l protocol-version -d 'MQTT version: 5, 311, mqttv5 or mqttv311 [default: 311; 5 for rr]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s V -l protocol-version -d 'MQTT version: 5, 311, 31, mqttv5, mqttv311 or mqttv31 [default: 311; 5 for rr]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s x -d 'MQTT 5 session expiry interval; -1, 4294967295 or ∞ never expire' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s A -d 'Bind the outgoing socket to this local address' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l unix -d 'Connect through a unix domain socket' -r -F
@@ -93,7 +93,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s I -l id-prefix -d 'Cli
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s k -l keepalive -d 'Keepalive in seconds (5-65535)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s u -l username -d 'Username' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s P -l pw -d 'Password' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s V -l protocol-version -d 'MQTT version: 5, 311, mqttv5 or mqttv311 [default: 311; 5 for rr]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s V -l protocol-version -d 'MQTT version: 5, 311, 31, mqttv5, mqttv311 or mqttv31 [default: 311; 5 for rr]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s x -d 'MQTT 5 session expiry interval; -1, 4294967295 or ∞ never expire' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s A -d 'Bind the outgoing socket to this local address' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l unix -d 'Connect through a unix domain socket' -r -F
@@ -151,7 +151,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s I -l id-prefix -d 'Clie
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s k -l keepalive -d 'Keepalive in seconds (5-65535)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s u -l username -d 'Username' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s P -l pw -d 'Password' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s V -l protocol-version -d 'MQTT version: 5, 311, mqttv5 or mqttv311 [default: 311; 5 for rr]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s V -l protocol-version -d 'MQTT version: 5, 311, 31, mqttv5, mqttv311 or mqttv31 [default: 311; 5 for rr]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s x -d 'MQTT 5 session expiry interval; -1, 4294967295 or ∞ never expire' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s A -d 'Bind the outgoing socket to this local address' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l unix -d 'Connect through a unix domain socket' -r -F

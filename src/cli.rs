@@ -166,7 +166,7 @@ pub struct ConnectArgs {
     )]
     pub password: Option<String>,
     /// -V: protocol version; `None` is the subcommand default, and any -D forces MQTT 5.
-    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", value_parser = values::protocol_version, help = "MQTT version: 5, 311, mqttv5 or mqttv311 [default: 311; 5 for rr]")]
+    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION", value_parser = values::protocol_version, help = "MQTT version: 5, 311, 31, mqttv5, mqttv311 or mqttv31 [default: 311; 5 for rr]")]
     pub protocol_version: Option<Version>,
     /// -x: MQTT 5 session expiry interval; -1 and ∞ are stored as `u32::MAX` (never expires).
     #[arg(short = 'x', value_name = "SECONDS", value_parser = values::session_expiry, help = "MQTT 5 session expiry interval; -1, 4294967295 or ∞ never expire")]

@@ -88,14 +88,25 @@ fn endpoint(args: &ConnectArgs) -> Endpoint {
 
 /// The client id: `-i` or `-I`, else empty so the broker assigns one, as mosquitto 2.0's
 /// clients do for 3.1.1 and 5 alike (a persistent session needs `-i`, the CLI checks that).
-fn client_id(args: &ConnectArgs) -> String {
-    args.client_id().unwrap_or_default()
+/// MQTT 3.1 has no assigned ids: like libmosquitto, send `mosq-` and 18 random letters and
+/// digits (23 characters, 3.1's longest id).
+fn client_id(args: &ConnectArgs, version: Version) -> String {
+    match (args.client_id(), version) {
+        (Some(id), _) => id,
+        (None, Version::V31) => {
+            let random: String = std::iter::repeat_with(fastrand::alphanumeric)
+                .take(18)
+                .collect();
+            format!("mosq-{random}")
+        }
+        (None, _) => String::new(),
+    }
 }
 
 fn connect_packet(args: &ConnectArgs, props: &CommandProperties, version: Version) -> Connect {
     Connect {
         version,
-        client_id: client_id(args),
+        client_id: client_id(args, version),
         clean_start: !args.disable_clean_session,
         keep_alive: args.keepalive,
         username: args.username().map(String::from),

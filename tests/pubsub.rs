@@ -445,3 +445,25 @@ fn help_and_version_exit_as_mosquittos_clients() {
         }
     }
 }
+
+/// `-V 31` / `-V mqttv31`: pub and sub speak MQTT 3.1 (protocol `MQIsdp`, level 3, and
+/// without `-i` a generated `mosq-` id, since 3.1 has no assigned ids) to mosquitto and to
+/// `mqtk serve` alike.
+#[test]
+fn mqtt_3_1_clients_work_with_both_brokers() {
+    for broker in [Broker::mosquitto(), Broker::mqtk_serve()] {
+        let sub = broker.mqtk("sub", &["-V", "mqttv31", "-t", "v31", "-C", "1", "-v"]);
+        let publish = ["-V", "31", "-t", "v31", "-m", "old", "-q", "1"];
+        let out = broker.receive(sub, || {
+            succeeds(broker.mqtk("pub", &publish));
+        });
+        assert_eq!(text(&out.stdout), "v31 old\n");
+    }
+    // mosquitto logs the protocol (p1: MQTT 3.1) and the id each client sent.
+    let mosquitto = Broker::mosquitto();
+    succeeds(mosquitto.mqtk("pub", &["-V", "31", "-t", "v31", "-m", "x"]));
+    mosquitto.wait_for_log(" as mosq-");
+    let log = mosquitto.log();
+    let line = log.lines().find(|l| l.contains(" as mosq-")).expect("line");
+    assert!(line.contains("(p1, c1, k60)"), "{line}");
+}

@@ -35,8 +35,8 @@ pub fn decode_all(data: &[u8], target: Version) {
 }
 
 /// Encodes `packet` and decodes it again (as a first packet when `read_as` is `None`): what
-/// we write must read back as the same packet. Packets the encoder refuses (say, a 3.1
-/// CONNECT, which clients here never send) are skipped.
+/// we write must read back as the same packet. Packets the encoder refuses (say, a 3.1.1
+/// CONNECT with a password that is not UTF-8) are skipped.
 fn round_trip(packet: &Packet, version: Version, read_as: Option<Version>) {
     let mut wire = BytesMut::new();
     if codec::encode(packet, version, &mut wire).is_err() {

@@ -251,10 +251,6 @@ fn pub_errors() {
         "Error: Invalid protocol version argument given."
     );
     assert_eq!(
-        e(&["-t", "a", "-m", "x", "-V", "31"]),
-        "Error: MQTT 3.1 is not supported by mqtk; use -V 311 or -V 5."
-    );
-    assert_eq!(
         e(&["-t", "a", "-m", "x", "--foo"]),
         "Error: Unknown option '--foo'."
     );

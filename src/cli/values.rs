@@ -39,14 +39,12 @@ pub fn keepalive(s: &str) -> Result<u16, String> {
     }
 }
 
-/// `-V`: MQTT 3.1 is refused because mqtk's codec does not speak it to brokers.
+/// `-V`: 5, 3.1.1 or 3.1, by number or by mosquitto's names.
 pub fn protocol_version(s: &str) -> Result<Version, String> {
     match s {
         "5" | "mqttv5" => Ok(Version::V5),
         "311" | "mqttv311" => Ok(Version::V311),
-        "31" | "mqttv31" => {
-            Err("Error: MQTT 3.1 is not supported by mqtk; use -V 311 or -V 5.".to_string())
-        }
+        "31" | "mqttv31" => Ok(Version::V31),
         _ => Err("Error: Invalid protocol version argument given.".to_string()),
     }
 }
@@ -184,10 +182,8 @@ mod tests {
     #[test]
     fn version_names() {
         assert_eq!(protocol_version("mqttv311"), Ok(Version::V311));
-        assert_eq!(
-            protocol_version("31"),
-            Err("Error: MQTT 3.1 is not supported by mqtk; use -V 311 or -V 5.".to_string())
-        );
+        assert_eq!(protocol_version("31"), Ok(Version::V31));
+        assert_eq!(protocol_version("mqttv31"), Ok(Version::V31));
         assert_eq!(
             protocol_version("4"),
             Err("Error: Invalid protocol version argument given.".to_string())

@@ -390,7 +390,7 @@ pub fn encode(packet: &Packet, version: Version, buf: &mut BytesMut) -> Result<(
     let result = if version.is_v5() {
         v5::encode(packet, buf)
     } else {
-        v4::encode(packet, version, buf)
+        v4::encode(packet, buf)
     };
     if result.is_err() {
         buf.truncate(start);

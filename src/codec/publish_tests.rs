@@ -8,7 +8,7 @@ fn rumqttc(p: &Publish, version: Version, buf: &mut BytesMut) -> Result<(), Erro
     let packet = Packet::Publish(p.clone());
     match version.is_v5() {
         true => v5::encode(&packet, buf),
-        false => v4::encode(&packet, version, buf),
+        false => v4::encode(&packet, buf),
     }
 }
 

@@ -168,7 +168,7 @@ fn v5_disconnect_short_forms() {
 
 #[test]
 fn detects_the_level_from_connect() {
-    for version in [Version::V311, Version::V5] {
+    for version in [Version::V31, Version::V311, Version::V5] {
         let mut buf = BytesMut::new();
         encode(&connect(version, Properties::default()), version, &mut buf).unwrap();
         match decode(&mut buf, None, 1000).unwrap() {
@@ -187,6 +187,20 @@ fn detects_the_level_from_connect() {
         }
         other => panic!("{other:?}"),
     }
+    // And it is written the same way.
+    let bare = Packet::Connect(Box::new(Connect {
+        version: Version::V31,
+        client_id: "c".into(),
+        clean_start: true,
+        keep_alive: 60,
+        username: None,
+        password: None,
+        will: None,
+        properties: Properties::default(),
+    }));
+    let mut out = BytesMut::new();
+    encode(&bare, Version::V31, &mut out).unwrap();
+    assert_eq!(&out[..], b"\x10\x0f\x00\x06MQIsdp\x03\x02\x00\x3c\x00\x01c");
     let mut buf = BytesMut::from(&b"\x10\x0d\x00\x04MQTT\x06\x02\x00\x3c\x00\x01c"[..]);
     assert_eq!(
         decode(&mut buf, None, 1000),

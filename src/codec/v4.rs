@@ -53,6 +53,24 @@ fn decode_v31_connect(rest: &[u8]) -> Result<Packet, Error> {
     }
 }
 
+/// Encodes a 3.1 CONNECT: the 3.1.1 form with protocol name `MQIsdp` and level 3 in place of
+/// `MQTT` and 4; the rest of the packet is the same in both.
+fn encode_v31_connect(c: &Connect, buf: &mut BytesMut) -> Result<(), Error> {
+    let mut v311 = BytesMut::new();
+    v4::Packet::Connect(connect_out(c)?)
+        .write(&mut v311, usize::MAX)
+        .map_err(malformed)?;
+    let Some((header, _)) = super::validate::frame(&v311)? else {
+        return Err(Error::Malformed("CONNECT frame cut short".into()));
+    };
+    let rest = &v311[header + 7..];
+    buf.put_u8(0x10);
+    super::publish::put_varint(buf, rest.len() + 9);
+    buf.put_slice(b"\x00\x06MQIsdp\x03");
+    buf.put_slice(rest);
+    Ok(())
+}
+
 /// Decodes one whole 3.1.1 frame.
 pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
     if frame[0] >> 4 == 3 {
@@ -139,9 +157,10 @@ fn connect_in(c: v4::Connect) -> Connect {
 }
 
 /// Encodes one packet as 3.1.1 (or 3.1, which differs only in CONNECT).
-pub(super) fn encode(packet: &Packet, version: Version, buf: &mut BytesMut) -> Result<(), Error> {
+pub(super) fn encode(packet: &Packet, buf: &mut BytesMut) -> Result<(), Error> {
     let packet = match packet {
-        Packet::Connect(_) if version == Version::V31 => return Err(Error::UnsupportedVersion(3)),
+        // A CONNECT names its own level: 3.1 is written as 3.1 whatever the connection's.
+        Packet::Connect(c) if c.version == Version::V31 => return encode_v31_connect(c, buf),
         Packet::Connect(c) => v4::Packet::Connect(connect_out(c)?),
         Packet::ConnAck(c) => {
             v4::Packet::ConnAck(v4::ConnAck::new(connack_code(c.code)?, c.session_present))

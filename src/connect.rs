@@ -3,7 +3,7 @@
 
 use crate::cli::ConnectArgs;
 use crate::client::{Client, ClientError};
-use crate::codec::{Connect, Version};
+use crate::codec::{Connect, Version, UNSUPPORTED_PROTOCOL_VERSION};
 use crate::properties::CommandProperties;
 use crate::transport::{BoxedStream, Connector, Endpoint, TlsOptions};
 use bytes::Bytes;
@@ -131,7 +131,7 @@ where
     loop {
         tokio::time::sleep(RECONNECT_PERIOD).await;
         match connect().await {
-            Err(e @ ClientError::Refused(_)) => return Err(e),
+            Err(e @ ClientError::Refused { .. }) => return Err(e),
             // As for a first attempt: "Error: Connection refused".
             Err(e) if !quiet => eprintln!("{e}"),
             Err(_) => {}
@@ -144,20 +144,54 @@ where
 pub fn exit_code(e: &ClientError) -> i32 {
     match e {
         ClientError::Transport(_) => 1,
-        ClientError::Refused(code) => i32::from(*code),
+        ClientError::Refused { code, .. } => i32::from(*code),
         ClientError::KeepaliveTimeout => 19,
         ClientError::Protocol(_) => 2,
         ClientError::Io(_) | ClientError::Disconnected(_) => 7,
     }
 }
 
+/// The client tool a session belongs to, where mosquitto's three word their errors apart.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Pub,
+    Sub,
+    Rr,
+}
+
 /// Prints a failed session the way mosquitto's clients do (unless `--quiet`) and returns the
 /// exit status.
-pub fn report(e: &ClientError, quiet: bool) -> i32 {
+pub fn report(e: &ClientError, quiet: bool, tool: Tool) -> i32 {
     if !quiet {
-        eprintln!("{e}");
+        match (e, tool) {
+            (&ClientError::Refused { code, mqtt5: true }, Tool::Rr)
+                if code == UNSUPPORTED_PROTOCOL_VERSION =>
+            {
+                let text = crate::client::reason_text(code);
+                eprintln!("Connection error: {text}. mosquitto_rr only supports connecting to an MQTT v5 broker");
+            }
+            (ClientError::Io(io), _) if lost(io) => eprintln!("Error: The connection was lost."),
+            _ => eprintln!("{e}"),
+        }
+        // mosquitto_pub also reports the error its network loop ended with.
+        if let (ClientError::Refused { mqtt5, .. }, Tool::Pub) = (e, tool) {
+            let loop_error = match mqtt5 {
+                true => "A network protocol error occurred when communicating with the broker.",
+                false => "The connection was refused.",
+            };
+            eprintln!("Error: {loop_error}");
+        }
     }
     exit_code(e)
+}
+
+/// True for the ways a broker ends a connection, which libmosquitto reports as one error.
+fn lost(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionReset | ConnectionAborted | UnexpectedEof | BrokenPipe
+    )
 }
 
 /// The clients run one task on one thread: no work to spread, and nothing to synchronise.

@@ -9,7 +9,7 @@
 use crate::cli::{self, PubArgs};
 use crate::client::{Client, ClientError, Event};
 use crate::codec::{Props, Publish, QoS, Reason};
-use crate::connect;
+use crate::connect::{self, Tool};
 use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::io;
@@ -111,7 +111,7 @@ pub fn main(args: PubArgs) -> i32 {
     let result = connect::block_on(session);
     match result {
         Ok(Ok(())) => 0,
-        Ok(Err(e)) => connect::report(&e, args.connect.quiet),
+        Ok(Err(e)) => connect::report(&e, args.connect.quiet, Tool::Pub),
         Err(e) => {
             eprintln!("Error: {e}");
             1
@@ -219,13 +219,10 @@ async fn drain<S: AsyncRead + AsyncWrite + Unpin>(
 
 /// mosquitto_pub prints a warning for a negative acknowledgement and carries on.
 fn on_event(event: Event) {
-    if let Event::Delivered { reason, .. } = event {
+    if let Event::Delivered { pkid, reason } = event {
         if reason >= 0x80 {
-            eprintln!(
-                "Warning: Publish {} failed: {}.",
-                reason,
-                crate::client::connack_text(reason)
-            );
+            let text = crate::client::reason_text(reason);
+            eprintln!("Warning: Publish {pkid} failed: {text}.");
         }
     }
 }

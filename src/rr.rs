@@ -7,7 +7,7 @@
 use crate::cli::{self, RrArgs};
 use crate::client::Event;
 use crate::codec::{Packet, Publish, Reason, Subscribe, Subscription};
-use crate::connect::{self, Target};
+use crate::connect::{self, Target, Tool};
 use crate::format::Formatter;
 use crate::subscribe::{self, SubError};
 use bytes::Bytes;
@@ -60,7 +60,7 @@ pub fn main(args: RrArgs) -> i32 {
         ..Subscription::default()
     };
     let session = exchange(target, subscription, request, formatter);
-    subscribe::finish_with_timeout(session, args.timeout, args.connect.quiet)
+    subscribe::finish_with_timeout(session, args.timeout, args.connect.quiet, Tool::Rr)
 }
 
 async fn exchange(

@@ -8,7 +8,7 @@ use crate::client::{Client, ClientError, Event};
 use crate::codec::{
     Packet, Properties, Publish, QoS, Reason, Subscribe, Subscription, Unsubscribe,
 };
-use crate::connect;
+use crate::connect::{self, Tool};
 use crate::format::{Formatter, OutputOptions};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -99,7 +99,7 @@ pub fn main(args: SubArgs) -> i32 {
         exit_after_subscribe: args.exit_after_sub,
     };
     let session = run(|| target.open(), job, formatter, args.connect.quiet);
-    finish_with_timeout(session, args.timeout, args.connect.quiet)
+    finish_with_timeout(session, args.timeout, args.connect.quiet, Tool::Sub)
 }
 
 /// Builds the formatter for sub and rr; colour only for a terminal without `NO_COLOR`.
@@ -127,6 +127,7 @@ pub fn finish_with_timeout(
     session: impl Future<Output = Result<(), SubError>>,
     timeout: Option<u32>,
     quiet: bool,
+    tool: Tool,
 ) -> i32 {
     let result = connect::block_on(async move {
         match timeout {
@@ -142,7 +143,7 @@ pub fn finish_with_timeout(
             27
         }
         Ok(Some(Ok(()))) => 0,
-        Ok(Some(Err(SubError::Client(e)))) => connect::report(&e, quiet),
+        Ok(Some(Err(SubError::Client(e)))) => connect::report(&e, quiet, tool),
         Ok(Some(Err(SubError::AllDenied))) => 0,
         Ok(Some(Err(SubError::Output(e)))) | Err(e) => {
             eprintln!("Error: {e}");

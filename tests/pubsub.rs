@@ -177,20 +177,57 @@ fn connection_failures_exit_like_mosquitto() {
     );
     assert_eq!(theirs.status.code(), Some(1));
 
-    // The clients give no username, so they are refused.
+    // The clients give no username, so they are refused: same status and same words, in
+    // MQTT 3.1, 3.1.1 and 5 (mosquitto_rr speaks 5 only).
     let broker = Broker::mosquitto_with("allow_anonymous false");
-    for (version, code) in [("311", 5), ("5", 135)] {
-        let ours = broker
-            .mqtk("pub", &["-t", "a", "-m", "b", "-V", version])
-            .output()
-            .unwrap();
+    let cases = [
+        ("pub", "31"),
+        ("pub", "311"),
+        ("pub", "5"),
+        ("sub", "311"),
+        ("sub", "5"),
+    ];
+    for (client, version) in cases.into_iter().chain([("rr", "5")]) {
+        let args = match client {
+            "pub" => vec!["-t", "a", "-m", "c"],
+            "sub" => vec!["-t", "a"],
+            _ => vec!["-t", "a", "-e", "b", "-m", "c"],
+        };
+        let args = [&args[..], &["-V", version]].concat();
+        let ours = broker.mqtk(client, &args).output().unwrap();
         let theirs = broker
-            .program("mosquitto_pub", &["-t", "a", "-m", "b", "-V", version])
+            .program(&format!("mosquitto_{client}"), &args)
             .output()
             .unwrap();
-        assert_eq!(ours.status.code(), Some(code));
-        assert_eq!(theirs.status.code(), Some(code));
+        let code = if version == "5" { 135 } else { 5 };
+        assert_eq!(ours.status.code(), Some(code), "{client} -V {version}");
+        assert_eq!(
+            (ours.status.code(), text(&ours.stderr)),
+            (theirs.status.code(), text(&theirs.stderr)),
+            "{client} -V {version}"
+        );
     }
+}
+
+/// A QoS 1 publish the broker refuses (MQTT 5 PUBACK 0x87) gets mosquitto_pub's warning,
+/// naming the message id, and pub still exits 0.
+#[test]
+fn a_refused_publish_is_reported_like_mosquitto_pub() {
+    let dir = tempfile::tempdir().unwrap();
+    let acl = dir.path().join("acl");
+    std::fs::write(&acl, "topic read denied\n").unwrap();
+    let broker = Broker::mosquitto_with(&format!("acl_file {}", acl.display()));
+    let args = ["-V", "5", "-q", "1", "-t", "denied", "-m", "x"];
+    let ours = broker.mqtk("pub", &args).output().unwrap();
+    let theirs = broker.program("mosquitto_pub", &args).output().unwrap();
+    assert_eq!(
+        text(&ours.stderr),
+        "Warning: Publish 1 failed: Not authorized.\n"
+    );
+    assert_eq!(
+        (ours.status.code(), text(&ours.stderr)),
+        (theirs.status.code(), text(&theirs.stderr))
+    );
 }
 
 /// A listener that never answers CONNECT: both clients give up after the keepalive with 19.

@@ -311,6 +311,9 @@ pub enum Packet {
     Auth(Reason),
 }
 
+/// MQTT 5's reason code "Unsupported Protocol Version".
+pub const UNSUPPORTED_PROTOCOL_VERSION: u8 = 0x84;
+
 /// Why bytes could not be decoded or a packet encoded. Every variant ends the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
@@ -341,7 +344,7 @@ impl Error {
     pub fn reason_code(&self) -> u8 {
         match self {
             Error::Malformed(_) => 0x81,
-            Error::UnsupportedVersion(_) => 0x84,
+            Error::UnsupportedVersion(_) => UNSUPPORTED_PROTOCOL_VERSION,
             Error::TooLarge { .. } => 0x95,
         }
     }

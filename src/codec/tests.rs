@@ -166,6 +166,20 @@ fn v5_disconnect_short_forms() {
     assert_eq!(&buf[..], b"\xe0\x02\x8e\x00");
 }
 
+/// An MQTT 3 broker's answer to an MQTT 5 CONNECT reads as "Unsupported Protocol Version";
+/// any other 2-byte CONNACK is malformed in MQTT 5.
+#[test]
+fn v5_reads_an_mqtt_3_refusal_of_the_version() {
+    let mut buf = BytesMut::from(&b"\x20\x02\x00\x01"[..]);
+    let packet = decode(&mut buf, Some(Version::V5), 100).unwrap();
+    let Some(Packet::ConnAck(connack)) = packet else {
+        panic!("{packet:?}")
+    };
+    assert_eq!((connack.session_present, connack.code), (false, 0x84));
+    let mut buf = BytesMut::from(&b"\x20\x02\x00\x05"[..]);
+    assert!(decode(&mut buf, Some(Version::V5), 100).is_err());
+}
+
 #[test]
 fn detects_the_level_from_connect() {
     for version in [Version::V31, Version::V311, Version::V5] {

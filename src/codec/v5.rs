@@ -302,6 +302,15 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
                 properties: Props::default(),
             }))
         }
+        // An MQTT 3 broker answers an MQTT 5 CONNECT with its own CONNACK, code 1 ("unacceptable
+        // protocol version") and no properties; libmosquitto reads it as 0x84, and so do we.
+        (2, 4) if frame[3] == 1 => {
+            return Ok(Packet::ConnAck(ConnAck {
+                session_present: false,
+                code: super::UNSUPPORTED_PROTOCOL_VERSION,
+                properties: Props::default(),
+            }))
+        }
         (15, _) => return decode_auth(frame.freeze()),
         (3, _) => return super::publish_in::decode(frame.freeze(), true).map(Packet::Publish),
         _ => {}

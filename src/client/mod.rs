@@ -16,82 +16,8 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
-/// Why a session ended; each maps to mosquitto's exit status.
-#[derive(Debug)]
-pub enum ClientError {
-    /// The stream to the broker could not be opened.
-    Transport(crate::transport::ConnectError),
-    /// The broker refused CONNECT with this CONNACK code.
-    Refused(u8),
-    /// The connection failed or was lost.
-    Io(io::Error),
-    /// The broker sent DISCONNECT (MQTT 5) with this reason.
-    Disconnected(Box<Reason>),
-    /// No PINGRESP within the keepalive interval.
-    KeepaliveTimeout,
-    /// The broker broke the protocol.
-    Protocol(String),
-}
-
-impl std::fmt::Display for ClientError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ClientError::Transport(e @ crate::transport::ConnectError::Io(_)) => {
-                write!(f, "Error: {e}")
-            }
-            ClientError::Transport(e) => write!(f, "{e}"),
-            ClientError::Refused(code) => write!(f, "Connection error: {}", connack_text(*code)),
-            ClientError::Io(e) => write!(f, "{e}"),
-            ClientError::Disconnected(r) => match &r.properties.reason_string {
-                Some(text) => write!(f, "Disconnected by the broker: {text}"),
-                None => write!(f, "Disconnected by the broker (reason {:#04x})", r.code),
-            },
-            ClientError::KeepaliveTimeout => write!(f, "Keepalive timeout"),
-            ClientError::Protocol(what) => write!(f, "Protocol error: {what}"),
-        }
-    }
-}
-
-impl std::error::Error for ClientError {}
-
-impl From<io::Error> for ClientError {
-    fn from(e: io::Error) -> Self {
-        ClientError::Io(e)
-    }
-}
-
-/// The words mosquitto's clients print for a CONNACK (or MQTT 5 ack) reason code.
-pub fn connack_text(code: u8) -> &'static str {
-    match code {
-        1 => "Connection Refused: unacceptable protocol version.",
-        2 => "Connection Refused: identifier rejected.",
-        3 => "Connection Refused: broker unavailable.",
-        4 => "Connection Refused: bad user name or password.",
-        5 => "Connection Refused: not authorised.",
-        0x80 => "Unspecified error",
-        0x81 => "Malformed packet",
-        0x82 => "Protocol error",
-        0x83 => "Implementation specific error",
-        0x84 => "Unsupported protocol version",
-        0x85 => "Client identifier not valid",
-        0x86 => "Bad user name or password",
-        0x87 => "Not authorized",
-        0x88 => "Server unavailable",
-        0x89 => "Server busy",
-        0x8A => "Banned",
-        0x8C => "Bad authentication method",
-        0x90 => "Topic name invalid",
-        0x95 => "Packet too large",
-        0x97 => "Quota exceeded",
-        0x99 => "Payload format invalid",
-        0x9A => "Retain not supported",
-        0x9B => "QoS not supported",
-        0x9C => "Use another server",
-        0x9D => "Server moved",
-        0x9F => "Connection rate exceeded",
-        _ => "Unknown reason",
-    }
-}
+mod error;
+pub use error::{reason_text, ClientError};
 
 /// `-d`: print every packet sent and received on stdout, in mosquitto's words. One flag for
 /// the process, as in mosquitto's clients.
@@ -236,7 +162,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             None => return Err(io::Error::from(io::ErrorKind::ConnectionReset).into()),
         };
         if connack.code != 0 {
-            return Err(ClientError::Refused(connack.code));
+            return Err(ClientError::Refused {
+                code: connack.code,
+                mqtt5: connect.version.is_v5(),
+            });
         }
         let keepalive = connack
             .properties

@@ -138,8 +138,9 @@ impl Default for Config {
             security: Arc::default(),
             max_connections: 10_000,
             max_queued_messages: 1000,
-            max_inflight: 100,
-            receive_maximum: 100,
+            // mosquitto's max_inflight_messages default, which its CONNACK announces.
+            max_inflight: 20,
+            receive_maximum: 20,
             max_packet_size: crate::connection::MAX_PACKET as u32,
             max_keepalive: 65535,
             connect_timeout: Duration::from_secs(5),

@@ -34,6 +34,7 @@ macro_rules! qos_conversions {
 
 mod publish;
 mod publish_in;
+mod short;
 mod v4;
 mod v5;
 pub mod validate;

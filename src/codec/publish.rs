@@ -185,7 +185,8 @@ fn check_string(len: usize, what: &str) -> Result<usize, Error> {
     }
 }
 
-fn put_string(buf: &mut BytesMut, bytes: &[u8]) {
+/// Writes a length-prefixed string or binary field.
+pub(super) fn put_string(buf: &mut BytesMut, bytes: &[u8]) {
     buf.put_u16(bytes.len() as u16);
     buf.put_slice(bytes);
 }

@@ -1,14 +1,16 @@
 //! MQTT 5 wire format through `rumqttc::v5::mqttbytes::v5`.
 //!
-//! rumqttc keeps its reason-code tables private, so the tables below restate them; the three
-//! packets it frames wrongly (DISCONNECT without properties, AUTH, CONNACK with a 3.1.1-only
-//! code) are handled by hand before or instead of calling it.
+//! rumqttc keeps its reason-code tables private, so the tables below restate them. It reads
+//! every packet but PUBLISH and AUTH; what a broker answers with (acknowledgements, CONNACK,
+//! SUBACK, UNSUBACK, DISCONNECT, AUTH) is written by [`short`] in mosquitto's forms, once the
+//! reason codes are checked against these tables.
 
+use super::short;
 use super::{
     Ack, ConnAck, Connect, Error, Packet, Properties, Props, QoS, Reason, SubAck, Subscribe,
     Subscription, Unsubscribe, Version, Will,
 };
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use rumqttc::v5::mqttbytes::{self as mb, v5};
 
 /// Maps rumqttc reason enums to and from their wire bytes; enums listed together share a table.
@@ -110,9 +112,9 @@ fn some_if<T>(empty: bool, build: impl FnOnce() -> T) -> Option<T> {
     (!empty).then(build)
 }
 
-/// Reason string and user properties: the property set of every acknowledgement.
+/// Reason string and user properties: the property set of every acknowledgement read.
 macro_rules! ack_props {
-    ($ty:ident, $in:ident, $out:ident) => {
+    ($ty:ident, $in:ident) => {
         fn $in(p: Option<v5::$ty>) -> Properties {
             p.map(|p| Properties {
                 reason_string: p.reason_string,
@@ -121,24 +123,15 @@ macro_rules! ack_props {
             })
             .unwrap_or_default()
         }
-        fn $out(p: &Properties) -> Option<v5::$ty> {
-            some_if(
-                p.reason_string.is_none() && p.user_properties.is_empty(),
-                || v5::$ty {
-                    reason_string: p.reason_string.clone(),
-                    user_properties: p.user_properties.clone(),
-                },
-            )
-        }
     };
 }
 
-ack_props!(PubAckProperties, puback_props_in, puback_props_out);
-ack_props!(PubRecProperties, pubrec_props_in, pubrec_props_out);
-ack_props!(PubRelProperties, pubrel_props_in, pubrel_props_out);
-ack_props!(PubCompProperties, pubcomp_props_in, pubcomp_props_out);
-ack_props!(SubAckProperties, suback_props_in, suback_props_out);
-ack_props!(UnsubAckProperties, unsuback_props_in, unsuback_props_out);
+ack_props!(PubAckProperties, puback_props_in);
+ack_props!(PubRecProperties, pubrec_props_in);
+ack_props!(PubRelProperties, pubrel_props_in);
+ack_props!(PubCompProperties, pubcomp_props_in);
+ack_props!(SubAckProperties, suback_props_in);
+ack_props!(UnsubAckProperties, unsuback_props_in);
 
 fn publish_props_out(p: &Properties) -> Option<v5::PublishProperties> {
     let props = v5::PublishProperties {
@@ -246,29 +239,6 @@ fn connack_props_in(p: Option<v5::ConnAckProperties>) -> Properties {
     }
 }
 
-fn connack_props_out(p: &Properties) -> Option<v5::ConnAckProperties> {
-    let props = v5::ConnAckProperties {
-        session_expiry_interval: p.session_expiry_interval,
-        receive_max: p.receive_maximum,
-        max_qos: p.maximum_qos,
-        retain_available: p.retain_available,
-        max_packet_size: p.maximum_packet_size,
-        assigned_client_identifier: p.assigned_client_identifier.clone(),
-        topic_alias_max: p.topic_alias_maximum,
-        reason_string: p.reason_string.clone(),
-        user_properties: p.user_properties.clone(),
-        wildcard_subscription_available: p.wildcard_subscription_available,
-        subscription_identifiers_available: p.subscription_identifier_available,
-        shared_subscription_available: p.shared_subscription_available,
-        server_keep_alive: p.server_keep_alive,
-        response_information: p.response_information.clone(),
-        server_reference: p.server_reference.clone(),
-        authentication_method: p.authentication_method.clone(),
-        authentication_data: p.authentication_data.clone(),
-    };
-    some_if(connack_props_in(Some(props.clone())).is_empty(), || props)
-}
-
 fn disconnect_props_in(p: Option<v5::DisconnectProperties>) -> Properties {
     let Some(p) = p else {
         return Properties::default();
@@ -282,14 +252,6 @@ fn disconnect_props_in(p: Option<v5::DisconnectProperties>) -> Properties {
     }
 }
 
-fn disconnect_props_out(p: &Properties) -> v5::DisconnectProperties {
-    v5::DisconnectProperties {
-        session_expiry_interval: p.session_expiry_interval,
-        reason_string: p.reason_string.clone(),
-        user_properties: p.user_properties.clone(),
-        server_reference: p.server_reference.clone(),
-    }
-}
 
 /// Decodes one whole MQTT 5 frame.
 pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
@@ -480,36 +442,18 @@ pub(super) fn encode(packet: &Packet, buf: &mut BytesMut) -> Result<(), Error> {
             payload: p.payload.clone(),
             properties: publish_props_out(&p.properties),
         }),
-        Packet::PubAck(a) => v5::Packet::PubAck(v5::PubAck {
-            pkid: a.pkid,
-            reason: puback_reason(a.reason)?,
-            properties: puback_props_out(&a.properties),
-        }),
-        Packet::PubRec(a) => v5::Packet::PubRec(v5::PubRec {
-            pkid: a.pkid,
-            reason: pubrec_reason(a.reason)?,
-            properties: pubrec_props_out(&a.properties),
-        }),
-        Packet::PubRel(a) => v5::Packet::PubRel(v5::PubRel {
-            pkid: a.pkid,
-            reason: pubrel_reason(a.reason)?,
-            properties: pubrel_props_out(&a.properties),
-        }),
-        Packet::PubComp(a) => v5::Packet::PubComp(v5::PubComp {
-            pkid: a.pkid,
-            reason: pubcomp_reason(a.reason)?,
-            properties: pubcomp_props_out(&a.properties),
-        }),
+        Packet::PubAck(a) => return checked_ack(0x40, a, puback_reason, buf),
+        Packet::PubRec(a) => return checked_ack(0x50, a, pubrec_reason, buf),
+        Packet::PubRel(a) => return checked_ack(0x62, a, pubrel_reason, buf),
+        Packet::PubComp(a) => return checked_ack(0x70, a, pubcomp_reason, buf),
         Packet::Subscribe(s) => subscribe_out(s),
-        Packet::SubAck(s) => v5::Packet::SubAck(v5::SubAck {
-            pkid: s.pkid,
-            return_codes: s
-                .codes
-                .iter()
-                .map(|&c| suback_reason(c))
-                .collect::<Result<_, _>>()?,
-            properties: suback_props_out(&s.properties),
-        }),
+        Packet::SubAck(s) => {
+            for &code in &s.codes {
+                suback_reason(code)?;
+            }
+            short::suback(0x90, s, buf);
+            return Ok(());
+        }
         Packet::Unsubscribe(u) => v5::Packet::Unsubscribe(v5::Unsubscribe {
             pkid: u.pkid,
             filters: u.filters.clone(),
@@ -519,15 +463,13 @@ pub(super) fn encode(packet: &Packet, buf: &mut BytesMut) -> Result<(), Error> {
                 }
             }),
         }),
-        Packet::UnsubAck(u) => v5::Packet::UnsubAck(v5::UnsubAck {
-            pkid: u.pkid,
-            reasons: u
-                .codes
-                .iter()
-                .map(|&c| unsuback_reason(c))
-                .collect::<Result<_, _>>()?,
-            properties: unsuback_props_out(&u.properties),
-        }),
+        Packet::UnsubAck(u) => {
+            for &code in &u.codes {
+                unsuback_reason(code)?;
+            }
+            short::suback(0xB0, u, buf);
+            return Ok(());
+        }
         Packet::PingReq => v5::Packet::PingReq(v5::PingReq),
         Packet::PingResp => v5::Packet::PingResp(v5::PingResp),
     };
@@ -589,37 +531,35 @@ fn subscribe_out(s: &Subscribe) -> v5::Packet {
     })
 }
 
-/// DISCONNECT by hand unless it has properties: rumqttc's encoder writes a malformed frame
-/// for a reason code alone. The reason is followed by an empty property length rather than
-/// omitted, since rumqttc-based peers silently drop the shorter spec-valid form.
-fn encode_disconnect(r: &Reason, buf: &mut BytesMut) -> Result<(), Error> {
-    let reason_code = v5::DisconnectReasonCode::try_from(r.code).map_err(malformed)?;
-    match (r.code, r.properties.is_empty()) {
-        (0, true) => buf.put_slice(&[0xE0, 0]),
-        (code, true) => buf.put_slice(&[0xE0, 2, code, 0]),
-        _ => {
-            let properties = Some(disconnect_props_out(&r.properties));
-            let packet = v5::Disconnect {
-                reason_code,
-                properties,
-            };
-            packet.write(buf).map_err(malformed)?;
-        }
-    }
+/// An acknowledgement in mosquitto's short form, once `table` knows its reason code.
+fn checked_ack<T>(
+    first: u8,
+    a: &Ack,
+    table: fn(u8) -> Result<T, Error>,
+    buf: &mut BytesMut,
+) -> Result<(), Error> {
+    table(a.reason)?;
+    short::ack(first, a, buf);
     Ok(())
 }
 
-/// AUTH by hand: rumqttc miscounts AUTH property lengths. We never start enhanced
-/// authentication, so a bare reason code is all we send.
+/// DISCONNECT in mosquitto's short forms, for reason codes the spec lists.
+fn encode_disconnect(r: &Reason, buf: &mut BytesMut) -> Result<(), Error> {
+    v5::DisconnectReasonCode::try_from(r.code).map_err(malformed)?;
+    short::disconnect(r, buf);
+    Ok(())
+}
+
+/// AUTH: we never start enhanced authentication, so a bare reason code is all we send.
 fn encode_auth(r: &Reason, buf: &mut BytesMut) -> Result<(), Error> {
     if !r.properties.is_empty() {
         return Err(Error::Malformed("AUTH properties are not supported".into()));
     }
-    buf.put_slice(&[0xF0, 2, r.code, 0]);
+    short::auth(r, buf);
     Ok(())
 }
 
-/// rumqttc's CONNACK encoder panics on codes it shares with 3.1.1; only pass it MQTT 5 codes.
+/// CONNACK in mosquitto's property order, for MQTT 5 codes only (3.1.1's 1-5 are not MQTT 5).
 fn encode_connack(c: &ConnAck, buf: &mut BytesMut) -> Result<(), Error> {
     if c.code != 0 && c.code < 0x80 {
         return Err(Error::Malformed(format!(
@@ -627,12 +567,7 @@ fn encode_connack(c: &ConnAck, buf: &mut BytesMut) -> Result<(), Error> {
             c.code
         )));
     }
-    v5::ConnAck {
-        session_present: c.session_present,
-        code: connack_reason(c.code)?,
-        properties: connack_props_out(&c.properties),
-    }
-    .write(buf)
-    .map(|_| ())
-    .map_err(malformed)
+    connack_reason(c.code)?;
+    short::connack(c, buf);
+    Ok(())
 }

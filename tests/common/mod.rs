@@ -12,6 +12,7 @@
 //! - [`js`]: MQTT.js under node and in headless chromium, running tests/js/scenario.js.
 //! - [`proxy`]: a TCP proxy that holds the broker's replies or cuts connections.
 //! - [`tls`]: a private CA with server and client certificates.
+//! - [`wire`]: one raw exchange against mosquitto and the embedded broker, bytes compared.
 //! - [`tools`]: the other programs by absolute path, and the one line a test binary prints
 //!   when one is missing (run `scripts/test`).
 // Each test file uses only part of the harness.
@@ -27,6 +28,7 @@ pub mod proxy;
 pub mod raw;
 pub mod tls;
 pub mod tools;
+pub mod wire;
 
 pub use broker::*;
 pub use clients::*;

@@ -86,7 +86,6 @@ fn v311_puback() {
     assert_eq!(same_bytes(&[connect, publish]), "2002000040020001");
 }
 
-
 /// QoS 2 in MQTT 5 with nobody subscribed: PUBREC and PUBCOMP in 2 bytes (mosquitto says
 /// success at PUBREC: it routes at PUBREL).
 #[test]
@@ -102,5 +101,172 @@ fn qos2_acks_v311() {
     let connect = connect(b"MQTT", 4, 0x02, 60, b"", b"w");
     let publish = common::raw::frame(0x34, b"\x00\x01t\x00\x01x");
     let pubrel = common::raw::frame(0x62, b"\x00\x01");
-    assert_eq!(same_bytes(&[connect, publish, pubrel]), "200200005002000170020001");
+    assert_eq!(
+        same_bytes(&[connect, publish, pubrel]),
+        "200200005002000170020001"
+    );
+}
+
+/// A PUBLISH into `$SYS` is not authorized (0x87), but a bridge's connection state is.
+#[test]
+fn publish_to_sys_is_refused() {
+    for (topic, qos, ack) in [
+        (&b"$SYS/x"[..], 1, "4003000187"),
+        (b"$SYS/x", 2, "5003000187"),
+        (b"$SYS/broker/connection/w/state", 1, "4003000110"),
+    ] {
+        let packets = [connect5(b"w", b""), publish5(topic, qos, b"", b"x")];
+        assert_eq!(
+            same_bytes(&packets),
+            format!("{CONNACK5}{ack}"),
+            "{topic:?}"
+        );
+    }
+}
+
+/// The edges of issue 18, each checked side by side: malformed CONNECTs are closed without
+/// CONNACK, MQTT 3.1 refuses an empty client id, and each malformed or forbidden MQTT 5 form
+/// gets mosquitto's DISCONNECT reason (or none).
+#[test]
+fn edge_cases_answer_as_mosquitto_does() {
+    let pair = Pair::start();
+    let c5 = connect5(b"w", b"");
+    let after = |packet: Vec<u8>| vec![c5.clone(), packet];
+    let publish = |first: u8, body: &[u8]| common::raw::frame(first, body);
+    let cases: Vec<(&str, Vec<Vec<u8>>, String)> = vec![
+        (
+            "3.1 empty client id",
+            vec![connect_with(3, 0x02, b"", &[b""])],
+            "20020002|EOF".into(),
+        ),
+        (
+            "3.1.1 reserved flag",
+            vec![connect_with(4, 0x03, b"", &[b"w"])],
+            "|EOF".into(),
+        ),
+        (
+            "5 reserved flag",
+            vec![connect_with(5, 0x03, b"", &[b"w"])],
+            "|EOF".into(),
+        ),
+        (
+            "3.1.1 password without user name",
+            vec![connect_with(4, 0x42, b"", &[b"w", b"pw"])],
+            "|EOF".into(),
+        ),
+        (
+            "5 password without user name",
+            vec![connect_with(5, 0x42, b"", &[b"w", b"pw"])],
+            CONNACK5.into(),
+        ),
+        (
+            "3.1.1 client id not UTF-8",
+            vec![connect_with(4, 0x02, b"", &[b"\xff\xfe"])],
+            "|EOF".into(),
+        ),
+        (
+            "3.1.1 user name not UTF-8",
+            vec![connect_with(4, 0x82, b"", &[b"w", b"\xff"])],
+            "|EOF".into(),
+        ),
+        (
+            "5 maximum packet size 0",
+            vec![connect_with(5, 0x02, b"\x27\0\0\0\0", &[b"w"])],
+            "|EOF".into(),
+        ),
+        (
+            "5 receive maximum 0",
+            vec![connect_with(5, 0x02, b"\x21\0\0", &[b"w"])],
+            "|EOF".into(),
+        ),
+        (
+            "5 PUBLISH to a wildcard",
+            after(publish5(b"a/+", 0, b"", b"x")),
+            format!("{CONNACK5}e00182|EOF"),
+        ),
+        (
+            "5 PUBLISH to an empty topic",
+            after(publish5(b"", 0, b"", b"x")),
+            format!("{CONNACK5}e00182|EOF"),
+        ),
+        (
+            "5 PUBLISH QoS 1 packet id 0",
+            after(publish(0x32, b"\0\x01t\0\0\0x")),
+            format!("{CONNACK5}e00182|EOF"),
+        ),
+        (
+            "5 second CONNECT",
+            after(c5.clone()),
+            format!("{CONNACK5}|EOF"),
+        ),
+        (
+            "5 AUTH",
+            after(publish(0xF0, &[0])),
+            format!("{CONNACK5}|EOF"),
+        ),
+        (
+            "5 SUBSCRIBE reserved option bits",
+            after(subscribe5(1, b"a", 0xC0, b"")),
+            format!("{CONNACK5}e00181|EOF"),
+        ),
+        (
+            "5 SUBSCRIBE without filters",
+            after(publish(0x82, &[0, 1, 0])),
+            format!("{CONNACK5}e00181|EOF"),
+        ),
+        (
+            "5 UNSUBSCRIBE reserved flags",
+            after(publish(0xA0, &[0, 1, 0, 0, 1, b'a'])),
+            format!("{CONNACK5}e00181|EOF"),
+        ),
+        (
+            "5 PUBREC without subscribers",
+            after(publish5(b"nobody", 2, b"", b"x")),
+            format!("{CONNACK5}50020001"),
+        ),
+        (
+            "5 PUBREL of an unknown id",
+            after(publish(0x62, &[0, 9])),
+            format!("{CONNACK5}70020009"),
+        ),
+        (
+            "3.1.1 PUBREL of an unknown id",
+            vec![connect_with(4, 0x02, b"", &[b"w"]), publish(0x62, &[0, 9])],
+            "2002000070020009".into(),
+        ),
+    ];
+    // Where mosquitto breaks the spec, mqtk follows it (README): mqtk's answer, then mosquitto's.
+    let spec: Vec<(&str, Vec<Vec<u8>>, String, String)> = vec![
+        (
+            "5 PUBLISH QoS 0 with DUP (MQTT-3.3.1-2)",
+            after(publish(0x38, b"\0\x01t\0x")),
+            format!("{CONNACK5}e00181|EOF"),
+            CONNACK5.into(),
+        ),
+        (
+            "5 topic alias 0 (3.3.2.3.4: 0x94)",
+            after(publish5(b"t", 0, b"\x23\0\0", b"x")),
+            format!("{CONNACK5}e00194|EOF"),
+            format!("{CONNACK5}e00181|EOF"),
+        ),
+        (
+            "5 SUBSCRIBE identifier 0 (3.8.2.1.2: protocol error)",
+            after(subscribe5(1, b"a", 0, b"\x0b\x00")),
+            format!("{CONNACK5}e00182|EOF"),
+            format!("{CONNACK5}e00181|EOF"),
+        ),
+    ];
+    let same = cases.into_iter().map(|(case, packets, expected)| {
+        let theirs = expected.clone();
+        (case, packets, expected, theirs)
+    });
+    let failures: Vec<String> = same
+        .chain(spec)
+        .filter_map(|(case, packets, expected, expected_theirs)| {
+            let (ours, theirs) = pair.answers(&packets);
+            let wrong = ours != expected || theirs != expected_theirs;
+            wrong.then(|| format!("{case}: mqtk {ours}, mosquitto {theirs}, expected {expected} and {expected_theirs}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

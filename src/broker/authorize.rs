@@ -62,7 +62,15 @@ pub(super) fn may_write(
     patterns: &mut ClientPatterns,
     topic: &str,
 ) -> bool {
-    security.authorize(client, patterns, |acl, c, p| acl.can_write(c, p, topic))
+    !reserved(topic) && security.authorize(client, patterns, |acl, c, p| acl.can_write(c, p, topic))
+}
+
+/// Topics no client may publish to, whatever the ACL says, as mosquitto's `acl__check_dollar`:
+/// `$SYS` belongs to the broker (but for the connection state bridges report), and `$share`
+/// names subscriptions, not topics.
+fn reserved(topic: &str) -> bool {
+    let bridge_state = crate::topic::matches("$SYS/broker/connection/+/state", topic);
+    (topic.starts_with("$SYS") && !bridge_state) || topic.starts_with("$share")
 }
 
 #[cfg(test)]

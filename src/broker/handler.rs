@@ -389,16 +389,18 @@ impl Handler {
                 Ok(())
             }
             Packet::PubRec(ack) => self.on_pubrec(ack),
+            // PUBCOMP says success for an unknown id too, as mosquitto's.
             Packet::PubRel(ack) => {
-                let known = owned(&self.session, self.id)?.release(ack.pkid);
+                owned(&self.session, self.id)?.release(ack.pkid);
                 self.touch();
-                self.queue(Packet::PubComp(self.ack(ack.pkid, known, 0x92)))
+                self.queue(Packet::PubComp(Ack::new(ack.pkid)))
             }
             Packet::Subscribe(subscribe) => self.on_subscribe(subscribe),
             Packet::Unsubscribe(unsubscribe) => self.on_unsubscribe(unsubscribe),
             Packet::PingReq => self.queue(Packet::PingResp),
             Packet::Disconnect(reason) => Err(self.on_disconnect(reason)),
-            Packet::Connect(_) => Err(Close::Protocol(0x82, "second CONNECT".into())),
+            Packet::Connect(_) => Err(Close::Unanswered("second CONNECT")),
+            Packet::Auth(_) => Err(Close::Unanswered("AUTH")),
             other => Err(Close::Protocol(
                 0x82,
                 format!("unexpected {}", packet_name(&other)),

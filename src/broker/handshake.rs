@@ -274,8 +274,10 @@ async fn check(
     if v5 && connect.properties.authentication_method.is_some() {
         return Err(BAD_AUTH_METHOD);
     }
-    // 3.1.1 needs a client id to find a persistent session again; MQTT 5 assigns one anyway.
-    if connect.client_id.is_empty() && !connect.clean_start && !v5 {
+    // 3.1.1 needs a client id to find a persistent session again; MQTT 5 assigns one anyway;
+    // 3.1 has no assigned ids at all (an id of 1 to 23 characters), so mosquitto refuses.
+    let v31 = connect.version == Version::V31;
+    if connect.client_id.is_empty() && (v31 || !connect.clean_start && !v5) {
         return Err(BAD_CLIENT_ID);
     }
     let access = applicant.access;

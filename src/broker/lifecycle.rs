@@ -22,6 +22,9 @@ pub enum Close {
     KeepAlive,
     /// The client broke the protocol; the MQTT 5 reason code and what it did.
     Protocol(u8, String),
+    /// The client broke the protocol where mosquitto closes without a DISCONNECT (a second
+    /// CONNECT, an AUTH); what it did.
+    Unanswered(&'static str),
     /// Another connection took the client id.
     TakenOver,
     /// The broker is stopping.
@@ -50,6 +53,7 @@ impl std::fmt::Display for Close {
             Close::Lost(why) => write!(f, "connection lost: {why}"),
             Close::KeepAlive => write!(f, "exceeded timeout"),
             Close::Protocol(code, why) => write!(f, "protocol error {code:#04x}: {why}"),
+            Close::Unanswered(why) => write!(f, "protocol error: {why}"),
             Close::TakenOver => write!(f, "session taken over"),
             Close::Shutdown => write!(f, "broker shutting down"),
             Close::OutOfMemory => write!(f, "memory_limit reached"),
@@ -61,7 +65,7 @@ impl Close {
     /// The DISCONNECT reason an MQTT 5 client is sent, if any.
     fn reason_code(&self) -> Option<u8> {
         match self {
-            Close::Disconnect { .. } | Close::Lost(_) => None,
+            Close::Disconnect { .. } | Close::Lost(_) | Close::Unanswered(_) => None,
             Close::KeepAlive => Some(0x8D),
             Close::Protocol(code, _) => Some(*code),
             Close::TakenOver => Some(0x8E),

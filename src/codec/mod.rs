@@ -320,6 +320,9 @@ pub const UNSUPPORTED_PROTOCOL_VERSION: u8 = 0x84;
 pub enum Error {
     /// The peer sent something the protocol forbids; the text says what.
     Malformed(String),
+    /// A well-formed packet that breaks a rule of the protocol (MQTT 5 reason 0x82), where
+    /// mosquitto says protocol error rather than malformed packet.
+    Protocol(&'static str),
     /// CONNECT named a protocol we do not speak (MQTT 5 reason 0x84).
     UnsupportedVersion(u8),
     /// The packet is larger than the agreed maximum (MQTT 5 reason 0x95).
@@ -330,6 +333,7 @@ impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Error::Malformed(what) => write!(f, "malformed packet: {what}"),
+            Error::Protocol(what) => write!(f, "protocol error: {what}"),
             Error::UnsupportedVersion(level) => write!(f, "unsupported protocol level {level}"),
             Error::TooLarge { size, max } => {
                 write!(f, "packet of {size} bytes exceeds the maximum of {max}")
@@ -345,6 +349,7 @@ impl Error {
     pub fn reason_code(&self) -> u8 {
         match self {
             Error::Malformed(_) => 0x81,
+            Error::Protocol(_) => 0x82,
             Error::UnsupportedVersion(_) => UNSUPPORTED_PROTOCOL_VERSION,
             Error::TooLarge { .. } => 0x95,
         }

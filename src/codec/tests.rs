@@ -163,7 +163,11 @@ fn v5_disconnect_short_forms() {
         ..Reason::default()
     };
     encode(&Packet::Disconnect(reason), Version::V5, &mut buf).unwrap();
-    assert_eq!(&buf[..], b"\xe0\x01\x8e", "mosquitto's form: the reason code alone");
+    assert_eq!(
+        &buf[..],
+        b"\xe0\x01\x8e",
+        "mosquitto's form: the reason code alone"
+    );
 }
 
 /// An MQTT 3 broker's answer to an MQTT 5 CONNECT reads as "Unsupported Protocol Version";

@@ -28,6 +28,8 @@ pub(super) fn decode_connect(frame: BytesMut) -> Result<Packet, Error> {
         .map(|b| u16::from_be_bytes([b[0], b[1]]) as usize);
     let name = name_len.and_then(|n| body.get(2..2 + n));
     let level = name_len.and_then(|n| body.get(2 + n)).copied();
+    let flags = name_len.and_then(|n| body.get(3 + n)).copied();
+    check_connect_flags(level, flags.unwrap_or(0))?;
     match (name, level) {
         (Some(b"MQTT"), Some(4)) => decode(frame),
         (Some(b"MQTT"), Some(5)) => super::v5::decode(frame),
@@ -35,6 +37,19 @@ pub(super) fn decode_connect(frame: BytesMut) -> Result<Packet, Error> {
         (Some(b"MQTT" | b"MQIsdp"), Some(level)) => Err(Error::UnsupportedVersion(level)),
         _ => Err(Error::Malformed("unknown protocol name".into())),
     }
+}
+
+/// The connect flags mosquitto refuses before reading further (and closes without CONNACK):
+/// the reserved bit in 3.1.1 and 5 (MQTT-3.1.2-3), and below MQTT 5 a password without a
+/// user name (MQTT-3.1.2-22).
+fn check_connect_flags(level: Option<u8>, flags: u8) -> Result<(), Error> {
+    if flags & 0x01 != 0 && level >= Some(4) {
+        return Err(Error::Protocol("reserved connect flag set"));
+    }
+    if flags & 0xC0 == 0x40 && level < Some(5) {
+        return Err(Error::Protocol("password without user name"));
+    }
+    Ok(())
 }
 
 /// Re-frames a 3.1 CONNECT's body (everything after name and level) as 3.1.1 and decodes it.

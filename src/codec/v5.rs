@@ -252,7 +252,6 @@ fn disconnect_props_in(p: Option<v5::DisconnectProperties>) -> Properties {
     }
 }
 
-
 /// Decodes one whole MQTT 5 frame.
 pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
     match (frame[0] >> 4, frame.len()) {
@@ -275,6 +274,10 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
         }
         (15, _) => return decode_auth(frame.freeze()),
         (3, _) => return super::publish_in::decode(frame.freeze(), true).map(Packet::Publish),
+        (8, _) => {
+            let (header_len, _) = super::validate::frame(&frame)?.unwrap_or((2, 0));
+            super::validate::subscription_options(&frame[header_len..])?;
+        }
         _ => {}
     }
     let packet = v5::Packet::read(&mut frame, None).map_err(malformed)?;
@@ -401,6 +404,10 @@ fn subscribe_in(s: v5::Subscribe) -> Result<Subscribe, Error> {
         .properties
         .map(|p| (p.id, p.user_properties))
         .unwrap_or_default();
+    // MQTT 5 3.8.2.1.2 (mosquitto 2.0.11 closes with 0x81 instead).
+    if id == Some(0) {
+        return Err(Error::Protocol("subscription identifier 0"));
+    }
     Ok(Subscribe {
         pkid: s.pkid,
         filters,

@@ -42,16 +42,37 @@ pub fn fixed_header_flags(byte: u8) -> Result<(), Error> {
     }
 }
 
+/// The subscription options bytes of an MQTT 5 SUBSCRIBE `body` (after the fixed header),
+/// which rumqttc does not check: their reserved bits must be 0 (MQTT-3.8.3-5; mosquitto
+/// closes with 0x81).
+pub fn subscription_options(body: &[u8]) -> Result<(), Error> {
+    let truncated = || malformed("SUBSCRIBE truncated");
+    let lengths = body.get(2..).unwrap_or_default();
+    let (props_len, len_bytes) = varint(lengths)?.ok_or_else(truncated)?;
+    let mut at = 2 + len_bytes + props_len;
+    while at < body.len() {
+        let len = body.get(at..at + 2).ok_or_else(truncated)?;
+        at += 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
+        if body.get(at).ok_or_else(truncated)? & 0xC0 != 0 {
+            return Err(malformed("SUBSCRIBE reserved option bits set"));
+        }
+        at += 1;
+    }
+    Ok(())
+}
+
 /// Semantic checks on a decoded packet: what the peer sent must mean something.
 pub fn packet(packet: &Packet) -> Result<(), Error> {
     match packet {
+        // mosquitto calls these protocol errors (0x82), not malformed packets.
         Packet::Publish(p) => {
             if p.qos != super::QoS::AtMostOnce && p.pkid == 0 {
-                return Err(malformed("PUBLISH with packet id 0"));
+                return Err(Error::Protocol("PUBLISH with packet id 0"));
             }
             // An empty topic is only legal with an MQTT 5 topic alias.
-            if !(p.topic.is_empty() && p.properties.topic_alias.is_some()) {
-                check_topic(&p.topic)?;
+            let aliased = p.topic.is_empty() && p.properties.topic_alias.is_some();
+            if !aliased && !is_topic_name(&p.topic) {
+                return Err(Error::Protocol("invalid PUBLISH topic"));
             }
         }
         Packet::Subscribe(s) => {
@@ -76,6 +97,11 @@ pub fn packet(packet: &Packet) -> Result<(), Error> {
         Packet::Connect(c) => {
             if let Some(w) = &c.will {
                 check_topic(&w.topic)?;
+            }
+            // MQTT-3.1.2-24 and 3.1.2.11.3: both limits must be above 0.
+            let p = &c.properties;
+            if p.maximum_packet_size == Some(0) || p.receive_maximum == Some(0) {
+                return Err(Error::Protocol("maximum packet size or receive maximum 0"));
             }
         }
         Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {

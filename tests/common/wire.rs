@@ -37,7 +37,10 @@ pub fn exchange(port: u16, packets: &[Vec<u8>]) -> String {
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
                 return hex(&received) + "|EOF"
             }
-            Err(e) => panic!("no PINGRESP nor close within {LIMIT:?} ({e}); got {}", hex(&received)),
+            Err(e) => panic!(
+                "no PINGRESP nor close within {LIMIT:?} ({e}); got {}",
+                hex(&received)
+            ),
         }
     }
 }
@@ -88,6 +91,14 @@ impl Pair {
             mosquitto: Broker::mosquitto(),
             mqtk: TestBroker::start(),
         }
+    }
+
+    /// The answers of the embedded broker and of mosquitto to `packets`, in that order.
+    pub fn answers(&self, packets: &[Vec<u8>]) -> (String, String) {
+        (
+            exchange(self.mqtk.port, packets),
+            exchange(self.mosquitto.port, packets),
+        )
     }
 
     /// [`same_bytes`] on these brokers; `case` names the exchange in the failure.

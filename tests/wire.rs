@@ -270,3 +270,64 @@ fn edge_cases_answer_as_mosquitto_does() {
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Session present at the edges, side by side: a 3.1.1 clean session taken over by a
+/// persistent connect ends with its connection (flag 0, its subscription gone), the persistent
+/// session then resumes (flag 1), and MQTT 3.1's CONNACK never says session present.
+#[test]
+fn session_present_after_a_clean_session_is_taken_over() {
+    let pair = Pair::start();
+    let [ours, theirs] = [pair.mqtk.port, pair.mosquitto.port].map(session_edges);
+    assert_eq!(
+        ours, theirs,
+        "mqtk serve (left) and mosquitto (right) differ"
+    );
+    let expected = [
+        "200200009003000100", // clean session x subscribes to a
+        "200200009003000200", // persistent x: no session present, subscribes to b
+        "",                   // a does not reach x; b does (the frame waited for)
+        "20020100",           // x again: its persistent session
+        "20020000",           // 3.1 persistent y
+        "20020000",           // 3.1 y again: no flag in 3.1
+    ];
+    assert_eq!(ours, expected.map(String::from));
+}
+
+/// The exchanges of [`session_present_after_a_clean_session_is_taken_over`] on `port`.
+fn session_edges(port: u16) -> [String; 6] {
+    let subscribe = |pkid: u8, filter: &[u8]| {
+        let body = [&[0, pkid][..], &string(filter), &[0]].concat();
+        common::raw::frame(0x82, &body)
+    };
+    let publish = |topic: &[u8], payload: &[u8]| {
+        common::raw::frame(0x30, &[&string(topic)[..], payload].concat())
+    };
+    let v311 = |clean: bool, id: &[u8]| connect(b"MQTT", 4, u8::from(clean) << 1, 60, b"", id);
+    let v31 = |id: &[u8]| connect(b"MQIsdp", 3, 0, 60, b"", id);
+    let mut clean = open(port);
+    let first = talk(
+        &mut clean,
+        &[v311(true, b"x"), subscribe(1, b"a"), PINGREQ.to_vec()],
+        PINGRESP,
+    );
+    let mut persistent = open(port);
+    let taken = talk(
+        &mut persistent,
+        &[v311(false, b"x"), subscribe(2, b"b"), PINGREQ.to_vec()],
+        PINGRESP,
+    );
+    // Published in order by x itself: once b arrives, a would have arrived before it.
+    let to_b = publish(b"b", b"2");
+    let delivered = talk(&mut persistent, &[publish(b"a", b"1"), to_b.clone()], &to_b);
+    drop((clean, persistent));
+    let again = exchange(port, &[v311(false, b"x")]);
+    let old = [exchange(port, &[v31(b"y")]), exchange(port, &[v31(b"y")])];
+    [
+        first,
+        taken,
+        delivered,
+        again,
+        old[0].clone(),
+        old[1].clone(),
+    ]
+}

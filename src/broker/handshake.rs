@@ -203,7 +203,8 @@ pub fn accept(
         properties.server_keep_alive = server_keep_alive;
     }
     let connack = ConnAck {
-        session_present: opened.present,
+        // MQTT 3.1 has no session present flag: its CONNACK's first byte is 0.
+        session_present: opened.present && connect.version != Version::V31,
         code: 0,
         properties: properties.into(),
     };

@@ -93,8 +93,9 @@ impl Router {
     }
 
     /// Attaches connection `id` to `client_id`'s session, resuming it unless `clean` (or it
-    /// does not exist) and taking it over from any connection that still has it. A session
-    /// replaced by a clean start ends, which publishes its delayed will.
+    /// does not exist, or was to end with its connection) and taking it over from any
+    /// connection that still has it. A session replaced by a new one ends, which publishes
+    /// its delayed will.
     pub fn open(
         &self,
         client_id: &str,
@@ -108,7 +109,10 @@ impl Router {
         let mut will = None;
         let mut replaced_saved = false;
         if let Some(old) = inner.sessions.get(client_id).cloned() {
-            if !clean {
+            // A session with expiry 0 (3.1.1 clean session) ends with its connection, even
+            // when a persistent connect takes its id over: nothing of it is resumed.
+            let resumable = old.lock().expiry != 0;
+            if !clean && resumable {
                 old.lock().expiry = limits.1;
                 kicked.extend(old.attach(id, waker));
                 drop(inner);

@@ -12,23 +12,34 @@ const LIMIT: Duration = Duration::from_secs(10);
 
 /// PINGREQ, sent after the packets of an exchange: a broker answers a connection's packets in
 /// order, so its PINGRESP marks the end of the answer.
-const PINGREQ: [u8; 2] = [0xC0, 0];
-const PINGREQ_ANSWER: &[u8] = &[0xD0, 0];
+pub const PINGREQ: [u8; 2] = [0xC0, 0];
+pub const PINGRESP: &[u8] = &[0xD0, 0];
 
 /// Sends `packets` and a PINGREQ in one write on a new connection to `port` and returns, as
 /// hex, the frames that came back before the PINGRESP, with `|EOF` when the broker closed the
 /// connection instead.
 pub fn exchange(port: u16, packets: &[Vec<u8>]) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    let mut bytes = packets.concat();
-    bytes.extend(PINGREQ);
-    let _ = stream.write_all(&bytes);
+    let mut packets = packets.to_vec();
+    packets.push(PINGREQ.to_vec());
+    talk(&mut open(port), &packets, PINGRESP)
+}
+
+/// A new connection to the broker on `port`.
+pub fn open(port: u16) -> TcpStream {
+    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream.set_read_timeout(Some(LIMIT)).expect("timeout");
+    stream
+}
+
+/// Sends `packets` in one write on `stream` and returns, as hex, the frames that came back
+/// before the frame `until`, with `|EOF` when the broker closed the connection instead.
+pub fn talk(stream: &mut TcpStream, packets: &[Vec<u8>], until: &[u8]) -> String {
+    let _ = stream.write_all(&packets.concat());
     let mut received = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
         let frames = whole_frames(&received);
-        if let Some(at) = frames.iter().position(|f| *f == PINGREQ_ANSWER) {
+        if let Some(at) = frames.iter().position(|f| *f == until) {
             return hex(&frames[..at].concat());
         }
         match stream.read(&mut chunk) {
@@ -38,7 +49,8 @@ pub fn exchange(port: u16, packets: &[Vec<u8>]) -> String {
                 return hex(&received) + "|EOF"
             }
             Err(e) => panic!(
-                "no PINGRESP nor close within {LIMIT:?} ({e}); got {}",
+                "no {} nor close within {LIMIT:?} ({e}); got {}",
+                hex(until),
                 hex(&received)
             ),
         }
@@ -81,8 +93,8 @@ pub fn same_bytes(packets: &[Vec<u8>]) -> String {
 
 /// mosquitto and the embedded broker, started once for several exchanges.
 pub struct Pair {
-    mosquitto: Broker,
-    mqtk: TestBroker,
+    pub mosquitto: Broker,
+    pub mqtk: TestBroker,
 }
 
 impl Pair {

@@ -10,7 +10,7 @@ use crate::codec::{
 };
 use crate::connect::{self, Tool};
 use crate::format::{Formatter, OutputOptions};
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -170,6 +170,7 @@ where
         out: Vec::with_capacity(64 * 1024),
         printed: 0,
         clears: VecDeque::new(),
+        cleared: HashSet::new(),
     };
     let mut client = connect().await?;
     loop {
@@ -190,6 +191,8 @@ struct State {
     /// `--remove-retained`: topics whose retained message is still to be cleared, sent as
     /// the in-flight window has room.
     clears: VecDeque<String>,
+    /// `--remove-retained`: topics cleared whose empty message has not come back yet.
+    cleared: HashSet<String>,
 }
 
 impl State {
@@ -266,7 +269,10 @@ impl State {
             self.clears.push_back(msg.topic.clone());
         }
         if job.retained_only && !msg.retain {
-            return true;
+            // Our own clear coming back does not end the run: as with mosquitto_sub, only a
+            // live message or -W does.
+            let echo = msg.payload.is_empty() && self.cleared.remove(&msg.topic);
+            return !echo;
         }
         if (job.no_retained && msg.retain) || !self.sampled() {
             return false;
@@ -318,6 +324,9 @@ impl State {
             let Some(topic) = self.clears.pop_front() else {
                 break;
             };
+            if self.job.retained_only {
+                self.cleared.insert(topic.clone());
+            }
             client.publish(Publish {
                 qos: QoS::AtLeastOnce,
                 retain: true,

@@ -504,3 +504,38 @@ fn mqtt_3_1_clients_work_with_both_brokers() {
     let line = log.lines().find(|l| l.contains(" as mosq-")).expect("line");
     assert!(line.contains("(p1, c1, k60)"), "{line}");
 }
+
+/// `--remove-retained --retained-only -W 2`: print the retained messages, clear them, then
+/// wait for a live one until `-W` (exit 27), as mosquitto_sub does: the clears coming back do
+/// not end the run.
+#[test]
+fn remove_retained_only_clears_then_times_out() {
+    for broker in brokers() {
+        for name in ["mosquitto_sub", "mqtk"] {
+            for (topic, body) in [("r/a", "A"), ("r/b", "B")] {
+                publish(&broker, &["-t", topic, "-m", body, "-r"]);
+            }
+            let flags = [
+                "-t",
+                "r/#",
+                "-v",
+                "--remove-retained",
+                "--retained-only",
+                "-W",
+                "2",
+            ];
+            let cmd = match name {
+                "mqtk" => broker.mqtk("sub", &flags),
+                _ => broker.program(name, &flags),
+            };
+            let out = finish(spawn(cmd), LIMIT);
+            let mut lines: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
+            lines.sort(); // the store's order, which differs between runs in mosquitto
+            assert_eq!(lines, ["r/a A", "r/b B"], "{name}");
+            assert_eq!(out.status.code(), Some(27), "{name}: {}", text(&out.stderr));
+            let left = ["-t", "r/#", "--retained-only", "-W", "1"];
+            let left = finish(spawn(broker.program("mosquitto_sub", &left)), LIMIT);
+            assert_eq!(text(&left.stdout), "", "{name} left retained messages");
+        }
+    }
+}

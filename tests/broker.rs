@@ -569,25 +569,30 @@ fn v5_receive_maximum_exceeded_disconnects_with_0x93() {
     );
 }
 
-/// Protocol violations close the connection with the MQTT 5 reason first.
+/// Protocol violations close the connection with the MQTT 5 reason first (as mosquitto, a
+/// second CONNECT closes it without one).
 #[test]
 fn v5_protocol_errors_carry_reason_codes() {
     let broker = TestBroker::with(|c| c.max_packet_size = 1000);
-    let cases: Vec<(Vec<u8>, u8)> = vec![
-        (frame(0x30, &[0, 3, b'a', b'/', b'+', 0]), 0x81),
-        (frame(0x30, &[0; 2000]), 0x95),
-        (frame(0x30, &[0, 1, b't', 3, 0x23, 0, 99]), 0x94),
-        (connect_v5("again"), 0x82),
+    let cases: Vec<(Vec<u8>, Option<u8>)> = vec![
+        (frame(0x30, &[0, 3, b'a', b'/', b'+', 0]), Some(0x82)),
+        (frame(0x30, &[0; 2000]), Some(0x95)),
+        (frame(0x30, &[0, 1, b't', 3, 0x23, 0, 99]), Some(0x94)),
+        (connect_v5("again"), None),
     ];
     for (bytes, code) in cases {
         let (mut client, _) = Raw::connect(&broker, Raw::v5("bad"));
         send(&mut client.stream, &bytes);
         let got = client.recv();
-        assert!(
-            matches!(got, Some(Packet::Disconnect(Reason { code: c, .. })) if c == code),
-            "expected {code:#x}, got {got:?}"
-        );
-        assert!(client.recv().is_none());
+        let reason = match &got {
+            Some(Packet::Disconnect(reason)) => Some(reason.code),
+            None => None,
+            Some(other) => panic!("{other:?}"),
+        };
+        assert_eq!(reason, code, "got {got:?}");
+        if code.is_some() {
+            assert!(client.recv().is_none());
+        }
     }
 }
 

@@ -299,3 +299,20 @@ fn absent_properties_read_as_empty_and_allocate_only_when_written() {
     assert!(props.is_empty());
     assert_eq!(props, Props::default(), "an emptied box equals none");
 }
+
+/// A 3.1.1 CONNECT whose user name flag carries an empty name reads as no user name; its
+/// password alone cannot be written back (3.1.1 forbids it, and the reader refuses it).
+#[test]
+fn v311_password_needs_a_user_name() {
+    let body = b"\x00\x04MQTT\x04\xc2\x00\x3c\x00\x01w\x00\x00\x00\x02pw";
+    let mut frame = BytesMut::from(&[&[0x10, body.len() as u8][..], body].concat()[..]);
+    let Some(Packet::Connect(connect)) = decode(&mut frame, None, 1000).unwrap() else {
+        panic!("not a CONNECT")
+    };
+    assert_eq!(connect.username, None);
+    let mut buf = BytesMut::new();
+    assert!(encode(&Packet::Connect(connect), Version::V311, &mut buf).is_err());
+    let body = b"\x00\x04MQTT\x04\x42\x00\x3c\x00\x01w\x00\x02pw";
+    let mut frame = BytesMut::from(&[&[0x10, body.len() as u8][..], body].concat()[..]);
+    assert!(decode(&mut frame, None, 1000).is_err());
+}

@@ -248,8 +248,12 @@ fn connect_out(c: &Connect) -> Result<v4::Connect, Error> {
             .map_err(|_| Error::Malformed("password is not UTF-8".into()))?,
         None => String::new(),
     };
-    let login = (c.username.is_some() || !password.is_empty())
-        .then(|| v4::Login::new(c.username.clone().unwrap_or_default(), password));
+    // rumqttc writes no user name flag for an empty one; a password alone is not 3.1.1.
+    let username = c.username.clone().unwrap_or_default();
+    if username.is_empty() && !password.is_empty() {
+        return Err(Error::Malformed("3.1.1 password without user name".into()));
+    }
+    let login = (!username.is_empty()).then(|| v4::Login::new(username, password));
     Ok(v4::Connect {
         protocol: mb::Protocol::V4,
         keep_alive: c.keep_alive,

@@ -282,7 +282,16 @@ impl Handler {
                 return close;
             }
             let step = match self.next_event(shutdown, more).await {
-                Event::Read(read) => self.on_read(read),
+                Event::Read(read) => {
+                    if matches!(read, Ok(Some(Packet::Publish(_)))) {
+                        // Packets that other connections received before this PUBLISH are
+                        // handled first: tasks woken by the same poll of the socket driver
+                        // run in reverse order (the LIFO slot), so without this a SUBSCRIBE
+                        // that arrived first on another connection would miss the message.
+                        tokio::task::yield_now().await;
+                    }
+                    self.on_read(read)
+                }
                 Event::Woken => owned(&self.session, self.id).map(drop),
                 Event::KeepAlive => Err(Close::KeepAlive),
                 Event::Shutdown => Err(Close::Shutdown),

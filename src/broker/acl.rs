@@ -3,14 +3,14 @@
 //! Semantics follow mosquitto 2.0: the rules before any `user` line are for anonymous clients,
 //! those after `user NAME` for that user; `pattern` rules (with `%c`/`%u` substituted) apply
 //! to everyone after their own rules. Within each list `deny` wins over grants, and a topic
-//! nothing grants is denied. Unlike mosquitto, subscriptions are checked too: a filter is
-//! allowed when a read rule covers all of it.
+//! nothing grants is denied. As in mosquitto 2.0, every subscription is granted: messages are
+//! checked against the read rules one by one on delivery.
 //!
 //! A client's patterns are expanded once ([`Acl::expand`]) and kept by its connection, so
 //! the checks made for every message allocate nothing.
 
 use crate::codec::validate::is_topic_filter;
-use crate::topic::{covers, matches};
+use crate::topic::matches;
 use anyhow::{bail, Context};
 use std::collections::HashMap;
 use std::path::Path;
@@ -127,12 +127,6 @@ impl Acl {
             |a| a.read,
             |filter| matches(filter, topic),
         )
-    }
-
-    /// May `client` subscribe to `filter`? Only when one read rule covers the whole filter;
-    /// messages are still checked one by one on delivery.
-    pub fn can_subscribe(&self, client: &Client<'_>, patterns: &Patterns, filter: &str) -> bool {
-        self.allows(client, patterns, |a| a.read, |rule| covers(rule, filter))
     }
 
     /// The client's own rules decide first, then its patterns.
@@ -284,23 +278,6 @@ pattern read users/%u/inbox
         }
         let hash = who("#", Some("carol"));
         assert!(!acl.can_read(&hash, &acl.expand(&hash), "clients/x/y"));
-    }
-
-    #[test]
-    fn subscriptions_need_a_covering_read_rule() {
-        let acl = Acl::parse(FILE).unwrap();
-        let alice = who("c2", Some("alice"));
-        assert!(acl.can_subscribe(&alice, &acl.expand(&alice), "alice/#"));
-        assert!(acl.can_subscribe(&alice, &acl.expand(&alice), "alice/+/x"));
-        assert!(!acl.can_subscribe(&alice, &acl.expand(&alice), "alice/secret"));
-        assert!(acl.can_subscribe(&alice, &acl.expand(&alice), "shared/+"));
-        assert!(!acl.can_subscribe(&alice, &acl.expand(&alice), "shared/#"));
-        assert!(!acl.can_subscribe(&alice, &acl.expand(&alice), "#"));
-        assert!(acl.can_subscribe(&alice, &acl.expand(&alice), "clients/c2/#"));
-        assert!(!acl.can_subscribe(&alice, &acl.expand(&alice), "clients/+/#"));
-        let anon = who("c1", None);
-        assert!(acl.can_subscribe(&anon, &acl.expand(&anon), "public/+"));
-        assert!(!acl.can_subscribe(&anon, &acl.expand(&anon), "$SYS/#"));
     }
 
     #[test]

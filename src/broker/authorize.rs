@@ -1,5 +1,5 @@
-//! The ACL checks a connection makes: before routing a publish, before subscribing, before
-//! delivering each message (so a reloaded ACL also applies to existing subscriptions), and,
+//! The ACL checks a connection makes: before routing a publish, before delivering each
+//! message (so a reloaded ACL also applies to existing subscriptions), and,
 //! with `check_retain_source`, on the publisher of each retained message a subscription gets.
 //! The ACL is that of the listener the client came through.
 
@@ -21,15 +21,6 @@ impl Handler {
         let security = &self.access.security;
         security.authorize(&client, &mut self.patterns, |acl, c, p| {
             acl.can_read(c, p, topic)
-        })
-    }
-
-    /// May this client subscribe to `filter` (without any `$share/GROUP/` prefix)?
-    pub(super) fn may_subscribe(&mut self, filter: &str) -> bool {
-        let client = self.origin.acl_client();
-        let security = &self.access.security;
-        security.authorize(&client, &mut self.patterns, |acl, c, p| {
-            acl.can_subscribe(c, p, filter)
         })
     }
 }

@@ -605,14 +605,6 @@ impl Handler {
                 codes.push(if self.version.is_v5() { 0x8F } else { 0x80 });
                 continue;
             };
-            if !self.may_subscribe(filter) {
-                codes.push(if self.version.is_v5() { 0x87 } else { 0x80 });
-                self.shared.log(format_args!(
-                    "Denied SUBSCRIBE from {} to {} (not authorized)",
-                    self.session.client_id, sub.filter
-                ));
-                continue;
-            }
             if self.at_subscription_limit(&mounted) {
                 codes.push(if self.version.is_v5() { 0x97 } else { 0x80 });
                 continue;

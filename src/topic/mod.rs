@@ -31,24 +31,6 @@ pub fn matches(filter: &str, topic: &str) -> bool {
     topic_levels.next().is_none()
 }
 
-/// True when every topic `inner` matches also matches `outer`: whether a subscription to
-/// `inner` stays within what `outer` allows.
-pub fn covers(outer: &str, inner: &str) -> bool {
-    if inner.starts_with('$') && outer.starts_with(['+', '#']) {
-        return false;
-    }
-    let mut inner_levels = inner.split('/');
-    for level in outer.split('/') {
-        match (level, inner_levels.next()) {
-            ("#", _) => return true,
-            ("+", Some(l)) if l != "#" => {}
-            (o, Some(i)) if o == i => {}
-            _ => return false,
-        }
-    }
-    inner_levels.next().is_none()
-}
-
 /// The spec's matching examples and a few more: (filter, topic) pairs that match, for every
 /// matcher's tests (this linear one and the broker's trie).
 #[cfg(test)]
@@ -88,7 +70,7 @@ pub(crate) const NOT_MATCHING: &[(&str, &str)] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::{covers, matches, too_deep, MATCHING, NOT_MATCHING};
+    use super::{matches, too_deep, MATCHING, NOT_MATCHING};
 
     #[test]
     fn follows_the_spec_examples() {
@@ -97,36 +79,6 @@ mod tests {
         }
         for (f, t) in NOT_MATCHING {
             assert!(!matches(f, t), "{f} should not match {t}");
-        }
-    }
-
-    #[test]
-    fn covers_filters_within_filters() {
-        let yes = [
-            ("#", "a/+/#"),
-            ("a/#", "a"),
-            ("a/#", "a/b/#"),
-            ("a/+", "a/+"),
-            ("a/+", "a/b"),
-            ("+/+", "+/b"),
-            ("$SYS/#", "$SYS/broker/+"),
-            ("a/b", "a/b"),
-        ];
-        for (outer, inner) in yes {
-            assert!(covers(outer, inner), "{outer} covers {inner}");
-        }
-        let no = [
-            ("a/+", "a/#"),
-            ("a/+", "a/b/c"),
-            ("+", "#"),
-            ("a/b", "a/+"),
-            ("#", "$SYS/#"),
-            ("+/#", "$SYS/x"),
-            ("a/b", "a/b/c"),
-            ("a/b/c", "a/b"),
-        ];
-        for (outer, inner) in no {
-            assert!(!covers(outer, inner), "{outer} does not cover {inner}");
         }
     }
 

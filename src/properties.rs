@@ -290,11 +290,28 @@ fn forbidden_value(name: &str, value: &Value) -> bool {
 
 /// Puts one checked value into its [`Properties`] field.
 fn store(p: &mut Properties, name: &str, value: Value) {
+    if let Some(id) = publish_id(name) {
+        p.order.0.push(id);
+    }
     match value {
         Value::Pair(k, v) => p.user_properties.push((k, v)),
         Value::Text(s) => store_text(p, name, s),
         Value::Number(n) => store_number(p, name, n),
     }
+}
+
+/// The identifier of a PUBLISH property, whose `-D` order is kept on the wire.
+fn publish_id(name: &str) -> Option<u8> {
+    Some(match name {
+        "payload-format-indicator" => 0x01,
+        "message-expiry-interval" => 0x02,
+        "content-type" => 0x03,
+        "response-topic" => 0x08,
+        "correlation-data" => 0x09,
+        "topic-alias" => 0x23,
+        "user-property" => 0x26,
+        _ => return None,
+    })
 }
 
 fn store_text(p: &mut Properties, name: &str, s: String) {

@@ -331,3 +331,105 @@ fn session_edges(port: u16) -> [String; 6] {
         old[1].clone(),
     ]
 }
+
+/// Forwarded PUBLISHes and wills keep their properties in the order they came in, with the
+/// subscription identifier first and the message expiry last, as mosquitto writes them.
+#[test]
+fn forwarded_properties_keep_mosquittos_order() {
+    let pair = Pair::start();
+    let string = |s: &[u8]| string(s);
+    let user = |k: &[u8], v: &[u8]| [&[0x26][..], &string(k), &string(v)].concat();
+    let props = [
+        user(b"k", b"v"),
+        b"\x02\x00\x00\x00\x3c".to_vec(),
+        [&[0x08][..], &string(b"r")].concat(),
+        b"\x01\x01".to_vec(),
+        [&[0x09][..], &string(b"c")].concat(),
+        [&[0x03][..], &string(b"ct")].concat(),
+        user(b"k2", b"v2"),
+    ]
+    .concat();
+    let will_props = [&props[..], b"\x18\x00\x00\x00\x00"].concat();
+    let will = [
+        &string(b"MQTT")[..],
+        &[5, 0x06, 0, 60, 0],
+        &string(b"w"),
+        &varint(will_props.len()),
+        &will_props,
+        &string(b"t/will"),
+        &string(b"gone"),
+    ]
+    .concat();
+    let will = common::raw::frame(0x10, &will);
+    let subscribe = [&b"\x00\x01\x02\x0b\x07"[..], &string(b"t/#"), &[0]].concat();
+    let subscribe = common::raw::frame(0x82, &subscribe); // subscription identifier 7
+    let [ours, theirs] = [pair.mqtk.port, pair.mosquitto.port].map(|port| {
+        let mut sub = open(port);
+        let setup = [connect5(b"s", b""), subscribe.clone(), PINGREQ.to_vec()];
+        talk(&mut sub, &setup, PINGRESP);
+        let publish = [
+            connect5(b"p", b""),
+            publish5(b"t/1", 0, &props, b"x"),
+            PINGREQ.to_vec(),
+        ];
+        talk(&mut open(port), &publish, PINGRESP);
+        let published = next_frame(&mut sub);
+        // Closed without DISCONNECT: the will goes out.
+        talk(&mut open(port), &[will.clone(), PINGREQ.to_vec()], PINGRESP);
+        [published, next_frame(&mut sub)]
+    });
+    assert_eq!(
+        ours, theirs,
+        "mqtk serve (left) and mosquitto (right) differ"
+    );
+    let expected = "302b0003742f31240b072600016b0001760800017201010900016303000263742600026b3200027632020000003c78";
+    assert_eq!(
+        ours[0],
+        expected.replace("302b0003742f3124", "302d0003742f3126")
+    );
+}
+
+/// `pub -D publish ...` sends the properties in the order given, as mosquitto_pub does: the
+/// same flags through each, forwarded by mosquitto (which keeps the order, the expiry last)
+/// to a raw subscriber, give the same bytes.
+#[test]
+fn pub_sends_properties_in_the_order_given() {
+    let mosquitto = common::Broker::mosquitto();
+    let port = mosquitto.port;
+    let mut sub = open(port);
+    let subscribe = common::raw::frame(
+        0x82,
+        &[&b"\x00\x01\x00"[..], &string(b"d/#"), &[0]].concat(),
+    );
+    talk(
+        &mut sub,
+        &[connect5(b"s", b""), subscribe, PINGREQ.to_vec()],
+        PINGRESP,
+    );
+    let flags = [
+        ["user-property", "k", "v"],
+        ["content-type", "t", ""],
+        ["response-topic", "r", ""],
+        ["user-property", "k2", "v2"],
+        ["payload-format-indicator", "1", ""],
+        ["correlation-data", "c", ""],
+    ];
+    let args: Vec<&str> = flags
+        .iter()
+        .flat_map(|[name, a, b]| {
+            ["-D", "publish", name, a, b]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+        })
+        .chain(["-V", "5", "-t", "d/1", "-m", "x"])
+        .collect();
+    common::succeeds(mosquitto.program("mosquitto_pub", &args));
+    let theirs = next_frame(&mut sub);
+    common::succeeds(mosquitto.mqtk("pub", &args));
+    let ours = next_frame(&mut sub);
+    assert_eq!(
+        ours, theirs,
+        "mqtk pub (left) and mosquitto_pub (right) differ"
+    );
+    assert!(ours.contains("2600016b000176030001740800017226"), "{ours}");
+}

@@ -830,6 +830,7 @@ impl Handler {
             properties: &d.msg.properties,
             subscription_identifiers: &d.sub_ids,
             message_expiry_interval: d.msg.remaining_expiry(now),
+            expiry_last: true,
         };
         let written = self
             .conn

@@ -120,7 +120,24 @@ pub struct Properties {
     pub wildcard_subscription_available: Option<u8>,
     pub subscription_identifier_available: Option<u8>,
     pub shared_subscription_available: Option<u8>,
+    /// The order a PUBLISH's properties came in, for writing them back in it.
+    pub order: WireOrder,
 }
+
+/// The identifiers of a PUBLISH's properties in the order they were read from the wire or
+/// given with `-D` (0x26 once per user property), so a forwarded message or a client's
+/// publish keeps mosquitto's byte order. Empty for properties built in code, which are
+/// written in a fixed order. Not part of what the properties mean: any two compare equal.
+#[derive(Clone, Debug, Default)]
+pub struct WireOrder(pub Vec<u8>);
+
+impl PartialEq for WireOrder {
+    fn eq(&self, _: &WireOrder) -> bool {
+        true
+    }
+}
+
+impl Eq for WireOrder {}
 
 impl Properties {
     /// True when no property is set, so MQTT 5 encoders can write a zero length.

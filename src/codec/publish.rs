@@ -32,6 +32,9 @@ pub struct PublishRef<'a> {
     pub subscription_identifiers: &'a [u32],
     /// MQTT 5 only: what is left of the message expiry interval.
     pub message_expiry_interval: Option<u32>,
+    /// Write the expiry after the other properties, as mosquitto does when it forwards a
+    /// message (it takes the expiry out and adds what is left of it at delivery).
+    pub expiry_last: bool,
 }
 
 impl<'a> From<&'a Publish> for PublishRef<'a> {
@@ -47,6 +50,7 @@ impl<'a> From<&'a Publish> for PublishRef<'a> {
             properties: &p.properties,
             subscription_identifiers: &p.properties.subscription_identifiers,
             message_expiry_interval: p.properties.message_expiry_interval,
+            expiry_last: false,
         }
     }
 }
@@ -133,8 +137,95 @@ fn properties_len(p: &PublishRef) -> Result<usize, Error> {
     Ok(len)
 }
 
-/// Writes the properties in rumqttc's order, so both encoders agree byte for byte.
+/// Writes the properties as mosquitto does when it has their order ([`super::WireOrder`])
+/// or forwards a message: subscription identifiers first, then the rest in the order read or
+/// given, the expiry last when forwarding, then whatever that order does not name. Properties
+/// built in code go in rumqttc's order, so both encoders agree byte for byte.
 fn put_properties(buf: &mut BytesMut, p: &PublishRef) {
+    let order = &p.properties.order.0;
+    if order.is_empty() && !p.expiry_last {
+        return put_in_rumqttc_order(buf, p);
+    }
+    for &id in p.subscription_identifiers {
+        buf.put_u8(0x0B);
+        put_varint(buf, id as usize);
+    }
+    let mut written = Written::default();
+    for &id in order.iter().filter(|&&id| !(id == 0x02 && p.expiry_last)) {
+        put_property(buf, p, id, &mut written, 1);
+    }
+    for id in [0x01, 0x02, 0x23, 0x08, 0x09, 0x26, 0x03] {
+        if !(id == 0x02 && p.expiry_last) {
+            put_property(buf, p, id, &mut written, usize::MAX);
+        }
+    }
+    put_property(buf, p, 0x02, &mut written, 1);
+}
+
+/// What [`put_property`] has written: identifiers as bits, and how many user properties.
+#[derive(Default)]
+struct Written {
+    ids: u64,
+    user_properties: usize,
+}
+
+/// Writes property `id` of `p` unless it is absent or already written; for 0x26, up to
+/// `users` of the user properties not yet written.
+fn put_property(buf: &mut BytesMut, p: &PublishRef, id: u8, written: &mut Written, users: usize) {
+    let props = p.properties;
+    if id == 0x26 {
+        let left = props.user_properties.iter().skip(written.user_properties);
+        for (key, value) in left.take(users) {
+            buf.put_u8(0x26);
+            put_string(buf, key.as_bytes());
+            put_string(buf, value.as_bytes());
+            written.user_properties += 1;
+        }
+        return;
+    }
+    let bit = 1u64 << (id & 63);
+    if written.ids & bit != 0 {
+        return;
+    }
+    written.ids |= bit;
+    match id {
+        0x01 => {
+            if let Some(indicator) = props.payload_format_indicator {
+                buf.put_slice(&[0x01, indicator]);
+            }
+        }
+        0x02 => {
+            if let Some(expiry) = p.message_expiry_interval {
+                buf.put_u8(0x02);
+                buf.put_u32(expiry);
+            }
+        }
+        0x03 => put_text(buf, 0x03, props.content_type.as_deref().map(str::as_bytes)),
+        0x08 => put_text(
+            buf,
+            0x08,
+            props.response_topic.as_deref().map(str::as_bytes),
+        ),
+        0x09 => put_text(buf, 0x09, props.correlation_data.as_deref()),
+        0x23 => {
+            if let Some(alias) = props.topic_alias {
+                buf.put_u8(0x23);
+                buf.put_u16(alias);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn put_text(buf: &mut BytesMut, id: u8, value: Option<&[u8]>) {
+    if let Some(value) = value {
+        buf.put_u8(id);
+        put_string(buf, value);
+    }
+}
+
+/// The properties in rumqttc's order.
+fn put_in_rumqttc_order(buf: &mut BytesMut, p: &PublishRef) {
     let props = p.properties;
     if let Some(indicator) = props.payload_format_indicator {
         buf.put_slice(&[0x01, indicator]);
@@ -147,14 +238,12 @@ fn put_properties(buf: &mut BytesMut, p: &PublishRef) {
         buf.put_u8(0x23);
         buf.put_u16(alias);
     }
-    if let Some(topic) = &props.response_topic {
-        buf.put_u8(0x08);
-        put_string(buf, topic.as_bytes());
-    }
-    if let Some(data) = &props.correlation_data {
-        buf.put_u8(0x09);
-        put_string(buf, data);
-    }
+    put_text(
+        buf,
+        0x08,
+        props.response_topic.as_deref().map(str::as_bytes),
+    );
+    put_text(buf, 0x09, props.correlation_data.as_deref());
     for (key, value) in &props.user_properties {
         buf.put_u8(0x26);
         put_string(buf, key.as_bytes());
@@ -164,10 +253,7 @@ fn put_properties(buf: &mut BytesMut, p: &PublishRef) {
         buf.put_u8(0x0B);
         put_varint(buf, id as usize);
     }
-    if let Some(content_type) = &props.content_type {
-        buf.put_u8(0x03);
-        put_string(buf, content_type.as_bytes());
-    }
+    put_text(buf, 0x03, props.content_type.as_deref().map(str::as_bytes));
 }
 
 /// Bytes an optional string or binary property takes: identifier, length, data.

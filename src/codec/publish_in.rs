@@ -47,7 +47,9 @@ pub fn decode(frame: Bytes, v5: bool) -> Result<Publish, Error> {
 fn properties(mut r: Reader) -> Result<Properties, Error> {
     let mut p = Properties::default();
     while r.0.has_remaining() {
-        match r.u8()? {
+        let id = r.u8()?;
+        p.order.0.push(id);
+        match id {
             0x01 => p.payload_format_indicator = Some(r.u8()?),
             0x02 => p.message_expiry_interval = Some(r.u32()?),
             0x03 => p.content_type = Some(r.string("content type")?),

@@ -280,10 +280,18 @@ pub(super) fn decode(mut frame: BytesMut) -> Result<Packet, Error> {
         }
         _ => {}
     }
+    let will_order = match frame[0] {
+        0x10 => will_order(&frame).unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let packet = v5::Packet::read(&mut frame, None).map_err(malformed)?;
     Ok(match packet {
         v5::Packet::Connect(c, will, login) => {
-            Packet::Connect(Box::new(connect_in(c, will, login)?))
+            let mut connect = connect_in(c, will, login)?;
+            if let Some(will) = &mut connect.will {
+                will.properties.order = super::WireOrder(will_order);
+            }
+            Packet::Connect(Box::new(connect))
         }
         v5::Packet::ConnAck(c) => Packet::ConnAck(ConnAck {
             session_present: c.session_present,
@@ -418,6 +426,46 @@ fn subscribe_in(s: v5::Subscribe) -> Result<Subscribe, Error> {
         }
         .into(),
     })
+}
+
+/// The identifiers of a CONNECT's will properties in wire order (see [`super::WireOrder`]),
+/// which rumqttc does not keep; `None` without a will, or where the frame does not parse
+/// (rumqttc then says why).
+fn will_order(frame: &[u8]) -> Option<Vec<u8>> {
+    let (mut at, _) = super::validate::frame(frame).ok()??;
+    at += string_size(frame.get(at..)?)?;
+    let flags = *frame.get(at + 1)?;
+    if flags & 0x04 == 0 {
+        return None;
+    }
+    at += 4; // level, flags, keep alive
+    let (len, n) = super::validate::varint(frame.get(at..)?).ok()??;
+    at += n + len;
+    at += string_size(frame.get(at..)?)?; // client id
+    let (len, n) = super::validate::varint(frame.get(at..)?).ok()??;
+    let mut block = frame.get(at + n..at + n + len)?;
+    let mut order = Vec::new();
+    while let Some((&id, rest)) = block.split_first() {
+        let size = match id {
+            0x01 => 1,
+            0x02 | 0x18 => 4,
+            0x03 | 0x08 | 0x09 => string_size(rest)?,
+            0x26 => {
+                let key = string_size(rest)?;
+                key + string_size(rest.get(key..)?)?
+            }
+            _ => return None,
+        };
+        order.push(id);
+        block = rest.get(size..)?;
+    }
+    Some(order)
+}
+
+/// The size of the length-prefixed string or binary field `bytes` starts with.
+fn string_size(bytes: &[u8]) -> Option<usize> {
+    let len = u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]);
+    Some(2 + usize::from(len))
 }
 
 /// AUTH by hand: rumqttc has no packet type 15 in its dispatcher and keeps its reason

@@ -57,6 +57,22 @@ pub fn talk(stream: &mut TcpStream, packets: &[Vec<u8>], until: &[u8]) -> String
     }
 }
 
+/// The next whole frame `stream` brings, as hex; panics when none comes within the limit.
+pub fn next_frame(stream: &mut TcpStream) -> String {
+    let mut received = Vec::new();
+    let mut byte = [0u8; 1];
+    while frame_len(&received) != Some(received.len()) {
+        match stream.read(&mut byte) {
+            Ok(1) => received.push(byte[0]),
+            other => panic!(
+                "no whole frame within {LIMIT:?} ({other:?}); got {}",
+                hex(&received)
+            ),
+        }
+    }
+    hex(&received)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

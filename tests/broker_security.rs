@@ -698,3 +698,44 @@ fn revoke_and_restore(broker: &Broker, reloaded: &str, rules: &dyn Fn(bool)) -> 
     publish("end", "2");
     [revoked, come_back("2")]
 }
+
+/// A password file entry whose hash does not parse is left out with an error line, and the
+/// others still work, as in mosquitto 2.0.11 (mqtk used to refuse the whole file).
+#[test]
+fn a_bad_password_entry_is_left_out_like_mosquitto() {
+    let dir = tempfile::tempdir().unwrap();
+    set_mode(dir.path(), 0o755);
+    let passwords = mosquitto_passwords(dir.path());
+    let mut text = std::fs::read_to_string(&passwords).unwrap();
+    text.push_str("carol:$9$abc$def\nbob2:\n");
+    std::fs::write(&passwords, text).unwrap();
+    set_mode(&passwords, 0o644);
+    let conf = |port: u16| {
+        format!(
+            "listener {port} 127.0.0.1\npassword_file {}\n",
+            passwords.display()
+        )
+    };
+    let file = dir.path().join("mqtk.conf");
+    std::fs::write(&file, conf(0)).unwrap();
+    let serve = Broker::mqtk_serve_listeners(&["-c", file.to_str().unwrap()], 1);
+    let port = common::free_port();
+    let mosquitto = Broker::mosquitto_conf(&conf(port), port);
+    for broker in [&serve, &mosquitto] {
+        let login = |user: &str, password: &str| {
+            exit_code(broker, &["-t", "t", "-m", "m", "-u", user, "-P", password])
+        };
+        assert_eq!(login("alice", "pw"), Some(0));
+        assert_eq!(login("carol", "x"), Some(5));
+        assert_eq!(login("bob2", "x"), Some(5));
+        let log = broker.log();
+        assert!(
+            log.contains("Error: Invalid password hash type for user carol, removing entry."),
+            "{log}"
+        );
+        assert!(
+            log.contains("Error: Invalid password hash for user bob2, removing entry."),
+            "{log}"
+        );
+    }
+}

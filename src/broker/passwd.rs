@@ -168,6 +168,8 @@ pub struct PasswordFile {
     users: HashMap<String, Hash>,
     /// Checked for unknown users, so response times do not tell which users exist.
     decoy: Option<Hash>,
+    /// mosquitto's error line for each entry left out because its hash did not parse.
+    pub removed: Vec<String>,
 }
 
 impl PasswordFile {
@@ -175,23 +177,31 @@ impl PasswordFile {
     pub fn load(path: &Path) -> anyhow::Result<PasswordFile> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read password file {}", path.display()))?;
-        PasswordFile::parse(&text).with_context(|| format!("{}", path.display()))
+        Ok(PasswordFile::parse(&text))
     }
 
-    /// Parses file text; any malformed line fails the whole file, like mosquitto.
-    pub fn parse(text: &str) -> anyhow::Result<PasswordFile> {
-        let mut users = HashMap::new();
-        let mut decoy = None;
-        for (n, line) in text.lines().enumerate() {
+    /// Parses file text. As mosquitto 2.0.11 does, an entry whose hash does not parse is
+    /// left out (that user cannot log in) with an error line in [`PasswordFile::removed`],
+    /// and a user name without a hash is left out silently.
+    pub fn parse(text: &str) -> PasswordFile {
+        let mut file = PasswordFile::default();
+        for line in text.lines() {
             let Some((user, hash)) = split_line(line) else {
                 continue;
             };
-            // The hash is not echoed: error messages end up in logs.
-            let hash = Hash::parse(hash).with_context(|| format!("line {}, user {user}", n + 1))?;
-            decoy = Some(hash.clone());
-            users.insert(user.to_string(), hash);
+            if !line.contains(':') {
+                continue;
+            }
+            match Hash::parse(hash) {
+                Ok(hash) => {
+                    file.decoy = Some(hash.clone());
+                    file.users.insert(user.to_string(), hash);
+                }
+                // The hash is not echoed: error messages end up in logs.
+                Err(_) => file.removed.push(removal(user, hash)),
+            }
         }
-        Ok(PasswordFile { users, decoy })
+        file
     }
 
     /// True if `user` is in the file and `password` is theirs.
@@ -209,6 +219,21 @@ impl PasswordFile {
     }
 }
 
+/// mosquitto's words for an entry whose `hash` did not parse.
+fn removal(user: &str, hash: &str) -> String {
+    let what = match hash {
+        "" => "Invalid password hash",
+        _ if ["$6$", "$7$", "$argon2id$"]
+            .iter()
+            .any(|k| hash.starts_with(k)) =>
+        {
+            "Unable to decode password"
+        }
+        _ => "Invalid password hash type",
+    };
+    format!("Error: {what} for user {user}, removing entry.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,7 +244,7 @@ mod tests {
 
     #[test]
     fn verifies_a_mosquitto_passwd_line() {
-        let file = PasswordFile::parse(MOSQUITTO_LINE).unwrap();
+        let file = PasswordFile::parse(MOSQUITTO_LINE);
         assert!(file.verify("alice", Some(b"secret")));
         assert!(!file.verify("alice", Some(b"Secret")));
         assert!(!file.verify("alice", None));
@@ -238,7 +263,7 @@ mod tests {
             STANDARD.encode(salt),
             STANDARD.encode(digest)
         );
-        let file = PasswordFile::parse(&line).unwrap();
+        let file = PasswordFile::parse(&line);
         assert!(file.verify("bob", Some(b"pw")));
         assert!(!file.verify("bob", Some(b"pw2")));
     }
@@ -248,7 +273,7 @@ mod tests {
         let hash = Hash::argon2id(b"pw").unwrap();
         let text = hash.to_string();
         assert!(text.starts_with("$argon2id$"));
-        let file = PasswordFile::parse(&format!("carol:{text}")).unwrap();
+        let file = PasswordFile::parse(&format!("carol:{text}"));
         assert!(file.verify("carol", Some(b"pw")));
         assert!(!file.verify("carol", Some(b"pW")));
     }
@@ -268,18 +293,23 @@ mod tests {
     }
 
     #[test]
-    fn rejects_malformed_lines() {
-        for bad in [
-            "u:plain",
-            "u:",
-            "u",
-            "u:$7$x$AAAA$AAAA",
-            "u:$7$0$AAAA$AAAA",
-            "u:$7$101$!!$AAAA",
-            "u:$6$AAAA",
-            "u:$argon2id$nonsense",
+    fn leaves_out_malformed_entries_as_mosquitto_does() {
+        let hash = "Unable to decode password";
+        for (bad, error) in [
+            ("u:plain", Some("Invalid password hash type")),
+            ("u:", Some("Invalid password hash")),
+            ("u", None),
+            ("u:$7$x$AAAA$AAAA", Some(hash)),
+            ("u:$7$0$AAAA$AAAA", Some(hash)),
+            ("u:$7$101$!!$AAAA", Some(hash)),
+            ("u:$6$AAAA", Some(hash)),
+            ("u:$argon2id$nonsense", Some(hash)),
         ] {
-            assert!(PasswordFile::parse(bad).is_err(), "{bad}");
+            let file = PasswordFile::parse(&format!("{MOSQUITTO_LINE}\n{bad}"));
+            let expected = error.map(|e| format!("Error: {e} for user u, removing entry."));
+            assert_eq!(file.removed, Vec::from_iter(expected), "{bad}");
+            assert!(!file.verify("u", Some(b"plain")), "{bad}");
+            assert_eq!(file.users.len(), 1, "{bad}");
         }
     }
 }

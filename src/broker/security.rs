@@ -57,12 +57,13 @@ impl Security {
 
     /// Reads the files again. On error the previous rules stay in force, as in mosquitto.
     pub fn reload(&self) -> anyhow::Result<()> {
+        let passwords = self.password_file.as_deref().map(PasswordFile::load);
+        let passwords = passwords.transpose()?;
+        for line in passwords.iter().flat_map(|p| &p.removed) {
+            eprintln!("{line}");
+        }
         let mut rules = Rules {
-            passwords: self
-                .password_file
-                .as_deref()
-                .map(PasswordFile::load)
-                .transpose()?,
+            passwords,
             acl: self.acl_file.as_deref().map(Acl::load).transpose()?,
             generation: 0,
         };

@@ -433,3 +433,35 @@ fn pub_sends_properties_in_the_order_given() {
     );
     assert!(ours.contains("2600016b000176030001740800017226"), "{ours}");
 }
+
+/// A queued QoS 1 message that expires before its session comes back uses up its packet id,
+/// as in mosquitto (which numbers messages as it queues them): the next one goes out as 2.
+#[test]
+fn an_expired_message_uses_up_its_packet_id() {
+    let pair = Pair::start();
+    let ports = [pair.mqtk.port, pair.mosquitto.port];
+    let persistent = connect(b"MQTT", 5, 0x00, 60, b"\x11\x00\x00\x00\x64", b"x");
+    let subscribe = [&b"\x00\x01\x00"[..], &string(b"e/#"), &[1]].concat();
+    let subscribe = common::raw::frame(0x82, &subscribe);
+    for port in ports {
+        let setup = [persistent.clone(), subscribe.clone(), PINGREQ.to_vec()];
+        talk(&mut open(port), &setup, PINGRESP);
+        let expiring = publish5(b"e/1", 1, b"\x02\x00\x00\x00\x01", b"old");
+        let mut second = publish5(b"e/2", 1, b"", b"new");
+        second[8] = 2; // packet id 2
+        let publisher = [connect5(b"p", b""), expiring, second, PINGREQ.to_vec()];
+        talk(&mut open(port), &publisher, PINGRESP);
+    }
+    // Past the one-second expiry: what is tested is the passing of time, not a race.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let [ours, theirs] = ports.map(|port| {
+        let mut back = open(port);
+        common::raw::send(&mut back, &persistent);
+        [next_frame(&mut back), next_frame(&mut back)]
+    });
+    assert_eq!(
+        ours, theirs,
+        "mqtk serve (left) and mosquitto (right) differ"
+    );
+    assert_eq!(ours[1], "320b0003652f320002006e6577");
+}

@@ -354,6 +354,9 @@ impl Session {
         let started_dropping = dropped && !st.dropping;
         if dropped {
             st.dropping = true;
+            if !qos0 {
+                st.skip_pkid();
+            }
         } else {
             st.queued_bytes += delivery.msg.payload.len();
             st.queue.push_back(delivery);
@@ -467,6 +470,9 @@ impl SessionState {
             };
             self.queued_bytes -= delivery.msg.payload.len();
             if delivery.msg.expired(now) {
+                if delivery.qos != QoS::AtMostOnce {
+                    self.skip_pkid();
+                }
                 continue;
             }
             let pkid = match delivery.qos {
@@ -501,6 +507,13 @@ impl SessionState {
             released: false,
         });
         pkid
+    }
+
+    /// Uses up a packet id for a QoS 1/2 message that expired or was dropped before it went
+    /// out: mosquitto numbers messages as it queues them, so its next ids skip theirs, and
+    /// test suites that replay its bytes expect the same ids.
+    fn skip_pkid(&mut self) {
+        self.next_pkid = self.next_pkid.checked_add(1).unwrap_or(1);
     }
 
     /// The next packet id not in flight. Callers keep fewer than 65535 in flight.

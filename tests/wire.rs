@@ -465,3 +465,49 @@ fn an_expired_message_uses_up_its_packet_id() {
     );
     assert_eq!(ours[1], "320b0003652f320002006e6577");
 }
+
+/// One client id switched between persistent and clean sessions, back and forth, keeps
+/// exactly the subscriptions its last persistent session made, as in mosquitto.
+#[test]
+fn switching_clean_and_persistent_keeps_the_last_persistent_subscriptions() {
+    let pair = Pair::start();
+    let session = |clean: bool| connect(b"MQTT", 4, u8::from(clean) << 1, 60, b"", b"z");
+    let subscribe = |filter: &[u8]| {
+        common::raw::frame(0x82, &[&b"\x00\x01"[..], &string(filter), &[0]].concat())
+    };
+    let publish = |topic: &[u8]| common::raw::frame(0x30, &[&string(topic)[..], b"x"].concat());
+    let [ours, theirs] = [pair.mqtk.port, pair.mosquitto.port].map(|port| {
+        let mut answers = Vec::new();
+        for (clean, filter) in [
+            (false, b"a"),
+            (true, b"b"),
+            (false, b"c"),
+            (true, b"d"),
+            (false, b"e"),
+        ] {
+            let steps = [
+                session(clean),
+                subscribe(filter),
+                PINGREQ.to_vec(),
+                vec![0xE0, 0],
+            ];
+            answers.push(talk(&mut open(port), &steps, PINGRESP));
+        }
+        // Its own messages to every topic; e was subscribed last, so it comes last.
+        let mut last = open(port);
+        let to_e = publish(b"e");
+        let topics = [b"a", b"b", b"c", b"d"].map(|t| publish(t));
+        talk(&mut last, &[session(false)], &[0x20, 2, 1, 0]);
+        answers.push(talk(
+            &mut last,
+            &[&topics[..], std::slice::from_ref(&to_e)].concat(),
+            &to_e,
+        ));
+        answers
+    });
+    assert_eq!(
+        ours, theirs,
+        "mqtk serve (left) and mosquitto (right) differ"
+    );
+    assert_eq!(ours.last().map(String::as_str), Some(""), "only e is left");
+}

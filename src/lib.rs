@@ -15,6 +15,7 @@ pub mod format;
 pub mod fuzzing;
 pub mod heap;
 pub mod passwd;
+pub mod password;
 pub mod properties;
 pub mod publish;
 pub mod rr;

@@ -3,7 +3,7 @@
 //! New entries are `$7$` PBKDF2-SHA512 with 101 iterations and a 12-byte salt by default,
 //! exactly what mosquitto_passwd 2.0 writes, so either broker reads the file.
 
-use crate::broker::passwd::{split_line, Hash, PBKDF2_ITERATIONS};
+use crate::password::{split_line, Hash, PBKDF2_ITERATIONS};
 use anyhow::{anyhow, bail, Context};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -223,7 +223,7 @@ mod tests {
         assert_eq!(main(args("x:y", "p", false)), 1);
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(text.starts_with("alice:$7$101$"), "{text}");
-        let passwords = crate::broker::passwd::PasswordFile::parse(&text);
+        let passwords = crate::password::PasswordFile::parse(&text);
         assert!(passwords.verify("alice", Some(b"a2")));
         assert!(passwords.verify("bob", Some(b"b")));
         let delete = PasswdArgs {

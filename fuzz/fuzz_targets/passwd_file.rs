@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mqtk::broker::passwd::{split_line, Hash, PasswordFile};
+use mqtk::password::{split_line, Hash, PasswordFile};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -29,7 +29,6 @@ mod listener_keys;
 pub(crate) mod memory;
 mod message;
 mod mount;
-pub mod passwd;
 mod persist;
 mod retained;
 mod router;

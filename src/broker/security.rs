@@ -11,7 +11,7 @@
 use super::acl::{Acl, Client, Patterns};
 use super::limits::ListenerLimits;
 use super::listener::{ClientRules, ListenerConfig};
-use super::passwd::PasswordFile;
+use crate::password::PasswordFile;
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
 

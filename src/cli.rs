@@ -1,7 +1,7 @@
 //! The command line of `mqtk pub`, `sub` and `rr`: mosquitto_pub / mosquitto_sub / mosquitto_rr
 //! 2.0 flags, parsed with clap and checked with mosquitto's own rules and messages.
 //!
-//! [`parse_from`] is the entry point; [`crate::config::args`] prepares its argument vector
+//! [`parse_from`] is the entry point; [`crate::argv::args`] prepares its argument vector
 //! (`argv[0]` dispatch and config-file defaults). The structs below are the parsed result, with
 //! helper methods that resolve mosquitto's defaults (`-L` versus `-h`, TLS ports, `-D` implying
 //! MQTT 5) so that the clients do not repeat them.
@@ -234,7 +234,7 @@ pub struct ConnectArgs {
     /// -D: raw MQTT 5 properties; use [`ConnectArgs::properties`] for the parsed form.
     #[command(flatten)]
     pub properties: RawProperties,
-    /// -o: documented here for --help; [`crate::config::args`] replaces it before parsing.
+    /// -o: documented here for --help; [`crate::argv::args`] replaces it before parsing.
     #[arg(
         short = 'o',
         value_name = "FILE",

@@ -1,13 +1,13 @@
 //! mqtk: an MQTT toolkit. `pub`/`sub`/`rr` replace mosquitto's clients, `serve` is an embedded
 //! broker and `bench` a load generator; all of them share one packet codec.
 
+pub mod argv;
 pub mod bench;
 pub mod broker;
 pub mod broker_url;
 pub mod cli;
 pub mod client;
 pub mod codec;
-pub mod config;
 pub mod connect;
 pub mod connection;
 pub mod format;

@@ -43,6 +43,6 @@ fn serve(args: &mqtk::broker::ServeArgs) -> i32 {
 
 /// Arguments from the command line, `argv[0]` (a `mosquitto_*` symlink) and config files.
 fn parse() -> Result<Command, cli::CliError> {
-    let args = mqtk::config::args(std::env::args_os().collect())?;
+    let args = mqtk::argv::args(std::env::args_os().collect())?;
     Ok(cli::parse_from(args)?.command)
 }

@@ -10,7 +10,7 @@ use super::{Cli, CliError, Command, PubArgs, RrArgs, SubArgs};
 /// The subcommands that mosquitto's clients map to.
 const CLIENTS: [&str; 3] = ["pub", "sub", "rr"];
 
-/// Parses a prepared argument vector (see [`crate::config::args`]) and validates it.
+/// Parses a prepared argument vector (see [`crate::argv::args`]) and validates it.
 ///
 /// Errors carry mosquitto's exit codes: 1 for bad arguments, 0 for `--help`/`--version`
 /// except of `pub`, `sub` and `rr`, where mosquitto's clients exit 1 for them too.
@@ -42,7 +42,7 @@ fn parse_mqtk(args: Vec<OsString>) -> Result<Cli, clap::Error> {
     Cli::from_arg_matches(&matches)
 }
 
-/// Parses `prog args…`, dropping the subcommand that [`crate::config::args`] inserted.
+/// Parses `prog args…`, dropping the subcommand that [`crate::argv::args`] inserted.
 fn parse_client(client: &str, prog: &str, mut args: Vec<OsString>) -> Result<Cli, clap::Error> {
     if args.len() > 1 {
         args.remove(1);

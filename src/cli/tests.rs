@@ -462,12 +462,12 @@ fn options_file_defaults_then_command_line() {
         "-t from/file\n-h filehost\n-q 1\n-D subscribe user-property k v\n",
     )
     .unwrap();
-    let env = crate::config::Env {
+    let env = crate::argv::Env {
         xdg_config_home: Some(dir.path().into()),
         home: None,
     };
     let raw = ["mosquitto_sub", "-t", "cli", "-h", "clihost"];
-    let args = crate::config::args_with(raw.iter().map(OsString::from).collect(), &env).unwrap();
+    let args = crate::argv::args_with(raw.iter().map(OsString::from).collect(), &env).unwrap();
     let Command::Sub(s) = parse_from(args).unwrap().command else {
         panic!("expected sub");
     };

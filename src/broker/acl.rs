@@ -9,7 +9,6 @@
 //! A client's patterns are expanded once ([`Acl::expand`]) and kept by its connection, so
 //! the checks made for every message allocate nothing.
 
-use crate::codec::validate::is_topic_filter;
 use crate::topic::matches;
 use anyhow::{bail, Context};
 use std::collections::HashMap;
@@ -196,7 +195,7 @@ fn parse_rule(rest: &str) -> anyhow::Result<Rule> {
         ("deny", f) if !f.is_empty() => (DENY, f),
         _ => (Access { read, write }, rest),
     };
-    if !is_topic_filter(filter) {
+    if !crate::topic::is_filter(filter) {
         bail!("invalid topic filter {filter:?}");
     }
     Ok(Rule {

@@ -1,5 +1,6 @@
-//! Topics and topic filters (MQTT 3.1.1 §4.7, MQTT 5 §4.7): how a filter matches a topic,
-//! how deep the broker lets them go, and the trie the broker searches them in.
+//! Topics and topic filters (MQTT 3.1.1 §4.7, MQTT 5 §4.7): which strings are valid names
+//! and filters, how a filter matches a topic, how deep the broker lets them go, and the trie
+//! the broker searches them in.
 
 pub mod trie;
 
@@ -11,6 +12,36 @@ pub const HIERARCHY_LIMIT: usize = 200;
 /// True when `path` has more levels than the broker takes ([`HIERARCHY_LIMIT`]).
 pub fn too_deep(path: &str) -> bool {
     path.bytes().filter(|&b| b == b'/').count() > HIERARCHY_LIMIT
+}
+
+/// MQTT strings carry a 16-bit length: no topic or filter is longer.
+pub const MAX_LEN: usize = u16::MAX as usize;
+
+/// True for a topic name a PUBLISH may carry: non-empty, no wildcards, no NUL, and short
+/// enough for an MQTT string. The one rule for names: the codec, the broker's files and the
+/// CLI (which lets the empty name through, as mosquitto's clients do) all ask here.
+pub fn is_name(topic: &str) -> bool {
+    !topic.is_empty() && !topic.contains(['+', '#', '\0']) && topic.len() <= MAX_LEN
+}
+
+/// True for a topic filter: non-empty, no NUL, `+` fills a whole level and `#` a whole last
+/// level, short enough for an MQTT string.
+pub fn is_filter(filter: &str) -> bool {
+    if filter.is_empty() || filter.contains('\0') || filter.len() > MAX_LEN {
+        return false;
+    }
+    let mut levels = filter.split('/').peekable();
+    while let Some(level) = levels.next() {
+        let ok = match level {
+            "+" => true,
+            "#" => levels.peek().is_none(),
+            _ => !level.contains(['+', '#']),
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 /// True when `topic` matches `filter`. Wildcards do not match a leading `$` level, so
@@ -70,7 +101,7 @@ pub(crate) const NOT_MATCHING: &[(&str, &str)] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::{matches, too_deep, MATCHING, NOT_MATCHING};
+    use super::{is_filter, is_name, matches, too_deep, MATCHING, NOT_MATCHING};
 
     #[test]
     fn follows_the_spec_examples() {
@@ -87,5 +118,21 @@ mod tests {
         assert!(!too_deep(&vec!["a"; 201].join("/")));
         assert!(too_deep(&vec!["a"; 202].join("/")));
         assert!(too_deep(&"/".repeat(65_535)));
+    }
+
+    #[test]
+    fn tells_names_from_filters() {
+        for ok in ["a", "a/b", "/", "$SYS/x", "a b"] {
+            assert!(is_name(ok), "{ok}");
+        }
+        for bad in ["", "a/+", "#", "a\0b", &"a".repeat(65_536)] {
+            assert!(!is_name(bad), "{bad:?}");
+        }
+        for ok in ["#", "+", "a/#", "+/+/b", "/", "a//b", "$share/g/a/#", "+/+"] {
+            assert!(is_filter(ok), "{ok}");
+        }
+        for bad in ["", "a#", "a/#/b", "a+", "+a", "a/b+/c", "#/a", "a\0"] {
+            assert!(!is_filter(bad), "{bad:?}");
+        }
     }
 }

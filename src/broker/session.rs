@@ -8,7 +8,7 @@
 
 use super::message::{Message, Origin};
 use super::tree::ClientId;
-use crate::codec::{QoS, Will};
+use crate::codec::{PacketIds, QoS, Will};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -165,7 +165,7 @@ pub struct SessionState {
     /// Payload bytes of the QoS 1/2 messages in `inflight`.
     inflight_bytes: usize,
     incoming: HashSet<u16>,
-    next_pkid: u16,
+    pkids: PacketIds,
     limits: SessionLimits,
     /// Seconds the session outlives its connection; `u32::MAX` is forever.
     pub expiry: u32,
@@ -210,7 +210,7 @@ impl Session {
                 inflight: VecDeque::new(),
                 inflight_bytes: 0,
                 incoming: HashSet::new(),
-                next_pkid: 0,
+                pkids: PacketIds::default(),
                 limits,
                 expiry,
                 ended: false,
@@ -240,7 +240,7 @@ impl Session {
                 .map(|i| i.delivery.msg.payload.len())
                 .sum();
             st.incoming = image.incoming.into_iter().collect();
-            st.next_pkid = image.next_pkid;
+            st.pkids = PacketIds::after(image.next_pkid);
             st.left = image.left;
         }
         session
@@ -262,7 +262,7 @@ impl Session {
             queue: st.queue.iter().cloned().collect(),
             inflight: st.inflight.iter().cloned().collect(),
             incoming: st.incoming.iter().copied().collect(),
-            next_pkid: st.next_pkid,
+            next_pkid: st.pkids.last(),
             expiry: st.expiry,
             left: st.left.filter(|_| st.owner.is_none()),
         })
@@ -354,8 +354,9 @@ impl Session {
         let started_dropping = dropped && !st.dropping;
         if dropped {
             st.dropping = true;
+            // mosquitto numbers messages as it queues them: a dropped one uses up its id.
             if !qos0 {
-                st.skip_pkid();
+                st.pkids.skip();
             }
         } else {
             st.queued_bytes += delivery.msg.payload.len();
@@ -469,9 +470,10 @@ impl SessionState {
                 break;
             };
             self.queued_bytes -= delivery.msg.payload.len();
+            // mosquitto numbers messages as it queues them: an expired one uses up its id.
             if delivery.msg.expired(now) {
                 if delivery.qos != QoS::AtMostOnce {
-                    self.skip_pkid();
+                    self.pkids.skip();
                 }
                 continue;
             }
@@ -509,22 +511,13 @@ impl SessionState {
         pkid
     }
 
-    /// Uses up a packet id for a QoS 1/2 message that expired or was dropped before it went
-    /// out: mosquitto numbers messages as it queues them, so its next ids skip theirs, and
-    /// test suites that replay its bytes expect the same ids.
-    fn skip_pkid(&mut self) {
-        self.next_pkid = self.next_pkid.checked_add(1).unwrap_or(1);
-    }
-
-    /// The next packet id not in flight. Callers keep fewer than 65535 in flight.
+    /// The next packet id not in flight. The window keeps fewer than 65,535 in flight.
     fn free_pkid(&mut self) -> u16 {
-        loop {
-            self.next_pkid = self.next_pkid.checked_add(1).unwrap_or(1);
-            let pkid = self.next_pkid;
-            if !self.inflight.iter().any(|m| m.pkid == pkid) {
-                return pkid;
-            }
-        }
+        let inflight = &self.inflight;
+        let free = self
+            .pkids
+            .next_free(inflight.len(), |id| inflight.iter().any(|m| m.pkid == id));
+        free.expect("the in-flight window is at most 65,535")
     }
 
     fn position(&self, pkid: u16) -> Option<usize> {
@@ -879,10 +872,10 @@ mod tests {
     fn packet_ids_skip_those_in_flight_and_wrap() {
         let s = online(10);
         let mut st = s.lock();
-        st.next_pkid = u16::MAX - 1;
+        st.pkids = PacketIds::after(u16::MAX - 1);
         st.track(delivery(QoS::AtLeastOnce));
         assert_eq!(st.track(delivery(QoS::AtLeastOnce)), 1);
-        st.next_pkid = 0;
+        st.pkids = PacketIds::default();
         assert_eq!(st.track(delivery(QoS::AtLeastOnce)), 2);
     }
 }

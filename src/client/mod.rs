@@ -7,7 +7,7 @@
 //! After a lost connection, the QoS 1/2 publishes it had not completed carry over to the next
 //! ([`Client::into_unfinished`], [`Client::resume`]).
 
-use crate::codec::{Ack, ConnAck, Connect, Packet, Publish, QoS, Reason, SubAck};
+use crate::codec::{Ack, ConnAck, Connect, Packet, PacketIds, Publish, QoS, Reason, SubAck};
 use crate::connection::Connection;
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -114,7 +114,7 @@ pub struct Client<S> {
     keepalive: Option<Duration>,
     last_write: Instant,
     ping_sent: Option<Instant>,
-    next_pkid: u16,
+    pkids: PacketIds,
     /// Our QoS 1/2 publishes not yet completed, kept for resending.
     inflight: HashMap<u16, Outgoing>,
     /// How many publishes went into `inflight`: their order for a resend.
@@ -180,7 +180,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             keepalive: (keepalive > 0).then(|| Duration::from_secs(keepalive.into())),
             last_write: Instant::now(),
             ping_sent: None,
-            next_pkid: 0,
+            pkids: PacketIds::default(),
             inflight: HashMap::new(),
             sent: 0,
             our_aliases: HashMap::new(),
@@ -317,16 +317,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// never reuse an id the broker has not released (mosquitto_pub loses lines here). With
     /// every id in flight there is none: an error, not a search that never ends.
     fn free_pkid(&mut self) -> Result<u16, ClientError> {
-        if self.inflight.len() >= usize::from(u16::MAX) {
-            let why = "all 65,535 packet ids are in flight";
-            return Err(ClientError::Protocol(why.into()));
-        }
-        loop {
-            self.next_pkid = self.next_pkid.wrapping_add(1).max(1);
-            if !self.inflight.contains_key(&self.next_pkid) {
-                return Ok(self.next_pkid);
-            }
-        }
+        let inflight = &self.inflight;
+        let free = self
+            .pkids
+            .next_free(inflight.len(), |id| inflight.contains_key(&id));
+        free.ok_or_else(|| ClientError::Protocol("all 65,535 packet ids are in flight".into()))
     }
 
     /// Writes what is queued.

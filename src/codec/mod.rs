@@ -32,6 +32,7 @@ macro_rules! qos_conversions {
     };
 }
 
+mod packet_ids;
 mod publish;
 mod publish_in;
 mod short;
@@ -44,6 +45,7 @@ mod publish_tests;
 #[cfg(test)]
 mod tests;
 
+pub use packet_ids::PacketIds;
 pub use publish::{encode_publish, PublishRef};
 
 use bytes::{Bytes, BytesMut};

@@ -24,8 +24,8 @@ use crate::codec::{
 };
 use crate::connection::Connection;
 use crate::topic;
+use crate::topic::alias::{AliasError, Aliases};
 use crate::transport::BoxedStream;
-use std::collections::HashMap;
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -153,7 +153,7 @@ pub struct Handler {
     /// Boxed: most clients have none, and every idle connection would carry its size.
     pub(super) will: Option<Box<Will>>,
     /// Inbound MQTT 5 topic aliases.
-    aliases: HashMap<u16, String>,
+    aliases: Aliases,
     /// QoS 1/2 messages we may have in flight to the client.
     window: usize,
     /// Largest packet the client accepts; larger messages are dropped for it.
@@ -236,7 +236,7 @@ impl Handler {
             will: connect.will.map(Box::new),
             origin,
             patterns: ClientPatterns::default(),
-            aliases: HashMap::new(),
+            aliases: Aliases::default(),
             window: usize::from(window.max(1)),
             max_packet: max_packet.map_or(usize::MAX, |n| n as usize),
             scratch,
@@ -529,30 +529,16 @@ impl Handler {
 
     /// Replaces an MQTT 5 topic alias by its topic, or learns a new alias.
     fn resolve_alias(&mut self, publish: &mut Publish) -> Result<(), Close> {
-        let alias = publish.properties.present_mut();
-        let Some(alias) = alias.and_then(|p| p.topic_alias.take()) else {
-            return Ok(());
-        };
-        if alias == 0 || alias > self.access.limits.max_topic_alias {
-            return Err(Close::Protocol(
-                0x94,
-                format!("topic alias {alias} invalid"),
-            ));
-        }
-        if !publish.topic.is_empty() {
-            self.aliases.insert(alias, publish.topic.clone());
-            return Ok(());
-        }
-        match self.aliases.get(&alias) {
-            Some(topic) => publish.topic.clone_from(topic),
-            None => {
-                return Err(Close::Protocol(
-                    0x82,
-                    format!("unknown topic alias {alias}"),
-                ))
-            }
-        }
-        Ok(())
+        let alias = publish
+            .properties
+            .present_mut()
+            .and_then(|p| p.topic_alias.take());
+        let max = self.access.limits.max_topic_alias;
+        let resolved = self.aliases.resolve(&mut publish.topic, alias, max);
+        resolved.map_err(|e| match e {
+            AliasError::OutOfRange(_) => Close::Protocol(0x94, e.to_string()),
+            AliasError::Unknown(_) => Close::Protocol(0x82, e.to_string()),
+        })
     }
 
     /// Publishes to every matching session; returns how many it reached. Clients may not

@@ -9,6 +9,7 @@
 
 use crate::codec::{Ack, ConnAck, Connect, Packet, PacketIds, Publish, QoS, Reason, SubAck};
 use crate::connection::Connection;
+use crate::topic::alias::Aliases;
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -125,7 +126,10 @@ pub struct Client<S> {
     max_inflight: usize,
     /// QoS 2 deliveries from the broker between PUBREC and PUBREL, to drop duplicates.
     incoming_qos2: HashSet<u16>,
-    aliases: HashMap<u16, String>,
+    /// Topic aliases the broker set up, within the maximum our CONNECT announced (0 unless
+    /// `-D connect topic-alias-maximum`).
+    aliases: Aliases,
+    alias_max: u16,
     /// The client id for `-d` lines: ours, the broker's assignment, or "(null)".
     label: String,
 }
@@ -186,7 +190,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             our_aliases: HashMap::new(),
             max_inflight: max_inflight.clamp(1, 65535).min(receive_max),
             incoming_qos2: HashSet::new(),
-            aliases: HashMap::new(),
+            aliases: Aliases::default(),
+            alias_max: connect.properties.topic_alias_maximum.unwrap_or(0),
             label,
             connack,
         })
@@ -449,19 +454,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
     /// MQTT 5 topic aliases from the broker: remember new ones, fill in empty topics.
     fn resolve_alias(&mut self, p: &mut Publish) -> Result<(), ClientError> {
-        let Some(alias) = p.properties.topic_alias else {
-            return Ok(());
-        };
-        if p.topic.is_empty() {
-            p.topic = self
-                .aliases
-                .get(&alias)
-                .cloned()
-                .ok_or_else(|| ClientError::Protocol(format!("unknown topic alias {alias}")))?;
-        } else {
-            self.aliases.insert(alias, p.topic.clone());
-        }
-        Ok(())
+        let alias = p.properties.topic_alias;
+        let resolved = self.aliases.resolve(&mut p.topic, alias, self.alias_max);
+        resolved.map_err(|e| ClientError::Protocol(e.to_string()))
     }
 
     /// Sends DISCONNECT (MQTT 5: with `reason`) and closes the stream.

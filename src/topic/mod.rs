@@ -2,6 +2,7 @@
 //! and filters, how a filter matches a topic, how deep the broker lets them go, and the trie
 //! the broker searches them in.
 
+pub mod alias;
 pub mod trie;
 
 /// The most `/` separators the broker accepts in a topic or filter, as mosquitto's

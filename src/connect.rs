@@ -207,15 +207,26 @@ pub fn block_on<F: Future>(future: F) -> std::io::Result<F::Output> {
 }
 
 /// Resolves the common part of every client subcommand: properties, then the target.
-pub fn prepare(args: &ConnectArgs, version: Version) -> Result<(CommandProperties, Target), i32> {
+pub fn prepare(
+    args: &ConnectArgs,
+    version: Version,
+    tool: Tool,
+) -> Result<(CommandProperties, Target), i32> {
     crate::client::set_debug(args.debug);
     let props = args.properties(version).map_err(|e| {
         eprintln!("{e}");
         1
     })?;
-    let target = Target::new(args, &props, version).map_err(|e| {
+    let mut target = Target::new(args, &props, version).map_err(|e| {
         eprintln!("Error: {e}");
         1
     })?;
+    // libmosquitto announces its receive maximum after the -D properties: 20, and 1 for
+    // mosquitto_rr, which waits for a single answer.
+    let properties = &mut target.connect.properties;
+    if version.is_v5() && properties.receive_maximum.is_none() {
+        properties.receive_maximum = Some(if tool == Tool::Rr { 1 } else { 20 });
+        properties.order.0.push(0x21);
+    }
     Ok((props, target))
 }

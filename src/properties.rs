@@ -290,7 +290,7 @@ fn forbidden_value(name: &str, value: &Value) -> bool {
 
 /// Puts one checked value into its [`Properties`] field.
 fn store(p: &mut Properties, name: &str, value: Value) {
-    if let Some(id) = publish_id(name) {
+    if let Some(id) = wire_id(name) {
         p.order.0.push(id);
     }
     match value {
@@ -300,16 +300,26 @@ fn store(p: &mut Properties, name: &str, value: Value) {
     }
 }
 
-/// The identifier of a PUBLISH property, whose `-D` order is kept on the wire.
-fn publish_id(name: &str) -> Option<u8> {
+/// The identifier of a property the clients send, whose `-D` order is kept on the wire
+/// (PUBLISH, CONNECT and will properties), as mosquitto's clients keep it.
+fn wire_id(name: &str) -> Option<u8> {
     Some(match name {
         "payload-format-indicator" => 0x01,
         "message-expiry-interval" => 0x02,
         "content-type" => 0x03,
         "response-topic" => 0x08,
         "correlation-data" => 0x09,
+        "session-expiry-interval" => 0x11,
+        "authentication-method" => 0x15,
+        "authentication-data" => 0x16,
+        "request-problem-information" => 0x17,
+        "will-delay-interval" => 0x18,
+        "request-response-information" => 0x19,
+        "receive-maximum" => 0x21,
+        "topic-alias-maximum" => 0x22,
         "topic-alias" => 0x23,
         "user-property" => 0x26,
+        "maximum-packet-size" => 0x27,
         _ => return None,
     })
 }

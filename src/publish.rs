@@ -84,7 +84,7 @@ impl Publisher {
 /// `mqtk pub`: returns the process exit status.
 pub fn main(args: PubArgs) -> i32 {
     let version = args.version();
-    let (props, target) = match connect::prepare(&args.connect, version) {
+    let (props, target) = match connect::prepare(&args.connect, version, Tool::Pub) {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };

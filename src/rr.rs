@@ -15,7 +15,7 @@ use bytes::Bytes;
 /// `mqtk rr`: returns the process exit status.
 pub fn main(args: RrArgs) -> i32 {
     let version = args.version();
-    let (props, target) = match connect::prepare(&args.connect, version) {
+    let (props, target) = match connect::prepare(&args.connect, version, Tool::Rr) {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };

@@ -68,7 +68,7 @@ enum Stop {
 /// `mqtk sub`: returns the process exit status.
 pub fn main(args: SubArgs) -> i32 {
     let version = args.connect.version(crate::codec::Version::V311);
-    let (props, target) = match connect::prepare(&args.connect, version) {
+    let (props, target) = match connect::prepare(&args.connect, version, Tool::Sub) {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };

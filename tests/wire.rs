@@ -511,3 +511,69 @@ fn switching_clean_and_persistent_keeps_the_last_persistent_subscriptions() {
     );
     assert_eq!(ours.last().map(String::as_str), Some(""), "only e is left");
 }
+
+/// The CONNECT pub, sub and rr send in MQTT 5 is mosquitto's, byte for byte: the `-D connect`
+/// and `-D will` properties in the order given, then the receive maximum libmosquitto
+/// announces (20; mosquitto_rr's 1).
+#[test]
+fn the_clients_connect_as_mosquittos_do() {
+    let flags = [
+        "-V",
+        "5",
+        "-i",
+        "c",
+        "-D",
+        "connect",
+        "user-property",
+        "a",
+        "b",
+        "-D",
+        "connect",
+        "session-expiry-interval",
+        "5",
+        "-D",
+        "connect",
+        "user-property",
+        "c",
+        "d",
+        "-D",
+        "will",
+        "user-property",
+        "w",
+        "v",
+        "-D",
+        "will",
+        "content-type",
+        "ct",
+        "-D",
+        "will",
+        "will-delay-interval",
+        "3",
+        "--will-topic",
+        "wt",
+        "--will-payload",
+        "wp",
+        "-u",
+        "user",
+        "-P",
+        "pass",
+        "-t",
+        "x",
+    ];
+    let tools: [(&str, &[&str]); 3] = [
+        ("pub", &["-m", "y"]),
+        ("sub", &["-E"]),
+        ("rr", &["-e", "y", "-m", "z"]),
+    ];
+    for (tool, extra) in tools {
+        let mut theirs = std::process::Command::new(common::tool(&format!("mosquitto_{tool}")));
+        theirs.args(flags).args(extra);
+        let mut ours = common::mqtk(&[tool]);
+        ours.args(flags).args(extra);
+        let [theirs, ours] = [theirs, ours].map(connect_sent_by);
+        assert_eq!(
+            ours, theirs,
+            "mqtk {tool} (left) and mosquitto_{tool} (right) differ"
+        );
+    }
+}

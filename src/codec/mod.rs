@@ -33,6 +33,7 @@ macro_rules! qos_conversions {
 }
 
 mod packet_ids;
+mod props_out;
 mod publish;
 mod publish_in;
 mod short;

@@ -150,70 +150,14 @@ fn put_properties(buf: &mut BytesMut, p: &PublishRef) {
         buf.put_u8(0x0B);
         put_varint(buf, id as usize);
     }
-    let mut written = Written::default();
-    for &id in order.iter().filter(|&&id| !(id == 0x02 && p.expiry_last)) {
-        put_property(buf, p, id, &mut written, 1);
-    }
-    for id in [0x01, 0x02, 0x23, 0x08, 0x09, 0x26, 0x03] {
-        if !(id == 0x02 && p.expiry_last) {
-            put_property(buf, p, id, &mut written, usize::MAX);
-        }
-    }
-    put_property(buf, p, 0x02, &mut written, 1);
-}
-
-/// What [`put_property`] has written: identifiers as bits, and how many user properties.
-#[derive(Default)]
-struct Written {
-    ids: u64,
-    user_properties: usize,
-}
-
-/// Writes property `id` of `p` unless it is absent or already written; for 0x26, up to
-/// `users` of the user properties not yet written.
-fn put_property(buf: &mut BytesMut, p: &PublishRef, id: u8, written: &mut Written, users: usize) {
-    let props = p.properties;
-    if id == 0x26 {
-        let left = props.user_properties.iter().skip(written.user_properties);
-        for (key, value) in left.take(users) {
-            buf.put_u8(0x26);
-            put_string(buf, key.as_bytes());
-            put_string(buf, value.as_bytes());
-            written.user_properties += 1;
-        }
-        return;
-    }
-    let bit = 1u64 << (id & 63);
-    if written.ids & bit != 0 {
-        return;
-    }
-    written.ids |= bit;
-    match id {
-        0x01 => {
-            if let Some(indicator) = props.payload_format_indicator {
-                buf.put_slice(&[0x01, indicator]);
-            }
-        }
-        0x02 => {
-            if let Some(expiry) = p.message_expiry_interval {
-                buf.put_u8(0x02);
-                buf.put_u32(expiry);
-            }
-        }
-        0x03 => put_text(buf, 0x03, props.content_type.as_deref().map(str::as_bytes)),
-        0x08 => put_text(
-            buf,
-            0x08,
-            props.response_topic.as_deref().map(str::as_bytes),
-        ),
-        0x09 => put_text(buf, 0x09, props.correlation_data.as_deref()),
-        0x23 => {
-            if let Some(alias) = props.topic_alias {
-                buf.put_u8(0x23);
-                buf.put_u16(alias);
-            }
-        }
-        _ => {}
+    let ids: &[u8] = match p.expiry_last {
+        true => &[0x01, 0x23, 0x08, 0x09, 0x26, 0x03],
+        false => &[0x01, 0x02, 0x23, 0x08, 0x09, 0x26, 0x03],
+    };
+    super::props_out::put(buf, p.properties, ids);
+    if let (true, Some(expiry)) = (p.expiry_last, p.message_expiry_interval) {
+        buf.put_u8(0x02);
+        buf.put_u32(expiry);
     }
 }
 

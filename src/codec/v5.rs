@@ -5,12 +5,12 @@
 //! SUBACK, UNSUBACK, DISCONNECT, AUTH) is written by [`short`] in mosquitto's forms, once the
 //! reason codes are checked against these tables.
 
-use super::short;
+use super::{props_out, short};
 use super::{
     Ack, ConnAck, Connect, Error, Packet, Properties, Props, QoS, Reason, SubAck, Subscribe,
     Subscription, Unsubscribe, Version, Will,
 };
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use rumqttc::v5::mqttbytes::{self as mb, v5};
 
 /// Maps rumqttc reason enums to and from their wire bytes; enums listed together share a table.
@@ -169,21 +169,6 @@ fn connect_props_in(p: Option<v5::ConnectProperties>) -> Properties {
     }
 }
 
-fn connect_props_out(p: &Properties) -> Option<v5::ConnectProperties> {
-    let props = v5::ConnectProperties {
-        session_expiry_interval: p.session_expiry_interval,
-        receive_maximum: p.receive_maximum,
-        max_packet_size: p.maximum_packet_size,
-        topic_alias_max: p.topic_alias_maximum,
-        request_response_info: p.request_response_information,
-        request_problem_info: p.request_problem_information,
-        user_properties: p.user_properties.clone(),
-        authentication_method: p.authentication_method.clone(),
-        authentication_data: p.authentication_data.clone(),
-    };
-    some_if(props == v5::ConnectProperties::default(), || props)
-}
-
 fn will_props_in(p: Option<v5::LastWillProperties>) -> Properties {
     let Some(p) = p else {
         return Properties::default();
@@ -198,19 +183,6 @@ fn will_props_in(p: Option<v5::LastWillProperties>) -> Properties {
         user_properties: p.user_properties,
         ..Properties::default()
     }
-}
-
-fn will_props_out(p: &Properties) -> Option<v5::LastWillProperties> {
-    let props = v5::LastWillProperties {
-        delay_interval: p.will_delay_interval,
-        payload_format_indicator: p.payload_format_indicator,
-        message_expiry_interval: p.message_expiry_interval,
-        content_type: p.content_type.clone(),
-        response_topic: p.response_topic.clone(),
-        correlation_data: p.correlation_data.clone(),
-        user_properties: p.user_properties.clone(),
-    };
-    some_if(will_props_in(Some(props.clone())).is_empty(), || props)
 }
 
 fn connack_props_in(p: Option<v5::ConnAckProperties>) -> Properties {
@@ -486,7 +458,7 @@ pub(super) fn encode(packet: &Packet, buf: &mut BytesMut) -> Result<(), Error> {
         Packet::Disconnect(r) => return encode_disconnect(r, buf),
         Packet::ConnAck(c) => return encode_connack(c, buf),
         Packet::Auth(r) => return encode_auth(r, buf),
-        Packet::Connect(c) => connect_out(c),
+        Packet::Connect(c) => return encode_connect(c, buf),
         // Only the reference `publish_tests` hold `encode_publish` to: `encode` never comes here.
         Packet::Publish(p) => v5::Packet::Publish(v5::Publish {
             dup: p.dup,
@@ -531,25 +503,50 @@ pub(super) fn encode(packet: &Packet, buf: &mut BytesMut) -> Result<(), Error> {
     packet.write(buf, None).map(|_| ()).map_err(malformed)
 }
 
-fn connect_out(c: &Connect) -> v5::Packet {
-    let will = c.will.as_ref().map(|w| v5::LastWill {
-        topic: Bytes::copy_from_slice(w.topic.as_bytes()),
-        message: w.payload.clone(),
-        qos: qos_out(w.qos),
-        retain: w.retain,
-        properties: will_props_out(&w.properties),
-    });
-    let login = (c.username.is_some() || c.password.is_some()).then(|| v5::Login {
-        username: c.username.clone().unwrap_or_default(),
-        password: String::from_utf8_lossy(c.password.as_deref().unwrap_or_default()).into_owned(),
-    });
-    let connect = v5::Connect {
-        keep_alive: c.keep_alive,
-        client_id: c.client_id.clone(),
-        clean_start: c.clean_start,
-        properties: connect_props_out(&c.properties),
-    };
-    v5::Packet::Connect(connect, will, login)
+/// CONNECT by hand, so its properties and its will's go out in the order given (`-D`), as
+/// mosquitto_pub sends them; without an order, in rumqttc's.
+fn encode_connect(c: &Connect, buf: &mut BytesMut) -> Result<(), Error> {
+    let mut body = BytesMut::new();
+    super::publish::put_string(&mut body, b"MQTT");
+    body.put_u8(5);
+    let will = c.will.as_ref();
+    let flags = u8::from(c.clean_start) << 1
+        | will.map_or(0, |w| 0x04 | (w.qos as u8) << 3 | u8::from(w.retain) << 5)
+        | u8::from(c.password.is_some()) << 6
+        | u8::from(c.username.is_some()) << 7;
+    body.put_u8(flags);
+    body.put_u16(c.keep_alive);
+    props_out::put_block(&mut body, &c.properties, &CONNECT_PROPERTIES);
+    put_field(&mut body, c.client_id.as_bytes(), "client id")?;
+    if let Some(w) = will {
+        props_out::put_block(&mut body, &w.properties, &WILL_PROPERTIES);
+        put_field(&mut body, w.topic.as_bytes(), "will topic")?;
+        put_field(&mut body, &w.payload, "will payload")?;
+    }
+    if let Some(username) = &c.username {
+        put_field(&mut body, username.as_bytes(), "user name")?;
+    }
+    if let Some(password) = &c.password {
+        put_field(&mut body, password, "password")?;
+    }
+    buf.put_u8(0x10);
+    super::publish::put_varint(buf, body.len());
+    buf.put_slice(&body);
+    Ok(())
+}
+
+/// A CONNECT's properties in rumqttc's order, for those `-D` did not order.
+const CONNECT_PROPERTIES: [u8; 9] = [0x11, 0x21, 0x27, 0x22, 0x19, 0x17, 0x26, 0x15, 0x16];
+/// A will's properties in rumqttc's order.
+const WILL_PROPERTIES: [u8; 7] = [0x18, 0x01, 0x02, 0x03, 0x08, 0x09, 0x26];
+
+/// A length-prefixed field, which must fit its 16-bit length.
+fn put_field(body: &mut BytesMut, bytes: &[u8], what: &str) -> Result<(), Error> {
+    if bytes.len() > usize::from(u16::MAX) {
+        return Err(Error::Malformed(format!("{what} longer than 65,535 bytes")));
+    }
+    super::publish::put_string(body, bytes);
+    Ok(())
 }
 
 fn subscribe_out(s: &Subscribe) -> v5::Packet {

@@ -73,6 +73,22 @@ pub fn next_frame(stream: &mut TcpStream) -> String {
     hex(&received)
 }
 
+/// The CONNECT a client sends: `client` is started with `-h 127.0.0.1 -p PORT` of a listener
+/// that reads the first frame; then the client is killed.
+pub fn connect_sent_by(mut client: std::process::Command) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port().to_string();
+    client.args(["-h", "127.0.0.1", "-p", &port]);
+    let mut child = super::process::spawn(client);
+    let (mut stream, _) = listener.accept().expect("accept");
+    stream.set_read_timeout(Some(LIMIT)).expect("timeout");
+    let connect = next_frame(&mut stream);
+    // Only the CONNECT counts: whether a client then waits, retries or exits is not tested.
+    let _ = child.kill();
+    let _ = child.wait();
+    connect
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

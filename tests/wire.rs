@@ -445,7 +445,9 @@ fn an_expired_message_uses_up_its_packet_id() {
     let subscribe = common::raw::frame(0x82, &subscribe);
     for port in ports {
         let setup = [persistent.clone(), subscribe.clone(), PINGREQ.to_vec()];
-        talk(&mut open(port), &setup, PINGRESP);
+        let mut subscriber = open(port);
+        talk(&mut subscriber, &setup, PINGRESP);
+        disconnect(subscriber);
         let expiring = publish5(b"e/1", 1, b"\x02\x00\x00\x00\x01", b"old");
         let mut second = publish5(b"e/2", 1, b"", b"new");
         second[8] = 2; // packet id 2
@@ -485,13 +487,10 @@ fn switching_clean_and_persistent_keeps_the_last_persistent_subscriptions() {
             (true, b"d"),
             (false, b"e"),
         ] {
-            let steps = [
-                session(clean),
-                subscribe(filter),
-                PINGREQ.to_vec(),
-                vec![0xE0, 0],
-            ];
-            answers.push(talk(&mut open(port), &steps, PINGRESP));
+            let mut client = open(port);
+            let steps = [session(clean), subscribe(filter), PINGREQ.to_vec()];
+            answers.push(talk(&mut client, &steps, PINGRESP));
+            disconnect(client);
         }
         // Its own messages to every topic; e was subscribed last, so it comes last.
         let mut last = open(port);

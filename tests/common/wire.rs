@@ -57,6 +57,14 @@ pub fn talk(stream: &mut TcpStream, packets: &[Vec<u8>], until: &[u8]) -> String
     }
 }
 
+/// Sends DISCONNECT and waits until the broker has closed the connection, so the session is
+/// offline before anything that follows.
+pub fn disconnect(mut stream: TcpStream) {
+    let _ = stream.write_all(&[0xE0, 0]);
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+}
+
 /// The next whole frame `stream` brings, as hex; panics when none comes within the limit.
 pub fn next_frame(stream: &mut TcpStream) -> String {
     let mut received = Vec::new();

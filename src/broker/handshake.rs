@@ -189,10 +189,14 @@ pub fn accept(
     let expiry = session_expiry(config, expiry);
     let id = shared.next_id();
     let waker = Arc::new(Notify::new());
-    let limits = (SessionLimits::of(config), expiry);
-    let opened = shared
-        .router
-        .open(&client_id, connect.clean_start, limits, id, waker.clone());
+    let opened = shared.router.open(
+        &client_id,
+        connect.clean_start,
+        SessionLimits::of(config),
+        expiry,
+        id,
+        waker.clone(),
+    );
     for old in &opened.kicked {
         old.notify_one();
     }

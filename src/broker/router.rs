@@ -95,12 +95,13 @@ impl Router {
     /// Attaches connection `id` to `client_id`'s session, resuming it unless `clean` (or it
     /// does not exist, or was to end with its connection) and taking it over from any
     /// connection that still has it. A session replaced by a new one ends, which publishes
-    /// its delayed will.
+    /// its delayed will. A new session gets `limits` and `expiry`; a resumed one the `expiry`.
     pub fn open(
         &self,
         client_id: &str,
         clean: bool,
-        limits: (SessionLimits, u32),
+        limits: SessionLimits,
+        expiry: u32,
         id: u64,
         waker: Arc<Notify>,
     ) -> Opened {
@@ -113,7 +114,7 @@ impl Router {
             // when a persistent connect takes its id over: nothing of it is resumed.
             let resumable = old.lock().expiry != 0;
             if !clean && resumable {
-                old.lock().expiry = limits.1;
+                old.lock().expiry = expiry;
                 kicked.extend(old.attach(id, waker));
                 drop(inner);
                 self.changed();
@@ -129,14 +130,14 @@ impl Router {
             will = pending;
         }
         let client: ClientId = client_id.into();
-        let session = Arc::new(Session::new(client.clone(), limits.0, limits.1));
+        let session = Arc::new(Session::new(client.clone(), limits, expiry));
         session.attach(id, waker);
         inner.sessions.insert(client.clone(), session.clone());
         drop(inner);
         // Persistence saves sessions with an expiry only; mosquitto counts the
         // connections of persistent sessions only.
         match clean {
-            true if replaced_saved || limits.1 != 0 => self.touch(),
+            true if replaced_saved || expiry != 0 => self.touch(),
             true => {}
             false => self.changed(),
         }
@@ -434,15 +435,12 @@ mod tests {
 
     /// A clean start for `id` on connection `n`, with a session `expiry`.
     fn session(router: &Router, id: &str, n: u64, expiry: u32) -> Arc<Session> {
-        let limits = (
-            SessionLimits {
-                queued_messages: 100,
-                ..SessionLimits::default()
-            },
-            expiry,
-        );
+        let limits = SessionLimits {
+            queued_messages: 100,
+            ..SessionLimits::default()
+        };
         router
-            .open(id, true, limits, n, Arc::new(Notify::new()))
+            .open(id, true, limits, expiry, n, Arc::new(Notify::new()))
             .session
     }
 

@@ -5,6 +5,7 @@ use crate::cli::ConnectArgs;
 use crate::client::{Client, ClientError};
 use crate::codec::{Connect, Version, UNSUPPORTED_PROTOCOL_VERSION};
 use crate::properties::CommandProperties;
+use crate::retry::Backoff;
 use crate::transport::{BoxedStream, Connector, Endpoint, TlsOptions};
 use bytes::Bytes;
 use std::future::Future;
@@ -128,8 +129,9 @@ pub async fn reconnect<S, F>(connect: &mut F, quiet: bool) -> Result<Client<S>, 
 where
     F: AsyncFnMut() -> Result<Client<S>, ClientError>,
 {
+    let mut period = Backoff::fixed(RECONNECT_PERIOD);
     loop {
-        tokio::time::sleep(RECONNECT_PERIOD).await;
+        period.wait(None).await;
         match connect().await {
             Err(e @ ClientError::Refused { .. }) => return Err(e),
             // As for a first attempt: "Error: Connection refused".

@@ -18,6 +18,7 @@ pub mod passwd;
 pub mod password;
 pub mod properties;
 pub mod publish;
+pub mod retry;
 pub mod rr;
 pub mod subscribe;
 pub mod topic;

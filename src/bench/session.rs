@@ -8,6 +8,7 @@ use super::counters::Counters;
 use super::schedule::{wait_start, Schedule, Start};
 use crate::client::{Client, Event};
 use crate::codec::{Connect, Packet, QoS, Reason, Subscribe, Subscription};
+use crate::retry::Backoff;
 use crate::transport::BoxedStream;
 
 /// A connected bench client.
@@ -53,19 +54,14 @@ pub fn ended(ctx: &Context) {
 /// After a lost session: retries with back-off until `until`; `None` when time ran out.
 pub async fn reconnect(ctx: &Context, packet: &Connect, until: Instant) -> Option<BenchClient> {
     ended(ctx);
-    let mut backoff = FIRST_BACKOFF;
-    loop {
-        let left = until.checked_duration_since(Instant::now())?;
-        tokio::time::sleep(backoff.min(left)).await;
-        if Instant::now() >= until {
-            return None;
-        }
+    let mut backoff = Backoff::new(FIRST_BACKOFF, MAX_BACKOFF);
+    while backoff.wait(Some(until)).await {
         if let Ok(client) = connect(ctx, packet).await {
             Counters::add(&ctx.counters.reconnects, 1);
             return Some(client);
         }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
+    None
 }
 
 /// Subscribes to `filters` and waits (at most `limit`) for a SUBACK granting all of them.

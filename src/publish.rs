@@ -30,7 +30,7 @@ const GIVE_UP_AFTER_INPUT: Duration = Duration::from_secs(5);
 
 /// What to publish, resolved from the command line.
 #[derive(Clone, Debug)]
-pub struct Job {
+pub struct PublishJob {
     pub topic: String,
     pub qos: QoS,
     pub retain: bool,
@@ -57,7 +57,7 @@ pub enum Payload {
 /// Builds successive PUBLISH packets: after the first, an MQTT 5 topic alias stands in for
 /// the topic, as mosquitto_pub does.
 struct Publisher {
-    job: Job,
+    job: PublishJob,
     aliased: bool,
 }
 
@@ -95,7 +95,7 @@ pub fn main(args: PubArgs) -> i32 {
             return 1;
         }
     };
-    let job = Job {
+    let job = PublishJob {
         topic: args.topic().unwrap_or_default().to_string(),
         qos: args.connect.qos,
         retain: args.retain,
@@ -152,7 +152,7 @@ fn load(args: &PubArgs) -> Result<Payload, String> {
 /// disconnects. `-l` outlives lost connections (README "Policies"); the other modes end there.
 pub async fn run<S, F, R>(
     mut connect: F,
-    job: Job,
+    job: PublishJob,
     stdin: R,
     disconnect: Reason,
     quiet: bool,

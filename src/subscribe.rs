@@ -18,7 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 /// What to subscribe to and which messages to print, resolved from the command line.
 #[derive(Clone, Debug, Default)]
-pub struct Job {
+pub struct SubscribeJob {
     pub subscriptions: Vec<Subscription>,
     /// MQTT 5 SUBSCRIBE properties (`-D subscribe ...`).
     pub subscribe_properties: Properties,
@@ -76,7 +76,7 @@ pub fn main(args: SubArgs) -> i32 {
         Ok(f) => f,
         Err(code) => return code,
     };
-    let job = Job {
+    let job = SubscribeJob {
         subscriptions: args
             .topics()
             .into_iter()
@@ -156,7 +156,7 @@ pub fn finish_with_timeout(
 /// ([`connect::reconnect`], mosquitto_sub's policy), subscribing afresh each time.
 pub async fn run<S, F>(
     mut connect: F,
-    job: Job,
+    job: SubscribeJob,
     formatter: Formatter,
     quiet: bool,
 ) -> Result<(), SubError>
@@ -184,7 +184,7 @@ where
 }
 
 struct State {
-    job: Job,
+    job: SubscribeJob,
     formatter: Formatter,
     out: Vec<u8>,
     printed: u64,

@@ -16,7 +16,7 @@ use std::path::Path;
 
 /// The client a check is about.
 #[derive(Clone, Copy, Debug)]
-pub struct Client<'a> {
+pub struct AclClient<'a> {
     pub client_id: &'a str,
     pub username: Option<&'a str>,
 }
@@ -94,7 +94,7 @@ impl Acl {
 
     /// `client`'s patterns, expanded for the checks below; none for a client whose id or
     /// username has a wildcard, and none that use `%u` for a client without a username.
-    pub fn expand(&self, client: &Client<'_>) -> Patterns {
+    pub fn expand(&self, client: &AclClient<'_>) -> Patterns {
         if dangerous(client) {
             return Patterns::default();
         }
@@ -109,7 +109,7 @@ impl Acl {
     }
 
     /// May `client`, whose patterns are `patterns`, publish to `topic`?
-    pub fn can_write(&self, client: &Client<'_>, patterns: &Patterns, topic: &str) -> bool {
+    pub fn can_write(&self, client: &AclClient<'_>, patterns: &Patterns, topic: &str) -> bool {
         self.allows(
             client,
             patterns,
@@ -119,7 +119,7 @@ impl Acl {
     }
 
     /// May `client` receive a message published to `topic`?
-    pub fn can_read(&self, client: &Client<'_>, patterns: &Patterns, topic: &str) -> bool {
+    pub fn can_read(&self, client: &AclClient<'_>, patterns: &Patterns, topic: &str) -> bool {
         self.allows(
             client,
             patterns,
@@ -131,7 +131,7 @@ impl Acl {
     /// The client's own rules decide first, then its patterns.
     fn allows(
         &self,
-        client: &Client<'_>,
+        client: &AclClient<'_>,
         patterns: &Patterns,
         grants: impl Fn(Access) -> bool,
         applies: impl Fn(&str) -> bool,
@@ -169,13 +169,13 @@ fn decide(
 }
 
 /// A client id or username with a wildcard could widen a pattern: mosquitto refuses them.
-fn dangerous(client: &Client<'_>) -> bool {
+fn dangerous(client: &AclClient<'_>) -> bool {
     let wild = |s: &str| s.contains(['+', '#']);
     wild(client.client_id) || client.username.is_some_and(wild)
 }
 
 /// The pattern with `%c` and `%u` filled in; `None` for `%u` when the client has no username.
-fn substitute(pattern: &str, client: &Client<'_>) -> Option<String> {
+fn substitute(pattern: &str, client: &AclClient<'_>) -> Option<String> {
     let filter = pattern.replace("%c", client.client_id);
     match (filter.contains("%u"), client.username) {
         (false, _) => Some(filter),
@@ -225,8 +225,8 @@ pattern readwrite clients/%c/#
 pattern read users/%u/inbox
 ";
 
-    fn who<'a>(client_id: &'a str, username: Option<&'a str>) -> Client<'a> {
-        Client {
+    fn who<'a>(client_id: &'a str, username: Option<&'a str>) -> AclClient<'a> {
+        AclClient {
             client_id,
             username,
         }

@@ -3,7 +3,7 @@
 //! with `check_retain_source`, on the publisher of each retained message a subscription gets.
 //! The ACL is that of the listener the client came through.
 
-use super::acl::Client;
+use super::acl::AclClient;
 use super::handler::Handler;
 use super::message::Message;
 use super::security::{ClientPatterns, Security};
@@ -49,7 +49,7 @@ pub(super) fn source_may_publish<'a>(
 /// what clients publish, their wills and the sources of retained messages.
 pub(super) fn may_write(
     security: &Security,
-    client: &Client<'_>,
+    client: &AclClient<'_>,
     patterns: &mut ClientPatterns,
     topic: &str,
 ) -> bool {

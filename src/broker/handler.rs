@@ -9,12 +9,12 @@ use super::authorize::source_may_publish;
 use super::handshake;
 use super::lifecycle::Close;
 use super::limits::Limits;
-use super::listener::Opened;
+use super::listener::Ready;
 use super::message::{Message, Origin};
 use super::mount;
 use super::router::split_shared;
 use super::security::{Access, ClientPatterns};
-use super::server::{Client, Shared};
+use super::server::{Accepted, Shared};
 use super::session::{Delivery, Outbound, Session, SessionState, SubOptions};
 use super::shutdown::Shutdown;
 use super::stats::{Counted, Stats};
@@ -55,8 +55,8 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The CONNECT phase runs boxed: its state (the CONNECT packet, timers) is freed once the
 /// client is in, so an idle connection's task holds little more than its `Handler`.
 pub async fn serve(
-    opened: Opened,
-    mut client: Client,
+    opened: Ready,
+    mut client: Accepted,
     shared: Arc<Shared>,
     mut shutdown: Shutdown,
 ) {
@@ -75,8 +75,8 @@ pub async fn serve(
 
 /// Reads and checks CONNECT; `None` when the client was refused or went away.
 async fn establish(
-    opened: Opened,
-    client: &mut Client,
+    opened: Ready,
+    client: &mut Accepted,
     shared: &Arc<Shared>,
     shutdown: &mut Shutdown,
 ) -> Option<Handler> {
@@ -186,7 +186,7 @@ fn owned(session: &Session, id: u64) -> Result<MutexGuard<'_, SessionState>, Clo
 
 // Lives on the stack for one turn of the loop; boxing the packet would cost an allocation.
 #[allow(clippy::large_enum_variant)]
-enum Event {
+enum Wake {
     Read(std::io::Result<Option<Packet>>),
     Woken,
     KeepAlive,
@@ -281,8 +281,8 @@ impl Handler {
             if let Err(close) = flushed {
                 return close;
             }
-            let step = match self.next_event(shutdown, more).await {
-                Event::Read(read) => {
+            let step = match self.next_wake(shutdown, more).await {
+                Wake::Read(read) => {
                     if matches!(read, Ok(Some(Packet::Publish(_)))) {
                         // Packets that other connections received before this PUBLISH are
                         // handled first: tasks woken by the same poll of the socket driver
@@ -292,9 +292,9 @@ impl Handler {
                     }
                     self.on_read(read)
                 }
-                Event::Woken => owned(&self.session, self.id).map(drop),
-                Event::KeepAlive => Err(Close::KeepAlive),
-                Event::Shutdown => Err(Close::Shutdown),
+                Wake::Woken => owned(&self.session, self.id).map(drop),
+                Wake::KeepAlive => Err(Close::KeepAlive),
+                Wake::Shutdown => Err(Close::Shutdown),
             };
             if let Err(close) = step {
                 return close;
@@ -314,16 +314,16 @@ impl Handler {
     /// will wake us for the rest) it only takes a packet already readable, so a long backlog
     /// still lets the client's pings and acks through. Its own function so the idle task
     /// does not also reserve room for what the rest of the loop keeps across its awaits.
-    async fn next_event(&mut self, shutdown: &mut Shutdown, more: bool) -> Event {
+    async fn next_wake(&mut self, shutdown: &mut Shutdown, more: bool) -> Wake {
         // Keepalive: 1.5 times the agreed interval without a packet (MQTT-3.1.2-24).
         let deadline = self.keep_alive.map(|k| self.last_read + k * 3 / 2);
         tokio::select! {
             biased;
-            read = self.conn.read_packet() => Event::Read(read),
-            () = self.waker.notified() => Event::Woken,
-            () = std::future::ready(()), if more => Event::Woken,
-            () = sleep_until(deadline) => Event::KeepAlive,
-            () = shutdown.recv() => Event::Shutdown,
+            read = self.conn.read_packet() => Wake::Read(read),
+            () = self.waker.notified() => Wake::Woken,
+            () = std::future::ready(()), if more => Wake::Woken,
+            () = sleep_until(deadline) => Wake::KeepAlive,
+            () = shutdown.recv() => Wake::Shutdown,
         }
     }
 

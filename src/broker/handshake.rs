@@ -1,6 +1,6 @@
 //! CONNECT to CONNACK: protocol level, client id, credentials, keepalive and the session.
 
-use super::acl::Client;
+use super::acl::AclClient;
 use super::auth::Credentials;
 use super::authorize::may_write;
 use super::config::Config;
@@ -404,7 +404,7 @@ fn check_will(will: &Will, limits: &Limits, maximum_qos: QoS) -> Result<(), Refu
 /// connection is still accepted.
 fn drop_denied_will(connect: &mut Connect, client_id: &str, security: &Security, shared: &Shared) {
     let Some(will) = &connect.will else { return };
-    let client = Client {
+    let client = AclClient {
         client_id,
         username: connect.username.as_deref(),
     };

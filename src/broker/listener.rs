@@ -97,7 +97,7 @@ pub struct Listener {
 
 /// A connection ready for MQTT: the byte stream, and the certificate CN to use as the
 /// username when the listener says so.
-pub struct Opened {
+pub struct Ready {
     pub stream: BoxedStream,
     pub identity: Option<String>,
 }
@@ -174,7 +174,7 @@ impl Listener {
     }
 
     /// Runs the TLS handshake and the WebSocket upgrade this listener needs on `socket`.
-    pub async fn open(&self, socket: TcpStream) -> io::Result<Opened> {
+    pub async fn open(&self, socket: TcpStream) -> io::Result<Ready> {
         let mut stream: BoxedStream = Box::new(socket);
         let mut identity = None;
         if let Some(acceptor) = &self.tls {
@@ -191,7 +191,7 @@ impl Listener {
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
             stream = Box::new(WsStream::new(ws));
         }
-        Ok(Opened { stream, identity })
+        Ok(Ready { stream, identity })
     }
 }
 

@@ -5,10 +5,10 @@
 use super::config::Config;
 use super::door::{Door, Entry};
 use super::handler;
-use super::listener::Opened;
+use super::listener::Ready;
 use super::router::Router;
 use super::security::Access;
-use super::server::{Client, Shared};
+use super::server::{Accepted, Shared};
 use super::shutdown::Shutdown;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -35,7 +35,7 @@ pub async fn exchange(config: Config, input: &[u8], limit: Duration) -> Option<V
     let (complete, _all_done) = mpsc::channel::<()>(1);
     let shutdown = Shutdown::new(notify.subscribe(), complete);
     let (client, server) = tokio::io::duplex(64 * 1024);
-    let opened = Opened {
+    let opened = Ready {
         stream: Box::new(server),
         identity: None,
     };
@@ -44,7 +44,7 @@ pub async fn exchange(config: Config, input: &[u8], limit: Duration) -> Option<V
     let Some(Entry::Free(ticket)) = Door::new(1, 1).enter(peer) else {
         return None;
     };
-    let accepted = Client {
+    let accepted = Accepted {
         peer,
         access,
         ticket,

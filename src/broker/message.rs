@@ -1,6 +1,6 @@
 //! The broker's version-neutral application message, shared by every subscriber it goes to.
 
-use super::acl::Client;
+use super::acl::AclClient;
 use super::tree::ClientId;
 use crate::codec::{Props, Publish, QoS, Will};
 use bytes::Bytes;
@@ -21,8 +21,8 @@ pub struct Origin {
 
 impl Origin {
     /// The publisher as the ACL sees it.
-    pub fn acl_client(&self) -> Client<'_> {
-        Client {
+    pub fn acl_client(&self) -> AclClient<'_> {
+        AclClient {
             client_id: &self.client_id,
             username: self.username.as_deref(),
         }

@@ -8,7 +8,7 @@
 //! own; a connection holds its listener's [`Access`] (one `Arc`) for its whole life, and its
 //! [`ClientPatterns`], expanded again when a reload replaced the rules they came from.
 
-use super::acl::{Acl, Client, Patterns};
+use super::acl::{Acl, AclClient, Patterns};
 use super::limits::ListenerLimits;
 use super::listener::{ClientRules, ListenerConfig};
 use crate::password::PasswordFile;
@@ -88,9 +88,9 @@ impl Security {
     /// per message, and the patterns are expanded only when the rules are new to them.
     pub fn authorize(
         &self,
-        client: &Client<'_>,
+        client: &AclClient<'_>,
         patterns: &mut ClientPatterns,
-        check: impl FnOnce(&Acl, &Client<'_>, &Patterns) -> bool,
+        check: impl FnOnce(&Acl, &AclClient<'_>, &Patterns) -> bool,
     ) -> bool {
         if self.acl_file.is_none() {
             return true;
@@ -196,7 +196,7 @@ mod tests {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         writeln!(file, "topic read a").unwrap();
         let security = Security::load(None, Some(file.path().into())).unwrap();
-        let anon = Client {
+        let anon = AclClient {
             client_id: "c",
             username: None,
         };
@@ -224,7 +224,7 @@ mod tests {
     #[test]
     fn without_an_acl_file_everything_is_allowed() {
         let security = Security::default();
-        let anon = Client {
+        let anon = AclClient {
             client_id: "c",
             username: None,
         };

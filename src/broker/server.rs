@@ -267,7 +267,7 @@ async fn accept_loop(
                     shutdown.child(),
                 );
                 tokio::spawn(async move {
-                    let client = Client {
+                    let client = Accepted {
                         peer,
                         access,
                         ticket,
@@ -285,7 +285,7 @@ async fn accept_loop(
 }
 
 /// An accepted socket: where from, its listener's access rules and its place at the door.
-pub struct Client {
+pub struct Accepted {
     pub peer: SocketAddr,
     pub access: Arc<Access>,
     pub ticket: Ticket,
@@ -296,7 +296,7 @@ pub struct Client {
 async fn open_and_serve(
     listener: &Listener,
     socket: TcpStream,
-    mut client: Client,
+    mut client: Accepted,
     shared: Arc<Shared>,
     shutdown: Shutdown,
 ) {

@@ -38,7 +38,7 @@ const MOSQUITTO_MAGIC: &[u8] = b"\x00\xB5\x00mosquitto db";
 
 /// The broker state a file holds.
 #[derive(Debug, Default)]
-pub struct State {
+pub struct Snapshot {
     /// When the snapshot was taken: sessions that were online then left at that time.
     pub saved_at: Option<SystemTime>,
     pub retained: Vec<Arc<Message>>,
@@ -84,7 +84,7 @@ impl fmt::Display for FormatError {
 }
 
 /// Serializes `state` into the file's bytes; `now` relates `Instant`s to wall-clock time.
-pub fn encode(state: &State, now: Clock) -> std::io::Result<Vec<u8>> {
+pub fn encode(state: &Snapshot, now: Clock) -> std::io::Result<Vec<u8>> {
     let mut body = Body {
         saved_at: state.saved_at.map_or(0, millis),
         ..Body::default()
@@ -123,7 +123,7 @@ fn frame(version: u32, body: &[u8]) -> Vec<u8> {
 }
 
 /// Checks and decodes a file's bytes.
-pub fn decode(bytes: &[u8], now: Clock) -> Result<State, FormatError> {
+pub fn decode(bytes: &[u8], now: Clock) -> Result<Snapshot, FormatError> {
     if bytes.starts_with(MOSQUITTO_MAGIC) {
         return Err(FormatError::Mosquitto);
     }
@@ -414,7 +414,7 @@ fn qos(v: u8) -> Result<QoS, FormatError> {
 }
 
 impl Body {
-    fn into_state(self, now: Clock) -> Result<State, FormatError> {
+    fn into_state(self, now: Clock) -> Result<Snapshot, FormatError> {
         let mut origins = HashMap::new();
         let messages = self
             .messages
@@ -441,7 +441,7 @@ impl Body {
                 Ok((s.client_id.as_str().into(), s.into_image(&message)?))
             })
             .collect::<Result<_, FormatError>>()?;
-        Ok(State {
+        Ok(Snapshot {
             saved_at: (self.saved_at > 0).then(|| wall(self.saved_at)),
             retained,
             sessions,
@@ -595,12 +595,12 @@ mod tests {
 
     /// A state using every field: a message shared by the retained store, a queue and the
     /// in-flight window, v5 properties, subscription options and both in-flight states.
-    fn sample(now: Clock) -> State {
+    fn sample(now: Clock) -> Snapshot {
         sample_from(now, origin("origin", Some("alice")))
     }
 
     /// [`sample`] with messages published by `publisher`.
-    fn sample_from(now: Clock, publisher: Option<Arc<Origin>>) -> State {
+    fn sample_from(now: Clock, publisher: Option<Arc<Origin>>) -> Snapshot {
         let shared = message(
             "r/1",
             QoS::AtLeastOnce,
@@ -647,7 +647,7 @@ mod tests {
             expiry: 30,
             ..SessionImage::default()
         };
-        State {
+        Snapshot {
             saved_at: Some(wall(millis(now.wall))),
             retained: vec![shared],
             sessions: vec![("c1".into(), image), ("c2".into(), online)],
@@ -655,7 +655,7 @@ mod tests {
     }
 
     /// Every field as text, `Instant`s as wall-clock milliseconds.
-    fn dump(state: &State, now: Clock) -> String {
+    fn dump(state: &Snapshot, now: Clock) -> String {
         let msg = |m: &Message| {
             let expires = m.expires.map(|at| now.to_wall(at));
             let p = &m.properties;
@@ -756,7 +756,7 @@ mod tests {
     fn publishers_survive_and_are_shared_again() {
         let now = Clock::now();
         let from = |topic, origin| message(topic, QoS::AtMostOnce, None, origin);
-        let state = State {
+        let state = Snapshot {
             retained: vec![
                 from("a", origin("c1", Some("alice"))),
                 from("b", origin("c1", Some("alice"))),
@@ -764,7 +764,7 @@ mod tests {
                 from("d", None),
                 from("e", origin_on("c1", None, 8883)),
             ],
-            ..State::default()
+            ..Snapshot::default()
         };
         let back = decode(&encode(&state, now).unwrap(), now).unwrap();
         let origins: Vec<_> = back.retained.iter().map(|m| m.origin.clone()).collect();

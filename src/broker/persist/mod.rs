@@ -21,7 +21,7 @@ use super::server::Shared;
 use super::session::{Session, SessionLimits};
 use super::shutdown::Shutdown;
 use anyhow::{anyhow, bail, Context};
-use format::{Clock, State};
+use format::{Clock, Snapshot};
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Write};
@@ -244,7 +244,7 @@ impl Store {
         let state = match std::fs::read(path) {
             Ok(bytes) => format::decode(&bytes, Clock::now())
                 .map_err(|e| anyhow!("{} {e}; move it aside to start empty", path.display()))?,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => State::default(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Snapshot::default(),
             Err(e) => bail!("cannot read {}: {e}", path.display()),
         };
         let store = Store {
@@ -370,13 +370,13 @@ fn space(ticks: &mut tokio::time::Interval, copied: Duration) {
 }
 
 /// A copy of what is saved, taken under the locks the broker already uses.
-fn capture(router: &Router) -> State {
+fn capture(router: &Router) -> Snapshot {
     let (retained, sessions) = router.contents();
     let sessions = sessions
         .iter()
         .filter_map(|s| Some((s.client_id.clone(), s.image()?)))
         .collect();
-    State {
+    Snapshot {
         saved_at: Some(SystemTime::now()),
         retained,
         sessions,
@@ -386,7 +386,7 @@ fn capture(router: &Router) -> State {
 /// Builds the broker's state from a file's: expired retained messages and sessions are left
 /// out; sessions come back offline, with what is left of their expiry (capped by
 /// `persistent_client_expiration`); the router counts changes if `autosave` does.
-fn restore(state: State, config: &Config, autosave: Autosave) -> Restored {
+fn restore(state: Snapshot, config: &Config, autosave: Autosave) -> Restored {
     let limits = SessionLimits::of(config);
     let now = Clock::now();
     let retained: Vec<_> = state
@@ -577,7 +577,7 @@ mod tests {
             left,
             ..Default::default()
         };
-        let state = State {
+        let state = Snapshot {
             saved_at: ago(20),
             retained: vec![
                 message("live", None),

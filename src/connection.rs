@@ -153,8 +153,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         self.stream.flush().await
     }
 
-    /// Flushes, then closes the write side so the peer sees a clean end of stream.
+    /// Flushes, then closes the write side so the peer sees a clean end of stream. Nothing
+    /// more is read: the read buffer (up to a whole large packet) goes at once, which counts
+    /// when a broker over `memory_limit` is closing the client that took it there.
     pub async fn shutdown(&mut self) -> Result<(), io::Error> {
+        self.read_buf = BytesMut::new();
         self.flush().await?;
         self.stream.shutdown().await
     }

@@ -12,67 +12,18 @@ use crate::connection::Connection;
 use crate::topic::alias::Aliases;
 use std::collections::{HashMap, HashSet};
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 mod error;
+mod resend;
+mod trace;
 pub use error::{reason_text, ClientError};
-
-/// `-d`: print every packet sent and received on stdout, in mosquitto's words. One flag for
-/// the process, as in mosquitto's clients.
-static DEBUG: AtomicBool = AtomicBool::new(false);
-
-/// Turns `-d` packet tracing on.
-pub fn set_debug(on: bool) {
-    DEBUG.store(on, Ordering::Relaxed);
-}
-
-/// True under `-d`, for the few lines the tools print themselves.
-pub fn debug() -> bool {
-    DEBUG.load(Ordering::Relaxed)
-}
-
-/// mosquitto's `-d` line for a packet, or `None` for packets it does not log.
-fn describe(packet: &Packet, sending: bool) -> Option<String> {
-    let publish = |p: &Publish| {
-        let (d, q, r) = (p.dup as u8, p.qos as u8, p.retain as u8);
-        let (m, t, n) = (p.pkid, &p.topic, p.payload.len());
-        format!("PUBLISH (d{d}, q{q}, r{r}, m{m}, '{t}', ... ({n} bytes))")
-    };
-    Some(match (packet, sending) {
-        (Packet::Connect(_), _) => "CONNECT".into(),
-        (Packet::ConnAck(c), _) => format!("CONNACK ({})", c.code),
-        (Packet::Publish(p), _) => publish(p),
-        (Packet::PubAck(a), true) => format!("PUBACK (m{}, rc{})", a.pkid, a.reason),
-        (Packet::PubAck(a), false) => format!("PUBACK (Mid: {}, RC:{})", a.pkid, a.reason),
-        (Packet::PubRec(a), true) => format!("PUBREC (m{}, rc{})", a.pkid, a.reason),
-        (Packet::PubRec(a), false) => format!("PUBREC (Mid: {})", a.pkid),
-        (Packet::PubRel(a), true) => format!("PUBREL (m{})", a.pkid),
-        (Packet::PubRel(a), false) => format!("PUBREL (Mid: {})", a.pkid),
-        (Packet::PubComp(a), true) => format!("PUBCOMP (m{})", a.pkid),
-        (Packet::PubComp(a), false) => format!("PUBCOMP (Mid: {}, RC:{})", a.pkid, a.reason),
-        (Packet::Subscribe(s), _) => {
-            let f = s.filters.first()?;
-            format!(
-                "SUBSCRIBE (Mid: {}, Topic: {}, QoS: {}, Options: 0x{:02x})",
-                s.pkid, f.filter, f.qos as u8, 0
-            )
-        }
-        (Packet::SubAck(_), _) => "SUBACK".into(),
-        (Packet::Unsubscribe(u), _) => format!(
-            "UNSUBSCRIBE (Mid: {}, Topic: {})",
-            u.pkid,
-            u.filters.first()?
-        ),
-        (Packet::UnsubAck(_), _) => "UNSUBACK".into(),
-        (Packet::PingReq, _) => "PINGREQ".into(),
-        (Packet::PingResp, _) => "PINGRESP".into(),
-        (Packet::Disconnect(_), _) => "DISCONNECT".into(),
-        (Packet::Auth(_), _) => return None,
-    })
-}
+use resend::Outgoing;
+pub use resend::Unfinished;
+use trace::trace;
+pub use trace::{debug, set_debug};
 
 /// What the broker sent that the tool has to act on.
 #[derive(Debug)]
@@ -86,25 +37,6 @@ pub enum Event {
     },
     SubAck(SubAck),
     UnsubAck(SubAck),
-}
-
-/// One of our QoS 1/2 publishes, from PUBLISH until PUBACK or PUBCOMP.
-struct Outgoing {
-    /// When it was sent, so a resend keeps the original order.
-    seq: u64,
-    publish: Publish,
-    /// PUBREC came and PUBREL went: a resend is PUBREL, not the message.
-    released: bool,
-}
-
-/// Our QoS 1/2 publishes a lost connection had not completed, oldest first.
-pub struct Unfinished(Vec<Outgoing>);
-
-impl Unfinished {
-    /// How many messages are not known to be delivered.
-    pub fn count(&self) -> usize {
-        self.0.len()
-    }
 }
 
 /// One connected session.
@@ -260,50 +192,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             self.inflight.insert(pkid, outgoing);
         }
         Ok(())
-    }
-
-    /// Ends this (lost) connection, keeping the QoS 1/2 publishes it had not completed for
-    /// [`Client::resume`] on the next one.
-    pub fn into_unfinished(self) -> Unfinished {
-        let mut outgoing: Vec<Outgoing> = self.inflight.into_values().collect();
-        outgoing.sort_unstable_by_key(|o| o.seq);
-        for o in &mut outgoing {
-            // A new connection knows no alias: the resend names its topic.
-            if let (true, Some(alias)) =
-                (o.publish.topic.is_empty(), o.publish.properties.topic_alias)
-            {
-                if let Some(topic) = self.our_aliases.get(&alias) {
-                    o.publish.topic = topic.clone();
-                }
-            }
-        }
-        Unfinished(outgoing)
-    }
-
-    /// Resumes `unfinished` on this new connection. When the broker kept the session (CONNACK
-    /// session present, `-c`), each goes again under its own id, in the original order: the
-    /// message with DUP set, or PUBREL once PUBREC had come (MQTT-4.4.0-1). A new session
-    /// knows none of those ids, so the messages come back (DUP set) for the caller to publish
-    /// afresh within the window; QoS 2 cannot promise exactly once across a lost session.
-    pub fn resume(&mut self, unfinished: Unfinished) -> Result<Vec<Publish>, ClientError> {
-        let outgoing = unfinished.0.into_iter();
-        if !self.connack.session_present {
-            return Ok(outgoing
-                .map(|o| Publish {
-                    dup: true,
-                    pkid: 0,
-                    ..o.publish
-                })
-                .collect());
-        }
-        for o in outgoing {
-            let publish = Publish {
-                dup: true,
-                ..o.publish
-            };
-            self.send_tracked(publish, o.released)?;
-        }
-        Ok(Vec::new())
     }
 
     /// Queues SUBSCRIBE or UNSUBSCRIBE (`packet` without its id); returns the id used.
@@ -464,17 +352,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         self.send(&Packet::Disconnect(reason))?;
         self.conn.shutdown().await?;
         Ok(())
-    }
-}
-
-/// Prints a `-d` line when tracing is on.
-fn trace(label: &str, packet: &Packet, sending: bool) {
-    if !debug() {
-        return;
-    }
-    if let Some(what) = describe(packet, sending) {
-        let verb = if sending { "sending" } else { "received" };
-        println!("Client {label} {verb} {what}");
     }
 }
 

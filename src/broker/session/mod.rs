@@ -5,6 +5,16 @@
 //! from any publisher's task, and the connection that currently owns it. Every connection
 //! checks that it still owns the session each time it takes the lock, so a takeover needs no
 //! handshake with the old connection: it just stops finding itself the owner.
+//!
+//! The queue and its bounds are in [`queue`], what is in flight both ways in [`inflight`],
+//! what persistence keeps in [`image`]; ownership, timers and wills stay here.
+
+mod image;
+mod inflight;
+mod queue;
+
+pub use image::SessionImage;
+pub use queue::SessionLimits;
 
 use super::message::{Message, Origin};
 use super::tree::ClientId;
@@ -15,62 +25,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
-
-/// An online session's queue may grow to this many times its limits with QoS 1/2 messages
-/// while publishers are held back; past it even those are dropped (and counted).
-const HARD_LIMIT_FACTOR: usize = 10;
-
-/// A session's queue and in-flight bounds (`max_queued_messages`, `max_queued_bytes`,
-/// `max_inflight_bytes`); 0 is no limit. Bytes are payload bytes, as in mosquitto.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SessionLimits {
-    pub queued_messages: usize,
-    pub queued_bytes: usize,
-    pub inflight_bytes: usize,
-    /// `queue_qos0_messages`: keep QoS 0 messages while offline too.
-    pub queue_qos0: bool,
-}
-
-impl SessionLimits {
-    /// The limits `config` gives every session.
-    pub fn of(config: &super::config::Config) -> SessionLimits {
-        SessionLimits {
-            queued_messages: config.max_queued_messages,
-            queued_bytes: config.limits.max_queued_bytes,
-            inflight_bytes: config.limits.max_inflight_bytes,
-            queue_qos0: config.limits.queue_qos0_messages,
-        }
-    }
-
-    /// True when a queue of `len` messages and `bytes` bytes has reached `factor` times a
-    /// queue limit.
-    fn reached(&self, len: usize, bytes: usize, factor: usize) -> bool {
-        let over = |n: usize, limit: usize| limit > 0 && n >= limit.saturating_mul(factor);
-        over(len, self.queued_messages) || over(bytes, self.queued_bytes)
-    }
-
-    /// True while more than half of a queue limit is used.
-    fn half_full(&self, len: usize, bytes: usize) -> bool {
-        let over = |n: usize, limit: usize| limit > 0 && n.saturating_mul(2) > limit;
-        over(len, self.queued_messages) || over(bytes, self.queued_bytes)
-    }
-}
-
-/// What [`Session::enqueue`] did with a message.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Enqueued {
-    /// Dropped because the queue was full.
-    pub dropped: bool,
-    /// The first drop since the queue last had room: worth a log line.
-    pub started_dropping: bool,
-    /// The online session's queue is more than half full: the publisher should give its
-    /// consumer time to drain it.
-    pub congested: bool,
-    /// Queued in a session persistence saves (expiry not 0).
-    pub saved: bool,
-}
-/// A connection that took nothing from its queue for this long counts as stalled.
-const STALL: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The options of one subscription, as the router applies them to each message.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -111,26 +65,6 @@ pub struct Inflight {
     pub delivery: Delivery,
     /// PUBREC received and PUBREL sent: waiting for PUBCOMP.
     pub released: bool,
-}
-
-/// What of a session outlives the broker process (see `persist`): everything but its
-/// connection and a will waiting for its delay.
-#[derive(Clone, Debug, Default)]
-pub struct SessionImage {
-    /// Filters as the client sent them, with their options.
-    pub subscriptions: Vec<(String, SubOptions)>,
-    /// Messages waiting to be sent, oldest first.
-    pub queue: Vec<Delivery>,
-    /// Messages sent and not yet acknowledged, oldest first.
-    pub inflight: Vec<Inflight>,
-    /// Inbound QoS 2 packet ids waiting for PUBREL.
-    pub incoming: Vec<u16>,
-    /// The last packet id given out, so ids keep rotating.
-    pub next_pkid: u16,
-    /// Seconds the session outlives its connection; `u32::MAX` is forever.
-    pub expiry: u32,
-    /// When the client left, so its expiry keeps counting; `None` while it was connected.
-    pub left: Option<SystemTime>,
 }
 
 /// A will that waits for its delay, with the connection that set it (its publisher).
@@ -223,51 +157,6 @@ impl Session {
         }
     }
 
-    /// A session restored from `image`, offline, as if its client had not come back since
-    /// the broker stopped (its last owner is connection 0, which no connection is).
-    pub fn restored(client_id: ClientId, limits: SessionLimits, image: SessionImage) -> Session {
-        let session = Session::new(client_id, limits, image.expiry);
-        {
-            let mut st = session.lock();
-            st.subscriptions = image.subscriptions.into_iter().collect();
-            st.queue = image.queue.into();
-            st.inflight = image.inflight.into();
-            // The byte counts the limits check, as if each message had been queued again.
-            st.queued_bytes = st.queue.iter().map(|d| d.msg.payload.len()).sum();
-            st.inflight_bytes = st
-                .inflight
-                .iter()
-                .map(|i| i.delivery.msg.payload.len())
-                .sum();
-            st.incoming = image.incoming.into_iter().collect();
-            st.pkids = PacketIds::after(image.next_pkid);
-            st.left = image.left;
-        }
-        session
-    }
-
-    /// A copy of what persistence saves; `None` for a session that ends with its
-    /// connection (expiry 0) or has ended. Payloads are shared, not copied.
-    pub fn image(&self) -> Option<SessionImage> {
-        let st = self.lock();
-        if st.ended || st.expiry == 0 {
-            return None;
-        }
-        Some(SessionImage {
-            subscriptions: st
-                .subscriptions
-                .iter()
-                .map(|(f, o)| (f.clone(), *o))
-                .collect(),
-            queue: st.queue.iter().cloned().collect(),
-            inflight: st.inflight.iter().cloned().collect(),
-            incoming: st.incoming.iter().copied().collect(),
-            next_pkid: st.pkids.last(),
-            expiry: st.expiry,
-            left: st.left.filter(|_| st.owner.is_none()),
-        })
-    }
-
     /// Locks the state. A poisoned lock is still used: every update leaves it consistent.
     pub fn lock(&self) -> MutexGuard<'_, SessionState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -334,102 +223,9 @@ impl Session {
         self.online.store(false, Ordering::Relaxed);
         (st.owner.take().map(|o| o.waker), st.pending_will.take())
     }
-
-    /// Queues `delivery`. Offline sessions keep only QoS 1/2 (and QoS 0 with
-    /// `queue_qos0_messages`), up to the queue limits. A full
-    /// online session drops QoS 0 first: its QoS 1/2 messages are queued on, and publishers
-    /// are slowed down instead (see [`Session::congested`]), up to `HARD_LIMIT_FACTOR` times
-    /// the limits, where a subscriber that does not read loses them too.
-    pub fn enqueue(&self, delivery: Delivery) -> Enqueued {
-        let mut st = self.lock();
-        let online = st.owner.is_some();
-        let qos0 = delivery.qos == QoS::AtMostOnce;
-        if st.ended || (!online && qos0 && !st.limits.queue_qos0) {
-            return Enqueued::default();
-        }
-        let (len, bytes, limits) = (st.queue.len(), st.queued_bytes, st.limits);
-        let full = limits.reached(len, bytes, 1);
-        let overflowing = limits.reached(len, bytes, HARD_LIMIT_FACTOR);
-        let dropped = (full && (!online || qos0)) || overflowing;
-        let started_dropping = dropped && !st.dropping;
-        if dropped {
-            st.dropping = true;
-            // mosquitto numbers messages as it queues them: a dropped one uses up its id.
-            if !qos0 {
-                st.pkids.skip();
-            }
-        } else {
-            st.queued_bytes += delivery.msg.payload.len();
-            st.queue.push_back(delivery);
-        }
-        if let Some(owner) = &st.owner {
-            owner.waker.notify_one();
-        }
-        let congested = st.congested();
-        Enqueued {
-            dropped,
-            started_dropping,
-            congested,
-            saved: !dropped && st.expiry != 0,
-        }
-    }
-}
-
-impl Session {
-    /// Queues the retained messages a SUBSCRIBE asked for, one delivery per matching filter
-    /// as mosquitto sends them. The first copy of each message goes past the queue limit:
-    /// the snapshot is bounded (the retained store), and the subscriber asked for all of it
-    /// at once, so dropping its tail (even at QoS 0) would make `#` miss topics. Further
-    /// copies (filters that overlap, `#` repeated K times) obey the limit like any message,
-    /// and a queue already at its hard limit (a client that subscribes again and again
-    /// without reading) takes none. Returns how many were dropped.
-    pub fn enqueue_retained(&self, deliveries: Vec<Delivery>) -> usize {
-        let mut st = self.lock();
-        if st.ended || deliveries.is_empty() {
-            return 0;
-        }
-        let limits = st.limits;
-        let mut dropped = 0;
-        if limits.reached(st.queue.len(), st.queued_bytes, HARD_LIMIT_FACTOR) {
-            dropped = deliveries.len();
-        } else {
-            let mut first = HashSet::with_capacity(deliveries.len());
-            for delivery in deliveries {
-                let again = !first.insert(Arc::as_ptr(&delivery.msg));
-                if again && limits.reached(st.queue.len(), st.queued_bytes, 1) {
-                    dropped += 1;
-                    continue;
-                }
-                st.queued_bytes += delivery.msg.payload.len();
-                st.queue.push_back(delivery);
-            }
-        }
-        st.dropping |= dropped > 0;
-        if let Some(owner) = &st.owner {
-            owner.waker.notify_one();
-        }
-        dropped
-    }
-
-    /// True while an online session's queue is more than half full and its connection is
-    /// still taking messages: publishers feeding it wait for it to drain. A subscriber that
-    /// stopped reading is not waited for; its queue grows to the hard limit, and its write
-    /// timeout disconnects it.
-    pub fn congested(&self) -> bool {
-        self.lock().congested()
-    }
 }
 
 impl SessionState {
-    /// See [`Session::congested`].
-    fn congested(&self) -> bool {
-        // The clock is read last: every enqueue asks, and most queues are not half full.
-        self.owner.is_some()
-            && !self.ended
-            && self.limits.half_full(self.queue.len(), self.queued_bytes)
-            && self.last_drain.elapsed() < STALL
-    }
-
     /// True while connection `id` serves this session.
     pub fn owned_by(&self, id: u64) -> bool {
         self.owner.as_ref().is_some_and(|o| o.id == id)
@@ -439,129 +235,11 @@ impl SessionState {
     pub fn abandoned_by(&self, id: u64) -> bool {
         self.owner.is_none() && self.last_owner == id && !self.ended
     }
-
-    /// Everything in flight, to send again after a reconnect: PUBLISH with DUP, or PUBREL.
-    pub fn resend(&mut self, out: &mut Vec<Outbound>) {
-        for m in &self.inflight {
-            out.push(match m.released {
-                true => Outbound::PubRel(m.pkid),
-                false => Outbound::Publish {
-                    pkid: m.pkid,
-                    dup: true,
-                    delivery: m.delivery.clone(),
-                },
-            });
-        }
-    }
-
-    /// Moves up to `max` queued messages to `out`, giving QoS 1/2 ones a packet id while
-    /// fewer than `window` are in flight and their bytes are under `max_inflight_bytes`;
-    /// expired messages are dropped.
-    pub fn next_batch(&mut self, window: usize, max: usize, now: Instant, out: &mut Vec<Outbound>) {
-        let before = self.queue.len();
-        while out.len() < max {
-            let Some(front) = self.queue.front() else {
-                break;
-            };
-            if front.qos != QoS::AtMostOnce && !self.window_open(window) {
-                break;
-            }
-            let Some(delivery) = self.queue.pop_front() else {
-                break;
-            };
-            self.queued_bytes -= delivery.msg.payload.len();
-            // mosquitto numbers messages as it queues them: an expired one uses up its id.
-            if delivery.msg.expired(now) {
-                if delivery.qos != QoS::AtMostOnce {
-                    self.pkids.skip();
-                }
-                continue;
-            }
-            let pkid = match delivery.qos {
-                QoS::AtMostOnce => 0,
-                _ => self.track(delivery.clone()),
-            };
-            out.push(Outbound::Publish {
-                pkid,
-                dup: false,
-                delivery,
-            });
-        }
-        // Only taking messages counts: a client whose window stays full takes none.
-        if self.queue.len() < before {
-            self.last_drain = now;
-            self.dropping &= self.limits.half_full(self.queue.len(), self.queued_bytes);
-        }
-    }
-
-    /// True while another QoS 1/2 message may go in flight; one always may, however large.
-    fn window_open(&self, window: usize) -> bool {
-        let limit = self.limits.inflight_bytes;
-        self.inflight.len() < window && (limit == 0 || self.inflight_bytes < limit)
-    }
-
-    fn track(&mut self, delivery: Delivery) -> u16 {
-        let pkid = self.free_pkid();
-        self.inflight_bytes += delivery.msg.payload.len();
-        self.inflight.push_back(Inflight {
-            pkid,
-            delivery,
-            released: false,
-        });
-        pkid
-    }
-
-    /// The next packet id not in flight. The window keeps fewer than 65,535 in flight.
-    fn free_pkid(&mut self) -> u16 {
-        let inflight = &self.inflight;
-        let free = self
-            .pkids
-            .next_free(inflight.len(), |id| inflight.iter().any(|m| m.pkid == id));
-        free.expect("the in-flight window is at most 65,535")
-    }
-
-    fn position(&self, pkid: u16) -> Option<usize> {
-        self.inflight.iter().position(|m| m.pkid == pkid)
-    }
-
-    /// PUBACK, PUBCOMP, a failed PUBREC or an undeliverable message: forget `pkid`.
-    pub fn complete(&mut self, pkid: u16) -> bool {
-        let Some(done) = self.position(pkid).and_then(|i| self.inflight.remove(i)) else {
-            return false;
-        };
-        self.inflight_bytes -= done.delivery.msg.payload.len();
-        true
-    }
-
-    /// PUBREC: the message arrived; true if `pkid` was waiting for it (send PUBREL).
-    pub fn received(&mut self, pkid: u16) -> bool {
-        match self.position(pkid) {
-            Some(i) => {
-                self.inflight[i].released = true;
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Inbound QoS 2 PUBLISH: records `pkid`; false if it is a duplicate already routed.
-    pub fn incoming_new(&mut self, pkid: u16) -> bool {
-        self.incoming.insert(pkid)
-    }
-
-    /// Inbound QoS 2 messages waiting for PUBREL, for the receive maximum.
-    pub fn incoming_len(&self) -> usize {
-        self.incoming.len()
-    }
-
-    /// PUBREL: forgets inbound `pkid`; false if it was unknown.
-    pub fn release(&mut self, pkid: u16) -> bool {
-        self.incoming.remove(&pkid)
-    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::queue::Enqueued;
     use super::*;
     use crate::codec::Props;
 

@@ -1,4 +1,4 @@
-//! Passwords as mosquitto keeps them: the hash formats ([`Hash`]) and password files
+//! Passwords as mosquitto keeps them: the hash formats ([`Hash`](enum@Hash)) and password files
 //! ([`PasswordFile`]). The broker checks logins against a file; `mqtk passwd` writes one.
 
 mod file;

@@ -13,17 +13,24 @@
 //! version 1 messages without a known publisher. Times are wall-clock milliseconds since the
 //! Unix epoch: an `Instant` means nothing to the next process, and message and session expiry
 //! must keep counting while the broker is down.
+//!
+//! Here: the header, its checks and the version dispatch; [`schema`] holds the serialized
+//! types of each version and their conversions, [`clock`] the time conversions.
 
-use crate::broker::message::{Message, Origin};
-use crate::broker::session::{Delivery, Inflight, SessionImage, SubOptions};
+use crate::broker::message::Message;
+use crate::broker::session::SessionImage;
 use crate::broker::tree::ClientId;
-use crate::codec::{Properties, QoS};
-use bytes::Bytes;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
+
+mod clock;
+mod schema;
+
+use clock::millis;
+pub use clock::Clock;
+use schema::{intern, Body, StoredSession, V1Origin, V2Origin, V2StoredOrigin};
 
 const MAGIC: &[u8; 8] = b"mqtkdb\r\n";
 /// The format this mqtk writes; it reads this one, [`V2`] and [`V1`].
@@ -173,378 +180,17 @@ pub fn decode(bytes: &[u8], now: Clock) -> Result<Snapshot, FormatError> {
     body.into_state(now)
 }
 
-/// A moment as both clocks see it, to turn `Instant`s into wall-clock time and back.
-#[derive(Clone, Copy, Debug)]
-pub struct Clock {
-    pub instant: Instant,
-    pub wall: SystemTime,
-}
-
-impl Clock {
-    /// Now.
-    pub fn now() -> Clock {
-        Clock {
-            instant: Instant::now(),
-            wall: SystemTime::now(),
-        }
-    }
-
-    fn to_wall(self, at: Instant) -> u64 {
-        let wall = match at.checked_duration_since(self.instant) {
-            Some(ahead) => self.wall + ahead,
-            None => self.wall - self.instant.duration_since(at),
-        };
-        millis(wall)
-    }
-
-    /// The `Instant` of wall-clock `ms`; a moment already past becomes now.
-    fn to_instant(self, ms: u64) -> Instant {
-        let left = wall(ms).duration_since(self.wall).unwrap_or(Duration::ZERO);
-        self.instant + left
-    }
-}
-
-fn millis(t: SystemTime) -> u64 {
-    let since = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-}
-
-fn wall(ms: u64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
-}
-
-/// The snapshot; `O` is how a message records its publisher, which changed in versions 2
-/// and 3.
-#[derive(Serialize, Deserialize, Default, Debug, PartialEq)]
-struct Body<O = Option<StoredOrigin>> {
-    /// Unix milliseconds; 0 when unknown.
-    saved_at: u64,
-    messages: Vec<StoredMessage<O>>,
-    /// Indexes into `messages`.
-    retained: Vec<u32>,
-    sessions: Vec<StoredSession>,
-}
-
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
-struct StoredMessage<O = Option<StoredOrigin>> {
-    topic: String,
-    payload: Bytes,
-    qos: u8,
-    retain: bool,
-    payload_format_indicator: Option<u8>,
-    content_type: Option<String>,
-    response_topic: Option<String>,
-    correlation_data: Option<Bytes>,
-    user_properties: Vec<(String, String)>,
-    /// Unix milliseconds when the message expires.
-    expires_at: Option<u64>,
-    origin: O,
-}
-
-/// The client that published a message; `None` in a message for the broker's own.
-#[derive(Serialize, Deserialize, Debug, PartialEq, Eq, Hash, Clone)]
-struct StoredOrigin {
-    client_id: String,
-    username: Option<String>,
-    /// The listener's port; 0 when unknown.
-    listener: u16,
-}
-
-/// Version 1's publisher: the client id alone.
-type V1Origin = Option<String>;
-
-/// Version 2's publisher: no listener.
-type V2Origin = Option<V2StoredOrigin>;
-
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
-struct V2StoredOrigin {
-    client_id: String,
-    username: Option<String>,
-}
-
-impl V2StoredOrigin {
-    fn upgrade(self) -> StoredOrigin {
-        StoredOrigin {
-            client_id: self.client_id,
-            username: self.username,
-            listener: 0,
-        }
-    }
-}
-
-impl<O> Body<O> {
-    /// An older version's body as this version's, its messages' publishers converted by
-    /// `origin`.
-    fn map_origins(self, origin: impl Fn(O) -> Option<StoredOrigin>) -> Body {
-        let messages = self.messages.into_iter().map(|m| m.map_origin(&origin));
-        Body {
-            saved_at: self.saved_at,
-            messages: messages.collect(),
-            retained: self.retained,
-            sessions: self.sessions,
-        }
-    }
-}
-
-impl<O> StoredMessage<O> {
-    /// The same message with its publisher converted by `origin`, as another version has it.
-    fn map_origin<P>(self, origin: impl FnOnce(O) -> P) -> StoredMessage<P> {
-        StoredMessage {
-            topic: self.topic,
-            payload: self.payload,
-            qos: self.qos,
-            retain: self.retain,
-            payload_format_indicator: self.payload_format_indicator,
-            content_type: self.content_type,
-            response_topic: self.response_topic,
-            correlation_data: self.correlation_data,
-            user_properties: self.user_properties,
-            expires_at: self.expires_at,
-            origin: origin(self.origin),
-        }
-    }
-}
-
-#[derive(Serialize, Deserialize, Default, Debug, PartialEq)]
-struct StoredSession {
-    client_id: String,
-    expiry: u32,
-    /// Unix milliseconds when the client left; `None` if it was connected.
-    left_at: Option<u64>,
-    subscriptions: Vec<StoredSubscription>,
-    queue: Vec<StoredDelivery>,
-    inflight: Vec<StoredInflight>,
-    incoming: Vec<u16>,
-    next_pkid: u16,
-}
-
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
-struct StoredSubscription {
-    filter: String,
-    qos: u8,
-    no_local: bool,
-    retain_as_published: bool,
-    id: Option<u32>,
-}
-
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
-struct StoredDelivery {
-    /// Index into `Body::messages`.
-    message: u32,
-    qos: u8,
-    retain: bool,
-    sub_ids: Vec<u32>,
-}
-
-#[derive(Serialize, Deserialize, Debug, PartialEq)]
-struct StoredInflight {
-    pkid: u16,
-    delivery: StoredDelivery,
-    released: bool,
-}
-
-/// The index of `msg` in `messages`, adding it the first time it is seen.
-fn intern(
-    messages: &mut Vec<StoredMessage>,
-    seen: &mut HashMap<*const Message, u32>,
-    msg: &Arc<Message>,
-    now: Clock,
-) -> u32 {
-    *seen.entry(Arc::as_ptr(msg)).or_insert_with(|| {
-        let p = &msg.properties;
-        messages.push(StoredMessage {
-            topic: msg.topic.clone(),
-            payload: msg.payload.clone(),
-            qos: msg.qos as u8,
-            retain: msg.retain,
-            payload_format_indicator: p.payload_format_indicator,
-            content_type: p.content_type.clone(),
-            response_topic: p.response_topic.clone(),
-            correlation_data: p.correlation_data.clone(),
-            user_properties: p.user_properties.clone(),
-            expires_at: msg.expires.map(|at| now.to_wall(at)),
-            origin: msg.origin.as_deref().map(|o| StoredOrigin {
-                client_id: o.client_id.to_string(),
-                username: o.username.as_deref().map(str::to_string),
-                listener: o.listener,
-            }),
-        });
-        (messages.len() - 1) as u32
-    })
-}
-
-impl StoredSession {
-    fn fill(&mut self, image: &SessionImage, mut intern: impl FnMut(&Arc<Message>) -> u32) {
-        let mut delivery = |d: &Delivery| StoredDelivery {
-            message: intern(&d.msg),
-            qos: d.qos as u8,
-            retain: d.retain,
-            sub_ids: d.sub_ids.clone(),
-        };
-        self.expiry = image.expiry;
-        self.left_at = image.left.map(millis);
-        self.subscriptions = image
-            .subscriptions
-            .iter()
-            .map(|(filter, o)| StoredSubscription {
-                filter: filter.clone(),
-                qos: o.qos as u8,
-                no_local: o.no_local,
-                retain_as_published: o.retain_as_published,
-                id: o.id,
-            })
-            .collect();
-        self.queue = image.queue.iter().map(&mut delivery).collect();
-        self.inflight = image
-            .inflight
-            .iter()
-            .map(|m| StoredInflight {
-                pkid: m.pkid,
-                delivery: delivery(&m.delivery),
-                released: m.released,
-            })
-            .collect();
-        self.incoming = image.incoming.clone();
-        self.next_pkid = image.next_pkid;
-    }
-}
-
-fn qos(v: u8) -> Result<QoS, FormatError> {
-    QoS::from_u8(v).ok_or(FormatError::Invalid("QoS"))
-}
-
-impl Body {
-    fn into_state(self, now: Clock) -> Result<Snapshot, FormatError> {
-        let mut origins = HashMap::new();
-        let messages = self
-            .messages
-            .into_iter()
-            .map(|m| m.into_message(now, &mut origins).map(Arc::new))
-            .collect::<Result<Vec<_>, _>>()?;
-        let message = |i: u32| {
-            let found = messages.get(i as usize).cloned();
-            found.ok_or(FormatError::Invalid("message index"))
-        };
-        let retained = self
-            .retained
-            .into_iter()
-            .map(message)
-            .collect::<Result<_, _>>()?;
-        let mut ids = std::collections::HashSet::new();
-        let sessions = self
-            .sessions
-            .into_iter()
-            .map(|s| {
-                if !ids.insert(s.client_id.clone()) {
-                    return Err(FormatError::Invalid("duplicate client id"));
-                }
-                Ok((s.client_id.as_str().into(), s.into_image(&message)?))
-            })
-            .collect::<Result<_, FormatError>>()?;
-        Ok(Snapshot {
-            saved_at: (self.saved_at > 0).then(|| wall(self.saved_at)),
-            retained,
-            sessions,
-        })
-    }
-}
-
-impl StoredMessage {
-    /// The message, its publisher shared with the other messages from the same one (through
-    /// `origins`), as in the running broker.
-    fn into_message(
-        self,
-        now: Clock,
-        origins: &mut HashMap<StoredOrigin, Arc<Origin>>,
-    ) -> Result<Message, FormatError> {
-        let properties = Properties {
-            payload_format_indicator: self.payload_format_indicator,
-            content_type: self.content_type,
-            response_topic: self.response_topic,
-            correlation_data: self.correlation_data,
-            user_properties: self.user_properties,
-            ..Properties::default()
-        };
-        Ok(Message {
-            topic: self.topic,
-            payload: self.payload,
-            qos: qos(self.qos)?,
-            retain: self.retain,
-            properties: properties.into(),
-            expires: self.expires_at.map(|ms| now.to_instant(ms)),
-            origin: self.origin.map(|o| {
-                let origin = |o: &StoredOrigin| {
-                    Arc::new(Origin {
-                        client_id: o.client_id.as_str().into(),
-                        username: o.username.as_deref().map(Box::from),
-                        listener: o.listener,
-                    })
-                };
-                origins.entry(o).or_insert_with_key(origin).clone()
-            }),
-        })
-    }
-}
-
-type Lookup<'a> = dyn Fn(u32) -> Result<Arc<Message>, FormatError> + 'a;
-
-impl StoredDelivery {
-    fn into_delivery(self, message: &Lookup<'_>) -> Result<Delivery, FormatError> {
-        Ok(Delivery {
-            msg: message(self.message)?,
-            qos: qos(self.qos)?,
-            retain: self.retain,
-            sub_ids: self.sub_ids,
-        })
-    }
-}
-
-impl StoredSession {
-    fn into_image(self, message: &Lookup<'_>) -> Result<SessionImage, FormatError> {
-        let subscriptions = self
-            .subscriptions
-            .into_iter()
-            .map(|s| {
-                let opts = SubOptions {
-                    qos: qos(s.qos)?,
-                    no_local: s.no_local,
-                    retain_as_published: s.retain_as_published,
-                    id: s.id,
-                };
-                Ok((s.filter, opts))
-            })
-            .collect::<Result<_, FormatError>>()?;
-        let queue = self
-            .queue
-            .into_iter()
-            .map(|d| d.into_delivery(message))
-            .collect::<Result<_, _>>()?;
-        let inflight = self
-            .inflight
-            .into_iter()
-            .map(|m| {
-                Ok(Inflight {
-                    pkid: m.pkid,
-                    delivery: m.delivery.into_delivery(message)?,
-                    released: m.released,
-                })
-            })
-            .collect::<Result<_, FormatError>>()?;
-        Ok(SessionImage {
-            subscriptions,
-            queue,
-            inflight,
-            incoming: self.incoming,
-            next_pkid: self.next_pkid,
-            expiry: self.expiry,
-            left: self.left_at.map(wall),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::clock::wall;
+    use super::schema::StoredOrigin;
     use super::*;
+    use crate::broker::message::Origin;
+    use crate::broker::session::{Delivery, Inflight, SubOptions};
+    use crate::codec::{Properties, QoS};
+    use bytes::Bytes;
+    use serde::Serialize;
+    use std::time::{Duration, Instant};
 
     fn origin(client_id: &str, username: Option<&str>) -> Option<Arc<Origin>> {
         origin_on(client_id, username, 1883)

@@ -1,0 +1,126 @@
+//! Messages to the client: batches from its session's queue, written within its window and
+//! maximum packet size, and the QoS 2 handshake of our deliveries.
+
+use crate::broker::lifecycle::Close;
+use crate::broker::mount;
+use crate::broker::session::{Delivery, Outbound};
+use crate::broker::stats::Stats;
+use crate::codec::{Ack, Packet, PublishRef};
+use std::time::Instant;
+
+use super::{owned, Handler, BATCH, FIRST_WRITE, HIGH_WATER};
+
+impl Handler {
+    pub(super) fn on_pubrec(&mut self, ack: Ack) -> Result<(), Close> {
+        let mut state = owned(&self.session, self.id)?;
+        if ack.reason >= 0x80 {
+            // The client refused the message: it is done, with no PUBREL.
+            state.complete(ack.pkid);
+            drop(state);
+            self.changed();
+            return Ok(());
+        }
+        let known = state.received(ack.pkid);
+        drop(state);
+        self.touch();
+        self.queue(Packet::PubRel(self.ack(ack.pkid, known, 0x92)))
+    }
+
+    /// Moves queued messages into the write buffer while flow control and the buffer allow;
+    /// true when the buffer filled first, so more may be waiting.
+    pub(super) fn pump(&mut self) -> Result<bool, Close> {
+        let mut batch = std::mem::take(&mut self.scratch);
+        let now = Instant::now();
+        let mut more = true;
+        while self.conn.pending() < self.high_water {
+            owned(&self.session, self.id)?.next_batch(self.window, BATCH, now, &mut batch);
+            if batch.is_empty() {
+                more = false;
+                break;
+            }
+            // Messages that went in flight changed what a snapshot would save.
+            if batch
+                .iter()
+                .any(|o| matches!(o, Outbound::Publish { pkid, .. } if *pkid != 0))
+            {
+                self.touch();
+            }
+            self.send_all(&mut batch)?;
+        }
+        self.scratch = batch;
+        self.high_water = match more {
+            true => (self.high_water * 2).min(HIGH_WATER),
+            false => FIRST_WRITE,
+        };
+        Ok(more)
+    }
+
+    /// Writes a batch; `messages_sent` is counted once for it, not per message, to keep a
+    /// shared atomic off the per-message path.
+    pub(super) fn send_all(&mut self, batch: &mut Vec<Outbound>) -> Result<(), Close> {
+        let mut sent = 0;
+        let result = self.write_batch(batch, &mut sent);
+        if sent > 0 {
+            Stats::add(&self.shared.stats.messages_sent, sent);
+        }
+        result
+    }
+
+    /// Queues every packet of `batch`, adding the PUBLISHes written to `sent`.
+    pub(super) fn write_batch(
+        &mut self,
+        batch: &mut Vec<Outbound>,
+        sent: &mut u64,
+    ) -> Result<(), Close> {
+        let now = Instant::now();
+        for out in batch.drain(..) {
+            match out {
+                Outbound::PubRel(pkid) => self.queue(Packet::PubRel(Ack::new(pkid)))?,
+                Outbound::Publish {
+                    pkid,
+                    dup,
+                    delivery,
+                } => *sent += self.send_publish(pkid, dup, &delivery, now)? as u64,
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one PUBLISH, or drops it when it exceeds the client's maximum packet size or
+    /// the ACL does not let the client read its topic; true when it was written.
+    pub(super) fn send_publish(
+        &mut self,
+        pkid: u16,
+        dup: bool,
+        d: &Delivery,
+        now: Instant,
+    ) -> Result<bool, Close> {
+        let topic = mount::unmount(self.access.clients.mount_point.as_deref(), &d.msg.topic);
+        let Some(topic) = topic.filter(|_| self.may_receive(&d.msg.topic)) else {
+            if pkid != 0 {
+                owned(&self.session, self.id)?.complete(pkid);
+            }
+            return Ok(false);
+        };
+        let publish = PublishRef {
+            dup,
+            qos: d.qos,
+            retain: d.retain,
+            topic,
+            pkid,
+            payload: &d.msg.payload,
+            properties: &d.msg.properties,
+            subscription_identifiers: &d.sub_ids,
+            message_expiry_interval: d.msg.remaining_expiry(now),
+            expiry_last: true,
+        };
+        let written = self
+            .conn
+            .queue_publish_within(&publish, self.max_packet)
+            .map_err(Close::from)?;
+        if !written && pkid != 0 {
+            owned(&self.session, self.id)?.complete(pkid);
+        }
+        Ok(written)
+    }
+}

@@ -158,7 +158,9 @@ impl Raw {
             properties: Default::default(),
         };
         self.send(Packet::Subscribe(subscribe));
-        match self.recv() {
+        // A SUBSCRIBE that matches a large retained store (a debug build on a loaded machine)
+        // may take seconds to answer: a generous bound, which only a failure waits out.
+        match self.recv_within(Duration::from_secs(30)) {
             Some(Packet::SubAck(ack)) => ack.codes,
             other => panic!("expected SUBACK, got {other:?}"),
         }

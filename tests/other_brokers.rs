@@ -7,8 +7,8 @@
 mod common;
 
 use common::{
-    finish, free_port, js_dir, listening, missing, mqtk, program, run_with_input, spawn, succeeds,
-    text, tool, Lines,
+    finish, free_port, js_dir, listening, mqtk, need_node_module, program, run_with_input, spawn,
+    succeeds, text, tool, Lines,
 };
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -188,7 +188,7 @@ fn request_response(port: u16, request: &str, response: &str) {
 
 #[test]
 fn mqtk_clients_against_aedes() {
-    need_aedes();
+    need_node_module("aedes", "package.json");
     let mut aedes = program("node", &["aedes.mjs"]);
     aedes.current_dir(js_dir()).stdout(Stdio::piped());
     let mut aedes = Foreign(spawn(aedes));
@@ -200,27 +200,26 @@ fn mqtk_clients_against_aedes() {
         .parse()
         .expect("port");
     smoke(port, "311");
-    mqtt5_turned_away(port);
+    // aedes speaks 3.1.1 only and answers an MQTT 5 CONNECT with a 3.1.1 CONNACK, code 1:
+    // mosquitto's clients say "Unsupported Protocol Version" and exit 132 (0x84).
+    turned_away(port, "5", &["pub", "sub", "rr"], 132);
 }
 
-/// An MQTT 3.1.1-only broker answers an MQTT 5 CONNECT with CONNACK code 1: pub, sub and rr
-/// say so in mosquitto's words and exit 132 (0x84), as mosquitto's clients do.
-fn mqtt5_turned_away(port: u16) {
-    for (name, args) in [
-        ("pub", &["-t", "a", "-m", "b"][..]),
-        ("sub", &["-t", "a"]),
-        ("rr", &["-t", "a", "-e", "b", "-m", "c"]),
-    ] {
-        let ours = finish(spawn(client(name, port, "5", args)), LIMIT);
-        let theirs = finish(spawn(mosquitto_client(name, port, "5", args)), LIMIT);
+/// The clients `tools` with MQTT `version` against a broker on `port` that turns that
+/// version away: each exits with `code` and prints what mosquitto's client of that name prints.
+fn turned_away(port: u16, version: &str, tools: &[&str], code: i32) {
+    for &name in tools {
+        let args: &[&str] = match name {
+            "pub" => &["-t", "a", "-m", "b"],
+            "sub" => &["-t", "a"],
+            _ => &["-t", "a", "-e", "b", "-m", "c"],
+        };
+        let ours = finish(spawn(client(name, port, version, args)), LIMIT);
+        let theirs = finish(spawn(mosquitto_client(name, port, version, args)), LIMIT);
+        let stderr = text(&ours.stderr);
+        assert_eq!(ours.status.code(), Some(code), "{name}: {stderr}");
         assert_eq!(
-            ours.status.code(),
-            Some(132),
-            "{name}: {}",
-            text(&ours.stderr)
-        );
-        assert_eq!(
-            (ours.status.code(), text(&ours.stderr)),
+            (ours.status.code(), stderr),
             (theirs.status.code(), text(&theirs.stderr)),
             "{name}"
         );
@@ -239,37 +238,9 @@ fn mqtk_clients_against_rumqttd() {
     assert!(listening(v4) && listening(v5), "rumqttd did not listen");
     smoke(v4, "311");
     smoke(v5, "5");
-    mqtt31_turned_away(v4);
-}
-
-/// rumqttd closes an MQTT 3.1 CONNECT without a CONNACK: pub and rr report the lost
-/// connection in mosquitto's words and exit 7, as mosquitto_pub and mosquitto_rr do.
-fn mqtt31_turned_away(port: u16) {
-    for (name, args) in [
-        ("pub", &["-t", "a", "-m", "b"][..]),
-        ("rr", &["-t", "a", "-e", "b", "-m", "c"]),
-    ] {
-        let ours = finish(spawn(client(name, port, "31", args)), LIMIT);
-        let theirs = finish(spawn(mosquitto_client(name, port, "31", args)), LIMIT);
-        assert_eq!(
-            ours.status.code(),
-            Some(7),
-            "{name}: {}",
-            text(&ours.stderr)
-        );
-        assert_eq!(
-            (ours.status.code(), text(&ours.stderr)),
-            (theirs.status.code(), text(&theirs.stderr)),
-            "{name}"
-        );
-    }
-}
-
-/// Fails the test with one line unless `npm ci` has installed aedes in tests/js/node_modules.
-fn need_aedes() {
-    if !js_dir().join("node_modules/aedes/package.json").is_file() {
-        missing("aedes is not installed in tests/js/node_modules");
-    }
+    // rumqttd closes an MQTT 3.1 CONNECT without a CONNACK: "Error: The connection was
+    // lost." and 7 from mosquitto_pub and mosquitto_rr (mosquitto_sub retries for ever).
+    turned_away(v4, "31", &["pub", "rr"], 7);
 }
 
 /// rumqttd's configuration: a 3.1.1 and a 5 listener on 127.0.0.1, the rest its defaults.

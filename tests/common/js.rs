@@ -17,11 +17,17 @@ pub fn js_dir() -> PathBuf {
 /// Fails the test with one line (see [`missing`]) unless `npm ci` has installed MQTT.js in
 /// tests/js/node_modules.
 pub fn need_mqtt_js() {
-    if !js_dir()
-        .join("node_modules/mqtt/dist/mqtt.min.js")
-        .is_file()
-    {
-        missing("MQTT.js is not installed in tests/js/node_modules");
+    need_node_module("mqtt", "dist/mqtt.min.js");
+}
+
+/// Fails the test with one line unless `npm ci` has installed `package` (with its `file`) in
+/// tests/js/node_modules.
+pub fn need_node_module(package: &str, file: &str) {
+    let path = js_dir().join("node_modules").join(package).join(file);
+    if !path.is_file() {
+        missing(&format!(
+            "{package} is not installed in tests/js/node_modules"
+        ));
     }
 }
 

@@ -60,8 +60,9 @@ pub(super) fn may_write(
 /// `$SYS` belongs to the broker (but for the connection state bridges report), and `$share`
 /// names subscriptions, not topics.
 fn reserved(topic: &str) -> bool {
-    let bridge_state = crate::topic::matches("$SYS/broker/connection/+/state", topic);
-    (topic.starts_with("$SYS") && !bridge_state) || topic.starts_with("$share")
+    // Every PUBLISH asks: the matcher runs only for the rare `$SYS` topic.
+    let bridge_state = || crate::topic::matches("$SYS/broker/connection/+/state", topic);
+    (topic.starts_with("$SYS") && !bridge_state()) || topic.starts_with("$share")
 }
 
 #[cfg(test)]

@@ -125,12 +125,17 @@ impl Handler {
     fn schedule_will(&self, will: Will, owned: bool, expiry: u32, shutdown: &Shutdown) {
         let delay = will.properties.will_delay_interval.unwrap_or(0);
         let router = &self.shared.router;
+        // Another connection resumed the session, before or since this one left: the delay
+        // protects it (MQTT-3.1.3-9), whatever expiry that connection set meanwhile.
+        let resumed = {
+            let state = self.session.lock();
+            !state.ended && state.owner_other_than(self.id)
+        };
+        if delay > 0 && resumed {
+            return;
+        }
         if delay == 0 || expiry == 0 || !owned {
-            // Taken over by a connection that resumed the session: the delay protects it.
-            let resumed = !owned && !self.session.lock().ended;
-            if delay == 0 || !resumed {
-                router.publish_will(&self.origin, will);
-            }
+            router.publish_will(&self.origin, will);
             return;
         }
         // The session may have ended since this connection left it (a clean start took its

@@ -226,6 +226,11 @@ impl Session {
 }
 
 impl SessionState {
+    /// True while a connection other than `id` serves this session.
+    pub fn owner_other_than(&self, id: u64) -> bool {
+        self.owner.as_ref().is_some_and(|o| o.id != id)
+    }
+
     /// True while connection `id` serves this session.
     pub fn owned_by(&self, id: u64) -> bool {
         self.owner.as_ref().is_some_and(|o| o.id == id)

@@ -301,7 +301,8 @@ fn store(p: &mut Properties, name: &str, value: Value) {
 }
 
 /// The identifier of a property the clients send, whose `-D` order is kept on the wire
-/// (PUBLISH, CONNECT and will properties), as mosquitto's clients keep it.
+/// (PUBLISH, CONNECT, will, SUBSCRIBE, UNSUBSCRIBE and DISCONNECT properties), as
+/// mosquitto's clients keep it.
 fn wire_id(name: &str) -> Option<u8> {
     Some(match name {
         "payload-format-indicator" => 0x01,
@@ -309,6 +310,7 @@ fn wire_id(name: &str) -> Option<u8> {
         "content-type" => 0x03,
         "response-topic" => 0x08,
         "correlation-data" => 0x09,
+        "subscription-identifier" => 0x0B,
         "session-expiry-interval" => 0x11,
         "authentication-method" => 0x15,
         "authentication-data" => 0x16,
@@ -317,6 +319,8 @@ fn wire_id(name: &str) -> Option<u8> {
         "request-response-information" => 0x19,
         "receive-maximum" => 0x21,
         "topic-alias-maximum" => 0x22,
+        "server-reference" => 0x1C,
+        "reason-string" => 0x1F,
         "topic-alias" => 0x23,
         "user-property" => 0x26,
         "maximum-packet-size" => 0x27,

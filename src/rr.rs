@@ -53,27 +53,33 @@ pub fn main(args: RrArgs) -> i32 {
     if version.is_v5() {
         request.properties.response_topic = Some(response_topic.clone());
     }
-    let subscription = Subscription {
-        filter: response_topic,
-        qos: args.connect.qos,
-        retain_as_published: args.retain_as_published,
-        ..Subscription::default()
+    let subscribe = Subscribe {
+        filters: vec![Subscription {
+            filter: response_topic,
+            qos: args.connect.qos,
+            retain_as_published: args.retain_as_published,
+            ..Subscription::default()
+        }],
+        properties: props.subscribe.clone().into(),
+        ..Subscribe::default()
     };
-    let session = exchange(target, subscription, request, formatter);
+    let disconnect = Reason {
+        code: 0,
+        properties: props.disconnect.clone().into(),
+    };
+    let session = exchange(target, subscribe, request, formatter, disconnect);
     subscribe::finish_with_timeout(session, args.timeout, args.connect.quiet, Tool::Rr)
 }
 
 async fn exchange(
     target: Target,
-    subscription: Subscription,
+    subscribe: Subscribe,
     request: Publish,
     formatter: Formatter,
+    disconnect: Reason,
 ) -> Result<(), SubError> {
     let mut client = target.open().await?;
-    client.request(Packet::Subscribe(Subscribe {
-        filters: vec![subscription],
-        ..Subscribe::default()
-    }))?;
+    client.request(Packet::Subscribe(subscribe))?;
     let mut request = Some(request);
     loop {
         match client.next_event().await? {
@@ -95,7 +101,7 @@ async fn exchange(
                 while client.inflight() > 0 {
                     client.next_event().await?;
                 }
-                client.disconnect(Reason::default()).await?;
+                client.disconnect(disconnect).await?;
                 return Ok(());
             }
             Event::UnsubAck(_) | Event::Delivered { .. } => {}

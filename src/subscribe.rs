@@ -25,6 +25,8 @@ pub struct SubscribeJob {
     /// `-U`: filters to unsubscribe from once subscribed.
     pub unsubscribe: Vec<String>,
     pub unsubscribe_properties: Properties,
+    /// MQTT 5 DISCONNECT properties (`-D disconnect ...`).
+    pub disconnect_properties: Properties,
     /// `-T`: topics matching these filters are not printed.
     pub filter_out: Vec<String>,
     /// `-C`: exit after this many printed messages.
@@ -90,6 +92,7 @@ pub fn main(args: SubArgs) -> i32 {
         subscribe_properties: props.subscribe.clone(),
         unsubscribe: args.unsubscribe.clone(),
         unsubscribe_properties: props.unsubscribe.clone(),
+        disconnect_properties: props.disconnect.clone(),
         filter_out: args.filter_out.clone(),
         count: args.msg_count.map(u64::from),
         no_retained: args.output.no_retained,
@@ -347,7 +350,13 @@ impl State {
             client.next_event().await?;
             self.send_clears(&mut client)?;
         }
-        client.disconnect(Reason::default()).await?;
+        let properties = self.job.disconnect_properties.clone().into();
+        client
+            .disconnect(Reason {
+                code: 0,
+                properties,
+            })
+            .await?;
         Ok(Stop::Done)
     }
 }

@@ -576,3 +576,71 @@ fn the_clients_connect_as_mosquittos_do() {
         );
     }
 }
+
+/// `-D subscribe`, `-D unsubscribe` and `-D disconnect` properties go out in the order given,
+/// as mosquitto_sub sends them: the same flags through each, every frame after CONNECT
+/// compared.
+#[test]
+fn sub_sends_its_properties_in_the_order_given() {
+    let d =
+        |packet: &'static str, property: &[&'static str]| [&["-D", packet][..], property].concat();
+    let flags: Vec<&str> = [
+        d("subscribe", &["user-property", "a", "b"]),
+        d("subscribe", &["subscription-identifier", "7"]),
+        d("subscribe", &["user-property", "c", "d"]),
+        d("unsubscribe", &["user-property", "u", "v"]),
+        d("disconnect", &["user-property", "e", "f"]),
+        d("disconnect", &["session-expiry-interval", "9"]),
+        d("disconnect", &["user-property", "g", "h"]),
+        vec!["-V", "5", "-t", "s/1", "-t", "s/2", "-U", "s/3", "-E"],
+    ]
+    .concat();
+    let mut theirs = std::process::Command::new(common::tool("mosquitto_sub"));
+    theirs.args(&flags);
+    let mut ours = common::mqtk(&["sub"]);
+    ours.args(&flags);
+    let [theirs, ours] = [theirs, ours].map(|client| frames_sent_by(client, 0xE0));
+    assert_eq!(
+        ours, theirs,
+        "mqtk sub (left) and mosquitto_sub (right) differ"
+    );
+    assert!(theirs.iter().any(|f| f.starts_with("e0")), "{theirs:?}");
+}
+
+/// mosquitto_rr sends `-D subscribe` properties with its response-topic SUBSCRIBE, in the
+/// order given; so does `mqtk rr`.
+#[test]
+fn rr_subscribes_with_the_properties_given() {
+    let flags = [
+        "-D",
+        "subscribe",
+        "user-property",
+        "a",
+        "b",
+        "-D",
+        "subscribe",
+        "subscription-identifier",
+        "7",
+        "-D",
+        "subscribe",
+        "user-property",
+        "c",
+        "d",
+        "-e",
+        "r",
+        "-t",
+        "q",
+        "-m",
+        "z",
+    ];
+    let mut theirs = std::process::Command::new(common::tool("mosquitto_rr"));
+    theirs.args(flags);
+    let mut ours = common::mqtk(&["rr"]);
+    ours.args(flags);
+    let [theirs, ours] = [theirs, ours].map(|client| frames_sent_by(client, 0x30));
+    assert_eq!(
+        ours, theirs,
+        "mqtk rr (left) and mosquitto_rr (right) differ"
+    );
+    assert!(theirs[0].starts_with("82"), "{theirs:?}");
+}

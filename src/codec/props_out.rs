@@ -34,8 +34,18 @@ struct Written {
 }
 
 /// Writes property `id` of `p` unless it is absent or already written; for 0x26, up to
-/// `users` of the user properties not yet written.
+/// `users` of the user properties not yet written; 0x0B writes every subscription identifier.
 fn put_one(out: &mut BytesMut, p: &Properties, id: u8, written: &mut Written, users: usize) {
+    if id == 0x0B {
+        if written.ids & (1 << 0x0B) == 0 {
+            written.ids |= 1 << 0x0B;
+            for &n in &p.subscription_identifiers {
+                out.put_u8(0x0B);
+                put_varint(out, n as usize);
+            }
+        }
+        return;
+    }
     if id == 0x26 {
         let left = p.user_properties.iter().skip(written.user_properties);
         for (key, value) in left.take(users) {
@@ -72,6 +82,14 @@ fn put_one(out: &mut BytesMut, p: &Properties, id: u8, written: &mut Written, us
         0x21 => p.receive_maximum.map(Value::Two),
         0x22 => p.topic_alias_maximum.map(Value::Two),
         0x23 => p.topic_alias.map(Value::Two),
+        0x1C => p
+            .server_reference
+            .as_deref()
+            .map(|s| Value::Text(s.as_bytes())),
+        0x1F => p
+            .reason_string
+            .as_deref()
+            .map(|s| Value::Text(s.as_bytes())),
         0x27 => p.maximum_packet_size.map(Value::Four),
         _ => None,
     };

@@ -35,18 +35,11 @@ pub(super) fn ack(first: u8, a: &Ack, buf: &mut BytesMut) {
     frame(first, &body, buf);
 }
 
-/// DISCONNECT: empty for a normal disconnection, the reason code alone without properties.
+/// DISCONNECT: empty for a normal disconnection, the reason code alone without properties;
+/// properties in the order `-D disconnect` gave them, else in mosquitto's.
 pub(super) fn disconnect(r: &Reason, buf: &mut BytesMut) {
     reason_packet(0xE0, r, buf, |out, p| {
-        if let Some(expiry) = p.session_expiry_interval {
-            out.put_u8(0x11);
-            out.put_u32(expiry);
-        }
-        if let Some(reference) = &p.server_reference {
-            out.put_u8(0x1C);
-            put_string(out, reference.as_bytes());
-        }
-        reason_and_user(out, p);
+        super::props_out::put(out, p, &[0x11, 0x1C, 0x1F, 0x26]);
     });
 }
 

@@ -473,7 +473,7 @@ pub(super) fn encode(packet: &Packet, buf: &mut BytesMut) -> Result<(), Error> {
         Packet::PubRec(a) => return checked_ack(0x50, a, pubrec_reason, buf),
         Packet::PubRel(a) => return checked_ack(0x62, a, pubrel_reason, buf),
         Packet::PubComp(a) => return checked_ack(0x70, a, pubcomp_reason, buf),
-        Packet::Subscribe(s) => subscribe_out(s),
+        Packet::Subscribe(s) => return encode_subscribe(s, buf),
         Packet::SubAck(s) => {
             for &code in &s.codes {
                 suback_reason(code)?;
@@ -549,38 +549,25 @@ fn put_field(body: &mut BytesMut, bytes: &[u8], what: &str) -> Result<(), Error>
     Ok(())
 }
 
-fn subscribe_out(s: &Subscribe) -> v5::Packet {
-    let filters = s
-        .filters
-        .iter()
-        .map(|f| v5::Filter {
-            path: f.filter.clone(),
-            qos: qos_out(f.qos),
-            nolocal: f.no_local,
-            preserve_retain: f.retain_as_published,
-            retain_forward_rule: match f.retain_handling {
-                0 => v5::RetainForwardRule::OnEverySubscribe,
-                1 => v5::RetainForwardRule::OnNewSubscribe,
-                _ => v5::RetainForwardRule::Never,
-            },
-        })
-        .collect();
-    let id = s
-        .properties
-        .subscription_identifiers
-        .first()
-        .map(|&i| i as usize);
-    let user_properties = s.properties.user_properties.clone();
-    v5::Packet::Subscribe(v5::Subscribe {
-        pkid: s.pkid,
-        filters,
-        properties: some_if(id.is_none() && user_properties.is_empty(), || {
-            v5::SubscribeProperties {
-                id,
-                user_properties,
-            }
-        }),
-    })
+/// SUBSCRIBE by hand, so `-D subscribe` properties go out in the order given, as
+/// mosquitto_sub sends them.
+fn encode_subscribe(s: &Subscribe, buf: &mut BytesMut) -> Result<(), Error> {
+    let mut body = BytesMut::new();
+    body.put_u16(s.pkid);
+    props_out::put_block(&mut body, &s.properties, &[0x0B, 0x26]);
+    for f in &s.filters {
+        put_field(&mut body, f.filter.as_bytes(), "topic filter")?;
+        body.put_u8(
+            f.qos as u8
+                | u8::from(f.no_local) << 2
+                | u8::from(f.retain_as_published) << 3
+                | f.retain_handling.min(2) << 4,
+        );
+    }
+    buf.put_u8(0x82);
+    super::publish::put_varint(buf, body.len());
+    buf.put_slice(&body);
+    Ok(())
 }
 
 /// An acknowledgement in mosquitto's short form, once `table` knows its reason code.

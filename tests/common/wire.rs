@@ -97,6 +97,83 @@ pub fn connect_sent_by(mut client: std::process::Command) -> String {
     connect
 }
 
+/// Every frame an MQTT 5 client sends after its CONNECT up to the first whose first byte is
+/// `last`: `client` is started with `-h 127.0.0.1 -p PORT` of a listener that answers
+/// CONNECT, SUBSCRIBE and UNSUBSCRIBE with success, as a broker would.
+pub fn frames_sent_by(client: std::process::Command, last: u8) -> Vec<String> {
+    let mut client = client;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port().to_string();
+    client.args(["-h", "127.0.0.1", "-p", &port]);
+    let mut child = super::process::spawn(client);
+    let (mut stream, _) = listener.accept().expect("accept");
+    stream.set_read_timeout(Some(LIMIT)).expect("timeout");
+    let mut frames = Vec::new();
+    loop {
+        let frame = unhex(&next_frame(&mut stream));
+        if let Some(answer) = answer_to(&frame) {
+            stream.write_all(&answer).expect("answer");
+        }
+        let first = frame[0];
+        if first != 0x10 {
+            frames.push(hex(&frame));
+        }
+        if first == last {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    frames
+}
+
+/// A broker's success answer to `frame`, if it needs one: CONNACK, SUBACK or UNSUBACK with
+/// one code per filter (the filters are counted from the frame's body).
+fn answer_to(frame: &[u8]) -> Option<Vec<u8>> {
+    let kind = frame[0];
+    if kind == 0x10 {
+        return Some(vec![0x20, 3, 0, 0, 0]);
+    }
+    if kind != 0x82 && kind != 0xA2 {
+        return None;
+    }
+    let body = &frame[header_len(frame)..];
+    let (props, props_len) = read_varint(&body[2..]);
+    let mut at = 2 + props_len + props;
+    let mut codes = Vec::new();
+    while at < body.len() {
+        at += 2 + usize::from(u16::from_be_bytes([body[at], body[at + 1]]));
+        at += usize::from(kind == 0x82);
+        codes.push(0);
+    }
+    let answer = [&body[..2], &[0][..], &codes].concat();
+    Some(super::raw::frame(kind + 0x0E, &answer))
+}
+
+/// The length of `frame`'s fixed header.
+fn header_len(frame: &[u8]) -> usize {
+    1 + read_varint(&frame[1..]).1
+}
+
+/// A variable byte integer at the start of `bytes`: its value and how many bytes it took.
+fn read_varint(bytes: &[u8]) -> (usize, usize) {
+    let mut value = 0;
+    for (i, &b) in bytes.iter().enumerate().take(4) {
+        value |= usize::from(b & 0x7F) << (7 * i);
+        if b & 0x80 == 0 {
+            return (value, i + 1);
+        }
+    }
+    panic!("bad variable byte integer in {}", hex(bytes))
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

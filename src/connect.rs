@@ -123,8 +123,9 @@ fn connect_packet(args: &ConnectArgs, props: &CommandProperties, version: Versio
 pub const RECONNECT_PERIOD: Duration = Duration::from_secs(1);
 
 /// After a lost connection: connects again every [`RECONNECT_PERIOD`] until the broker
-/// answers, printing each failure (not with `--quiet`). A refusal (CONNACK error) ends it, as
-/// in mosquitto_sub: retrying the same credentials cannot help. Cancel-safe between attempts.
+/// answers, printing each failure to connect (not with `--quiet`); a connection closed before
+/// its CONNACK goes unmentioned, as in mosquitto_sub. A refusal (CONNACK error) ends it:
+/// retrying the same credentials cannot help. Cancel-safe between attempts.
 pub async fn reconnect<S, F>(connect: &mut F, quiet: bool) -> Result<Client<S>, ClientError>
 where
     F: AsyncFnMut() -> Result<Client<S>, ClientError>,
@@ -134,6 +135,7 @@ where
         period.wait(None).await;
         match connect().await {
             Err(e @ ClientError::Refused { .. }) => return Err(e),
+            Err(ClientError::Io(_)) => {}
             // As for a first attempt: "Error: Connection refused".
             Err(e) if !quiet => eprintln!("{e}"),
             Err(_) => {}

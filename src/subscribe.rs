@@ -175,7 +175,11 @@ where
         clears: VecDeque::new(),
         cleared: HashSet::new(),
     };
-    let mut client = connect().await?;
+    // mosquitto_sub retries a connection closed before its CONNACK, as any later one.
+    let mut client = match connect().await {
+        Err(ClientError::Io(_)) => connect::reconnect(&mut connect, quiet).await?,
+        first => first?,
+    };
     loop {
         match state.session(client).await? {
             Stop::Done => return Ok(()),

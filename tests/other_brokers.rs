@@ -239,7 +239,8 @@ fn mqtk_clients_against_rumqttd() {
     smoke(v4, "311");
     smoke(v5, "5");
     // rumqttd closes an MQTT 3.1 CONNECT without a CONNACK: "Error: The connection was
-    // lost." and 7 from mosquitto_pub and mosquitto_rr (mosquitto_sub retries for ever).
+    // lost." and 7 from mosquitto_pub and mosquitto_rr (mosquitto_sub and `sub`
+    // retry for ever: `reconnect::sub_retries_a_connection_closed_before_its_connack`).
     turned_away(v4, "31", &["pub", "rr"], 7);
 }
 

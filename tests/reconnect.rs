@@ -263,3 +263,41 @@ fn sub_exits_like_mosquitto_sub_when_a_reconnect_is_refused() {
         );
     }
 }
+
+/// A broker that closes `sub`'s first connection before CONNACK (as rumqttd closes an MQTT 3.1
+/// CONNECT): mosquitto_sub connects again, silently, and so does `sub`; the second connection
+/// is answered and brings the message `-C 1` waits for.
+#[test]
+fn sub_retries_a_connection_closed_before_its_connack() {
+    for (name, mut cmd) in [
+        ("mosquitto_sub", program("mosquitto_sub", &[])),
+        ("mqtk sub", mqtk(&["sub"])),
+    ] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port().to_string();
+        cmd.args(["-h", "127.0.0.1", "-p", &port, "-t", "x", "-C", "1"]);
+        let child = spawn(cmd);
+        let (first, _) = listener.accept().expect("first connection");
+        drop(first);
+        let (mut second, _) = listener.accept().expect("second connection");
+        second.set_read_timeout(Some(LIMIT)).expect("timeout");
+        assert!(
+            wire::next_frame(&mut second).starts_with("10"),
+            "{name}: no CONNECT"
+        );
+        second.write_all(&[0x20, 2, 0, 0]).expect("CONNACK");
+        let subscribe = wire::next_frame(&mut second);
+        let pkid = u16::from_str_radix(&subscribe[4..8], 16).expect("packet id");
+        let [hi, lo] = pkid.to_be_bytes();
+        second.write_all(&[0x90, 3, hi, lo, 0]).expect("SUBACK");
+        second
+            .write_all(&[0x30, 5, 0, 1, b'x', b'h', b'i'])
+            .expect("PUBLISH");
+        let out = finish(child, LIMIT);
+        assert_eq!(
+            (out.status.code(), text(&out.stdout), text(&out.stderr)),
+            (Some(0), "hi\n".to_string(), String::new()),
+            "{name}"
+        );
+    }
+}

@@ -1,25 +1,28 @@
 //! mqtk: an MQTT toolkit. `pub`/`sub`/`rr` replace mosquitto's clients, `serve` is an embedded
 //! broker and `bench` a load generator; all of them share one packet codec.
+//!
+//! Exported are only the modules the binary, the integration tests and the fuzz targets name;
+//! the rest stay private, so rustc reports what nothing uses.
 
 pub mod argv;
 pub mod bench;
 pub mod broker;
-pub mod broker_url;
+mod broker_url;
 pub mod cli;
-pub mod client;
+mod client;
 pub mod codec;
-pub mod connect;
-pub mod connection;
-pub mod format;
+mod connect;
+mod connection;
+mod format;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod heap;
 pub mod passwd;
 pub mod password;
-pub mod properties;
+mod properties;
 pub mod publish;
-pub mod retry;
+mod retry;
 pub mod rr;
 pub mod subscribe;
 pub mod topic;
-pub mod transport;
+mod transport;

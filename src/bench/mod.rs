@@ -20,27 +20,27 @@
 //! (bad options, no client could connect), 2 when a `--max-p99`/`--max-loss`/`--min-rate`
 //! threshold was missed.
 
-pub mod args;
-pub mod clock;
-pub mod context;
-pub mod counters;
-pub mod embedded;
-pub mod holder;
-pub mod inbox;
-pub mod loss;
-pub mod params;
-pub mod payload;
-pub mod progress;
-pub mod publisher;
-pub mod report;
-pub mod run;
-pub mod schedule;
-pub mod seq;
-pub mod session;
-pub mod stats;
-pub mod subscriber;
-pub mod sys;
-pub mod template;
+mod args;
+mod clock;
+mod context;
+mod counters;
+mod embedded;
+mod holder;
+mod inbox;
+mod loss;
+mod params;
+mod payload;
+mod progress;
+mod publisher;
+mod report;
+mod run;
+mod schedule;
+mod seq;
+mod session;
+mod stats;
+mod subscriber;
+mod sys;
+mod template;
 
 pub use args::BenchArgs;
 

@@ -32,11 +32,6 @@ impl Progress {
         Progress { bar, task }
     }
 
-    /// Names the phase the run is in.
-    pub fn phase(&self, phase: &'static str) {
-        self.bar.set_prefix(phase);
-    }
-
     /// Follows the schedule's phases: warm-up, measuring, draining.
     pub fn follow(&self, schedule: Schedule) {
         let bar = self.bar.clone();

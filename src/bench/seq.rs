@@ -114,6 +114,7 @@ impl SeqSet {
     }
 
     /// Distinct sequence numbers received.
+    #[cfg(test)]
     pub fn distinct(&self) -> u64 {
         self.distinct
     }

@@ -21,7 +21,6 @@ mod resend;
 mod trace;
 pub use error::{reason_text, ClientError};
 use resend::Outgoing;
-pub use resend::Unfinished;
 use trace::trace;
 pub use trace::{debug, set_debug};
 
@@ -357,6 +356,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
 #[cfg(test)]
 mod tests {
+    use super::resend::Unfinished;
     use super::*;
     use crate::codec::Version;
     use bytes::Bytes;

@@ -58,6 +58,7 @@ impl<T: Slot> Default for Trie<T> {
 
 impl<T: Slot> Trie<T> {
     /// True when nothing is stored.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.root.children.is_empty() && self.root.slot.is_empty()
     }

@@ -93,11 +93,6 @@ impl Connector {
     }
 }
 
-/// Connects once: [`Connector::new`] then [`Connector::connect`].
-pub async fn connect(endpoint: &Endpoint) -> Result<BoxedStream, ConnectError> {
-    Connector::new(endpoint.clone())?.connect().await
-}
-
 #[cfg(unix)]
 async fn connect_unix(path: &Path) -> Result<BoxedStream, ConnectError> {
     let stream = tokio::net::UnixStream::connect(path)

@@ -18,6 +18,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
+
+/// Connects once, as the clients do: [`Connector::new`] then [`Connector::connect`].
+async fn connect(endpoint: &Endpoint) -> Result<BoxedStream, ConnectError> {
+    Connector::new(endpoint.clone())?.connect().await
+}
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;

@@ -309,8 +309,7 @@ impl Router {
         let mut retained = Vec::with_capacity(inner.retained.len());
         inner.retained.all(&mut retained);
         let sessions = inner.sessions.values().cloned().collect();
-        // Filtered after unlocking: publishers wait only for the copy (with 1,000,000
-        // retained: 140-150 ms held, the filter another 17 ms).
+        // Filtered after unlocking: publishers wait only for the copy.
         drop(inner);
         retained.retain(|m| !m.topic.starts_with("$SYS"));
         (retained, sessions)

@@ -152,9 +152,10 @@ impl Properties {
 /// A packet's [`Properties`], boxed, and not allocated at all while empty (always in MQTT 3).
 ///
 /// Packets move by value from the socket through the codec, the connection and the client
-/// to the tool. With `Properties` inline every packet was 408 bytes, and those moves were
-/// 60% of `mqtk sub`'s CPU; boxed, a PUBLISH is 72. Reads go through `Deref` (an empty set
-/// when absent); a write through `DerefMut` allocates the box first.
+/// to the tool, so a packet must stay small: inline, `Properties` would make every packet
+/// several times larger and those moves would dominate `mqtk sub`'s CPU (figures in
+/// `benches/NOTES.md`). Reads go through `Deref` (an empty set when absent); a write
+/// through `DerefMut` allocates the box first.
 #[derive(Clone, Default)]
 pub struct Props(Option<Box<Properties>>);
 

@@ -335,9 +335,9 @@ impl Handler {
         // Our own queue drains only when this task runs: never wait for it.
         congested.retain(|s| !Arc::ptr_eq(s, &self.session));
         let deadline = Instant::now() + MAX_HOLD;
-        // Polled, not woken on drain: a Notify that woke publishers once the queue fell below
-        // half full measured no faster in a 4-to-1 QoS 1 fan-in, and its median latency was
-        // higher; sleeping 1 ms leaves the subscriber time to write larger batches.
+        // Polled, not woken on drain: waking publishers as a queue drains gained nothing and
+        // cost latency (`benches/NOTES.md`); sleeping 1 ms leaves the subscriber time to
+        // write larger batches.
         while !congested.is_empty() && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(1)).await;
             congested.retain(|s| s.congested());

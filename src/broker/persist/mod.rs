@@ -39,7 +39,7 @@ const DEFAULT_CHANGES: u32 = 1800;
 
 /// Timed saves are spaced at least this many times the copy's duration apart, so copying
 /// under the router's lock holds publishers at most 1% of the time however large the state
-/// (1,000,000 retained messages take about 150 ms to copy: a save every 15 s, not every 1 s).
+/// (a large state takes long to copy: see `benches/NOTES.md`).
 const COPY_SHARE: u32 = 100;
 
 /// Where the broker keeps its state and how often it saves it.

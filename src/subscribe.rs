@@ -214,14 +214,22 @@ impl State {
             properties: self.job.subscribe_properties.clone().into(),
         });
         client.request(subscribe)?;
+        // As mosquitto_sub: one UNSUBSCRIBE per `-U` filter, right behind the SUBSCRIBE.
+        for filter in &self.job.unsubscribe {
+            client.request(Packet::Unsubscribe(Unsubscribe {
+                pkid: 0,
+                filters: vec![filter.clone()],
+                properties: self.job.unsubscribe_properties.clone().into(),
+            }))?;
+        }
         loop {
             let event = match client.next_event().await {
                 Ok(event) => event,
                 Err(e) => return Ok(Stop::Lost(e)),
             };
             let done = match event {
-                Event::SubAck(ack) => self.on_suback(&mut client, ack.pkid, &ack.codes)?,
-                Event::UnsubAck(_) => self.job.exit_after_subscribe,
+                Event::SubAck(ack) => self.on_suback(ack.pkid, &ack.codes)?,
+                Event::UnsubAck(_) => false,
                 Event::Message(msg) => self.on_message(msg),
                 Event::Delivered { .. } => false,
             };
@@ -236,13 +244,8 @@ impl State {
         }
     }
 
-    /// After SUBACK: report refusals, send `-U` unsubscribes, and end here for `-E`.
-    fn on_suback<S: AsyncRead + AsyncWrite + Unpin>(
-        &mut self,
-        client: &mut Client<S>,
-        pkid: u16,
-        codes: &[u8],
-    ) -> Result<bool, SubError> {
+    /// After SUBACK: report refusals, and end here for `-E`.
+    fn on_suback(&self, pkid: u16, codes: &[u8]) -> Result<bool, SubError> {
         if crate::client::debug() {
             let codes: Vec<String> = codes.iter().map(u8::to_string).collect();
             println!("Subscribed (mid: {pkid}): {}", codes.join(", "));
@@ -251,15 +254,7 @@ impl State {
             eprintln!("All subscription requests were denied.");
             return Err(SubError::AllDenied);
         }
-        if self.job.unsubscribe.is_empty() {
-            return Ok(self.job.exit_after_subscribe);
-        }
-        client.request(Packet::Unsubscribe(Unsubscribe {
-            pkid: 0,
-            filters: self.job.unsubscribe.clone(),
-            properties: self.job.unsubscribe_properties.clone().into(),
-        }))?;
-        Ok(false)
+        Ok(self.job.exit_after_subscribe)
     }
 
     /// mosquitto_sub's message callback: filters in its order, then print and count.

@@ -97,10 +97,10 @@ pub fn connect_sent_by(mut client: std::process::Command) -> String {
     connect
 }
 
-/// Every frame an MQTT 5 client sends after its CONNECT up to the first whose first byte is
-/// `last`: `client` is started with `-h 127.0.0.1 -p PORT` of a listener that answers
-/// CONNECT, SUBSCRIBE and UNSUBSCRIBE with success, as a broker would.
-pub fn frames_sent_by(client: std::process::Command, last: u8) -> Vec<String> {
+/// The first `count` frames an MQTT 5 client sends after its CONNECT: `client` is started
+/// with `-h 127.0.0.1 -p PORT` of a listener that answers CONNECT, SUBSCRIBE and UNSUBSCRIBE
+/// with success, as a broker would.
+pub fn frames_sent_by(client: std::process::Command, count: usize) -> Vec<String> {
     let mut client = client;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("address").port().to_string();
@@ -109,17 +109,13 @@ pub fn frames_sent_by(client: std::process::Command, last: u8) -> Vec<String> {
     let (mut stream, _) = listener.accept().expect("accept");
     stream.set_read_timeout(Some(LIMIT)).expect("timeout");
     let mut frames = Vec::new();
-    loop {
+    while frames.len() < count {
         let frame = unhex(&next_frame(&mut stream));
         if let Some(answer) = answer_to(&frame) {
             stream.write_all(&answer).expect("answer");
         }
-        let first = frame[0];
-        if first != 0x10 {
+        if frame[0] != 0x10 {
             frames.push(hex(&frame));
-        }
-        if first == last {
-            break;
         }
     }
     let _ = child.kill();

@@ -107,6 +107,58 @@ fn qos2_acks_v311() {
     );
 }
 
+/// A client subscribed to what it publishes gets the message before the acknowledgement
+/// that follows (mosquitto writes a message as it queues it); at QoS 2 at PUBREL, before the
+/// PUBCOMP; and the retained messages a SUBSCRIBE asks for right after its SUBACK.
+#[test]
+fn own_messages_come_before_the_packets_that_follow() {
+    let pair = Pair::start();
+    let hello = |id: &[u8]| connect(b"MQTT", 4, 0x02, 60, b"", id);
+    let f = common::raw::frame;
+    let cases = [
+        (
+            "retained at SUBSCRIBE",
+            vec![
+                hello(b"a"),
+                f(0x33, b"\x00\x01r\x00\x01x"),
+                f(0x82, b"\x00\x02\x00\x01r\x01"),
+            ],
+            "200200004002000190030002013306000172000178",
+        ),
+        (
+            "QoS 0 to itself",
+            vec![
+                hello(b"b"),
+                f(0x82, b"\x00\x01\x00\x01s\x00"),
+                f(0x30, b"\x00\x01sy"),
+            ],
+            "200200009003000100300400017379",
+        ),
+        (
+            "QoS 1 to itself",
+            vec![
+                hello(b"c"),
+                f(0x82, b"\x00\x01\x00\x01u\x01"),
+                f(0x32, b"\x00\x01u\x00\x05y"),
+            ],
+            "200200009003000101320600017500017940020005",
+        ),
+        (
+            "QoS 2 to itself",
+            vec![
+                hello(b"d"),
+                f(0x82, b"\x00\x01\x00\x01v\x02"),
+                f(0x34, b"\x00\x01v\x00\x05y"),
+                f(0x62, b"\x00\x05"),
+            ],
+            "20020000900300010250020005340600017600017970020005",
+        ),
+    ];
+    for (case, packets, expected) in cases {
+        assert_eq!(pair.same_bytes(&packets, case), expected, "{case}");
+    }
+}
+
 /// A PUBLISH into `$SYS` is not authorized (0x87), but a bridge's connection state is.
 #[test]
 fn publish_to_sys_is_refused() {

@@ -62,6 +62,8 @@ pub fn split_shared(filter: &str) -> Option<(Option<&str>, &str)> {
 pub struct Routed {
     /// Sessions it was queued for.
     pub sessions: usize,
+    /// One of them is the publisher's own.
+    pub to_publisher: bool,
     /// Online subscribers whose queues fill faster than they drain.
     pub congested: Vec<Arc<Session>>,
     /// Sessions whose full queue started dropping messages with this one.
@@ -170,7 +172,7 @@ impl Router {
     /// Publishes the will of the connection `origin` stands for.
     pub fn publish_will(&self, origin: &Arc<Origin>, will: Will) {
         let msg = Message::from_will(will, origin.clone(), std::time::Instant::now());
-        self.publish(&Arc::new(msg));
+        self.publish(&Arc::new(msg), None);
     }
 
     /// Adds or replaces a subscription; true if it replaced one (for retain handling 1).
@@ -215,8 +217,8 @@ impl Router {
     }
 
     /// Stores (or clears) a retained message and queues `msg` for every matching session,
-    /// once per session.
-    pub fn publish(&self, msg: &Arc<Message>) -> Routed {
+    /// once per session; `publisher` is the session of the client that published it, if any.
+    pub fn publish(&self, msg: &Arc<Message>, publisher: Option<&Arc<Session>>) -> Routed {
         let mut targets: Vec<(Arc<Session>, SubOptions)> = Vec::new();
         {
             let mut inner = self.lock();
@@ -253,6 +255,7 @@ impl Router {
                     routed.congested.push(group[0].0.clone());
                 }
                 routed.sessions += 1;
+                routed.to_publisher |= publisher.is_some_and(|p| Arc::ptr_eq(p, &group[0].0));
             }
         }
         let retained = msg.retain && !msg.topic.starts_with("$SYS");
@@ -466,7 +469,7 @@ mod tests {
         router.subscribe(&a, "x/+", opts(QoS::AtLeastOnce, Some(2)));
         assert_eq!(
             router
-                .publish(&message("x/y", QoS::ExactlyOnce, false, "p"))
+                .publish(&message("x/y", QoS::ExactlyOnce, false, "p"), None)
                 .sessions,
             1
         );
@@ -487,7 +490,7 @@ mod tests {
             let router = Router::new(upgrade, ChangeCount::default());
             let a = client(&router, "a", 1);
             router.subscribe(&a, "t", opts(QoS::ExactlyOnce, None));
-            router.publish(&message("t", QoS::AtMostOnce, false, "p"));
+            router.publish(&message("t", QoS::AtMostOnce, false, "p"), None);
             let out = drain(&a);
             let [crate::broker::session::Outbound::Publish { delivery, .. }] = &out[..] else {
                 panic!("expected one publish");
@@ -505,7 +508,7 @@ mod tests {
             let a = session(&router, "a", 1, 60);
             router.subscribe(&a, "t", opts(QoS::AtLeastOnce, None));
             router.take_dirty();
-            router.publish(&message("t", QoS::AtMostOnce, false, "p"));
+            router.publish(&message("t", QoS::AtMostOnce, false, "p"), None);
             assert_eq!(router.take_dirty(), changed, "upgrade {upgrade}");
         }
     }
@@ -519,7 +522,7 @@ mod tests {
             let a = session(&router, "a", 1, expiry);
             assert_eq!(router.take_dirty(), saved, "open, expiry {expiry}");
             router.subscribe(&a, "t", opts(QoS::AtLeastOnce, None));
-            router.publish(&message("t", QoS::AtLeastOnce, false, "p"));
+            router.publish(&message("t", QoS::AtLeastOnce, false, "p"), None);
             let counted = router.changes().count();
             assert_eq!(counted, if saved { 2 } else { 0 }, "expiry {expiry}");
             assert_eq!(router.take_dirty(), saved, "expiry {expiry}");
@@ -547,7 +550,7 @@ mod tests {
         router.subscribe(&a, "t", local);
         assert_eq!(
             router
-                .publish(&message("t", QoS::AtLeastOnce, true, "a"))
+                .publish(&message("t", QoS::AtLeastOnce, true, "a"), None)
                 .sessions,
             0
         );
@@ -556,7 +559,7 @@ mod tests {
             ..opts(QoS::AtLeastOnce, None)
         };
         router.subscribe(&a, "t", rap);
-        router.publish(&message("t", QoS::AtLeastOnce, true, "a"));
+        router.publish(&message("t", QoS::AtLeastOnce, true, "a"), None);
         let out = drain(&a);
         assert!(
             matches!(&out[..], [crate::broker::session::Outbound::Publish { delivery, .. }] if delivery.retain)
@@ -566,8 +569,8 @@ mod tests {
     #[test]
     fn retained_messages_are_stored_replaced_and_cleared() {
         let router = Router::default();
-        router.publish(&message("r/1", QoS::AtMostOnce, true, "p"));
-        router.publish(&message("r/2", QoS::AtMostOnce, true, "p"));
+        router.publish(&message("r/1", QoS::AtMostOnce, true, "p"), None);
+        router.publish(&message("r/2", QoS::AtMostOnce, true, "p"), None);
         let mut out = Vec::new();
         router.retained("r/+", &mut out);
         assert_eq!(out.len(), 2);
@@ -575,7 +578,7 @@ mod tests {
         if let Some(m) = Arc::get_mut(&mut clear) {
             m.payload = Default::default();
         }
-        router.publish(&clear);
+        router.publish(&clear, None);
         assert_eq!(router.counts().2, 1);
     }
 

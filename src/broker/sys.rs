@@ -73,6 +73,6 @@ fn publish(shared: &Shared) {
             expires: None,
             origin: None,
         };
-        shared.router.publish(&Arc::new(msg));
+        shared.router.publish(&Arc::new(msg), None);
     }
 }

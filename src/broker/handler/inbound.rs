@@ -41,10 +41,11 @@ impl Handler {
         match publish.qos {
             QoS::AtMostOnce => {
                 self.route(publish);
-                Ok(())
+                self.deliver_own()
             }
             QoS::AtLeastOnce => {
                 let routed = self.route(publish) > 0;
+                self.deliver_own()?;
                 self.queue(Packet::PubAck(self.ack(pkid, routed, 0x10)))
             }
             QoS::ExactlyOnce => {
@@ -128,7 +129,10 @@ impl Handler {
             return 0;
         }
         let msg = Message::from_publish(publish, self.origin.clone(), Instant::now());
-        let routed = self.shared.router.publish(&Arc::new(msg));
+        let routed = self
+            .shared
+            .router
+            .publish(&Arc::new(msg), Some(&self.session));
         for client in &routed.dropping {
             self.shared.log(format_args!(
                 "Outgoing messages are being dropped for client {client}."
@@ -136,6 +140,7 @@ impl Handler {
         }
         self.congested.extend(routed.congested);
         self.routed |= routed.sessions > 0;
+        self.own_queued |= routed.to_publisher;
         routed.sessions
     }
 }

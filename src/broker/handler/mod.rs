@@ -11,6 +11,8 @@
 mod inbound;
 mod outbound;
 mod subscriptions;
+#[cfg(test)]
+mod tests;
 
 use super::handshake;
 use super::lifecycle::Close;
@@ -168,6 +170,9 @@ pub struct Handler {
     /// so the woken subscribers (next in this worker's LIFO slot) write first, as mosquitto
     /// delivers before it acknowledges. Lowers end-to-end latency.
     routed: bool,
+    /// Messages were queued for this client by its own PUBLISH or SUBSCRIBE (retained) since
+    /// the last [`Handler::deliver_own`].
+    own_queued: bool,
     /// PUBLISH packets handled this turn, not yet added to `messages_received`.
     received: u64,
     /// The session outlives the connection (expiry not 0 at CONNECT), so persistence saves
@@ -243,6 +248,7 @@ impl Handler {
             high_water: FIRST_WRITE,
             congested: Vec::new(),
             routed: false,
+            own_queued: false,
             received: 0,
             saved,
         }
@@ -402,6 +408,7 @@ impl Handler {
             Packet::PubRel(ack) => {
                 owned(&self.session, self.id)?.release(ack.pkid);
                 self.touch();
+                self.deliver_own()?;
                 self.queue(Packet::PubComp(Ack::new(ack.pkid)))
             }
             Packet::Subscribe(subscribe) => self.on_subscribe(subscribe),

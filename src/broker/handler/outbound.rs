@@ -26,6 +26,17 @@ impl Handler {
         self.queue(Packet::PubRel(self.ack(ack.pkid, known, 0x92)))
     }
 
+    /// Writes what this client's own PUBLISH or SUBSCRIBE queued for it before the packets
+    /// that follow (its acknowledgement, a PINGRESP), as mosquitto writes a message as it
+    /// queues it: a client that subscribes to what it publishes sees the same byte order.
+    /// A QoS 2 message goes out at PUBREL, before the PUBCOMP, where mosquitto routes it.
+    pub(super) fn deliver_own(&mut self) -> Result<(), Close> {
+        if std::mem::take(&mut self.own_queued) {
+            self.pump()?;
+        }
+        Ok(())
+    }
+
     /// Moves queued messages into the write buffer while flow control and the buffer allow;
     /// true when the buffer filled first, so more may be waiting.
     pub(super) fn pump(&mut self) -> Result<bool, Close> {

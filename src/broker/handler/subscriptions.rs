@@ -72,6 +72,7 @@ impl Handler {
         // mosquitto's words, so scripts (and our tests) can wait for a subscription.
         self.shared
             .log(format_args!("Sending SUBACK to {}", self.session.client_id));
+        self.own_queued |= !retained.is_empty();
         let dropped = self.session.enqueue_retained(retained);
         if dropped > 0 {
             self.shared.log(format_args!(
@@ -79,7 +80,7 @@ impl Handler {
                 self.session.client_id
             ));
         }
-        Ok(())
+        self.deliver_own()
     }
 
     /// Over `memory_limit`, mosquitto cannot allocate the packet and disconnects its client;

@@ -614,7 +614,7 @@ mod tests {
         assert_eq!(restored.sessions, 0);
         let router = &restored.router;
         assert_eq!(store.save_if_dirty(router).await.unwrap(), None);
-        router.publish(&message("r", None));
+        router.publish(&message("r", None), None);
         assert!(store.save_if_dirty(router).await.unwrap().is_some());
         assert_eq!(store.save_if_dirty(router).await.unwrap(), None);
         let (_, again) = Store::open(&settings, &Config::default()).unwrap();

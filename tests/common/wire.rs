@@ -81,46 +81,46 @@ pub fn next_frame(stream: &mut TcpStream) -> String {
     hex(&received)
 }
 
-/// The CONNECT a client sends: `client` is started with `-h 127.0.0.1 -p PORT` of a listener
-/// that reads the first frame; then the client is killed.
-pub fn connect_sent_by(mut client: std::process::Command) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("address").port().to_string();
-    client.args(["-h", "127.0.0.1", "-p", &port]);
-    let mut child = super::process::spawn(client);
-    let (mut stream, _) = listener.accept().expect("accept");
-    stream.set_read_timeout(Some(LIMIT)).expect("timeout");
-    let connect = next_frame(&mut stream);
-    // Only the CONNECT counts: whether a client then waits, retries or exits is not tested.
-    let _ = child.kill();
-    let _ = child.wait();
-    connect
+/// The CONNECT a client sends; then the client is killed.
+pub fn connect_sent_by(client: std::process::Command) -> String {
+    listened_to(client, next_frame)
 }
 
-/// The first `count` frames an MQTT 5 client sends after its CONNECT: `client` is started
-/// with `-h 127.0.0.1 -p PORT` of a listener that answers CONNECT, SUBSCRIBE and UNSUBSCRIBE
-/// with success, as a broker would.
+/// The first `count` frames an MQTT 5 client sends after its CONNECT, to a listener that
+/// answers CONNECT, SUBSCRIBE and UNSUBSCRIBE with success, as a broker would.
 pub fn frames_sent_by(client: std::process::Command, count: usize) -> Vec<String> {
-    let mut client = client;
+    listened_to(client, |stream| {
+        let mut frames = Vec::new();
+        while frames.len() < count {
+            let frame = unhex(&next_frame(stream));
+            if let Some(answer) = answer_to(&frame) {
+                stream.write_all(&answer).expect("answer");
+            }
+            if frame[0] != 0x10 {
+                frames.push(hex(&frame));
+            }
+        }
+        frames
+    })
+}
+
+/// Starts `client` with `-h 127.0.0.1 -p PORT` of a listener of ours, lets `listen` take its
+/// connection, then kills the client: only what it sent counts, not whether it would then
+/// wait, retry or exit.
+fn listened_to<T>(
+    mut client: std::process::Command,
+    listen: impl FnOnce(&mut TcpStream) -> T,
+) -> T {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("address").port().to_string();
     client.args(["-h", "127.0.0.1", "-p", &port]);
     let mut child = super::process::spawn(client);
     let (mut stream, _) = listener.accept().expect("accept");
     stream.set_read_timeout(Some(LIMIT)).expect("timeout");
-    let mut frames = Vec::new();
-    while frames.len() < count {
-        let frame = unhex(&next_frame(&mut stream));
-        if let Some(answer) = answer_to(&frame) {
-            stream.write_all(&answer).expect("answer");
-        }
-        if frame[0] != 0x10 {
-            frames.push(hex(&frame));
-        }
-    }
+    let heard = listen(&mut stream);
     let _ = child.kill();
     let _ = child.wait();
-    frames
+    heard
 }
 
 /// A broker's success answer to `frame`, if it needs one: CONNACK, SUBACK or UNSUBACK with

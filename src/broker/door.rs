@@ -126,6 +126,13 @@ impl Ticket {
         self.permit = taken.map(|waiting| waiting.permit);
         self.permit.is_some()
     }
+
+    /// What a connected socket keeps until it closes: its permit. The rest goes, the
+    /// eviction channel above all, which holds the waker of the task that waited on it (and
+    /// so that task's memory) until dropped.
+    pub fn into_permit(mut self) -> Option<OwnedSemaphorePermit> {
+        self.permit.take()
+    }
 }
 
 impl Drop for Ticket {

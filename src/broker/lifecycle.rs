@@ -150,7 +150,7 @@ impl Handler {
             let will = {
                 let mut state = session.lock();
                 match state.abandoned_by(id) {
-                    true => state.pending_will.take(),
+                    true => state.pending_will.take().map(|w| *w),
                     false => None,
                 }
             };

@@ -28,9 +28,10 @@ use crate::connection::Connection;
 use crate::topic;
 use crate::topic::alias::Aliases;
 use crate::transport::BoxedStream;
+use std::future::Future;
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit};
 
 /// The framed stream of one client.
 pub type Conn = Connection<Counted<BoxedStream>>;
@@ -55,7 +56,9 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Runs one connection from CONNECT to close, under its listener's `access` rules.
 ///
 /// The CONNECT phase runs boxed: its state (the CONNECT packet, timers) is freed once the
-/// client is in, so an idle connection's task holds little more than its `Handler`.
+/// client is in. The connected client then gets a task of its own, sized for what an
+/// established connection holds: the accepting task's future also has room for the TLS,
+/// WebSocket and CONNECT phases, and idle connections would all keep that room.
 pub async fn serve(
     opened: Ready,
     mut client: Accepted,
@@ -63,16 +66,32 @@ pub async fn serve(
     mut shutdown: Shutdown,
 ) {
     let established = establish(opened, &mut client, &shared, &mut shutdown);
-    let Some(mut handler) = Box::pin(established).await else {
-        return;
-    };
-    Stats::add(&shared.stats.clients_connected, 1);
-    let close = handler.run(&mut shutdown).await;
-    Box::pin(handler.finish(close, shutdown)).await;
-    shared
-        .stats
-        .clients_connected
-        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    if let Some(handler) = Box::pin(established).await {
+        tokio::spawn(connected(handler, client.ticket.into_permit(), shutdown));
+    }
+}
+
+/// Serves an accepted client until its connection ends; `place` holds its place under
+/// `max_connections` meanwhile.
+#[allow(clippy::manual_async_fn)] // on purpose: see the comment in the body
+fn connected(
+    mut handler: Handler,
+    place: Option<OwnedSemaphorePermit>,
+    mut shutdown: Shutdown,
+) -> impl Future<Output = ()> {
+    // An async block, not an async fn: its captures are used in place, where an async fn
+    // would keep a second copy of its arguments (the `Handler`) in its state.
+    async move {
+        let shared = handler.shared.clone();
+        Stats::add(&shared.stats.clients_connected, 1);
+        let close = handler.run(&mut shutdown).await;
+        Box::pin(handler.finish(close, shutdown)).await;
+        drop(place);
+        shared
+            .stats
+            .clients_connected
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Reads and checks CONNECT; `None` when the client was refused or went away.

@@ -108,8 +108,9 @@ pub struct SessionState {
     /// Dropping since the queue was last less than half full.
     dropping: bool,
     /// An MQTT 5 will waiting for its delay after the connection was lost, with the
-    /// connection that set it.
-    pub pending_will: Option<PendingWill>,
+    /// connection that set it. Boxed: a will with its properties is larger than all the
+    /// rest of the state, and most sessions never hold one.
+    pub pending_will: Option<Box<PendingWill>>,
     /// When the connection last took messages from the queue: a subscriber that stopped
     /// taking them (not reading, or not acknowledging) no longer holds its publishers back.
     last_drain: Instant,
@@ -208,7 +209,7 @@ impl Session {
         if st.ended {
             return Some(will);
         }
-        st.pending_will = Some(will);
+        st.pending_will = Some(Box::new(will));
         None
     }
 
@@ -221,7 +222,8 @@ impl Session {
         st.queue.clear();
         st.queued_bytes = 0;
         self.online.store(false, Ordering::Relaxed);
-        (st.owner.take().map(|o| o.waker), st.pending_will.take())
+        let will = st.pending_will.take().map(|w| *w);
+        (st.owner.take().map(|o| o.waker), will)
     }
 }
 

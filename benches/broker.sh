@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Debian's mosquitto against `mqtk serve`, measured in one run with `mqtk bench` on loopback.
+# Debian's mosquitto and rumqttd 0.20 against `mqtk serve`, measured in one run with
+# `mqtk bench` on loopback (rumqttd's column is left out when it is not installed:
+# `cargo install rumqttd --version '~0.20.0'`, as scripts/test does).
 #   cargo build --release && benches/broker.sh [SECONDS]      (default 5 s per throughput row)
 # Rows: fan-in 4 -> 1 and fan-out 1 -> 16 at QoS 0 and 1 (64-byte payloads), latency at
-# 1,000 msg/s (median of five runs per broker, both brokers up and the runs alternating, so a
-# noisy minute on the VM hits both alike), connect rate (median of three runs) and broker RSS
+# 1,000 msg/s (median of five runs per broker, all brokers up and the runs alternating, so a
+# noisy minute on the VM hits each alike), connect rate (median of three runs) and broker RSS
 # per idle connection over 10,000 connections (how many the broker held in brackets), and the
 # time for 10,000 retained messages to reach a new '#' subscriber.
 set -euo pipefail
@@ -34,6 +36,14 @@ start() { # name -> sets port and pid
   if [ "$1" = mosquitto ]; then
     printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_connections -1\n' "$port" > "$work/conf"
     mosquitto -c "$work/conf" >/dev/null 2>&1 &
+  elif [ "$1" = rumqttd ]; then
+    # Its defaults but for the listener, and room for the 10,000 connections of the conn row.
+    printf '%s\n' 'id = 0' '[router]' 'id = 0' 'max_connections = 20000' \
+      'max_outgoing_packet_count = 200' 'max_segment_size = 104857600' 'max_segment_count = 10' \
+      '[v4.1]' 'name = "v4"' "listen = \"127.0.0.1:$port\"" 'next_connection_delay_ms = 0' \
+      '[v4.1.connections]' 'connection_timeout_ms = 60000' 'max_payload_size = 20480' \
+      'max_inflight_count = 100' 'dynamic_filters = true' > "$work/rumqttd.toml"
+    rumqttd -c "$work/rumqttd.toml" >/dev/null 2>&1 &
   else
     "$mqtk" serve --port "$port" >/dev/null 2>&1 &
   fi
@@ -88,7 +98,8 @@ retained() { # port -> "first/warm" ms for 10,000 retained messages to reach a n
   local times=() start _
   for _ in 1 2 3 4 5; do
     start=$(date +%s%N)
-    "$mqtk" sub -p "$1" -t '#' -C 10000 -W 30 >/dev/null
+    # rumqttd 0.20 sends a new subscriber no more than max_outgoing_packet_count (200) of them.
+    "$mqtk" sub -p "$1" -t '#' -C 10000 -W 30 >/dev/null 2>&1 || { echo "not all in 30 s"; return; }
     times+=($(( ($(date +%s%N) - start) / 1000000 )))
   done
   # The first subscription after publishing, and the second fastest of the four after it (the
@@ -97,8 +108,10 @@ retained() { # port -> "first/warm" ms for 10,000 retained messages to reach a n
   echo "${times[0]}/$(printf '%s\n' "${times[@]:1}" | sort -n | sed -n 2p)"
 }
 
+brokers=(mosquitto mqtk)
+command -v rumqttd >/dev/null && brokers+=(rumqttd)
 declare -A result
-for broker in mosquitto mqtk; do
+for broker in "${brokers[@]}"; do
   start "$broker"
   result[$broker,fanin0]=$(throughput "$port" -c 4 --subscribers 1 -q 0)
   result[$broker,fanin1]=$(throughput "$port" -c 4 --subscribers 1 -q 1)
@@ -109,31 +122,50 @@ for broker in mosquitto mqtk; do
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done
 
-# p99 latency varies several-fold from minute to minute on this VM: measured with both up.
-start mosquitto; mosquitto_port=$port
-start mqtk; mqtk_port=$port
-for _ in 1 2 3 4 5; do
-  broker=mosquitto latency_run "$mosquitto_port" >> "$work/latency.mosquitto"
-  broker=mqtk latency_run "$mqtk_port" >> "$work/latency.mqtk"
+# p99 latency varies several-fold from minute to minute on this VM: measured with all up.
+declare -A ports
+for broker in "${brokers[@]}"; do
+  start "$broker"; ports[$broker]=$port
 done
-for broker in mosquitto mqtk; do
+for _ in 1 2 3 4 5; do
+  for broker in "${brokers[@]}"; do
+    latency_run "${ports[$broker]}" >> "$work/latency.$broker"
+  done
+done
+for broker in "${brokers[@]}"; do
   result[$broker,latency]=$(median_pair < "$work/latency.$broker")
 done
-kill "${pids[@]:(-2)}"
+kill "${pids[@]:(-${#brokers[@]})}"
 
-row() { # label key unit
-  local m=(${result[mosquitto,$2]}) q=(${result[mqtk,$2]})
-  printf '%-34s %14s %14s   %s\n' "$1" "${m[0]}${3} (${m[1]:-})" "${q[0]}${3} (${q[1]:-})" \
-    "$(python3 -c "print(f'{${q[0]}/${m[0]}:.2f}x')")"
+# One line: the label, then per broker the field `at` of the row `key` (with field `extra`
+# in brackets, if given), then mqtk's ratio to each other broker for throughput rows.
+line() { # label key at extra ratio?
+  local cells=() b v
+  for b in "${brokers[@]}"; do
+    v=(${result[$b,$2]})
+    cells+=("${v[$3]}${4:+ (${v[$4]})}")
+  done
+  printf '%-34s' "$1"; printf ' %16s' "${cells[@]}"
+  if [ -n "${5:-}" ]; then
+    local q=(${result[mqtk,$2]})
+    for b in "${brokers[@]}"; do
+      [ "$b" = mqtk ] && continue
+      v=(${result[$b,$2]})
+      printf ' %8s' "$(python3 -c "print(f'{${q[0]}/max(${v[0]}, 1):.2f}x')")"
+    done
+  fi
+  echo
 }
-printf '%-34s %14s %14s   %s\n' "row (64 B; lost in brackets)" mosquitto "mqtk serve" "mqtk/mosquitto"
-row "fan-in 4->1 QoS 0 delivered/s" fanin0 ""
-row "fan-in 4->1 QoS 1 delivered/s" fanin1 ""
-row "fan-out 1->16 QoS 0 delivered/s" fanout0 ""
-row "fan-out 1->16 QoS 1 delivered/s" fanout1 ""
-m=(${result[mosquitto,latency]}); q=(${result[mqtk,latency]})
-printf '%-34s %14s %14s\n' "latency p50/p99 at 1000 msg/s (us)" "${m[0]}/${m[1]}" "${q[0]}/${q[1]}"
-m=(${result[mosquitto,conn]}); q=(${result[mqtk,conn]})
-printf '%-34s %14s %14s\n' "connects/s, of 10,000 (held)" "${m[0]} (${m[2]})" "${q[0]} (${q[2]})"
-printf '%-34s %14s %14s\n' "broker RSS per idle connection KiB" "${m[1]}" "${q[1]}"
-printf '%-34s %14s %14s\n' "10,000 retained, first/warm (ms)" "${result[mosquitto,retained]}" "${result[mqtk,retained]}"
+printf '%-34s' "row (64 B; lost in brackets)"; printf ' %16s' "${brokers[@]}"
+for b in "${brokers[@]}"; do [ "$b" = mqtk ] || printf ' %8s' "mqtk/$b"; done; echo
+line "fan-in 4->1 QoS 0 delivered/s" fanin0 0 1 ratio
+line "fan-in 4->1 QoS 1 delivered/s" fanin1 0 1 ratio
+line "fan-out 1->16 QoS 0 delivered/s" fanout0 0 1 ratio
+line "fan-out 1->16 QoS 1 delivered/s" fanout1 0 1 ratio
+for b in "${brokers[@]}"; do
+  v=(${result[$b,latency]}); result[$b,latency]="${v[0]}/${v[1]}"
+done
+line "latency p50/p99 at 1000 msg/s (us)" latency 0
+line "connects/s, of 10,000 (held)" conn 0 2
+line "broker RSS per idle connection KiB" conn 1
+line "10,000 retained, first/warm (ms)" retained 0

@@ -1445,7 +1445,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__rr)
-            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -v -N -F -R -e -t -m -f -s -n -W --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --verbose --pretty --json --topic --message --file --stdin-file --null-message --retain-as-published --help --version"
+            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -v -N -F -R -e -t -m -f -s -n -W --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --verbose --pretty --json --topic --message --file --stdin-file --null-message --retain-as-published --retain-handling --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1659,6 +1659,10 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --retain-handling)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1737,7 +1741,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__sub)
-            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -v -N -F -R -t -T -C -W -E -U --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --verbose --pretty --json --topic --filter-out --retained-only --remove-retained --unsubscribe --random-filter --retain-as-published --help --version"
+            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -v -N -F -R -t -T -C -W -E -U --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --verbose --pretty --json --topic --filter-out --retained-only --remove-retained --unsubscribe --random-filter --retain-as-published --retain-handling --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1952,6 +1956,10 @@ _mqtk() {
                     return 0
                     ;;
                 --random-filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retain-handling)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

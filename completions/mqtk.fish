@@ -124,6 +124,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s C -d 'Exit after COUNT
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s W -d 'Exit after SECONDS (exit code 27)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s U -l unsubscribe -d 'Unsubscribe from FILTER (repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l random-filter -d 'Print only PERCENT % of messages, at random' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-handling -d 'Retained messages on subscribing: always, new (only for a new subscription) or never (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s c -l disable-clean-session -d 'Keep the session on the broker (needs -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l quiet -d 'Do not print error messages'
@@ -181,6 +182,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s t -l topic -d 'Topic to
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s m -l message -d 'Payload given on the command line' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s f -l file -d 'Send the contents of FILE as the payload' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s W -d 'Wait at most SECONDS for the response (exit code 27)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l retain-handling -d 'Retained messages on subscribing: always, new (only for a new subscription) or never (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s c -l disable-clean-session -d 'Keep the session on the broker (needs -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l quiet -d 'Do not print error messages'

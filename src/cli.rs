@@ -497,6 +497,9 @@ pub struct SubArgs {
         help = "Keep the retain flag as published (MQTT 5)"
     )]
     pub retain_as_published: bool,
+    /// --retain-handling (mosquitto 2.1): MQTT 5 subscription option; not sent in 3.1.1.
+    #[arg(long = "retain-handling", value_name = "WHEN", default_value = "always", value_parser = values::retain_handling, help = "Retained messages on subscribing: always, new (only for a new subscription) or never (MQTT 5)")]
+    pub retain_handling: u8,
 }
 
 /// `mqtk rr`: mosquitto_rr's options (request/response; MQTT 5 by default).
@@ -537,6 +540,9 @@ pub struct RrArgs {
         help = "Keep the retain flag as published (MQTT 5)"
     )]
     pub retain_as_published: bool,
+    /// --retain-handling (mosquitto 2.1): MQTT 5 option of the response subscription.
+    #[arg(long = "retain-handling", value_name = "WHEN", default_value = "always", value_parser = values::retain_handling, help = "Retained messages on subscribing: always, new (only for a new subscription) or never (MQTT 5)")]
+    pub retain_handling: u8,
 }
 
 #[cfg(test)]

@@ -58,6 +58,7 @@ pub fn main(args: RrArgs) -> i32 {
             filter: response_topic,
             qos: args.connect.qos,
             retain_as_published: args.retain_as_published,
+            retain_handling: args.retain_handling,
             ..Subscription::default()
         }],
         properties: props.subscribe.clone().into(),

@@ -86,6 +86,7 @@ pub fn main(args: SubArgs) -> i32 {
                 filter: filter.to_string(),
                 qos: args.connect.qos,
                 retain_as_published: args.retain_as_published,
+                retain_handling: args.retain_handling,
                 ..Subscription::default()
             })
             .collect(),

@@ -23,6 +23,16 @@ fn parse_qos(s: &str) -> Option<QoS> {
     s.parse::<u8>().ok().and_then(QoS::from_u8)
 }
 
+/// `--retain-handling` (mosquitto 2.1): the MQTT 5 subscription option's wire value.
+pub fn retain_handling(s: &str) -> Result<u8, String> {
+    match s {
+        "always" => Ok(0),
+        "new" => Ok(1),
+        "never" => Ok(2),
+        _ => Err(format!("Error: Unknown value '{s}' for --retain-handling.")),
+    }
+}
+
 /// `-p`.
 pub fn port(s: &str) -> Result<u16, String> {
     s.parse()

@@ -103,7 +103,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__bench)
-            opts="-h -p -L -u -P -V -k -A -d -R -c -I -s -q -r -t -w --host --port --url --username --pw --protocol-version --keepalive --unix --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --serve --duration --connect-rate --connect-timeout --id-prefix --json --max-p99 --max-loss --min-rate --clients --rate --interval --count --size --qos --retain --topic --inflight --warmup --subscribers --sub-topic --help --version conn pub sub pubsub"
+            opts="-h -p -L -u -P -V -k -A -d -R -c -I -s -q -r -t -w --host --port --url --username --pw --protocol-version --keepalive --unix --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --serve --duration --connect-rate --connect-timeout --id-prefix --json --max-p99 --max-loss --min-rate --clients --rate --interval --count --size --qos --retain --topic --inflight --warmup --subscribers --sub-topic --help --version conn pub sub pubsub"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,6 +194,10 @@ _mqtk() {
                     return 0
                     ;;
                 --tls-alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-keylog)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -309,7 +313,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__bench__subcmd__conn)
-            opts="-h -p -L -u -P -V -k -A -d -R -c --host --port --url --username --pw --protocol-version --keepalive --unix --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --serve --duration --connect-rate --connect-timeout --id-prefix --json --max-p99 --max-loss --min-rate --clients --help --version"
+            opts="-h -p -L -u -P -V -k -A -d -R -c --host --port --url --username --pw --protocol-version --keepalive --unix --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --serve --duration --connect-rate --connect-timeout --id-prefix --json --max-p99 --max-loss --min-rate --clients --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -400,6 +404,10 @@ _mqtk() {
                     return 0
                     ;;
                 --tls-alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-keylog)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -455,7 +463,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__bench__subcmd__pub)
-            opts="-h -p -L -u -P -V -k -A -d -R -c -I -s -q -r -t -w --host --port --url --username --pw --protocol-version --keepalive --unix --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --serve --duration --connect-rate --connect-timeout --id-prefix --json --max-p99 --max-loss --min-rate --clients --rate --interval --count --size --qos --retain --topic --inflight --warmup --help --version"
+            opts="-h -p -L -u -P -V -k -A -d -R -c -I -s -q -r -t -w --host --port --url --username --pw --protocol-version --keepalive --unix --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --serve --duration --connect-rate --connect-timeout --id-prefix --json --max-p99 --max-loss --min-rate --clients --rate --interval --count --size --qos --retain --topic --inflight --warmup --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,6 +554,10 @@ _mqtk() {
                     return 0
                     ;;
                 --tls-alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-keylog)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -653,7 +665,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__bench__subcmd__pubsub)
-            opts="-h -p -L -u -P -V -k -A -d -R -c -I -s -q -r -t -w --host --port --url --username --pw --protocol-version --keepalive --unix --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --serve --duration --connect-rate --connect-timeout --id-prefix --json --max-p99 --max-loss --min-rate --clients --rate --interval --count --size --qos --retain --topic --inflight --warmup --subscribers --sub-topic --help --version"
+            opts="-h -p -L -u -P -V -k -A -d -R -c -I -s -q -r -t -w --host --port --url --username --pw --protocol-version --keepalive --unix --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --serve --duration --connect-rate --connect-timeout --id-prefix --json --max-p99 --max-loss --min-rate --clients --rate --interval --count --size --qos --retain --topic --inflight --warmup --subscribers --sub-topic --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -744,6 +756,10 @@ _mqtk() {
                     return 0
                     ;;
                 --tls-alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-keylog)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -859,7 +875,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__bench__subcmd__sub)
-            opts="-h -p -L -u -P -V -k -A -d -R -c -t -q -w --host --port --url --username --pw --protocol-version --keepalive --unix --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --serve --duration --connect-rate --connect-timeout --id-prefix --json --max-p99 --max-loss --min-rate --clients --topic --qos --count --warmup --help --version"
+            opts="-h -p -L -u -P -V -k -A -d -R -c -t -q -w --host --port --url --username --pw --protocol-version --keepalive --unix --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --serve --duration --connect-rate --connect-timeout --id-prefix --json --max-p99 --max-loss --min-rate --clients --topic --qos --count --warmup --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -950,6 +966,10 @@ _mqtk() {
                     return 0
                     ;;
                 --tls-alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-keylog)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1223,7 +1243,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__pub)
-            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -t -m -f -s -n -l -r --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --topic --message --file --stdin-file --null-message --stdin-line --retain --repeat --repeat-delay --topic-from-line --help --version"
+            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -t -m -f -s -n -l -r --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --topic --message --file --stdin-file --null-message --stdin-line --retain --repeat --repeat-delay --topic-from-line --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1358,6 +1378,10 @@ _mqtk() {
                     return 0
                     ;;
                 --tls-alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-keylog)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1445,7 +1469,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__rr)
-            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -v -N -F -R -e -t -m -f -s -n -W --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --verbose --pretty --json --topic --message --file --stdin-file --null-message --retain-as-published --retain-handling --help --version"
+            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -v -N -F -R -e -t -m -f -s -n -W --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --verbose --pretty --json --topic --message --file --stdin-file --null-message --retain-as-published --retain-handling --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1580,6 +1604,10 @@ _mqtk() {
                     return 0
                     ;;
                 --tls-alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-keylog)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1741,7 +1769,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__sub)
-            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -v -N -F -R -t -T -C -W -E -U --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --verbose --pretty --json --topic --filter-out --retained-only --remove-retained --unsubscribe --random-filter --retain-as-published --retain-handling --help --version"
+            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -v -N -F -R -t -T -C -W -E -U --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --verbose --pretty --json --topic --filter-out --retained-only --remove-retained --unsubscribe --random-filter --retain-as-published --retain-handling --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1876,6 +1904,10 @@ _mqtk() {
                     return 0
                     ;;
                 --tls-alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-keylog)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -56,6 +56,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l cert -d 'Client certif
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l key -d 'Client private key (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l tls-keylog -d 'Append TLS session secrets to FILE in NSS key log format, for Wireshark' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s D -l property -d 'MQTT 5 property, e.g. -D publish content-type text/plain; implies -V 5' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s o -d 'Read options from FILE, one per line (mosquitto 2.1)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l ciphers -d '--ciphers: OpenSSL cipher list; ignored (rustls\' suites are all modern)' -r
@@ -78,6 +79,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s d -l debug -d 'Print d
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-retain -d 'Retain the last will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l insecure -d 'Do not check the server certificate\'s hostname'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-tls -d 'Do not use TLS, cancelling TLS options given elsewhere (an options file)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s S -d '-S: rejected (no DNS SRV lookup)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s s -l stdin-file -d 'Send all of stdin as the payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s n -l null-message -d 'Send a zero-length payload'
@@ -108,6 +110,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l cert -d 'Client certif
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l key -d 'Client private key (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l tls-keylog -d 'Append TLS session secrets to FILE in NSS key log format, for Wireshark' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s D -l property -d 'MQTT 5 property, e.g. -D publish content-type text/plain; implies -V 5' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s o -d 'Read options from FILE, one per line (mosquitto 2.1)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l ciphers -d '--ciphers: OpenSSL cipher list; ignored (rustls\' suites are all modern)' -r
@@ -132,6 +135,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s d -l debug -d 'Print d
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-retain -d 'Retain the last will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l insecure -d 'Do not check the server certificate\'s hostname'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-tls -d 'Do not use TLS, cancelling TLS options given elsewhere (an options file)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s S -d '-S: rejected (no DNS SRV lookup)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s v -l verbose -d 'Print the topic before the payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s N -d 'Do not print a newline after each message'
@@ -167,6 +171,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l cert -d 'Client certifi
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l key -d 'Client private key (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls-keylog -d 'Append TLS session secrets to FILE in NSS key log format, for Wireshark' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s D -l property -d 'MQTT 5 property, e.g. -D publish content-type text/plain; implies -V 5' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s o -d 'Read options from FILE, one per line (mosquitto 2.1)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l ciphers -d '--ciphers: OpenSSL cipher list; ignored (rustls\' suites are all modern)' -r
@@ -190,6 +195,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s d -l debug -d 'Print de
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-retain -d 'Retain the last will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l insecure -d 'Do not check the server certificate\'s hostname'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l no-tls -d 'Do not use TLS, cancelling TLS options given elsewhere (an options file)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s S -d '-S: rejected (no DNS SRV lookup)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s v -l verbose -d 'Print the topic before the payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s N -d 'Do not print a newline after each message'
@@ -242,6 +248,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_sub
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l key -d 'Client private key (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l tls-keylog -d 'Append TLS session secrets to FILE in NSS key log format, for Wireshark' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s d -l duration -d 'Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s R -l connect-rate -d 'Open at most PER_SEC connections per second [default: no limit]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l connect-timeout -d 'Give up on a connection attempt after DURATION' -r
@@ -262,6 +269,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_sub
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l sub-topic -d 'Subscription filter, repeatable (%i %c %u; $share/GROUP/...) [default: -t with each templated level as +]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l insecure -d 'Do not check the server certificate\'s hostname'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l no-tls -d 'Do not use TLS, cancelling TLS options given elsewhere (an options file)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l serve -d 'Start the embedded broker on a free loopback port and bench it'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l json -d 'Print the summary as one line of JSON on stdout'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s r -l retain -d 'Publish with the retain flag'
@@ -286,6 +294,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l key -d 'Client private key (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-keylog -d 'Append TLS session secrets to FILE in NSS key log format, for Wireshark' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -s d -l duration -d 'Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -s R -l connect-rate -d 'Open at most PER_SEC connections per second [default: no limit]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l connect-timeout -d 'Give up on a connection attempt after DURATION' -r
@@ -296,6 +305,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -s c -l clients -d 'Number of connections' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l insecure -d 'Do not check the server certificate\'s hostname'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l no-tls -d 'Do not use TLS, cancelling TLS options given elsewhere (an options file)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l serve -d 'Start the embedded broker on a free loopback port and bench it'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l json -d 'Print the summary as one line of JSON on stdout'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -l help -d 'Print help'
@@ -315,6 +325,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l key -d 'Client private key (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-keylog -d 'Append TLS session secrets to FILE in NSS key log format, for Wireshark' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -s d -l duration -d 'Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -s R -l connect-rate -d 'Open at most PER_SEC connections per second [default: no limit]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l connect-timeout -d 'Give up on a connection attempt after DURATION' -r
@@ -333,6 +344,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -s w -l warmup -d 'Run this long before measuring (bare number = seconds)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l insecure -d 'Do not check the server certificate\'s hostname'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l no-tls -d 'Do not use TLS, cancelling TLS options given elsewhere (an options file)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l serve -d 'Start the embedded broker on a free loopback port and bench it'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -l json -d 'Print the summary as one line of JSON on stdout'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pub" -s r -l retain -d 'Publish with the retain flag'
@@ -353,6 +365,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l key -d 'Client private key (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-keylog -d 'Append TLS session secrets to FILE in NSS key log format, for Wireshark' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -s d -l duration -d 'Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -s R -l connect-rate -d 'Open at most PER_SEC connections per second [default: no limit]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l connect-timeout -d 'Give up on a connection attempt after DURATION' -r
@@ -367,6 +380,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -s w -l warmup -d 'Ignore messages sent during the first DURATION' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l insecure -d 'Do not check the server certificate\'s hostname'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l no-tls -d 'Do not use TLS, cancelling TLS options given elsewhere (an options file)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l serve -d 'Start the embedded broker on a free loopback port and bench it'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l json -d 'Print the summary as one line of JSON on stdout'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from sub" -l help -d 'Print help'
@@ -386,6 +400,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l key -d 'Client private key (PEM)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-keylog -d 'Append TLS session secrets to FILE in NSS key log format, for Wireshark' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s d -l duration -d 'Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s R -l connect-rate -d 'Open at most PER_SEC connections per second [default: no limit]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l connect-timeout -d 'Give up on a connection attempt after DURATION' -r
@@ -406,6 +421,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l sub-topic -d 'Subscription filter, repeatable (%i %c %u; $share/GROUP/...) [default: -t with each templated level as +]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l insecure -d 'Do not check the server certificate\'s hostname'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l no-tls -d 'Do not use TLS, cancelling TLS options given elsewhere (an options file)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l serve -d 'Start the embedded broker on a free loopback port and bench it'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l json -d 'Print the summary as one line of JSON on stdout'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s r -l retain -d 'Publish with the retain flag'

@@ -291,6 +291,19 @@ pub struct TlsArgs {
         help = "Trust the operating system's CA certificates"
     )]
     pub tls_use_os_certs: bool,
+    /// --tls-keylog (mosquitto 2.1): append the TLS secrets to FILE, for Wireshark.
+    #[arg(
+        long = "tls-keylog",
+        value_name = "FILE",
+        help = "Append TLS session secrets to FILE in NSS key log format, for Wireshark"
+    )]
+    pub tls_keylog: Option<PathBuf>,
+    /// --no-tls (mosquitto 2.1): no TLS, whatever other options (an options file) say.
+    #[arg(
+        long = "no-tls",
+        help = "Do not use TLS, cancelling TLS options given elsewhere (an options file)"
+    )]
+    pub no_tls: bool,
 }
 
 /// mosquitto options that depend on OpenSSL, SOCKS or DNS SRV.

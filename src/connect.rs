@@ -71,6 +71,7 @@ fn endpoint(args: &ConnectArgs) -> Endpoint {
         version: args.tls.tls_version,
         alpn: args.tls.tls_alpn.clone(),
         os_certs: args.tls_os_certs(),
+        keylog: args.tls.tls_keylog.clone(),
     });
     Endpoint {
         host: args.host().to_string(),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{finish, spawn, succeeds, text, Broker};
+use common::{finish, spawn, succeeds, text, Broker, Pki};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -75,4 +75,55 @@ fn rr_can_refuse_a_stale_retained_response() {
     };
     assert_eq!(rr("always"), (Some(0), "stale\n".to_string()));
     assert_eq!(rr("never"), (Some(27), String::new()));
+}
+
+/// `--tls-keylog FILE` appends the session's secrets in the NSS key log format Wireshark
+/// reads; `--no-tls` cancels TLS options given before it (as an options file would), so a
+/// plain listener is reached.
+#[test]
+fn tls_keylog_writes_the_secrets_and_no_tls_cancels_tls() {
+    let pki = Pki::new();
+    let ca = pki.path("ca.pem");
+    let tls = Broker::mosquitto_with(&format!(
+        "cafile {ca}\ncertfile {}\nkeyfile {}",
+        pki.path("server.pem"),
+        pki.path("server-key.pem")
+    ));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keylog = dir.path().join("keys.log");
+    let keylog = keylog.to_str().expect("path");
+    let args = [
+        "--cafile",
+        &ca,
+        "--tls-keylog",
+        keylog,
+        "-t",
+        "k",
+        "-m",
+        "x",
+    ];
+    succeeds(tls.mqtk("pub", &args));
+    let lines = std::fs::read_to_string(keylog).expect("key log written");
+    let fields: Vec<Vec<&str>> = lines.lines().map(|l| l.split(' ').collect()).collect();
+    assert!(!fields.is_empty(), "{lines}");
+    for line in &fields {
+        assert_eq!(line.len(), 3, "{lines}");
+        assert_eq!(line[1].len(), 64, "a 32-byte client random in hex: {lines}");
+        assert!(line[2].chars().all(|c| c.is_ascii_hexdigit()), "{lines}");
+    }
+    assert!(
+        fields
+            .iter()
+            .any(|l| l[0] == "CLIENT_TRAFFIC_SECRET_0" || l[0] == "CLIENT_RANDOM"),
+        "{lines}"
+    );
+    let plain = Broker::mosquitto();
+    let tls_options = ["--cafile", &ca, "-t", "k", "-m", "x"];
+    let refused = plain.mqtk("pub", &tls_options).output().unwrap();
+    assert_ne!(
+        refused.status.code(),
+        Some(0),
+        "TLS to a plain listener fails"
+    );
+    succeeds(plain.mqtk("pub", &[&tls_options[..], &["--no-tls"]].concat()));
 }

@@ -25,19 +25,26 @@ impl ConnectArgs {
         }
     }
 
-    /// Broker port: `-L`'s, else `-p`, else 8883 with `--cafile`/`--capath`, else 1883.
+    /// Broker port: `-L`'s, else `-p`, else 8883 with `--cafile`/`--capath` (not with
+    /// `--no-tls`), else 1883.
     pub fn port(&self) -> u16 {
         match (&self.url, self.port) {
             (Some(url), _) => url.port,
             (None, Some(port)) => port,
+            _ if self.tls.no_tls => 1883,
             _ if self.tls.cafile.is_some() || self.tls.capath.is_some() => 8883,
             _ => 1883,
         }
     }
 
     /// True when the connection uses TLS: a CA option, `mqtts://`, `--tls-use-os-certs`, or
-    /// port 8883 (mosquitto then trusts the OS certificates).
+    /// port 8883 (mosquitto then trusts the OS certificates), unless `--no-tls`.
     pub fn tls(&self) -> bool {
+        !self.tls.no_tls && self.tls_asked()
+    }
+
+    /// Whether an option asks for TLS, before `--no-tls` cancels it.
+    fn tls_asked(&self) -> bool {
         self.tls.cafile.is_some()
             || self.tls.capath.is_some()
             || self.tls.tls_use_os_certs

@@ -43,6 +43,9 @@ impl ConnectArgs {
     }
 
     fn validate_tls(&self) -> Result<(), String> {
+        if self.tls.no_tls {
+            return Ok(());
+        }
         if self.tls.cert.is_some() != self.tls.key.is_some() {
             return Err(
                 "Error: Both certfile and keyfile must be provided if one of them is set.".into(),

@@ -34,6 +34,8 @@ pub struct TlsOptions {
     pub alpn: Option<String>,
     /// `--tls-use-os-certs`; also what `mqtts://` and `-p 8883` imply.
     pub os_certs: bool,
+    /// `--tls-keylog`: the file the session secrets are appended to.
+    pub keylog: Option<PathBuf>,
 }
 
 /// `--tls-version`, a minimum as in mosquitto 2.0 (`tlsv1.2` still allows 1.3).
@@ -100,7 +102,38 @@ pub(super) fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Conn
         }
     };
     config.alpn_protocols = opts.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    if let Some(path) = &opts.keylog {
+        config.key_log = Arc::new(KeyLogFile::open(path)?);
+    }
     Ok(Arc::new(config))
+}
+
+/// `--tls-keylog FILE`: session secrets in the NSS key log format Wireshark reads, one
+/// `LABEL CLIENT_RANDOM SECRET` line each (hex). rustls's own `KeyLogFile` reads only the
+/// `SSLKEYLOGFILE` variable, so the file named on the command line gets this one.
+#[derive(Debug)]
+struct KeyLogFile(std::sync::Mutex<std::fs::File>);
+
+impl KeyLogFile {
+    fn open(path: &std::path::Path) -> Result<KeyLogFile, ConnectError> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| ConnectError::config(format!("--tls-keylog {}: {e}", path.display())))?;
+        Ok(KeyLogFile(std::sync::Mutex::new(file)))
+    }
+}
+
+impl rustls::KeyLog for KeyLogFile {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        use std::io::Write;
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let line = format!("{label} {} {}\n", hex(client_random), hex(secret));
+        if let Ok(mut file) = self.0.lock() {
+            let _ = file.write_all(line.as_bytes());
+        }
+    }
 }
 
 /// Runs the handshake over `stream`, sending `host` as SNI unless it is an IP address.

@@ -46,16 +46,23 @@ fn pad_byte(spec: Spec) -> u8 {
 }
 
 /// `%d` with the flags: `%-*d`, `%0*d` or `%*d` (as `formatted_print_int`).
+///
+/// Padded by hand: `format!`'s width stops at 65,535 (it panics above), C's does not.
 pub fn int(out: &mut Vec<u8>, value: i64, spec: Spec) {
-    let width = spec.width;
+    let start = out.len();
     // Writing into a Vec cannot fail.
-    let _ = if spec.left {
-        write!(out, "{value:<width$}")
-    } else if spec.zero {
-        write!(out, "{value:0width$}")
-    } else {
-        write!(out, "{value:>width$}")
+    let _ = write!(out, "{value}");
+    let fill = spec.width.saturating_sub(out.len() - start);
+    if spec.left {
+        pad(out, b' ', fill);
+        return;
+    }
+    // Zeros go after the sign, spaces before it.
+    let (at, byte) = match spec.zero {
+        true => (start + usize::from(value < 0), b'0'),
+        false => (start, b' '),
     };
+    out.splice(at..at, std::iter::repeat_n(byte, fill));
 }
 
 /// `%-*.*s`: at most `precision` bytes of the C string, padded with spaces to `width`.

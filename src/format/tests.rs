@@ -151,6 +151,22 @@ fn widths_and_flags() {
     }
 }
 
+/// C pads to any width; `format!` panicked above 65,535 (`-F '%1212446m'` aborted `sub`).
+#[test]
+fn widths_beyond_u16() {
+    let wide = |fill: &str, value: &str, right: bool| {
+        let pad = fill.repeat(1_212_446 - value.len());
+        match right {
+            true => format!("{pad}{value}\n"),
+            false => format!("{value}{pad}\n"),
+        }
+    };
+    let m = msg(b"hello");
+    assert_eq!(template("%1212446m", &m), wide(" ", "0", true));
+    assert_eq!(template("%01212446m", &m), wide("0", "0", true));
+    assert_eq!(template("%-1212446l", &m), wide(" ", "5", false));
+}
+
 #[test]
 fn widths_count_bytes() {
     let mut m = msg("é".as_bytes());

@@ -21,10 +21,12 @@ impl std::fmt::Display for AliasError {
     }
 }
 
-/// The aliases one side of a connection has set up.
+/// The aliases one side of a connection has set up; boxed and allocated at the first, as
+/// most connections never use one and the broker keeps one table per connection.
 #[derive(Debug, Default)]
 pub struct Aliases {
-    topics: HashMap<u16, String>,
+    #[allow(clippy::box_collection)] // 8 bytes in every connection instead of 48
+    topics: Option<Box<HashMap<u16, String>>>,
 }
 
 impl Aliases {
@@ -44,10 +46,11 @@ impl Aliases {
             return Err(AliasError::OutOfRange(alias));
         }
         if !topic.is_empty() {
-            self.topics.insert(alias, topic.clone());
+            let topics = self.topics.get_or_insert_with(Box::default);
+            topics.insert(alias, topic.clone());
             return Ok(());
         }
-        match self.topics.get(&alias) {
+        match self.topics.as_ref().and_then(|t| t.get(&alias)) {
             Some(known) => topic.clone_from(known),
             None => return Err(AliasError::Unknown(alias)),
         }

@@ -43,7 +43,8 @@ impl Session {
                 .iter()
                 .map(|i| i.delivery.msg.payload.len())
                 .sum();
-            st.incoming = image.incoming.into_iter().collect();
+            st.incoming = (!image.incoming.is_empty())
+                .then(|| Box::new(image.incoming.into_iter().collect()));
             st.pkids = PacketIds::after(image.next_pkid);
             st.left = image.left;
         }
@@ -64,7 +65,11 @@ impl Session {
                 .collect(),
             queue: st.queue.iter().cloned().collect(),
             inflight: st.inflight.iter().cloned().collect(),
-            incoming: st.incoming.iter().copied().collect(),
+            incoming: st
+                .incoming
+                .iter()
+                .flat_map(|ids| ids.iter().copied())
+                .collect(),
             next_pkid: st.pkids.last(),
             expiry: st.expiry,
             left: st.left.filter(|_| st.owner.is_none()),

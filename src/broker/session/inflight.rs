@@ -58,14 +58,14 @@ impl SessionState {
     }
     /// Inbound QoS 2 PUBLISH: records `pkid`; false if it is a duplicate already routed.
     pub fn incoming_new(&mut self, pkid: u16) -> bool {
-        self.incoming.insert(pkid)
+        self.incoming.get_or_insert_with(Box::default).insert(pkid)
     }
     /// Inbound QoS 2 messages waiting for PUBREL, for the receive maximum.
     pub fn incoming_len(&self) -> usize {
-        self.incoming.len()
+        self.incoming.as_ref().map_or(0, |ids| ids.len())
     }
     /// PUBREL: forgets inbound `pkid`; false if it was unknown.
     pub fn release(&mut self, pkid: u16) -> bool {
-        self.incoming.remove(&pkid)
+        self.incoming.as_mut().is_some_and(|ids| ids.remove(&pkid))
     }
 }

@@ -52,6 +52,18 @@ impl Pace {
         }
     }
 
+    /// When message `seq` (from 0) was due by the timetable; flat out, `now`. Never later
+    /// than `now`.
+    pub fn due_at(&self, start: Instant, seq: u64, now: Instant) -> Instant {
+        match self {
+            Pace::Max => now,
+            Pace::Every(i) => {
+                let nanos = u64::try_from(i.as_nanos()).unwrap_or(u64::MAX);
+                (start + Duration::from_nanos(nanos.saturating_mul(seq))).min(now)
+            }
+        }
+    }
+
     fn tick(&self) -> Duration {
         match self {
             Pace::Max => MIN_TICK,
@@ -127,6 +139,7 @@ pub async fn run(ctx: Arc<Context>, plan: Plan, ready: Ready, mut start: Start) 
         schedule,
         topic: fill_topic,
         seq: 0,
+        held_back: 0,
         inflight: HashMap::new(),
         unreported_acks: 0,
         arena: BytesMut::new(),
@@ -161,7 +174,13 @@ struct Publisher {
     topic: Option<String>,
     /// Next sequence number.
     seq: u64,
-    /// QoS 1/2 packet ids awaiting completion: send time and whether it is measured.
+    /// Messages below this sequence number were due while the broker held the publisher back
+    /// (a full window or socket): their latency counts from the timetable, so the stall shows
+    /// in the tail instead of slowing the schedule and hiding there (coordinated omission).
+    /// The others count from when they go out, so the timer's own lateness is not the broker's.
+    held_back: u64,
+    /// QoS 1/2 packet ids awaiting completion: due time (see [`Pace::due_at`]) and whether
+    /// it is measured.
     inflight: HashMap<u16, (u64, bool)>,
     /// Completions not yet added to the shared counter: added once per tick, not per ack.
     unreported_acks: u64,
@@ -203,12 +222,8 @@ impl Publisher {
     /// Queues the messages due now, within the quota, the QoS window and [`MAX_PENDING`].
     fn send_due(&mut self, client: &mut BenchClient) -> Result<(), ClientError> {
         let now = Instant::now();
-        let now_ns = self.ctx.clock.ns(now);
-        let measured = now >= self.schedule.measure_from;
-        let due = self
-            .plan
-            .pace
-            .due(self.schedule.start + self.plan.offset, now);
+        let start = self.schedule.start + self.plan.offset;
+        let due = self.plan.pace.due(start, now);
         let window = self.plan.qos != QoS::AtMostOnce;
         let first = self.seq;
         while self.seq < due
@@ -216,14 +231,24 @@ impl Publisher {
             && (!window || client.can_publish())
             && !self.outcome.quota_met
         {
-            let pkid = client.publish(self.message(now_ns))?;
+            let due_at = match self.seq < self.held_back {
+                true => self.plan.pace.due_at(start, self.seq, now),
+                false => now,
+            };
+            // Measured by its stamp, as the subscribers judge it.
+            let measured = due_at >= self.schedule.measure_from;
+            let due_ns = self.ctx.clock.ns(due_at);
+            let pkid = client.publish(self.message(due_ns))?;
             if window {
-                self.inflight.insert(pkid, (now_ns, measured));
+                self.inflight.insert(pkid, (due_ns, measured));
             }
             if measured {
                 self.count_measured(now);
             }
             self.seq += 1;
+        }
+        if self.seq < due && !self.outcome.quota_met {
+            self.held_back = due;
         }
         Counters::add(&self.ctx.counters.sent, self.seq - first);
         self.report_acks();
@@ -338,5 +363,19 @@ mod tests {
         assert_eq!(pace.due(start + Duration::from_secs(1), start), 0);
         assert_eq!(Pace::Max.due(start, start), u64::MAX);
         assert_eq!(Pace::Every(Duration::from_micros(100)).tick(), MIN_TICK);
+    }
+
+    /// A paced message late by a stall keeps its timetable time; never one in the future.
+    #[test]
+    fn latency_counts_from_the_timetable() {
+        let start = Instant::now();
+        let pace = Pace::Every(Duration::from_millis(10));
+        let late = start + Duration::from_secs(1);
+        assert_eq!(
+            pace.due_at(start, 3, late),
+            start + Duration::from_millis(30)
+        );
+        assert_eq!(pace.due_at(start, 300, late), late);
+        assert_eq!(Pace::Max.due_at(start, 3, late), late);
     }
 }

@@ -1,6 +1,7 @@
 //! MQTT 5 properties written in the order they were given ([`super::WireOrder`]: as read,
 //! or as `-D` named them), as mosquitto writes them; whatever that order does not name
-//! follows in a fixed order, which is all of it for properties built in code.
+//! follows in a fixed order per packet, which is all of it for properties built in code. The
+//! one property writer: CONNECT, wills, PUBLISH, SUBSCRIBE and every reply in `short`.
 
 use super::publish::{put_string, put_varint};
 use super::Properties;
@@ -64,33 +65,29 @@ fn put_one(out: &mut BytesMut, p: &Properties, id: u8, written: &mut Written, us
     let value = match id {
         0x01 => p.payload_format_indicator.map(Value::Byte),
         0x02 => p.message_expiry_interval.map(Value::Four),
-        0x03 => p.content_type.as_deref().map(|s| Value::Text(s.as_bytes())),
-        0x08 => p
-            .response_topic
-            .as_deref()
-            .map(|s| Value::Text(s.as_bytes())),
+        0x03 => text(p.content_type.as_deref()),
+        0x08 => text(p.response_topic.as_deref()),
         0x09 => p.correlation_data.as_deref().map(Value::Text),
         0x11 => p.session_expiry_interval.map(Value::Four),
-        0x15 => p
-            .authentication_method
-            .as_deref()
-            .map(|s| Value::Text(s.as_bytes())),
+        0x12 => text(p.assigned_client_identifier.as_deref()),
+        0x13 => p.server_keep_alive.map(Value::Two),
+        0x15 => text(p.authentication_method.as_deref()),
         0x16 => p.authentication_data.as_deref().map(Value::Text),
         0x17 => p.request_problem_information.map(Value::Byte),
         0x18 => p.will_delay_interval.map(Value::Four),
         0x19 => p.request_response_information.map(Value::Byte),
+        0x1A => text(p.response_information.as_deref()),
+        0x1C => text(p.server_reference.as_deref()),
+        0x1F => text(p.reason_string.as_deref()),
         0x21 => p.receive_maximum.map(Value::Two),
         0x22 => p.topic_alias_maximum.map(Value::Two),
         0x23 => p.topic_alias.map(Value::Two),
-        0x1C => p
-            .server_reference
-            .as_deref()
-            .map(|s| Value::Text(s.as_bytes())),
-        0x1F => p
-            .reason_string
-            .as_deref()
-            .map(|s| Value::Text(s.as_bytes())),
+        0x24 => p.maximum_qos.map(Value::Byte),
+        0x25 => p.retain_available.map(Value::Byte),
         0x27 => p.maximum_packet_size.map(Value::Four),
+        0x28 => p.wildcard_subscription_available.map(Value::Byte),
+        0x29 => p.subscription_identifier_available.map(Value::Byte),
+        0x2A => p.shared_subscription_available.map(Value::Byte),
         _ => None,
     };
     let Some(value) = value else {
@@ -103,6 +100,10 @@ fn put_one(out: &mut BytesMut, p: &Properties, id: u8, written: &mut Written, us
         Value::Four(v) => out.put_u32(v),
         Value::Text(v) => put_string(out, v),
     }
+}
+
+fn text(s: Option<&str>) -> Option<Value<'_>> {
+    s.map(|s| Value::Text(s.as_bytes()))
 }
 
 /// A property's value, by its wire type.

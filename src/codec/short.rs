@@ -8,8 +8,9 @@
 //! acknowledgements, DISCONNECT, CONNACK, SUBACK, UNSUBACK and AUTH are framed here, byte
 //! for byte as mosquitto 2.0.11 frames them (`tests/wire.rs` compares the two).
 
-use super::publish::{put_string, put_varint};
-use super::{Ack, ConnAck, Properties, Reason, SubAck};
+use super::props_out;
+use super::publish::put_varint;
+use super::{Ack, ConnAck, Reason, SubAck};
 use bytes::{BufMut, BytesMut};
 
 /// PUBACK (`first` 0x40), PUBREC (0x50), PUBREL (0x62) or PUBCOMP (0x70): 2 bytes of
@@ -30,7 +31,7 @@ pub(super) fn ack(first: u8, a: &Ack, buf: &mut BytesMut) {
         body.put_u8(a.reason);
     }
     if !a.properties.is_empty() {
-        put_properties(&mut body, |out| reason_and_user(out, &a.properties));
+        props_out::put_block(&mut body, &a.properties, &REASON_AND_USER);
     }
     frame(first, &body, buf);
 }
@@ -38,9 +39,7 @@ pub(super) fn ack(first: u8, a: &Ack, buf: &mut BytesMut) {
 /// DISCONNECT: empty for a normal disconnection, the reason code alone without properties;
 /// properties in the order `-D disconnect` gave them, else in mosquitto's.
 pub(super) fn disconnect(r: &Reason, buf: &mut BytesMut) {
-    reason_packet(0xE0, r, buf, |out, p| {
-        super::props_out::put(out, p, &[0x11, 0x1C, 0x1F, 0x26]);
-    });
+    reason_packet(0xE0, r, buf, &[0x11, 0x1C, 0x1F, 0x26]);
 }
 
 /// AUTH: empty for success without properties (MQTT-3.15.2.1), else the reason code and its
@@ -53,33 +52,13 @@ pub(super) fn auth(r: &Reason, buf: &mut BytesMut) {
     frame(0xF0, &body, buf);
 }
 
-/// CONNACK with its properties in mosquitto's order: Topic Alias Maximum, Server Keep Alive
-/// and Assigned Client Identifier (added as it accepts the CONNECT, in `handle_connect.c`),
-/// then Retain Available, Maximum Packet Size, Receive Maximum and Maximum QoS (added by
-/// `send__connack`); the ones mosquitto never sends follow in identifier order.
+/// CONNACK with its properties in mosquitto's order ([`CONNACK_PROPERTIES`]).
 pub(super) fn connack(c: &ConnAck, buf: &mut BytesMut) {
     let p = &*c.properties;
     let mut body = BytesMut::with_capacity(16);
     body.put_u8(c.session_present as u8);
     body.put_u8(c.code);
-    put_properties(&mut body, |out| {
-        u16_prop(out, 0x22, p.topic_alias_maximum);
-        u16_prop(out, 0x13, p.server_keep_alive);
-        str_prop(out, 0x12, p.assigned_client_identifier.as_deref());
-        str_prop(out, 0x15, p.authentication_method.as_deref());
-        bin_prop(out, 0x16, p.authentication_data.as_deref());
-        u8_prop(out, 0x25, p.retain_available);
-        u32_prop(out, 0x27, p.maximum_packet_size);
-        u16_prop(out, 0x21, p.receive_maximum);
-        u8_prop(out, 0x24, p.maximum_qos);
-        u32_prop(out, 0x11, p.session_expiry_interval);
-        str_prop(out, 0x1A, p.response_information.as_deref());
-        str_prop(out, 0x1C, p.server_reference.as_deref());
-        u8_prop(out, 0x28, p.wildcard_subscription_available);
-        u8_prop(out, 0x29, p.subscription_identifier_available);
-        u8_prop(out, 0x2A, p.shared_subscription_available);
-        reason_and_user(out, p);
-    });
+    props_out::put_block(&mut body, p, &CONNACK_PROPERTIES);
     frame(0x20, &body, buf);
 }
 
@@ -87,80 +66,38 @@ pub(super) fn connack(c: &ConnAck, buf: &mut BytesMut) {
 pub(super) fn suback(first: u8, s: &SubAck, buf: &mut BytesMut) {
     let mut body = BytesMut::with_capacity(3 + s.codes.len());
     body.put_u16(s.pkid);
-    put_properties(&mut body, |out| reason_and_user(out, &s.properties));
+    props_out::put_block(&mut body, &s.properties, &REASON_AND_USER);
     body.put_slice(&s.codes);
     frame(first, &body, buf);
 }
 
 /// DISCONNECT-shaped packets: nothing for 0x00 without properties, the code alone without
-/// properties, else the code and the properties `write` puts.
-fn reason_packet(
-    first: u8,
-    r: &Reason,
-    buf: &mut BytesMut,
-    write: impl FnOnce(&mut BytesMut, &Properties),
-) {
+/// properties, else the code and the properties `ids` allows.
+fn reason_packet(first: u8, r: &Reason, buf: &mut BytesMut, ids: &[u8]) {
     let mut body = BytesMut::with_capacity(2);
     if r.code != 0 || !r.properties.is_empty() {
         body.put_u8(r.code);
     }
     if !r.properties.is_empty() {
-        put_properties(&mut body, |out| write(out, &r.properties));
+        props_out::put_block(&mut body, &r.properties, ids);
     }
     frame(first, &body, buf);
 }
 
-/// Reason String, then the User Properties in their order: what every acknowledgement may carry.
-fn reason_and_user(out: &mut BytesMut, p: &Properties) {
-    str_prop(out, 0x1F, p.reason_string.as_deref());
-    for (key, value) in &p.user_properties {
-        out.put_u8(0x26);
-        put_string(out, key.as_bytes());
-        put_string(out, value.as_bytes());
-    }
-}
+/// Reason String, then the User Properties: what every acknowledgement may carry.
+const REASON_AND_USER: [u8; 2] = [0x1F, 0x26];
 
-/// Writes the property block `write` fills, prefixed by its length.
-fn put_properties(body: &mut BytesMut, write: impl FnOnce(&mut BytesMut)) {
-    let mut props = BytesMut::new();
-    write(&mut props);
-    put_varint(body, props.len());
-    body.put_slice(&props);
-}
+/// CONNACK's properties in mosquitto's order: Topic Alias Maximum, Server Keep Alive and
+/// Assigned Client Identifier (added as it accepts the CONNECT, in `handle_connect.c`), then
+/// Retain Available, Maximum Packet Size, Receive Maximum and Maximum QoS (added by
+/// `send__connack`); the ones mosquitto never sends follow in identifier order.
+const CONNACK_PROPERTIES: [u8; 17] = [
+    0x22, 0x13, 0x12, 0x15, 0x16, 0x25, 0x27, 0x21, 0x24, 0x11, 0x1A, 0x1C, 0x28, 0x29, 0x2A, 0x1F,
+    0x26,
+];
 
 fn frame(first: u8, body: &[u8], buf: &mut BytesMut) {
     buf.put_u8(first);
     put_varint(buf, body.len());
     buf.put_slice(body);
-}
-
-fn u8_prop(out: &mut BytesMut, id: u8, value: Option<u8>) {
-    if let Some(v) = value {
-        out.put_slice(&[id, v]);
-    }
-}
-
-fn u16_prop(out: &mut BytesMut, id: u8, value: Option<u16>) {
-    if let Some(v) = value {
-        out.put_u8(id);
-        out.put_u16(v);
-    }
-}
-
-fn u32_prop(out: &mut BytesMut, id: u8, value: Option<u32>) {
-    if let Some(v) = value {
-        out.put_u8(id);
-        out.put_u32(v);
-    }
-}
-
-fn str_prop(out: &mut BytesMut, id: u8, value: Option<&str>) {
-    bin_prop(out, id, value.map(str::as_bytes));
-}
-
-fn bin_prop(out: &mut BytesMut, id: u8, value: Option<&[u8]>) {
-    if let Some(v) = value {
-        out.put_u8(id);
-        put_string(out, v);
-    }
 }

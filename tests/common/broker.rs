@@ -206,9 +206,27 @@ impl Broker {
 
     /// Waits until the broker accepts connections on its port (mosquitto says nothing when
     /// it is ready); panics with its log after ten seconds.
-    fn wait_listening(&self) {
+    fn wait_listening(&mut self) {
+        if self.mosquitto {
+            self.wait_running();
+        }
         if !listening(self.port) {
             self.stopped("did not listen within 10 s");
+        }
+    }
+
+    /// Waits for mosquitto's "running" line, logged once its listeners are open; a mosquitto
+    /// that could not open them exits instead, and the port may then belong to someone else.
+    fn wait_running(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.log().contains(" running") {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                self.stopped(&format!("exited: {status}"));
+            }
+            if Instant::now() > deadline {
+                self.stopped("did not log \"running\" within 10 s");
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
@@ -355,8 +373,27 @@ pub fn listening(port: u16) -> bool {
     true
 }
 
-/// A port nothing listens on right now.
+/// A port nothing listens on right now, for a broker that must be told its port. It lies
+/// below the kernel's ephemeral range, so a listener on port 0 (`mqtk serve --port 0`) or a
+/// client's own port cannot take it between this call and the broker's bind, and no two
+/// calls in one test process return the same port.
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let start = ephemeral_start().saturating_sub(PORTS).max(1024);
+    let offset = std::process::id() as usize;
+    (0..PORTS)
+        .map(|_| start + ((offset + NEXT.fetch_add(1, Ordering::SeqCst)) % PORTS as usize) as u16)
+        .find(|&port| TcpListener::bind(("127.0.0.1", port)).is_ok())
+        .expect("a free port below the ephemeral range")
+}
+
+/// How many ports below the ephemeral range [`free_port`] hands out.
+const PORTS: u16 = 10_000;
+
+/// The first port of the kernel's ephemeral range (Linux's default when it cannot be read).
+fn ephemeral_start() -> u16 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768)
 }

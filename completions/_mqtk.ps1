@@ -86,6 +86,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--repeat', '--repeat', [CompletionResultType]::ParameterName, 'Publish the message COUNT times')
             [CompletionResult]::new('--repeat-delay', '--repeat-delay', [CompletionResultType]::ParameterName, 'Seconds (fractions allowed) to wait between repeats')
             [CompletionResult]::new('--topic-from-line', '--topic-from-line', [CompletionResultType]::ParameterName, 'With -l, split each line at the first SEP into topic and payload (mqtk extension)')
+            [CompletionResult]::new('--replay', '--replay', [CompletionResultType]::ParameterName, 'Publish each record of FILE (- for stdin), as sub --json writes them, with its topic, QoS, retain and properties (mqtk extension)')
+            [CompletionResult]::new('--speed', '--speed', [CompletionResultType]::ParameterName, 'With --replay-timing, play FACTOR times faster (0.5: half speed) [default: 1]')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Keep the session on the broker (needs -i)')
             [CompletionResult]::new('--disable-clean-session', '--disable-clean-session', [CompletionResultType]::ParameterName, 'Keep the session on the broker (needs -i)')
             [CompletionResult]::new('--nodelay', '--nodelay', [CompletionResultType]::ParameterName, 'Disable Nagle''s algorithm (TCP_NODELAY)')
@@ -105,6 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--stdin-line', '--stdin-line', [CompletionResultType]::ParameterName, 'Send each line of stdin as a message; reconnect and resend if the connection drops')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Retain the message')
             [CompletionResult]::new('--retain', '--retain', [CompletionResultType]::ParameterName, 'Retain the message')
+            [CompletionResult]::new('--replay-timing', '--replay-timing', [CompletionResultType]::ParameterName, 'With --replay, keep the original spacing between messages (from their tst)')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

@@ -1243,7 +1243,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__pub)
-            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -t -m -f -s -n -l -r --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --topic --message --file --stdin-file --null-message --stdin-line --retain --repeat --repeat-delay --topic-from-line --help --version"
+            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -t -m -f -s -n -l -r --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --topic --message --file --stdin-file --null-message --stdin-line --retain --repeat --repeat-delay --topic-from-line --replay --replay-timing --speed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1458,6 +1458,14 @@ _mqtk() {
                     return 0
                     ;;
                 --topic-from-line)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --speed)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -82,6 +82,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --repeat 'Publish the message COUNT times'
             cand --repeat-delay 'Seconds (fractions allowed) to wait between repeats'
             cand --topic-from-line 'With -l, split each line at the first SEP into topic and payload (mqtk extension)'
+            cand --replay 'Publish each record of FILE (- for stdin), as sub --json writes them, with its topic, QoS, retain and properties (mqtk extension)'
+            cand --speed 'With --replay-timing, play FACTOR times faster (0.5: half speed) [default: 1]'
             cand -c 'Keep the session on the broker (needs -i)'
             cand --disable-clean-session 'Keep the session on the broker (needs -i)'
             cand --nodelay 'Disable Nagle''s algorithm (TCP_NODELAY)'
@@ -101,6 +103,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --stdin-line 'Send each line of stdin as a message; reconnect and resend if the connection drops'
             cand -r 'Retain the message'
             cand --retain 'Retain the message'
+            cand --replay-timing 'With --replay, keep the original spacing between messages (from their tst)'
             cand --help 'Print help'
             cand --version 'Print version'
         }

@@ -72,6 +72,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s f -l file -d 'Send the
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l repeat -d 'Publish the message COUNT times' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l repeat-delay -d 'Seconds (fractions allowed) to wait between repeats' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l topic-from-line -d 'With -l, split each line at the first SEP into topic and payload (mqtk extension)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l replay -d 'Publish each record of FILE (- for stdin), as sub --json writes them, with its topic, QoS, retain and properties (mqtk extension)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l speed -d 'With --replay-timing, play FACTOR times faster (0.5: half speed) [default: 1]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s c -l disable-clean-session -d 'Keep the session on the broker (needs -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l quiet -d 'Do not print error messages'
@@ -85,6 +87,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s s -l stdin-file -d 'Se
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s n -l null-message -d 'Send a zero-length payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message; reconnect and resend if the connection drops'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s r -l retain -d 'Retain the message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l replay-timing -d 'With --replay, keep the original spacing between messages (from their tst)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l version -d 'Print version'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s h -l host -d 'Broker host [default: localhost]' -r

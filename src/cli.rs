@@ -387,6 +387,8 @@ pub enum Payload {
     Lines,
     /// -n: zero bytes.
     Null,
+    /// --replay: one message per record of this file, `-` for stdin (pub only).
+    Replay(PathBuf),
 }
 
 /// `mqtk pub`: mosquitto_pub's options.
@@ -430,6 +432,22 @@ pub struct PubArgs {
         help = "With -l, split each line at the first SEP into topic and payload (mqtk extension)"
     )]
     pub topic_from_line: Option<String>,
+    /// --replay: republish the records `sub --json` wrote (mqtk extension).
+    #[arg(
+        long = "replay",
+        value_name = "FILE",
+        help = "Publish each record of FILE (- for stdin), as sub --json writes them, with its topic, QoS, retain and properties (mqtk extension)"
+    )]
+    pub replay: Option<PathBuf>,
+    /// --replay-timing: keep the spacing the records' `tst` fields recorded.
+    #[arg(
+        long = "replay-timing",
+        help = "With --replay, keep the original spacing between messages (from their tst)"
+    )]
+    pub replay_timing: bool,
+    /// --speed: with --replay-timing, play that many times faster.
+    #[arg(long = "speed", value_name = "FACTOR", value_parser = values::positive_f64, help = "With --replay-timing, play FACTOR times faster (0.5: half speed) [default: 1]")]
+    pub speed: Option<f64>,
 }
 
 /// Output options shared by sub and rr.

@@ -148,7 +148,7 @@ where
 /// mosquitto's exit status for a failed session.
 pub fn exit_code(e: &ClientError) -> i32 {
     match e {
-        ClientError::Transport(_) => 1,
+        ClientError::Transport(_) | ClientError::Input(_) => 1,
         ClientError::Refused { code, .. } => i32::from(*code),
         ClientError::KeepaliveTimeout => 19,
         ClientError::Protocol(_) => 2,

@@ -104,7 +104,7 @@ pub struct CommonArgs {
     #[arg(long = "duration", short = 'd', value_name = "DURATION", default_value = "10s", value_parser = seconds, help = "Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs", help_heading = "Run")]
     pub duration: Duration,
     /// --connect-rate: new connections per second while ramping up; `None` means all at once.
-    #[arg(long = "connect-rate", short = 'R', value_name = "PER_SEC", value_parser = positive_f64, help = "Open at most PER_SEC connections per second [default: no limit]", help_heading = "Run")]
+    #[arg(long = "connect-rate", short = 'R', value_name = "PER_SEC", value_parser = values::positive_f64, help = "Open at most PER_SEC connections per second [default: no limit]", help_heading = "Run")]
     pub connect_rate: Option<f64>,
     /// --connect-timeout: give up on one connection attempt after this long.
     #[arg(long = "connect-timeout", value_name = "DURATION", default_value = "10s", value_parser = seconds, help = "Give up on a connection attempt after DURATION", help_heading = "Run")]
@@ -156,7 +156,7 @@ pub struct Thresholds {
     #[arg(long = "max-loss", value_name = "PERCENT", value_parser = percent, help = "Fail when more than PERCENT % are lost (conn: fail to connect)")]
     pub max_loss: Option<f64>,
     /// --min-rate: received msg/s (pub: acknowledged, or sent at QoS 0; conn: connections/s).
-    #[arg(long = "min-rate", value_name = "PER_SEC", value_parser = positive_f64, help = "Fail below PER_SEC received msg/s (pub: acked or sent; conn: connections/s)")]
+    #[arg(long = "min-rate", value_name = "PER_SEC", value_parser = values::positive_f64, help = "Fail below PER_SEC received msg/s (pub: acked or sent; conn: connections/s)")]
     pub min_rate: Option<f64>,
 }
 
@@ -266,7 +266,7 @@ pub struct PublishArgs {
     pub clients: u32,
     /// --rate: total target msg/s over all publishers; `None` with no -I means as fast as
     /// the broker takes them.
-    #[arg(long = "rate", value_name = "PER_SEC", value_parser = positive_f64, conflicts_with = "interval", help = "Total target msg/s, spread over the publishers [default: as fast as possible]")]
+    #[arg(long = "rate", value_name = "PER_SEC", value_parser = values::positive_f64, conflicts_with = "interval", help = "Total target msg/s, spread over the publishers [default: as fast as possible]")]
     pub rate: Option<f64>,
     /// -I: time between two messages of one publisher.
     #[arg(short = 'I', long = "interval", value_name = "DURATION", value_parser = millis, help = "Time between messages of each publisher (10ms, 1s; bare number = ms)")]
@@ -430,14 +430,6 @@ pub fn percent(s: &str) -> Result<f64, String> {
     match s.trim_end_matches('%').parse::<f64>() {
         Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
         _ => Err(format!("Error: invalid percentage '{s}' (0-100)")),
-    }
-}
-
-/// A finite number above zero.
-pub fn positive_f64(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("Error: '{s}' is not a number above 0")),
     }
 }
 

@@ -1,6 +1,7 @@
 //! mosquitto's defaults and precedence rules between options, resolved once for the clients.
 
 use bytes::Bytes;
+use std::path::PathBuf;
 
 use super::{ConnectArgs, MessageArgs, Payload, PubArgs, RrArgs, SubArgs};
 use crate::codec::{Version, Will};
@@ -117,8 +118,9 @@ impl ConnectArgs {
 }
 
 impl MessageArgs {
-    /// The single -m/-f/-s/-n choice; `lines` adds pub's -l. `None` when none was given.
-    fn payload(&self, lines: bool) -> Option<Payload> {
+    /// The single -m/-f/-s/-n choice; `lines` adds pub's -l and `replay` its --replay. `None`
+    /// when none was given.
+    fn payload(&self, lines: bool, replay: Option<&PathBuf>) -> Option<Payload> {
         let choices = [
             self.message
                 .clone()
@@ -127,18 +129,21 @@ impl MessageArgs {
             self.stdin_file.then_some(Payload::Stdin),
             lines.then_some(Payload::Lines),
             self.null_message.then_some(Payload::Null),
+            replay.cloned().map(Payload::Replay),
         ];
         choices.into_iter().flatten().next()
     }
 
-    /// How many payload options were given (`lines` counts pub's -l); more than one is an error.
-    pub(super) fn count(&self, lines: bool) -> usize {
+    /// How many payload options were given (`lines` counts pub's -l, `replay` its
+    /// --replay); more than one is an error.
+    pub(super) fn count(&self, lines: bool, replay: bool) -> usize {
         [
             self.message.is_some(),
             self.file.is_some(),
             self.stdin_file,
             lines,
             self.null_message,
+            replay,
         ]
         .into_iter()
         .filter(|&given| given)
@@ -160,7 +165,7 @@ impl PubArgs {
 
     /// Where the payload comes from; `Some` once [`PubArgs::validate`] has passed.
     pub fn payload(&self) -> Option<Payload> {
-        self.message.payload(self.stdin_line)
+        self.message.payload(self.stdin_line, self.replay.as_ref())
     }
 }
 
@@ -195,6 +200,6 @@ impl RrArgs {
 
     /// Where the request payload comes from; `Some` once [`RrArgs::validate`] has passed.
     pub fn payload(&self) -> Option<Payload> {
-        self.message.payload(false)
+        self.message.payload(false, None)
     }
 }

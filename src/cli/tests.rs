@@ -285,6 +285,41 @@ fn pub_errors() {
 }
 
 #[test]
+fn replay_takes_topic_and_retain_from_its_records() {
+    let args = pub_args(&["--replay", "-", "--replay-timing", "--speed", "4"]);
+    assert_eq!(args.payload(), Some(Payload::Replay(PathBuf::from("-"))));
+    assert_eq!(args.speed, Some(4.0));
+    let e = |a: &[&str]| error(&[&["mqtk", "pub"][..], a].concat());
+    for (args, rule) in [
+        (
+            &["-t", "a", "-m", "x", "--replay-timing"][..],
+            "--replay-timing can only be used with --replay",
+        ),
+        (
+            &["--replay", "f", "--speed", "2"],
+            "--speed can only be used with --replay-timing",
+        ),
+        (&["--replay", "f", "-t", "a"], "-t cannot be used with it"),
+        (&["--replay", "f", "-r"], "-r cannot be used with it"),
+        (
+            &["--replay", "f", "--repeat", "2"],
+            "--repeat cannot be used with --replay",
+        ),
+        (
+            &["--replay", "f", "-l"],
+            "Error: Only one type of message can be sent at once.",
+        ),
+        (
+            &["--replay", "f", "--replay-timing", "--speed", "0"],
+            "'0' is not a number above 0",
+        ),
+    ] {
+        let text = e(args);
+        assert!(text.contains(rule), "{args:?}: {text}");
+    }
+}
+
+#[test]
 fn property_errors() {
     let e = |a: &[&str]| error(&[&["mqtk", "pub", "-t", "a", "-m", "b"][..], a].concat());
     assert_eq!(

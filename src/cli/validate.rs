@@ -117,14 +117,15 @@ impl OutputArgs {
 }
 
 impl PubArgs {
-    /// mosquitto_pub's rules, plus `--topic-from-line`'s.
+    /// mosquitto_pub's rules, plus `--topic-from-line`'s and `--replay`'s.
     pub fn validate(&self) -> Result<(), String> {
+        self.validate_replay()?;
         if let Some(t) = self.topic().filter(|t| !is_valid_name(t)) {
             return Err(format!(
                 "Error: Invalid publish topic '{t}', does it contain '+' or '#'?"
             ));
         }
-        if self.message.count(self.stdin_line) > 1 {
+        if self.message.count(self.stdin_line, self.replay.is_some()) > 1 {
             return Err(ONE_MESSAGE_TYPE.into());
         }
         self.connect.validate(self.version())?;
@@ -138,10 +139,44 @@ impl PubArgs {
             Some(_) => return Ok(()),
             None => {}
         }
+        if self.replay.is_some() {
+            return Ok(());
+        }
         if self.topic().is_none() || self.payload().is_none() {
             return Err("Error: Both topic and message must be supplied.".into());
         }
         Ok(())
+    }
+
+    /// Records bring their own topic and retain flag; the timing options need them.
+    fn validate_replay(&self) -> Result<(), String> {
+        let replay = self.replay.is_some();
+        let rules = [
+            (
+                self.replay_timing && !replay,
+                "--replay-timing can only be used with --replay",
+            ),
+            (
+                self.speed.is_some() && !self.replay_timing,
+                "--speed can only be used with --replay-timing",
+            ),
+            (
+                replay && self.topic().is_some(),
+                "--replay takes the topic from each record; -t cannot be used with it",
+            ),
+            (
+                replay && self.retain,
+                "--replay takes the retain flag from each record; -r cannot be used with it",
+            ),
+            (
+                replay && self.repeat > 1,
+                "--repeat cannot be used with --replay",
+            ),
+        ];
+        match rules.into_iter().find(|(broken, _)| *broken) {
+            Some((_, rule)) => Err(format!("Error: {rule}.")),
+            None => Ok(()),
+        }
     }
 }
 
@@ -176,7 +211,7 @@ impl RrArgs {
                 "Error: Invalid response topic '{t}', does it contain '+' or '#'?"
             ));
         }
-        if self.message.count(false) > 1 {
+        if self.message.count(false, false) > 1 {
             return Err(ONE_MESSAGE_TYPE.into());
         }
         self.output.validate()?;

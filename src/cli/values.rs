@@ -109,6 +109,14 @@ fn positive(s: &str) -> Option<u32> {
 }
 
 /// `--random-filter`: a percentage with mosquitto's 0.1 resolution.
+/// A finite number above zero (bench's rates, `--speed`).
+pub fn positive_f64(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("Error: '{s}' is not a number above 0")),
+    }
+}
+
 pub fn random_filter(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(p) if (1.0..=1000.0).contains(&(p * 10.0).trunc()) => Ok(p),

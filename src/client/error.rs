@@ -18,6 +18,8 @@ pub enum ClientError {
     KeepaliveTimeout,
     /// The broker broke the protocol.
     Protocol(String),
+    /// The tool's own input was unusable (a `--replay` record): the one-line error.
+    Input(String),
 }
 
 impl std::fmt::Display for ClientError {
@@ -48,6 +50,7 @@ impl std::fmt::Display for ClientError {
             },
             ClientError::KeepaliveTimeout => write!(f, "Keepalive timeout"),
             ClientError::Protocol(what) => write!(f, "Protocol error: {what}"),
+            ClientError::Input(what) => write!(f, "Error: {what}"),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! `mqtk pub`: publish one message (possibly repeated) or one message per stdin line.
+//! `mqtk pub`: publish one message (possibly repeated), one message per stdin line, or one
+//! per `--replay` record.
 //!
 //! Every QoS 1/2 message is acknowledged before DISCONNECT, so `pub` exiting 0 means the
 //! broker has them all. Lines are read in large chunks and published into the client's write
@@ -7,9 +8,11 @@
 //! message leaves that to its caller.
 
 mod lines;
+pub(crate) mod replay;
 mod stream;
 
 use lines::LineReader;
+use replay::Replay;
 use stream::LineStream;
 
 use crate::cli::{self, PubArgs};
@@ -44,6 +47,9 @@ pub enum Payload {
     /// `-l`: one message per line of stdin; with `topic_separator`, each line is
     /// `topic SEP payload`.
     Lines { topic_separator: Option<String> },
+    /// `--replay`: one message per record line; with `speed`, at the recorded spacing;
+    /// properties only when `v5`.
+    Replay { speed: Option<f64>, v5: bool },
 }
 
 /// Builds successive PUBLISH packets: after the first, an MQTT 5 topic alias stands in for
@@ -99,7 +105,14 @@ pub fn main(args: PubArgs) -> i32 {
         properties: props.disconnect.clone().into(),
     };
     let quiet = args.connect.quiet;
-    let session = run(|| target.open(), job, tokio::io::stdin(), disconnect, quiet);
+    let input = match input(&args) {
+        Ok(input) => input,
+        Err(message) => {
+            eprintln!("{message}");
+            return 1;
+        }
+    };
+    let session = run(|| target.open(), job, input, disconnect, quiet);
     let result = connect::block_on(session);
     match result {
         Ok(Ok(())) => 0,
@@ -108,6 +121,18 @@ pub fn main(args: PubArgs) -> i32 {
             eprintln!("Error: {e}");
             1
         }
+    }
+}
+
+/// What `-l` and `--replay` read: stdin, or the `--replay` file.
+fn input(args: &PubArgs) -> Result<Box<dyn AsyncRead + Unpin>, String> {
+    match &args.replay {
+        Some(path) if path.as_os_str() != "-" => {
+            let file = std::fs::File::open(path)
+                .map_err(|_| format!("Error: Unable to open file \"{}\".", path.display()))?;
+            Ok(Box::new(tokio::fs::File::from_std(file)))
+        }
+        _ => Ok(Box::new(tokio::io::stdin())),
     }
 }
 
@@ -136,6 +161,10 @@ fn load(args: &PubArgs) -> Result<Payload, String> {
         }
         Some(cli::Payload::Lines) => Payload::Lines {
             topic_separator: args.topic_from_line.clone(),
+        },
+        Some(cli::Payload::Replay(_)) => Payload::Replay {
+            speed: args.replay_timing.then(|| args.speed.unwrap_or(1.0)),
+            v5: args.version().is_v5(),
         },
     })
 }
@@ -168,6 +197,15 @@ where
         Payload::Lines { topic_separator } => {
             let mut stream = LineStream::new(publisher, LineReader::new(stdin, topic_separator));
             client = stream.publish_all(client, &mut connect, quiet).await?;
+        }
+        Payload::Replay { speed, v5 } => {
+            let lines = LineReader::new(stdin, None);
+            let mut stream = LineStream::replaying(publisher, lines, Replay::new(speed, v5));
+            client = stream.publish_all(client, &mut connect, quiet).await?;
+            if let Some(why) = stream.failure() {
+                client.disconnect(disconnect).await?;
+                return Err(ClientError::Input(why));
+            }
         }
     }
     client.disconnect(disconnect).await

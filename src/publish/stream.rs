@@ -1,7 +1,8 @@
-//! `pub -l` across connections: the input, what a lost session left to publish again, and
-//! the reconnect that outlives a broker restart.
+//! `pub -l` and `--replay` across connections: the input, what a lost session left to
+//! publish again, and the reconnect that outlives a broker restart.
 
 use super::lines::LineReader;
+use super::replay::Replay;
 use super::{drain, on_event, Publisher};
 use crate::client::{Client, ClientError};
 use crate::codec::Publish;
@@ -26,6 +27,8 @@ pub(super) struct LineStream<R> {
     lines: LineReader<R>,
     /// Messages a new session must get afresh, oldest first, before any further line.
     resend: VecDeque<Publish>,
+    /// `--replay`: the lines are records.
+    replay: Option<Replay>,
 }
 
 /// Why publishing lines stopped short of the end of input.
@@ -41,11 +44,38 @@ impl From<ClientError> for Interrupted {
 }
 
 impl<R: AsyncRead + Unpin> LineStream<R> {
+    /// `-l`: the lines are messages.
     pub(super) fn new(publisher: Publisher, lines: LineReader<R>) -> LineStream<R> {
         LineStream {
             publisher,
             lines,
             resend: VecDeque::new(),
+            replay: None,
+        }
+    }
+
+    /// `--replay`: the lines are records.
+    pub(super) fn replaying(
+        publisher: Publisher,
+        lines: LineReader<R>,
+        replay: Replay,
+    ) -> LineStream<R> {
+        LineStream {
+            replay: Some(replay),
+            ..LineStream::new(publisher, lines)
+        }
+    }
+
+    /// The one-line error of the record that stopped a replay, if one did.
+    pub(super) fn failure(self) -> Option<String> {
+        self.replay.and_then(|r| r.failed)
+    }
+
+    /// True once every line (or record) has been published.
+    fn input_done(&self) -> bool {
+        match &self.replay {
+            Some(replay) => replay.done(&self.lines),
+            None => self.lines.finished(),
         }
     }
 
@@ -87,13 +117,14 @@ impl<R: AsyncRead + Unpin> LineStream<R> {
         S: AsyncRead + AsyncWrite + Unpin,
     {
         loop {
-            while client.can_publish() && client.pending() < MAX_PENDING {
+            while client.can_publish() && client.pending() < MAX_PENDING && !self.ordered(client) {
                 let Some(packet) = self.next_packet() else {
                     break;
                 };
                 client.publish(packet)?;
             }
-            if self.resend.is_empty() && self.lines.finished() {
+            let blocked = self.ordered(client);
+            if self.resend.is_empty() && self.input_done() {
                 return Ok(drain(client).await?);
             }
             if client.pending() >= MAX_PENDING {
@@ -101,18 +132,43 @@ impl<R: AsyncRead + Unpin> LineStream<R> {
                 client.flush().await?;
                 continue;
             }
-            let more = client.can_publish() && !self.lines.ended();
+            // A replayed record waiting for its time holds further reading back.
+            let wake = self.replay.as_ref().and_then(Replay::wake);
+            let ready = client.can_publish() && !blocked;
+            let more = ready && !self.lines.ended() && wake.is_none();
+            let due = wake.unwrap_or_else(Instant::now);
             tokio::select! {
                 read = self.lines.fill(), if more => read.map_err(Interrupted::Input)?,
+                () = tokio::time::sleep_until(due), if wake.is_some() && ready => {
+                    client.flush().await?;
+                }
                 event = client.next_event() => on_event(event?),
             }
         }
     }
 
-    /// The next message: what a lost session left over first, then the next line.
+    /// True while `--replay` waits for a QoS 2 message to complete before the next record: a
+    /// broker may hold QoS 2 back until PUBREL (mosquitto does) and let later messages
+    /// overtake it, and a replay keeps the recorded order.
+    fn ordered<S>(&mut self, client: &Client<S>) -> bool
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let Some(replay) = &mut self.replay else {
+            return false;
+        };
+        replay.after_qos2 &= client.inflight() > 0;
+        replay.after_qos2
+    }
+
+    /// The next message: what a lost session left over first, then the next line or due
+    /// record.
     fn next_packet(&mut self) -> Option<Publish> {
         if let Some(packet) = self.resend.pop_front() {
             return Some(packet);
+        }
+        if let Some(replay) = &mut self.replay {
+            return replay.next(&mut self.lines);
         }
         loop {
             let (topic, payload) = self.lines.next_line()?;

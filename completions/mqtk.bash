@@ -1243,7 +1243,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__pub)
-            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -t -m -f -s -n -l -r --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --topic --message --file --stdin-file --null-message --stdin-line --retain --repeat --repeat-delay --topic-from-line --replay --replay-timing --speed --help --version"
+            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -t -m -f -s -n -l -r --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --ws --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --topic --message --file --stdin-file --null-message --stdin-line --retain --repeat --repeat-delay --topic-from-line --replay --replay-timing --speed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1477,7 +1477,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__rr)
-            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -v -N -F -R -e -t -m -f -s -n -W --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --verbose --pretty --json --topic --message --file --stdin-file --null-message --retain-as-published --retain-handling --help --version"
+            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -v -N -F -R -e -t -m -f -s -n -W --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --ws --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --verbose --pretty --json --topic --message --file --stdin-file --null-message --retain-as-published --retain-handling --latency --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1777,7 +1777,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__sub)
-            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -v -N -F -R -t -T -C -W -E -U --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --verbose --pretty --json --topic --filter-out --retained-only --remove-retained --unsubscribe --random-filter --retain-as-published --retain-handling --help --version"
+            opts="-h -p -L -i -I -k -u -P -V -x -c -A -d -q -M -D -o -S -v -N -F -R -t -T -C -W -E -U -w --host --port --url --id --id-prefix --keepalive --username --pw --protocol-version --disable-clean-session --nodelay --ws --unix --quiet --debug --qos --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --property --ciphers --keyform --tls-engine --tls-engine-kpass-sha1 --psk --psk-identity --proxy --verbose --pretty --json --topic --filter-out --retained-only --remove-retained --unsubscribe --random-filter --retain-as-published --retain-handling --watch --message-rate --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

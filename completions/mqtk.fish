@@ -76,6 +76,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l replay -d 'Publish eac
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l speed -d 'With --replay-timing, play FACTOR times faster (0.5: half speed) [default: 1]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s c -l disable-clean-session -d 'Keep the session on the broker (needs -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l ws -d 'Connect over WebSocket (path /mqtt), as -L ws://host:port/ does'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l quiet -d 'Do not print error messages'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s d -l debug -d 'Print debug messages'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-retain -d 'Retain the last will'
@@ -133,6 +134,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l random-filter -d 'Prin
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-handling -d 'Retained messages on subscribing: always, new (only for a new subscription) or never (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s c -l disable-clean-session -d 'Keep the session on the broker (needs -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l ws -d 'Connect over WebSocket (path /mqtt), as -L ws://host:port/ does'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l quiet -d 'Do not print error messages'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s d -l debug -d 'Print debug messages'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-retain -d 'Retain the last will'
@@ -149,6 +151,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s E -d 'Exit once all su
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retained-only -d 'Print only retained messages; exit at the first live one'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l remove-retained -d 'Clear every retained message received'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-as-published -d 'Keep the retain flag as published (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s w -l watch -d 'On a terminal, keep one line per topic and update it in place (ANSI)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l message-rate -d 'Print the number of messages received each second instead of the messages'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l version -d 'Print version'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s h -l host -d 'Broker host [default: localhost]' -r
@@ -193,6 +197,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s W -d 'Wait at most SECO
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l retain-handling -d 'Retained messages on subscribing: always, new (only for a new subscription) or never (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s c -l disable-clean-session -d 'Keep the session on the broker (needs -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l nodelay -d 'Disable Nagle\'s algorithm (TCP_NODELAY)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l ws -d 'Connect over WebSocket (path /mqtt), as -L ws://host:port/ does'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l quiet -d 'Do not print error messages'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s d -l debug -d 'Print debug messages'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-retain -d 'Retain the last will'
@@ -208,6 +213,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s R -d 'Do not print reta
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s s -l stdin-file -d 'Send all of stdin as the payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s n -l null-message -d 'Send a zero-length payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l retain-as-published -d 'Keep the retain flag as published (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l latency -d 'After the response, print the time from sending the request to receiving the response'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l version -d 'Print version'
 complete -c mqtk -n "__fish_mqtk_using_subcommand serve" -s p -l port -d 'Port to listen on (0: any free port); the bound address is the first line on stdout' -r

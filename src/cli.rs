@@ -7,7 +7,6 @@
 //! MQTT 5) so that the clients do not repeat them.
 
 mod error;
-mod format;
 mod parse;
 mod raw_properties;
 mod resolve;
@@ -188,6 +187,12 @@ pub struct ConnectArgs {
     /// --nodelay: set TCP_NODELAY.
     #[arg(long = "nodelay", help = "Disable Nagle's algorithm (TCP_NODELAY)")]
     pub nodelay: bool,
+    /// --ws (mosquitto 2.1): MQTT over WebSocket to -h/-p, as `-L ws://HOST:PORT` would.
+    #[arg(
+        long = "ws",
+        help = "Connect over WebSocket (path /mqtt), as -L ws://host:port/ does"
+    )]
+    pub ws: bool,
     /// --unix: connect through this unix socket instead of TCP; wins over -h/-p/-L.
     #[arg(
         long = "unix",
@@ -464,7 +469,7 @@ pub struct OutputArgs {
     #[arg(short = 'N', help = "Do not print a newline after each message")]
     pub no_eol: bool,
     /// -F: mosquitto output format string (already syntax-checked); overrides -v.
-    #[arg(short = 'F', value_name = "FORMAT", allow_hyphen_values = true, value_parser = format::check, help = "Output format (%t topic, %p payload, %j JSON, ...)")]
+    #[arg(short = 'F', value_name = "FORMAT", allow_hyphen_values = true, value_parser = crate::format::check, help = "Output format (%t topic, %p payload, %j JSON, ...)")]
     pub format: Option<String>,
     /// --pretty: pretty-print the JSON of %j/%J (and of --json).
     #[arg(long = "pretty", help = "Pretty-print JSON output")]
@@ -531,6 +536,20 @@ pub struct SubArgs {
     /// --retain-handling (mosquitto 2.1): MQTT 5 subscription option; not sent in 3.1.1.
     #[arg(long = "retain-handling", value_name = "WHEN", default_value = "always", value_parser = values::retain_handling, help = "Retained messages on subscribing: always, new (only for a new subscription) or never (MQTT 5)")]
     pub retain_handling: u8,
+    /// -w/--watch (mosquitto 2.1): one terminal line per topic, rewritten in place.
+    #[arg(
+        short = 'w',
+        long = "watch",
+        conflicts_with = "message_rate",
+        help = "On a terminal, keep one line per topic and update it in place (ANSI)"
+    )]
+    pub watch: bool,
+    /// --message-rate (mosquitto 2.1): print messages per second instead of messages.
+    #[arg(
+        long = "message-rate",
+        help = "Print the number of messages received each second instead of the messages"
+    )]
+    pub message_rate: bool,
 }
 
 /// `mqtk rr`: mosquitto_rr's options (request/response; MQTT 5 by default).
@@ -574,6 +593,12 @@ pub struct RrArgs {
     /// --retain-handling (mosquitto 2.1): MQTT 5 option of the response subscription.
     #[arg(long = "retain-handling", value_name = "WHEN", default_value = "always", value_parser = values::retain_handling, help = "Retained messages on subscribing: always, new (only for a new subscription) or never (MQTT 5)")]
     pub retain_handling: u8,
+    /// --latency (mosquitto 2.1): print how long the response took.
+    #[arg(
+        long = "latency",
+        help = "After the response, print the time from sending the request to receiving the response"
+    )]
+    pub latency: bool,
 }
 
 #[cfg(test)]

@@ -80,11 +80,7 @@ fn endpoint(args: &ConnectArgs) -> Endpoint {
         bind: args.bind_address.clone(),
         nodelay: args.nodelay,
         tls,
-        websocket: args
-            .url
-            .as_ref()
-            .and_then(|u| u.websocket_path())
-            .map(String::from),
+        websocket: args.websocket_path().map(String::from),
     }
 }
 

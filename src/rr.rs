@@ -11,6 +11,7 @@ use crate::connect::{self, Target, Tool};
 use crate::format::Formatter;
 use crate::subscribe::{self, SubError};
 use bytes::Bytes;
+use std::time::Instant;
 
 /// `mqtk rr`: returns the process exit status.
 pub fn main(args: RrArgs) -> i32 {
@@ -68,20 +69,47 @@ pub fn main(args: RrArgs) -> i32 {
         code: 0,
         properties: props.disconnect.clone().into(),
     };
-    let session = exchange(target, subscribe, request, formatter, disconnect);
+    let output = Output {
+        formatter,
+        latency: args.latency,
+    };
+    let session = exchange(target, subscribe, request, output, disconnect);
     subscribe::finish_with_timeout(session, args.timeout, args.connect.quiet, Tool::Rr)
+}
+
+/// What rr prints: the response as sub would, and with `--latency` the round trip.
+struct Output {
+    formatter: Formatter,
+    latency: bool,
+}
+
+impl Output {
+    /// The response, then `Latency: N.NNN ms` when asked for, timed from `sent`.
+    fn response(&self, msg: &Publish, sent: Instant) -> Vec<u8> {
+        let elapsed = sent.elapsed();
+        let mut out = Vec::new();
+        if let Err(text) = self.formatter.write(msg, &mut out) {
+            eprintln!("{text}");
+        }
+        if self.latency {
+            let ms = elapsed.as_secs_f64() * 1e3;
+            out.extend_from_slice(format!("Latency: {ms:.3} ms\n").as_bytes());
+        }
+        out
+    }
 }
 
 async fn exchange(
     target: Target,
     subscribe: Subscribe,
     request: Publish,
-    formatter: Formatter,
+    output: Output,
     disconnect: Reason,
 ) -> Result<(), SubError> {
     let mut client = target.open().await?;
     client.request(Packet::Subscribe(subscribe))?;
     let mut request = Some(request);
+    let mut sent = Instant::now();
     loop {
         match client.next_event().await? {
             Event::SubAck(ack) if ack.codes.iter().all(|&c| c >= 0x80) => {
@@ -90,15 +118,12 @@ async fn exchange(
             }
             Event::SubAck(_) => {
                 if let Some(request) = request.take() {
+                    sent = Instant::now();
                     client.publish(request)?;
                 }
             }
             Event::Message(msg) => {
-                let mut out = Vec::new();
-                if let Err(text) = formatter.write(&msg, &mut out) {
-                    eprintln!("{text}");
-                }
-                subscribe::write_stdout(&out)?;
+                subscribe::write_stdout(&output.response(&msg, sent))?;
                 while client.inflight() > 0 {
                     client.next_event().await?;
                 }

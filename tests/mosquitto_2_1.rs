@@ -1,9 +1,11 @@
 //! Client options mosquitto 2.1 added and 2.0.11 lacks, against Debian's mosquitto 2.0.11 as
-//! the broker (the options are client-side; the broker only sees their wire effect).
+//! the broker (the options are client-side; the broker only sees their wire effect), or
+//! `mqtk serve` where that mosquitto lacks the listener (WebSocket on 127.0.0.1).
 
 mod common;
 
-use common::{finish, spawn, succeeds, text, Broker, Pki};
+use common::{finish, mqtk, spawn, succeeds, text, Broker, Pki, Raw};
+use mqtk::codec::{Packet, Publish, QoS};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -126,4 +128,131 @@ fn tls_keylog_writes_the_secrets_and_no_tls_cancels_tls() {
         "TLS to a plain listener fails"
     );
     succeeds(plain.mqtk("pub", &[&tls_options[..], &["--no-tls"]].concat()));
+}
+
+/// `--ws`: MQTT over WebSocket to `-h`/`-p`, path `/mqtt`; the plain MQTT port refuses a
+/// WebSocket upgrade, so the option is what made the difference.
+#[test]
+fn ws_connects_over_websocket_to_host_and_port() {
+    let served = Broker::mqtk_serve_listeners(&["--port", "0", "--ws-port", "0"], 2);
+    let publish = |port: &str| {
+        let args = ["pub", "--ws", "-p", port, "-t", "ws/t", "-m", "over ws"];
+        finish(spawn(mqtk(&args)), LIMIT)
+    };
+    let sub = served.mqtk("sub", &["-t", "ws/t", "-C", "1"]);
+    let ws = served.port_of(" (ws)");
+    let out = served.receive(sub, || assert!(publish(&ws).status.success()));
+    assert_eq!(text(&out.stdout), "over ws\n");
+    let plain = publish(&served.port.to_string());
+    assert!(
+        !plain.status.success(),
+        "a WebSocket upgrade to the plain MQTT port"
+    );
+}
+
+/// `rr --latency`: after the response, `Latency: N.NNN ms`, the time from the request to the
+/// response; a responder that holds its answer 300 ms shows at least that.
+#[test]
+fn rr_latency_prints_the_round_trip() {
+    let broker = Broker::mosquitto();
+    let (mut responder, _) = Raw::connect(&broker, Raw::v5("responder"));
+    assert_eq!(responder.subscribe("lat/req", QoS::AtMostOnce), [0]);
+    let answer = std::thread::spawn(move || {
+        let Some(Packet::Publish(request)) = responder.recv() else {
+            panic!("no request");
+        };
+        std::thread::sleep(Duration::from_millis(300));
+        let topic = request
+            .properties
+            .response_topic
+            .clone()
+            .expect("response topic");
+        responder.send(Packet::Publish(Publish {
+            topic,
+            payload: "pong".into(),
+            ..Publish::default()
+        }));
+        responder
+    });
+    let args = ["-t", "lat/req", "-e", "lat/resp", "-m", "ping", "--latency"];
+    let out = finish(spawn(broker.mqtk("rr", &args)), LIMIT);
+    let _responder = answer.join().expect("responder");
+    let stdout = text(&out.stdout);
+    let latency = stdout
+        .strip_prefix("pong\nLatency: ")
+        .and_then(|rest| rest.strip_suffix(" ms\n"))
+        .and_then(|ms| ms.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("{stdout:?}"));
+    assert!((300.0..5_000.0).contains(&latency), "{latency} ms");
+}
+
+/// `-F %f` / `%d`: a 4- or 8-byte payload as an IEEE-754 float or double (the machine's byte
+/// order, as mosquitto copies the bytes), with C's `%f` width and precision; a payload of
+/// another length prints only the padding (zeros with `0`, as for an absent property).
+#[test]
+fn float_and_double_payloads_print_as_numbers() {
+    let broker = Broker::mosquitto();
+    let sub = broker.mqtk("sub", &["-t", "num/#", "-C", "3", "-F", "[%f|%.2d|%08.3f]"]);
+    let out = broker.receive(sub, || {
+        for payload in [&1.5f32.to_ne_bytes()[..], &(-2.25f64).to_ne_bytes(), b"abc"] {
+            let publish = broker.mqtk("pub", &["-t", "num/x", "-s"]);
+            let sent = common::run_with_input(publish, payload);
+            assert!(sent.status.success(), "{}", text(&sent.stderr));
+        }
+    });
+    assert_eq!(
+        text(&out.stdout),
+        "[1.500000||0001.500]\n[|-2.25|00000000]\n[||00000000]\n"
+    );
+}
+
+/// `sub --message-rate`: a count of messages each second instead of the messages; five
+/// published at once make one line `5`, the seconds after them `0`.
+#[test]
+fn message_rate_prints_a_count_each_second() {
+    let broker = Broker::mosquitto();
+    let sub = broker.mqtk("sub", &["-t", "rate/#", "--message-rate", "-W", "3"]);
+    let out = broker.receive(sub, || {
+        for i in 0..5 {
+            succeeds(broker.mqtk("pub", &["-t", "rate/x", "-m", &i.to_string()]));
+        }
+    });
+    assert_eq!(out.status.code(), Some(27), "ended by -W");
+    let counts: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
+    let total: u64 = counts
+        .iter()
+        .map(|c| c.parse::<u64>().expect("a count"))
+        .sum();
+    assert_eq!(total, 5, "{counts:?}");
+    assert!((2..=3).contains(&counts.len()), "{counts:?}");
+}
+
+/// `sub -w` on a terminal (a pty from `script`): each topic keeps its row; a message on an
+/// earlier topic moves the cursor up to it, rewrites the row and comes back. Not on a
+/// terminal, `-w` prints lines as without it.
+#[test]
+fn watch_rewrites_each_topic_in_place_on_a_terminal() {
+    let broker = Broker::mosquitto();
+    let port = broker.port.to_string();
+    let sub = format!(
+        "{} sub -p {port} -t 'w/#' -v -C 3 -w",
+        common::mqtk_path().display()
+    );
+    let mut script = std::process::Command::new(common::tool("script"));
+    script.args(["-qec", &sub, "/dev/null"]);
+    let publish = || {
+        for (topic, payload) in [("w/a", "1"), ("w/b", "1"), ("w/a", "2")] {
+            succeeds(broker.mqtk("pub", &["-t", topic, "-m", payload]));
+        }
+    };
+    let out = broker.receive(script, publish);
+    assert_eq!(
+        text(&out.stdout),
+        "w/a 1\r\nw/b 1\r\n\x1b[2A\r\x1b[2Kw/a 2\x1b[2B\r"
+    );
+    let plain = broker.receive(
+        broker.mqtk("sub", &["-t", "w/#", "-v", "-C", "3", "-w"]),
+        publish,
+    );
+    assert_eq!(text(&plain.stdout), "w/a 1\nw/b 1\nw/a 2\n");
 }

@@ -38,6 +38,13 @@ impl ConnectArgs {
         }
     }
 
+    /// The WebSocket upgrade's path: `-L ws://`'s, or `/mqtt` with `--ws`; `None` for plain
+    /// MQTT.
+    pub fn websocket_path(&self) -> Option<&str> {
+        let from_url = self.url.as_ref().and_then(|u| u.websocket_path());
+        from_url.or(self.ws.then_some("/mqtt"))
+    }
+
     /// True when the connection uses TLS: a CA option, `mqtts://`, `--tls-use-os-certs`, or
     /// port 8883 (mosquitto then trusts the OS certificates), unless `--no-tls`.
     pub fn tls(&self) -> bool {

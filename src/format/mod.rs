@@ -22,6 +22,12 @@ mod render;
 mod strftime;
 mod template;
 
+/// `-F`'s value parser: the template unchanged, or mosquitto_sub's message for its first
+/// error, so a typo fails before connecting; the same compiler the output uses.
+pub fn check(format: &str) -> Result<String, String> {
+    template::Template::parse(format).map(|_| format.to_string())
+}
+
 use crate::codec::Publish;
 use chrono::{DateTime, FixedOffset, Local};
 use colored_json::ColorMode;

@@ -3,8 +3,6 @@
 //! Widths and precisions count bytes, not characters, because C does; strings stop at the
 //! first NUL because they are C strings.
 
-use std::io::Write;
-
 /// Flags, field width and precision of one `%` field: `%-010.3t`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Spec {
@@ -46,23 +44,53 @@ fn pad_byte(spec: Spec) -> u8 {
 }
 
 /// `%d` with the flags: `%-*d`, `%0*d` or `%*d` (as `formatted_print_int`).
+pub fn int(out: &mut Vec<u8>, value: i64, spec: Spec) {
+    number(out, &value.to_string(), spec.zero, spec);
+}
+
+/// The most fractional digits an `f64` has: beyond them C prints zeros, and `format!` would
+/// panic on a precision above 65,535.
+const MAX_DIGITS: usize = 1_100;
+
+/// `%f` (mosquitto 2.1's `%f`/`%d` payloads): `%-*.*f`, `%0*.*f` or `%*.*f`, six decimals by
+/// default; NaN and infinities as C spells them, padded with spaces even with `0`.
+pub fn float(out: &mut Vec<u8>, value: f64, spec: Spec) {
+    let sign = if value.is_sign_negative() { "-" } else { "" };
+    if !value.is_finite() {
+        let word = if value.is_nan() { "nan" } else { "inf" };
+        return number(out, &format!("{sign}{word}"), false, spec);
+    }
+    let precision = spec.precision.unwrap_or(6);
+    let mut text = format!("{value:.*}", precision.min(MAX_DIGITS));
+    text.extend(std::iter::repeat_n(
+        '0',
+        precision.saturating_sub(MAX_DIGITS),
+    ));
+    number(out, &text, spec.zero, spec);
+}
+
+/// Appends the formatted number `text`, padded to the width: spaces after it with `-`, else
+/// zeros after its sign when `zeros`, else spaces before it.
 ///
 /// Padded by hand: `format!`'s width stops at 65,535 (it panics above), C's does not.
-pub fn int(out: &mut Vec<u8>, value: i64, spec: Spec) {
-    let start = out.len();
-    // Writing into a Vec cannot fail.
-    let _ = write!(out, "{value}");
-    let fill = spec.width.saturating_sub(out.len() - start);
+fn number(out: &mut Vec<u8>, text: &str, zeros: bool, spec: Spec) {
+    let fill = spec.width.saturating_sub(text.len());
     if spec.left {
-        pad(out, b' ', fill);
-        return;
+        out.extend_from_slice(text.as_bytes());
+        return pad(out, b' ', fill);
     }
-    // Zeros go after the sign, spaces before it.
-    let (at, byte) = match spec.zero {
-        true => (start + usize::from(value < 0), b'0'),
-        false => (start, b' '),
-    };
-    out.splice(at..at, std::iter::repeat_n(byte, fill));
+    let sign = usize::from(text.starts_with('-'));
+    match zeros {
+        true => {
+            out.extend_from_slice(&text.as_bytes()[..sign]);
+            pad(out, b'0', fill);
+            out.extend_from_slice(&text.as_bytes()[sign..]);
+        }
+        false => {
+            pad(out, b' ', fill);
+            out.extend_from_slice(text.as_bytes());
+        }
+    }
 }
 
 /// `%-*.*s`: at most `precision` bytes of the C string, padded with spaces to `width`.
@@ -160,6 +188,21 @@ mod tests {
             render(|o| int(o, -1, spec(false, false, 5, None))),
             b"   -1"
         );
+    }
+
+    #[test]
+    fn float_flags_match_c() {
+        let f = |v: f64, s: Spec| String::from_utf8(render(|o| float(o, v, s))).unwrap();
+        assert_eq!(f(1.5, Spec::default()), "1.500000");
+        assert_eq!(f(-1.5, spec(false, true, 10, Some(2))), "-000001.50");
+        assert_eq!(f(2.0, spec(true, true, 6, Some(1))), "2.0   ");
+        assert_eq!(f(0.125, spec(false, false, 7, Some(2))), "   0.12");
+        assert_eq!(f(f64::NAN, spec(false, true, 5, None)), "  nan");
+        assert_eq!(f(f64::NEG_INFINITY, Spec::default()), "-inf");
+        assert_eq!(f(1.0, spec(false, false, 0, Some(0))), "1");
+        let long = f(0.5, spec(false, false, 0, Some(70_000)));
+        assert_eq!((long.len(), &long[..3]), (70_002, "0.5"));
+        assert!(long[3..].bytes().all(|b| b == b'0'));
     }
 
     #[test]

@@ -107,6 +107,14 @@ fn field(
         Field::PayloadLen => printf::int(out, msg.payload.len() as i64, spec),
         Field::Mid => printf::int(out, i64::from(msg.pkid), spec),
         Field::Payload(encoding) => printf::payload(out, &msg.payload, encoding, spec),
+        Field::Float => match <[u8; 4]>::try_from(&msg.payload[..]) {
+            Ok(bytes) => printf::float(out, f64::from(f32::from_ne_bytes(bytes)), spec),
+            Err(_) => printf::blank_number(out, spec),
+        },
+        Field::Double => match <[u8; 8]>::try_from(&msg.payload[..]) {
+            Ok(bytes) => printf::float(out, f64::from_ne_bytes(bytes), spec),
+            Err(_) => printf::blank_number(out, spec),
+        },
         Field::Qos => out.push(b'0' + msg.qos as u8),
         Field::Retain => out.push(if msg.retain { b'1' } else { b'0' }),
         Field::Topic => printf::string(out, msg.topic.as_bytes(), spec),

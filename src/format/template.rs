@@ -39,6 +39,10 @@ pub enum Field {
     Mid,
     UserProperties,
     Payload(Encoding),
+    /// `%f` (mosquitto 2.1): a 4-byte payload as an IEEE-754 float.
+    Float,
+    /// `%d` (mosquitto 2.1): an 8-byte payload as an IEEE-754 double.
+    Double,
     Qos,
     ResponseTopic,
     Retain,
@@ -54,8 +58,10 @@ impl Field {
             b'A' => Field::TopicAlias,
             b'C' => Field::ContentType,
             b'D' => Field::CorrelationData,
+            b'd' => Field::Double,
             b'E' => Field::MessageExpiry,
             b'F' => Field::PayloadFormat,
+            b'f' => Field::Float,
             b'I' => Field::Iso8601,
             b'j' => Field::Json(PayloadAs::String),
             b'J' => Field::Json(PayloadAs::Json),
@@ -229,6 +235,20 @@ mod tests {
 
     fn error(template: &str) -> String {
         Template::parse(template).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn accepts_mosquitto_sub_templates() {
+        for f in [
+            "%t %p",
+            "%-10.5t|%05l",
+            "@Y-@m-@dT@H %%",
+            "%j\\n\\0",
+            "plain",
+            "%f%.3d",
+        ] {
+            assert!(Template::parse(f).is_ok(), "{f}");
+        }
     }
 
     #[test]

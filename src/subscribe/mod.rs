@@ -2,6 +2,12 @@
 //!
 //! Output is collected in a buffer and written to stdout whenever no further message is
 //! already waiting on the socket: a burst costs one write, a trickle is printed at once.
+//! [`view`] decides what a message adds to it.
+
+mod view;
+
+pub use view::View;
+use view::{Rate, Watch};
 
 use crate::cli::{OutputArgs, SubArgs};
 use crate::client::{Client, ClientError, Event};
@@ -102,8 +108,26 @@ pub fn main(args: SubArgs) -> i32 {
         random_filter: args.random_filter,
         exit_after_subscribe: args.exit_after_sub,
     };
-    let session = run(|| target.open(), job, formatter, args.connect.quiet);
+    let session = run(
+        || target.open(),
+        job,
+        formatter,
+        view(&args),
+        args.connect.quiet,
+    );
     finish_with_timeout(session, args.timeout, args.connect.quiet, Tool::Sub)
+}
+
+/// `--message-rate`, `-w` on a terminal (elsewhere lines, as without it), or lines.
+fn view(args: &SubArgs) -> View {
+    use std::io::IsTerminal;
+    if args.message_rate {
+        View::Rate(Rate::default())
+    } else if args.watch && io::stdout().is_terminal() {
+        View::Watch(Watch::new(view::terminal_columns()))
+    } else {
+        View::Lines
+    }
 }
 
 /// Builds the formatter for sub and rr; colour only for a terminal without `NO_COLOR`.
@@ -162,6 +186,7 @@ pub async fn run<S, F>(
     mut connect: F,
     job: SubscribeJob,
     formatter: Formatter,
+    view: View,
     quiet: bool,
 ) -> Result<(), SubError>
 where
@@ -171,6 +196,7 @@ where
     let mut state = State {
         job,
         formatter,
+        view,
         out: Vec::with_capacity(64 * 1024),
         printed: 0,
         clears: VecDeque::new(),
@@ -194,6 +220,7 @@ where
 struct State {
     job: SubscribeJob,
     formatter: Formatter,
+    view: View,
     out: Vec<u8>,
     printed: u64,
     /// `--remove-retained`: topics whose retained message is still to be cleared, sent as
@@ -224,7 +251,17 @@ impl State {
             }))?;
         }
         loop {
-            let event = match client.next_event().await {
+            let event = tokio::select! {
+                event = client.next_event() => event,
+                () = self.view.tick() => {
+                    self.view.on_tick(&mut self.out);
+                    if !self.write_out()? {
+                        return self.finish(client).await;
+                    }
+                    continue;
+                }
+            };
+            let event = match event {
                 Ok(event) => event,
                 Err(e) => return Ok(Stop::Lost(e)),
             };
@@ -280,7 +317,7 @@ impl State {
         if (job.no_retained && msg.retain) || !self.sampled() {
             return false;
         }
-        if let Err(text) = self.formatter.write(&msg, &mut self.out) {
+        if let Err(text) = self.view.show(&self.formatter, &msg, &mut self.out) {
             eprintln!("{text}");
         }
         self.printed += 1;

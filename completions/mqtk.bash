@@ -40,6 +40,9 @@ _mqtk() {
             mqtk__subcmd__bench,conn)
                 cmd="mqtk__subcmd__bench__subcmd__conn"
                 ;;
+            mqtk__subcmd__bench,merge)
+                cmd="mqtk__subcmd__bench__subcmd__merge"
+                ;;
             mqtk__subcmd__bench,pub)
                 cmd="mqtk__subcmd__bench__subcmd__pub"
                 ;;
@@ -73,6 +76,9 @@ _mqtk() {
             mqtk__subcmd__help__subcmd__bench,conn)
                 cmd="mqtk__subcmd__help__subcmd__bench__subcmd__conn"
                 ;;
+            mqtk__subcmd__help__subcmd__bench,merge)
+                cmd="mqtk__subcmd__help__subcmd__bench__subcmd__merge"
+                ;;
             mqtk__subcmd__help__subcmd__bench,pub)
                 cmd="mqtk__subcmd__help__subcmd__bench__subcmd__pub"
                 ;;
@@ -103,7 +109,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__bench)
-            opts="-h -p -L -u -P -V -k -A -d -R -c -I -s -q -r -t -w --host --port --url --username --pw --protocol-version --keepalive --unix --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --serve --duration --connect-rate --connect-timeout --id-prefix --json --max-p99 --max-loss --min-rate --clients --rate --interval --count --size --qos --retain --topic --inflight --warmup --subscribers --sub-topic --help --version conn pub sub pubsub"
+            opts="-h -p -L -u -P -V -k -A -d -R -c -I -s -q -r -t -w --host --port --url --username --pw --protocol-version --keepalive --unix --cafile --capath --cert --key --insecure --tls-version --tls-alpn --tls-use-os-certs --tls-keylog --no-tls --serve --duration --connect-rate --connect-timeout --id-prefix --json --max-p99 --max-loss --min-rate --clients --rate --interval --count --size --qos --retain --topic --inflight --warmup --subscribers --sub-topic --help --version conn pub sub pubsub merge"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -452,6 +458,32 @@ _mqtk() {
                     return 0
                     ;;
                 -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__bench__subcmd__merge)
+            opts="--json --max-p99 --max-loss --min-rate --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --max-p99)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-loss)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1067,7 +1099,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__help__subcmd__bench)
-            opts="conn pub sub pubsub"
+            opts="conn pub sub pubsub merge"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1081,6 +1113,20 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__help__subcmd__bench__subcmd__conn)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__help__subcmd__bench__subcmd__merge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

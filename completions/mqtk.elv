@@ -369,6 +369,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand pub 'Publishers only (pair with `bench sub` in another process)'
             cand sub 'Subscribers only (pair with `bench pub` in another process)'
             cand pubsub 'Publishers and subscribers in one process: end-to-end latency on one clock (default)'
+            cand merge 'Merge the --json summaries of runs split over processes or machines into one'
         }
         &'mqtk;bench;conn'= {
             cand -h 'Broker host [default: localhost]'
@@ -581,6 +582,14 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --help 'Print help'
             cand --version 'Print version'
         }
+        &'mqtk;bench;merge'= {
+            cand --max-p99 'Fail when p99 latency exceeds DURATION (5ms, 200us; bare number = ms); pub: publish-to-ack, conn: connect time'
+            cand --max-loss 'Fail when more than PERCENT % are lost (conn: fail to connect)'
+            cand --min-rate 'Fail below PER_SEC received msg/s (pub: acked or sent; conn: connections/s)'
+            cand --json 'Print the merged summary as one line of JSON on stdout'
+            cand --help 'Print help'
+            cand --version 'Print version'
+        }
         &'mqtk;help'= {
             cand pub 'Publish a message, like mosquitto_pub'
             cand sub 'Subscribe and print messages, like mosquitto_sub'
@@ -605,6 +614,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand pub 'Publishers only (pair with `bench sub` in another process)'
             cand sub 'Subscribers only (pair with `bench pub` in another process)'
             cand pubsub 'Publishers and subscribers in one process: end-to-end latency on one clock (default)'
+            cand merge 'Merge the --json summaries of runs split over processes or machines into one'
         }
         &'mqtk;help;bench;conn'= {
         }
@@ -613,6 +623,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
         &'mqtk;help;bench;sub'= {
         }
         &'mqtk;help;bench;pubsub'= {
+        }
+        &'mqtk;help;bench;merge'= {
         }
         &'mqtk;help;help'= {
         }

@@ -242,52 +242,53 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand passwd" -s D -d 'Delete USER f
 complete -c mqtk -n "__fish_mqtk_using_subcommand passwd" -s b -d 'Take the password from the command line instead of prompting'
 complete -c mqtk -n "__fish_mqtk_using_subcommand passwd" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand passwd" -l version -d 'Print version'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s h -l host -d 'Broker host [default: localhost]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s L -l url -d 'Broker as mqtt(s)://[user[:pass]@]host[:port] or ws(s)://host[:port]/path' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s u -l username -d 'Username (%i: client index)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s P -l pw -d 'Password' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s V -l protocol-version -d 'MQTT version: 5, 311, mqttv5 or mqttv311 [default: 311]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s k -l keepalive -d 'Keepalive in seconds (5-65535)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s A -d 'Bind outgoing sockets to this local address' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l unix -d 'Connect through a unix domain socket' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l cafile -d 'Trusted CA certificates (PEM); enables TLS' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l capath -d 'Directory of trusted CA certificates; enables TLS' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l cert -d 'Client certificate (PEM)' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l key -d 'Client private key (PEM)' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l tls-alpn -d 'ALPN protocol to offer' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l tls-keylog -d 'Append TLS session secrets to FILE in NSS key log format, for Wireshark' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s d -l duration -d 'Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s R -l connect-rate -d 'Open at most PER_SEC connections per second [default: no limit]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l connect-timeout -d 'Give up on a connection attempt after DURATION' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l id-prefix -d 'Client ids are PREFIX-pN (publishers), -sN (subscribers), -cN (conn) [default: mqtk-bench-PID]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l max-p99 -d 'Fail when p99 latency exceeds DURATION (5ms, 200us; bare number = ms); pub: publish-to-ack, conn: connect time' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l max-loss -d 'Fail when more than PERCENT % are lost (conn: fail to connect)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l min-rate -d 'Fail below PER_SEC received msg/s (pub: acked or sent; conn: connections/s)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s c -l clients -d 'Number of publishers' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l rate -d 'Total target msg/s, spread over the publishers [default: as fast as possible]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s I -l interval -d 'Time between messages of each publisher (10ms, 1s; bare number = ms)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l count -d 'Stop after N messages in all (after --warmup); --duration still caps the run' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s s -l size -d 'Payload size in bytes (at least 28, the bench header)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s q -l qos -d 'Quality of service (0, 1 or 2)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s t -l topic -d 'Topic template: %i client index, %c client id, %u username, %s sequence, %% a percent sign' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l inflight -d 'Unacknowledged QoS 1/2 messages per publisher' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s w -l warmup -d 'Run this long before measuring (bare number = seconds)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l subscribers -d 'Number of subscribers' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l sub-topic -d 'Subscription filter, repeatable (%i %c %u; $share/GROUP/...) [default: -t with each templated level as +]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l insecure -d 'Do not check the server certificate\'s hostname'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l no-tls -d 'Do not use TLS, cancelling TLS options given elsewhere (an options file)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l serve -d 'Start the embedded broker on a free loopback port and bench it'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l json -d 'Print the summary as one line of JSON on stdout'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -s r -l retain -d 'Publish with the retain flag'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l help -d 'Print help'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -l version -d 'Print version'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -f -a "conn" -d 'Open connections at a ramp rate, hold them, report connect rate and times'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -f -a "pub" -d 'Publishers only (pair with `bench sub` in another process)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -f -a "sub" -d 'Subscribers only (pair with `bench pub` in another process)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency on one clock (default)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s h -l host -d 'Broker host [default: localhost]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s L -l url -d 'Broker as mqtt(s)://[user[:pass]@]host[:port] or ws(s)://host[:port]/path' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s u -l username -d 'Username (%i: client index)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s P -l pw -d 'Password' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s V -l protocol-version -d 'MQTT version: 5, 311, mqttv5 or mqttv311 [default: 311]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s k -l keepalive -d 'Keepalive in seconds (5-65535)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s A -d 'Bind outgoing sockets to this local address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l unix -d 'Connect through a unix domain socket' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l cafile -d 'Trusted CA certificates (PEM); enables TLS' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l capath -d 'Directory of trusted CA certificates; enables TLS' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l cert -d 'Client certificate (PEM)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l key -d 'Client private key (PEM)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l tls-keylog -d 'Append TLS session secrets to FILE in NSS key log format, for Wireshark' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s d -l duration -d 'Measure for DURATION (10s, 2m; bare number = seconds); also caps --count runs' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s R -l connect-rate -d 'Open at most PER_SEC connections per second [default: no limit]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l connect-timeout -d 'Give up on a connection attempt after DURATION' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l id-prefix -d 'Client ids are PREFIX-pN (publishers), -sN (subscribers), -cN (conn) [default: mqtk-bench-PID]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l max-p99 -d 'Fail when p99 latency exceeds DURATION (5ms, 200us; bare number = ms); pub: publish-to-ack, conn: connect time' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l max-loss -d 'Fail when more than PERCENT % are lost (conn: fail to connect)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l min-rate -d 'Fail below PER_SEC received msg/s (pub: acked or sent; conn: connections/s)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s c -l clients -d 'Number of publishers' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l rate -d 'Total target msg/s, spread over the publishers [default: as fast as possible]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s I -l interval -d 'Time between messages of each publisher (10ms, 1s; bare number = ms)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l count -d 'Stop after N messages in all (after --warmup); --duration still caps the run' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s s -l size -d 'Payload size in bytes (at least 28, the bench header)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s q -l qos -d 'Quality of service (0, 1 or 2)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s t -l topic -d 'Topic template: %i client index, %c client id, %u username, %s sequence, %% a percent sign' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l inflight -d 'Unacknowledged QoS 1/2 messages per publisher' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s w -l warmup -d 'Run this long before measuring (bare number = seconds)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l subscribers -d 'Number of subscribers' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l sub-topic -d 'Subscription filter, repeatable (%i %c %u; $share/GROUP/...) [default: -t with each templated level as +]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l insecure -d 'Do not check the server certificate\'s hostname'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l no-tls -d 'Do not use TLS, cancelling TLS options given elsewhere (an options file)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l serve -d 'Start the embedded broker on a free loopback port and bench it'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l json -d 'Print the summary as one line of JSON on stdout'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -s r -l retain -d 'Publish with the retain flag'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -l version -d 'Print version'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -f -a "conn" -d 'Open connections at a ramp rate, hold them, report connect rate and times'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -f -a "pub" -d 'Publishers only (pair with `bench sub` in another process)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -f -a "sub" -d 'Subscribers only (pair with `bench pub` in another process)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency on one clock (default)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from conn pub sub pubsub merge" -f -a "merge" -d 'Merge the --json summaries of runs split over processes or machines into one'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -s h -l host -d 'Broker host [default: localhost]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from conn" -s L -l url -d 'Broker as mqtt(s)://[user[:pass]@]host[:port] or ws(s)://host[:port]/path' -r
@@ -436,6 +437,12 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -s r -l retain -d 'Publish with the retain flag'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from pubsub" -l version -d 'Print version'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-p99 -d 'Fail when p99 latency exceeds DURATION (5ms, 200us; bare number = ms); pub: publish-to-ack, conn: connect time' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l max-loss -d 'Fail when more than PERCENT % are lost (conn: fail to connect)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l min-rate -d 'Fail below PER_SEC received msg/s (pub: acked or sent; conn: connections/s)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l json -d 'Print the merged summary as one line of JSON on stdout'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l version -d 'Print version'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "pub" -d 'Publish a message, like mosquitto_pub'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "sub" -d 'Subscribe and print messages, like mosquitto_sub'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "rr" -d 'Publish a request and print the response, like mosquitto_rr'
@@ -447,3 +454,4 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcomma
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "pub" -d 'Publishers only (pair with `bench sub` in another process)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "sub" -d 'Subscribers only (pair with `bench pub` in another process)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "pubsub" -d 'Publishers and subscribers in one process: end-to-end latency on one clock (default)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "merge" -d 'Merge the --json summaries of runs split over processes or machines into one'

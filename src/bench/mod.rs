@@ -3,7 +3,8 @@
 //! Scenarios: `conn` (open and hold connections), `pub` and `sub` (one side each, for runs
 //! split across processes or hosts) and `pubsub` (both sides in one process, the default).
 //! Every run is bounded by `--duration` (and optionally `--count`), excludes `--warmup` from
-//! its figures, and ends with a summary: a table, or one JSON line with `--json`.
+//! its figures, and ends with a summary: a table, or one JSON line with `--json`. `merge`
+//! ([`merge`]) turns the JSON summaries of a run split over processes into the summary of one.
 //!
 //! How it measures:
 //! - Every payload starts with a 28-byte header ([`payload`]): run id, publisher index,
@@ -12,7 +13,7 @@
 //! - Subscribers keep one bitmap per publisher stream ([`seq`]), which makes loss, duplicate
 //!   and out-of-order counts exact; shared-subscription members are merged ([`loss`]).
 //! - Latencies go to HDR histograms (3 significant digits) through per-task buffers
-//!   ([`stats`]).
+//!   ([`stats`]); the JSON summary carries them whole, so split runs merge exactly.
 //! - One [`crate::client::Client`] per connection, each in its own task on a multi-thread
 //!   runtime; publishers are open-loop ([`publisher`]).
 //!
@@ -28,6 +29,7 @@ mod embedded;
 mod holder;
 mod inbox;
 mod loss;
+mod merge;
 mod params;
 mod payload;
 mod progress;
@@ -41,19 +43,38 @@ mod stats;
 mod subscriber;
 mod sys;
 mod template;
+mod values;
 
 pub use args::BenchArgs;
 
 use std::time::Duration;
 
-use args::{Scenario, Thresholds};
+use args::{BenchCommand, MergeArgs, Scenario, Thresholds};
 
 /// Exit status when a threshold was missed.
 pub const EXIT_THRESHOLD: i32 = 2;
 
-/// `mqtk bench`: runs the scenario, prints the summary, returns the exit status.
+/// `mqtk bench`: runs the scenario (or merges runs), prints the summary, returns the exit
+/// status.
 pub fn main(args: BenchArgs) -> i32 {
-    let scenario = args.scenario();
+    match args.command() {
+        BenchCommand::Run(scenario) => run(scenario),
+        BenchCommand::Merge(merge) => merge_files(&merge),
+    }
+}
+
+/// `mqtk bench merge`: the summary of runs done, judged by the thresholds as a run would be.
+fn merge_files(args: &MergeArgs) -> i32 {
+    match merge::files(&args.files) {
+        Ok(report) => print(&report, args.json, &args.thresholds),
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            1
+        }
+    }
+}
+
+fn run(scenario: Scenario) -> i32 {
     let json = scenario.common().json;
     let thresholds = scenario.common().thresholds.clone();
     let limit = hard_limit(&scenario);

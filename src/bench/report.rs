@@ -4,11 +4,12 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use hdrhistogram::Histogram;
 use serde_json::{json, Map, Value};
 
 use super::args::Thresholds;
 use super::loss::Tally;
-use super::stats::{per_sec, Latency};
+use super::stats::{self, per_sec, Latency};
 
 /// Which scenario produced a report; it decides which figures the thresholds judge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,7 +21,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Kind::Conn => "conn",
             Kind::Pub => "pub",
@@ -58,7 +59,8 @@ pub struct Report {
     /// The measured window (after warm-up).
     pub elapsed: Duration,
     pub connections: Connections,
-    pub connect_time: Latency,
+    /// Connect times, nanoseconds.
+    pub connect_time: Histogram<u64>,
     /// Total target msg/s, when paced.
     pub target_rate: Option<f64>,
     /// Measured messages published.
@@ -68,10 +70,10 @@ pub struct Report {
     /// QoS 1/2 publishes the broker refused.
     pub refused: u64,
     pub tally: Tally,
-    /// End-to-end latency.
-    pub latency: Latency,
-    /// Publish-to-ack latency (QoS 1/2).
-    pub ack_latency: Option<Latency>,
+    /// End-to-end latency, nanoseconds.
+    pub latency: Histogram<u64>,
+    /// Publish-to-ack latency (QoS 1/2), nanoseconds.
+    pub ack_latency: Option<Histogram<u64>>,
 }
 
 impl Report {
@@ -110,12 +112,12 @@ impl Report {
 
     /// The latency `--max-p99` judges; `None` when the scenario measured none.
     pub fn headline_latency(&self) -> Option<Latency> {
-        let l = match self.kind {
-            Kind::Conn => Some(self.connect_time),
-            Kind::Pub => self.ack_latency,
-            Kind::Sub | Kind::PubSub => Some(self.latency),
+        let h = match self.kind {
+            Kind::Conn => Some(&self.connect_time),
+            Kind::Pub => self.ack_latency.as_ref(),
+            Kind::Sub | Kind::PubSub => Some(&self.latency),
         };
-        l.filter(|l| l.count > 0)
+        h.filter(|h| !h.is_empty()).map(Latency::of)
     }
 
     /// The thresholds missed, each as a sentence.
@@ -167,6 +169,11 @@ impl Report {
             "latency_us": latency_json(&self.latency),
             "ack_latency_us": self.ack_latency.as_ref().map(latency_json),
             "connect_time_us": latency_json(&self.connect_time),
+            "histograms": {
+                "latency": stats::encode(&self.latency),
+                "ack_latency": self.ack_latency.as_ref().map(stats::encode),
+                "connect_time": stats::encode(&self.connect_time),
+            },
             "connections": {
                 "clients": c.clients,
                 "connected": c.connected,
@@ -205,7 +212,8 @@ impl Report {
             "{:<16}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}",
             "latency", "p50", "p90", "p99", "p99.9", "max", "count"
         );
-        let mut row = |name: &str, l: &Latency| {
+        let mut row = |name: &str, h: &Histogram<u64>| {
+            let l = Latency::of(h);
             let _ = writeln!(
                 out,
                 "  {name:<14}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}",
@@ -288,7 +296,8 @@ impl Report {
     }
 }
 
-fn latency_json(l: &Latency) -> Value {
+fn latency_json(h: &Histogram<u64>) -> Value {
+    let l = Latency::of(h);
     let us = |ns: u64| (ns as f64 / 100.0).round() / 10.0;
     json!({
         "count": l.count,
@@ -330,7 +339,7 @@ mod tests {
                 ramp: Duration::from_millis(500),
                 ..Connections::default()
             },
-            connect_time: Latency::default(),
+            connect_time: stats::histogram(),
             target_rate: None,
             sent: 1000,
             acked: None,
@@ -341,10 +350,11 @@ mod tests {
                 duplicates: 10,
                 ..Tally::default()
             },
-            latency: Latency {
-                count: 990,
-                p99: 2_000_000,
-                ..Latency::default()
+            latency: {
+                let mut h = stats::histogram();
+                // Just under 2 ms: HDR reports the top of a value's bucket.
+                h.record_n(1_999_000, 990).unwrap();
+                h
             },
             ack_latency: None,
         }
@@ -382,7 +392,8 @@ mod tests {
 
     #[test]
     fn json_has_the_documented_keys() {
-        let v = report(Kind::PubSub).json(&[]);
+        let r = report(Kind::PubSub);
+        let v = r.json(&[]);
         for key in [
             "sent",
             "received",
@@ -395,7 +406,9 @@ mod tests {
         ] {
             assert!(v.get(key).is_some(), "{key}");
         }
-        assert_eq!(v["latency_us"]["p99"], 2000.0);
+        let p99 = v["latency_us"]["p99"].as_f64().unwrap();
+        assert!((1999.0..2000.0).contains(&p99), "{p99}");
+        assert!(stats::decode(v["histograms"]["latency"].as_str().unwrap()).unwrap() == r.latency);
         assert_eq!(v["received_per_sec"], 495.0);
         assert_eq!(v["thresholds"]["passed"], true);
     }

@@ -19,7 +19,7 @@ use super::publisher::{self, Pace};
 use super::report::{Connections, Kind, Report};
 use super::schedule::{Ready, Schedule, Start};
 use super::subscriber::{self, End};
-use super::{holder, params, sys};
+use super::{holder, params, stats, sys};
 use crate::codec::QoS;
 use crate::connect::Target;
 
@@ -207,7 +207,7 @@ fn with_publishers(
     if p.qos != QoS::AtMostOnce {
         report.acked = Some(pubs.iter().map(|o| o.acked).sum());
         report.refused = pubs.iter().map(|o| o.refused).sum();
-        report.ack_latency = Some(report.ack_latency.unwrap_or_default());
+        report.ack_latency = Some(report.ack_latency.unwrap_or_else(stats::histogram));
     }
     report.tally = tally;
     report
@@ -380,14 +380,14 @@ impl Runner {
                 rss: c.rss,
                 rss_per_connection: per_conn,
             },
-            connect_time: self.ctx.connect_time.latency(),
+            connect_time: self.ctx.connect_time.snapshot(),
             target_rate: None,
             sent: 0,
             acked: None,
             refused: 0,
             tally: Tally::default(),
-            latency: self.ctx.latency.latency(),
-            ack_latency: Some(self.ctx.ack_latency.latency()).filter(|l| l.count > 0),
+            latency: self.ctx.latency.snapshot(),
+            ack_latency: Some(self.ctx.ack_latency.snapshot()).filter(|h| !h.is_empty()),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Latency histograms shared by many tasks, and the figures the summary derives from them.
+//! Latency histograms shared by many tasks, the figures the summary derives from them, and
+//! their lossless text form for merging runs.
 //!
 //! Each task records into its own small buffer and takes the shared histogram's lock once per
 //! batch: one HDR histogram per task would cost ~400 KB each, too much at 10,000 clients, and
@@ -7,6 +8,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use anyhow::Context as _;
+use base64::Engine as _;
+use hdrhistogram::serialization::{Deserializer, Serializer as _, V2Serializer};
 use hdrhistogram::Histogram;
 
 /// Highest value recorded without saturating: one hour in nanoseconds.
@@ -15,6 +19,33 @@ const MAX_NS: u64 = 3_600_000_000_000;
 /// Samples a task buffers before taking the lock.
 const BATCH: usize = 512;
 
+/// An empty nanosecond histogram (3 significant digits, up to [`MAX_NS`]).
+pub fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_NS, 3)
+        .unwrap_or_else(|e| unreachable!("constant histogram bounds are valid: {e}"))
+}
+
+/// `h` in HdrHistogram's V2 serialization, base64: lossless, and read by every HdrHistogram
+/// library, so runs split over processes or machines merge exactly (percentiles cannot be
+/// averaged).
+pub fn encode(h: &Histogram<u64>) -> String {
+    let mut bytes = Vec::new();
+    V2Serializer::new()
+        .serialize(h, &mut bytes)
+        .unwrap_or_else(|e| unreachable!("a histogram serializes into memory: {e}"));
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The histogram [`encode`] wrote (or any V2 or V2-deflate HdrHistogram, base64).
+pub fn decode(text: &str) -> anyhow::Result<Histogram<u64>> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .context("not base64")?;
+    Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| anyhow::anyhow!("not an HdrHistogram: {e:?}"))
+}
+
 /// A nanosecond histogram (3 significant digits) fed by many tasks.
 #[derive(Clone)]
 pub struct SharedHistogram(Arc<Mutex<Histogram<u64>>>);
@@ -22,9 +53,7 @@ pub struct SharedHistogram(Arc<Mutex<Histogram<u64>>>);
 impl SharedHistogram {
     /// An empty histogram.
     pub fn new() -> SharedHistogram {
-        let h = Histogram::new_with_bounds(1, MAX_NS, 3)
-            .unwrap_or_else(|e| unreachable!("constant histogram bounds are valid: {e}"));
-        SharedHistogram(Arc::new(Mutex::new(h)))
+        SharedHistogram(Arc::new(Mutex::new(histogram())))
     }
 
     /// A buffered handle for one task.
@@ -35,9 +64,12 @@ impl SharedHistogram {
         }
     }
 
-    /// The distribution recorded so far (flushed recorders only).
-    pub fn latency(&self) -> Latency {
-        Latency::of(&self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    /// A copy of what was recorded so far (flushed recorders only).
+    pub fn snapshot(&self) -> Histogram<u64> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn add(&self, samples: &[u64]) {
@@ -147,7 +179,7 @@ mod tests {
             r.record(us * 1000);
         }
         drop(r);
-        let l = shared.latency();
+        let l = Latency::of(&shared.snapshot());
         assert_eq!(l.count, 10_000);
         assert!(close(l.p50, 5_000_000), "{l:?}");
         assert!(close(l.p90, 9_000_000), "{l:?}");
@@ -166,7 +198,7 @@ mod tests {
         }
         r.record(50_000_000);
         r.flush();
-        let l = shared.latency();
+        let l = Latency::of(&shared.snapshot());
         assert!(close(l.p99, 100_000));
         assert!(close(l.max, 50_000_000));
         assert!(close(l.p999, 100_000));
@@ -178,11 +210,25 @@ mod tests {
         let (mut a, mut b) = (shared.recorder(), shared.recorder());
         a.record(1);
         b.record(u64::MAX);
-        assert_eq!(shared.latency().count, 0, "buffered until flushed");
+        assert!(shared.snapshot().is_empty(), "buffered until flushed");
         drop((a, b));
-        let l = shared.latency();
+        let l = Latency::of(&shared.snapshot());
         assert_eq!(l.count, 2);
         assert!(close(l.max, MAX_NS));
+    }
+
+    #[test]
+    fn histograms_survive_encoding_exactly() {
+        let mut h = histogram();
+        for ns in [1, 1_000, 123_456, 9_999_999, MAX_NS] {
+            h.record(ns).unwrap();
+        }
+        let back = decode(&encode(&h)).unwrap();
+        assert_eq!(back, h);
+        assert_eq!(Latency::of(&back), Latency::of(&h));
+        assert!(decode(&encode(&histogram())).unwrap().is_empty());
+        assert!(decode("!!").is_err());
+        assert!(decode("aGVsbG8=").is_err(), "base64 of hello");
     }
 
     #[test]

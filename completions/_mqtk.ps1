@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto''s clients)')
             [CompletionResult]::new('passwd', 'passwd', [CompletionResultType]::ParameterValue, 'Add, change or delete users in a password file, like mosquitto_passwd')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure a broker: connections, throughput, end-to-end latency, loss')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Probe a broker: its MQTT 5 limits and what it does, one result per check')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -605,6 +606,43 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mqtk;check' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host [default: localhost]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host [default: localhost]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port [default: 1883, 8883 with --cafile/--capath]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port [default: 1883, 8883 with --cafile/--capath]')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Broker as mqtt(s)://[user[:pass]@]host[:port] or ws(s)://host[:port]/path')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Broker as mqtt(s)://[user[:pass]@]host[:port] or ws(s)://host[:port]/path')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password')
+            [CompletionResult]::new('--pw', '--pw', [CompletionResultType]::ParameterName, 'Password')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Keepalive in seconds (5-65535)')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Keepalive in seconds (5-65535)')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Bind outgoing sockets to this local address')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Connect through a unix domain socket')
+            [CompletionResult]::new('--cafile', '--cafile', [CompletionResultType]::ParameterName, 'Trusted CA certificates (PEM); enables TLS')
+            [CompletionResult]::new('--capath', '--capath', [CompletionResultType]::ParameterName, 'Directory of trusted CA certificates; enables TLS')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Client private key (PEM)')
+            [CompletionResult]::new('--tls-version', '--tls-version', [CompletionResultType]::ParameterName, 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)')
+            [CompletionResult]::new('--tls-alpn', '--tls-alpn', [CompletionResultType]::ParameterName, 'ALPN protocol to offer')
+            [CompletionResult]::new('--tls-keylog', '--tls-keylog', [CompletionResultType]::ParameterName, 'Append TLS session secrets to FILE in NSS key log format, for Wireshark')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on any one step of a check after DURATION (5s, 500ms; bare number = s)')
+            [CompletionResult]::new('--payload-size', '--payload-size', [CompletionResultType]::ParameterName, 'Payload size the payload check must round-trip')
+            [CompletionResult]::new('--topic-length', '--topic-length', [CompletionResultType]::ParameterName, 'Topic length the topic-length check must round-trip')
+            [CompletionResult]::new('--client-id-length', '--client-id-length', [CompletionResultType]::ParameterName, 'Client id length the client-id-length check must see accepted')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Probe only this MQTT version: 5, 311, mqttv5 or mqttv311 [default: both]')
+            [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'Probe only this MQTT version: 5, 311, mqttv5 or mqttv311 [default: both]')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Username')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'Username')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not check the server certificate''s hostname')
+            [CompletionResult]::new('--tls-use-os-certs', '--tls-use-os-certs', [CompletionResultType]::ParameterName, 'Trust the operating system''s CA certificates')
+            [CompletionResult]::new('--no-tls', '--no-tls', [CompletionResultType]::ParameterName, 'Do not use TLS, cancelling TLS options given elsewhere (an options file)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the results as one JSON line instead of a table')
+            [CompletionResult]::new('--serve', '--serve', [CompletionResultType]::ParameterName, 'Start the embedded broker on a free loopback port and probe it')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mqtk;help' {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publish a message, like mosquitto_pub')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe and print messages, like mosquitto_sub')
@@ -612,6 +650,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto''s clients)')
             [CompletionResult]::new('passwd', 'passwd', [CompletionResultType]::ParameterValue, 'Add, change or delete users in a password file, like mosquitto_passwd')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure a broker: connections, throughput, end-to-end latency, loss')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Probe a broker: its MQTT 5 limits and what it does, one result per check')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -651,6 +690,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             break
         }
         'mqtk;help;bench;merge' {
+            break
+        }
+        'mqtk;help;check' {
             break
         }
         'mqtk;help;help' {

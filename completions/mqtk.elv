@@ -26,6 +26,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand serve 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto''s clients)'
             cand passwd 'Add, change or delete users in a password file, like mosquitto_passwd'
             cand bench 'Measure a broker: connections, throughput, end-to-end latency, loss'
+            cand check 'Probe a broker: its MQTT 5 limits and what it does, one result per check'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;pub'= {
@@ -590,6 +591,42 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --help 'Print help'
             cand --version 'Print version'
         }
+        &'mqtk;check'= {
+            cand -h 'Broker host [default: localhost]'
+            cand --host 'Broker host [default: localhost]'
+            cand -p 'Broker port [default: 1883, 8883 with --cafile/--capath]'
+            cand --port 'Broker port [default: 1883, 8883 with --cafile/--capath]'
+            cand -L 'Broker as mqtt(s)://[user[:pass]@]host[:port] or ws(s)://host[:port]/path'
+            cand --url 'Broker as mqtt(s)://[user[:pass]@]host[:port] or ws(s)://host[:port]/path'
+            cand -P 'Password'
+            cand --pw 'Password'
+            cand -k 'Keepalive in seconds (5-65535)'
+            cand --keepalive 'Keepalive in seconds (5-65535)'
+            cand -A 'Bind outgoing sockets to this local address'
+            cand --unix 'Connect through a unix domain socket'
+            cand --cafile 'Trusted CA certificates (PEM); enables TLS'
+            cand --capath 'Directory of trusted CA certificates; enables TLS'
+            cand --cert 'Client certificate (PEM)'
+            cand --key 'Client private key (PEM)'
+            cand --tls-version 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)'
+            cand --tls-alpn 'ALPN protocol to offer'
+            cand --tls-keylog 'Append TLS session secrets to FILE in NSS key log format, for Wireshark'
+            cand --timeout 'Give up on any one step of a check after DURATION (5s, 500ms; bare number = s)'
+            cand --payload-size 'Payload size the payload check must round-trip'
+            cand --topic-length 'Topic length the topic-length check must round-trip'
+            cand --client-id-length 'Client id length the client-id-length check must see accepted'
+            cand -V 'Probe only this MQTT version: 5, 311, mqttv5 or mqttv311 [default: both]'
+            cand --protocol-version 'Probe only this MQTT version: 5, 311, mqttv5 or mqttv311 [default: both]'
+            cand -u 'Username'
+            cand --username 'Username'
+            cand --insecure 'Do not check the server certificate''s hostname'
+            cand --tls-use-os-certs 'Trust the operating system''s CA certificates'
+            cand --no-tls 'Do not use TLS, cancelling TLS options given elsewhere (an options file)'
+            cand --json 'Print the results as one JSON line instead of a table'
+            cand --serve 'Start the embedded broker on a free loopback port and probe it'
+            cand --help 'Print help'
+            cand --version 'Print version'
+        }
         &'mqtk;help'= {
             cand pub 'Publish a message, like mosquitto_pub'
             cand sub 'Subscribe and print messages, like mosquitto_sub'
@@ -597,6 +634,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand serve 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto''s clients)'
             cand passwd 'Add, change or delete users in a password file, like mosquitto_passwd'
             cand bench 'Measure a broker: connections, throughput, end-to-end latency, loss'
+            cand check 'Probe a broker: its MQTT 5 limits and what it does, one result per check'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;help;pub'= {
@@ -625,6 +663,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
         &'mqtk;help;bench;pubsub'= {
         }
         &'mqtk;help;bench;merge'= {
+        }
+        &'mqtk;help;check'= {
         }
         &'mqtk;help;help'= {
         }

@@ -32,6 +32,7 @@ complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "rr" -d 'Publish a request
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "serve" -d 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto\'s clients)'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "passwd" -d 'Add, change or delete users in a password file, like mosquitto_passwd'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "bench" -d 'Measure a broker: connections, throughput, end-to-end latency, loss'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "check" -d 'Probe a broker: its MQTT 5 limits and what it does, one result per check'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s h -l host -d 'Broker host [default: localhost]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
@@ -443,13 +444,41 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcomm
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l json -d 'Print the merged summary as one line of JSON on stdout'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l version -d 'Print version'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "pub" -d 'Publish a message, like mosquitto_pub'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "sub" -d 'Subscribe and print messages, like mosquitto_sub'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "rr" -d 'Publish a request and print the response, like mosquitto_rr'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "serve" -d 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto\'s clients)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "passwd" -d 'Add, change or delete users in a password file, like mosquitto_passwd'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "bench" -d 'Measure a broker: connections, throughput, end-to-end latency, loss'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -s h -l host -d 'Broker host [default: localhost]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -s p -l port -d 'Broker port [default: 1883, 8883 with --cafile/--capath]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -s L -l url -d 'Broker as mqtt(s)://[user[:pass]@]host[:port] or ws(s)://host[:port]/path' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -s P -l pw -d 'Password' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -s k -l keepalive -d 'Keepalive in seconds (5-65535)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -s A -d 'Bind outgoing sockets to this local address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l unix -d 'Connect through a unix domain socket' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l cafile -d 'Trusted CA certificates (PEM); enables TLS' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l capath -d 'Directory of trusted CA certificates; enables TLS' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l cert -d 'Client certificate (PEM)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l key -d 'Client private key (PEM)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l tls-version -d 'TLS version: tlsv1.3 or tlsv1.2 (tlsv1.1 is not supported)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l tls-alpn -d 'ALPN protocol to offer' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l tls-keylog -d 'Append TLS session secrets to FILE in NSS key log format, for Wireshark' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l timeout -d 'Give up on any one step of a check after DURATION (5s, 500ms; bare number = s)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l payload-size -d 'Payload size the payload check must round-trip' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l topic-length -d 'Topic length the topic-length check must round-trip' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l client-id-length -d 'Client id length the client-id-length check must see accepted' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -s V -l protocol-version -d 'Probe only this MQTT version: 5, 311, mqttv5 or mqttv311 [default: both]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -s u -l username -d 'Username' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l insecure -d 'Do not check the server certificate\'s hostname'
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l tls-use-os-certs -d 'Trust the operating system\'s CA certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l no-tls -d 'Do not use TLS, cancelling TLS options given elsewhere (an options file)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l json -d 'Print the results as one JSON line instead of a table'
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l serve -d 'Start the embedded broker on a free loopback port and probe it'
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand check" -l version -d 'Print version'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench check help" -f -a "pub" -d 'Publish a message, like mosquitto_pub'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench check help" -f -a "sub" -d 'Subscribe and print messages, like mosquitto_sub'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench check help" -f -a "rr" -d 'Publish a request and print the response, like mosquitto_rr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench check help" -f -a "serve" -d 'Run an MQTT 3.1.1 and 5 broker, like mosquitto (beyond mosquitto\'s clients)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench check help" -f -a "passwd" -d 'Add, change or delete users in a password file, like mosquitto_passwd'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench check help" -f -a "bench" -d 'Measure a broker: connections, throughput, end-to-end latency, loss'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench check help" -f -a "check" -d 'Probe a broker: its MQTT 5 limits and what it does, one result per check'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr serve passwd bench check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "conn" -d 'Open connections at a ramp rate, hold them, report connect rate and times'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "pub" -d 'Publishers only (pair with `bench sub` in another process)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "sub" -d 'Subscribers only (pair with `bench pub` in another process)'

@@ -60,6 +60,7 @@ impl Cli {
             Command::Rr(args) => args.validate(),
             Command::Serve(_) | Command::Passwd(_) => Ok(()),
             Command::Bench(args) => args.validate(),
+            Command::Check(args) => args.validate(),
         }
     }
 }
@@ -105,6 +106,9 @@ pub enum Command {
         args_conflicts_with_subcommands = true
     )]
     Bench(Box<crate::bench::BenchArgs>),
+    /// Probe a broker: its MQTT 5 limits and what it does, one result per check.
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Check(Box<crate::check::CheckArgs>),
 }
 
 /// Connection options shared by pub, sub and rr (mosquitto's `client_shared.c`).
@@ -251,7 +255,7 @@ pub struct ConnectArgs {
     pub unsupported: UnsupportedArgs,
 }
 
-/// TLS options, shared by pub/sub/rr and bench (mosquitto's names).
+/// TLS options, shared by pub/sub/rr, bench and check (mosquitto's names).
 #[derive(Debug, Clone, Default, Args)]
 pub struct TlsArgs {
     /// --cafile: trusted CA certificates (PEM); enables TLS.

@@ -187,7 +187,7 @@ pub fn report(e: &ClientError, quiet: bool, tool: Tool) -> i32 {
 }
 
 /// True for the ways a broker ends a connection, which libmosquitto reports as one error.
-fn lost(e: &std::io::Error) -> bool {
+pub fn lost(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
     matches!(
         e.kind(),

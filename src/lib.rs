@@ -1,5 +1,6 @@
 //! mqtk: an MQTT toolkit. `pub`/`sub`/`rr` replace mosquitto's clients, `serve` is an embedded
-//! broker and `bench` a load generator; all of them share one packet codec.
+//! broker, `bench` a load generator and `check` a broker probe; all of them share one packet
+//! codec.
 //!
 //! Exported are only the modules the binary, the integration tests and the fuzz targets name;
 //! the rest stay private, so rustc reports what nothing uses.
@@ -8,6 +9,7 @@ pub mod argv;
 pub mod bench;
 pub mod broker;
 mod broker_url;
+pub mod check;
 pub mod cli;
 mod client;
 pub mod codec;

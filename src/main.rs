@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Ok(Command::Serve(args)) => serve(&args),
         Ok(Command::Passwd(args)) => mqtk::passwd::main(args),
         Ok(Command::Bench(args)) => mqtk::bench::main(*args),
+        Ok(Command::Check(args)) => mqtk::check::main(*args),
         Err(e) => {
             e.print();
             e.exit_code()

@@ -192,7 +192,8 @@ pub struct Thresholds {
     pub min_rate: Option<f64>,
 }
 
-/// The broker connection: pub/sub's options without per-client identity.
+/// The broker connection: pub/sub's options without per-client identity, for bench and for
+/// `mqtk check`, which opens many connections of its own too.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Connection")]
 pub struct BrokerArgs {
@@ -276,7 +277,7 @@ impl BrokerArgs {
         a
     }
 
-    fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), String> {
         self.connect_args(1).validate(self.version())
     }
 }

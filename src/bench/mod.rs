@@ -25,7 +25,7 @@ mod args;
 mod clock;
 mod context;
 mod counters;
-mod embedded;
+pub(crate) mod embedded;
 mod holder;
 mod inbox;
 mod loss;
@@ -46,6 +46,9 @@ mod template;
 mod values;
 
 pub use args::BenchArgs;
+/// `mqtk check` connects with bench's broker options.
+pub(crate) use args::BrokerArgs;
+pub(crate) use values::seconds;
 
 use std::time::Duration;
 

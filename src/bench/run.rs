@@ -5,14 +5,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::args::{CommonArgs, ConnArgs, PubArgs, PubSubArgs, PublishArgs, SubArgs};
 use super::context::Context;
 use super::counters::Counters;
-use super::embedded::{start_embedded, Embedded};
+use super::embedded::{self, Embedded};
 use super::loss::{tally, Senders, Tally};
 use super::progress::Progress;
 use super::publisher::{self, Pace};
@@ -21,7 +20,6 @@ use super::schedule::{Ready, Schedule, Start};
 use super::subscriber::{self, End};
 use super::{holder, params, stats, sys};
 use crate::codec::QoS;
-use crate::connect::Target;
 
 /// Room between the go signal and the first publish, so every task sees it in time.
 const START_DELAY: Duration = Duration::from_millis(20);
@@ -255,21 +253,7 @@ struct Connected {
 
 impl Runner {
     async fn new(common: &CommonArgs, inflight: u16) -> anyhow::Result<Runner> {
-        let mut args = common.broker.connect_args(inflight);
-        let broker = match common.broker.serve {
-            true => {
-                let (addr, handle) = start_embedded().await?;
-                args.host = Some(addr.ip().to_string());
-                args.port = Some(addr.port());
-                args.url = None;
-                args.unix = None;
-                Some(handle)
-            }
-            false => None,
-        };
-        let version = common.broker.version();
-        let props = args.properties(version).map_err(anyhow::Error::msg)?;
-        let target = Target::new(&args, &props, version).context("broker options")?;
+        let (target, broker) = embedded::target(&common.broker, inflight).await?;
         let ctx = Arc::new(Context::new(
             target,
             common.id_prefix(),

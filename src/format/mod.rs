@@ -103,6 +103,13 @@ impl JsonStyle {
     }
 }
 
+/// Colour or not, for every tool that prints it (sub and rr's JSON, check's table): only on
+/// a terminal, and not when `NO_COLOR` is set and not empty (no-color.org).
+pub fn stdout_color() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 /// Pretty, coloured JSON via colored_json; writing into a Vec cannot fail.
 fn write_colored(value: &impl Serialize, out: &mut Vec<u8>) {
     let _ = colored_json::write_colored_json_with_mode(value, out, ColorMode::On);

@@ -132,9 +132,7 @@ fn view(args: &SubArgs) -> View {
 
 /// Builds the formatter for sub and rr; colour only for a terminal without `NO_COLOR`.
 pub fn formatter(args: &OutputArgs) -> Result<Formatter, i32> {
-    use std::io::IsTerminal;
-    let color =
-        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = crate::format::stdout_color();
     let opts = OutputOptions {
         verbose: args.verbose,
         no_eol: args.no_eol,

@@ -31,6 +31,11 @@ fn read(path: &Path) -> anyhow::Result<Report> {
     parse(&value).with_context(|| format!("{name}"))
 }
 
+/// A report from the text of a `--json` summary, as [`files`] reads one (for the fuzz target).
+pub fn summary(text: &str) -> anyhow::Result<Report> {
+    parse(&serde_json::from_str(text.trim())?)
+}
+
 /// A report from its JSON summary.
 fn parse(v: &Value) -> anyhow::Result<Report> {
     let kind = match text(v, "scenario")? {

@@ -48,6 +48,8 @@ mod values;
 pub use args::BenchArgs;
 /// `mqtk check` connects with bench's broker options.
 pub(crate) use args::BrokerArgs;
+/// The fuzz target `bench_summary` reads summaries as `bench merge` does.
+pub(crate) use merge::summary;
 pub(crate) use values::seconds;
 
 use std::time::Duration;

@@ -274,7 +274,7 @@ fn bad_input_is_one_line_and_exit_status_1() {
         (vec![files[1].clone()], "no \"histograms\""),
         (
             vec![files[2].clone()],
-            "bad histogram \"connect_time\": not an HdrHistogram",
+            "bad histogram \"connect_time\": not an uncompressed V2 HdrHistogram",
         ),
         (
             vec![files[0].clone(), files[3].clone()],

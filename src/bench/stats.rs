@@ -36,14 +36,41 @@ pub fn encode(h: &Histogram<u64>) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// The histogram [`encode`] wrote (or any V2 or V2-deflate HdrHistogram, base64).
+/// The histogram [`encode`] wrote (or any uncompressed V2 HdrHistogram, base64). The
+/// header is checked first: the decoder sizes its buffer by the payload length the header
+/// claims, so a few bytes claiming gigabytes would be believed.
 pub fn decode(text: &str) -> anyhow::Result<Histogram<u64>> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text)
         .context("not base64")?;
+    check_v2_header(&bytes)?;
     Deserializer::new()
         .deserialize(&mut bytes.as_slice())
         .map_err(|e| anyhow::anyhow!("not an HdrHistogram: {e:?}"))
+}
+
+/// The V2 encoding's cookie (word size 8) and header length: cookie, payload length, offset,
+/// digits (4 bytes each), lowest, highest, ratio (8 bytes each).
+const V2_COOKIE: u32 = 0x1c84_9313;
+const V2_HEADER: usize = 40;
+
+/// An uncompressed V2 header whose payload length fits in what follows it.
+fn check_v2_header(bytes: &[u8]) -> anyhow::Result<()> {
+    let word = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+    };
+    anyhow::ensure!(
+        word(0) == Some(V2_COOKIE),
+        "not an uncompressed V2 HdrHistogram"
+    );
+    let payload = word(4).map_or(usize::MAX, |n| n as usize);
+    anyhow::ensure!(
+        payload <= bytes.len().saturating_sub(V2_HEADER),
+        "the histogram's payload is shorter than its header says"
+    );
+    Ok(())
 }
 
 /// A nanosecond histogram (3 significant digits) fed by many tasks.
@@ -229,6 +256,15 @@ mod tests {
         assert!(decode(&encode(&histogram())).unwrap().is_empty());
         assert!(decode("!!").is_err());
         assert!(decode("aGVsbG8=").is_err(), "base64 of hello");
+        let mut claims_more = base64::engine::general_purpose::STANDARD
+            .decode(encode(&histogram()))
+            .unwrap();
+        claims_more[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
+        let e = decode(&base64::engine::general_purpose::STANDARD.encode(claims_more));
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("shorter than its header says"));
     }
 
     #[test]

@@ -10,12 +10,12 @@ use super::mount;
 use super::security::{Access, ClientPatterns, Rules, Security};
 use super::server::Shared;
 use super::session::SessionLimits;
+use super::signal::Signal;
 use crate::codec::{self, ConnAck, Connect, Packet, Properties, QoS, Version, Will};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 
 /// Why a CONNECT was refused: the 3.1.1 return code (`None`: close without CONNACK, as
 /// mosquitto does where 3.1.1 has no code for it) and the MQTT 5 reason code.
@@ -188,7 +188,7 @@ pub fn accept(
     };
     let expiry = session_expiry(config, expiry);
     let id = shared.next_id();
-    let waker = Arc::new(Notify::new());
+    let waker = Arc::new(Signal::new());
     let opened = shared.router.open(
         &client_id,
         connect.clean_start,

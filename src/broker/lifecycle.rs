@@ -5,6 +5,7 @@ use super::handler::Handler;
 use super::server::Shared;
 use super::session::Session;
 use super::shutdown::Shutdown;
+use super::signal::Stop;
 use crate::codec::{self, Packet, Reason, Will};
 use std::io;
 use std::sync::Arc;
@@ -31,6 +32,15 @@ pub enum Close {
     Shutdown,
     /// The broker's heap is over `memory_limit`: the packet being handled is dropped.
     OutOfMemory,
+}
+
+impl From<Stop> for Close {
+    fn from(stop: Stop) -> Close {
+        match stop {
+            Stop::KeepAlive => Close::KeepAlive,
+            Stop::Shutdown => Close::Shutdown,
+        }
+    }
 }
 
 impl From<io::Error> for Close {

@@ -36,6 +36,7 @@ mod security;
 mod server;
 mod session;
 mod shutdown;
+mod signal;
 mod stats;
 mod sys;
 mod tls;

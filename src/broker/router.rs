@@ -13,12 +13,12 @@ use super::message::{Message, Origin};
 use super::persist::ChangeCount;
 use super::retained::Retained;
 use super::session::{Delivery, PendingWill, Session, SessionLimits, SubOptions};
+use super::signal::Signal;
 use super::tree::{ClientId, Tree};
 use crate::codec::{QoS, Will};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::Notify;
 
 /// A subscription as the trie stores it: the session to deliver to and its options.
 struct Subscriber {
@@ -76,7 +76,7 @@ pub struct Opened {
     /// True when an existing session was resumed (CONNACK session present).
     pub present: bool,
     /// Wakers of the connection or session this one replaced, to tell them to close.
-    pub kicked: Vec<Arc<Notify>>,
+    pub kicked: Vec<Arc<Signal>>,
 }
 
 impl Router {
@@ -105,7 +105,7 @@ impl Router {
         limits: SessionLimits,
         expiry: u32,
         id: u64,
-        waker: Arc<Notify>,
+        waker: Arc<Signal>,
     ) -> Opened {
         let mut inner = self.lock();
         let mut kicked = Vec::new();
@@ -342,7 +342,7 @@ impl Router {
 fn end_locked(
     inner: &mut Inner,
     session: &Arc<Session>,
-) -> (Option<Arc<Notify>>, Option<PendingWill>) {
+) -> (Option<Arc<Signal>>, Option<PendingWill>) {
     let current = inner.sessions.get(&session.client_id);
     if current.is_some_and(|c| Arc::ptr_eq(c, session)) {
         inner.sessions.remove(&session.client_id);
@@ -442,7 +442,7 @@ mod tests {
             ..SessionLimits::default()
         };
         router
-            .open(id, true, limits, expiry, n, Arc::new(Notify::new()))
+            .open(id, true, limits, expiry, n, Arc::new(Signal::new()))
             .session
     }
 

@@ -13,6 +13,7 @@ use super::persist::{self, Restored, Store};
 use super::router::Router;
 use super::security::{Access, Security};
 use super::shutdown::Shutdown;
+use super::signal::{self, Connections};
 use super::stats::Stats;
 use super::sys;
 use std::future::Future;
@@ -34,6 +35,8 @@ pub struct Shared {
     refusals: Mutex<RefusalLog>,
     /// Password checks running at once on the blocking pool (see `handshake`).
     pub password_checks: Semaphore,
+    /// Every connected client's signal, for keepalive and shutdown.
+    pub connections: Arc<Connections>,
 }
 
 /// Refusals logged in the current second, and those left out.
@@ -64,6 +67,7 @@ impl Shared {
             password_checks: Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             ),
+            connections: Arc::default(),
         }
     }
 
@@ -199,6 +203,7 @@ pub async fn serve_from(
         );
         tokio::spawn(task);
     }
+    tokio::spawn(signal::watch(shared.connections.clone(), guard.child()));
     if let Some(every) = shared.config.sys_interval {
         tokio::spawn(sys::publish_every(every, shared.clone(), guard.child()));
     }

@@ -22,6 +22,7 @@ use super::security::{Access, ClientPatterns};
 use super::server::{Accepted, Shared};
 use super::session::{Outbound, Session, SessionState};
 use super::shutdown::Shutdown;
+use super::signal::Signal;
 use super::stats::{Counted, Stats};
 use crate::codec::{Ack, Connect, Packet, Reason, Version, Will};
 use crate::connection::Connection;
@@ -31,7 +32,7 @@ use crate::transport::BoxedStream;
 use std::future::Future;
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, OwnedSemaphorePermit};
+use tokio::sync::OwnedSemaphorePermit;
 
 /// The framed stream of one client.
 pub type Conn = Connection<Counted<BoxedStream>>;
@@ -77,14 +78,14 @@ pub async fn serve(
 fn connected(
     mut handler: Handler,
     place: Option<OwnedSemaphorePermit>,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
 ) -> impl Future<Output = ()> {
     // An async block, not an async fn: its captures are used in place, where an async fn
     // would keep a second copy of its arguments (the `Handler`) in its state.
     async move {
         let shared = handler.shared.clone();
         Stats::add(&shared.stats.clients_connected, 1);
-        let close = handler.run(&mut shutdown).await;
+        let close = handler.run().await;
         Box::pin(handler.finish(close, shutdown)).await;
         drop(place);
         shared
@@ -163,14 +164,13 @@ pub struct Handler {
     pub(super) access: Arc<Access>,
     /// This connection's id, to check it still owns the session.
     pub(super) id: u64,
-    waker: Arc<Notify>,
+    /// Wakes this task: messages queued, a takeover, keepalive or shutdown.
+    waker: Arc<Signal>,
     /// The client id and CONNECT username, for ACL checks and to tag what it publishes.
     pub(super) origin: Arc<Origin>,
     /// Its ACL patterns, expanded at its first check and again after a reload.
     pub(super) patterns: ClientPatterns,
     pub(super) version: Version,
-    keep_alive: Option<Duration>,
-    last_read: Instant,
     /// Boxed: most clients have none, and every idle connection would carry its size.
     pub(super) will: Option<Box<Will>>,
     /// Inbound MQTT 5 topic aliases.
@@ -199,6 +199,13 @@ pub struct Handler {
     saved: bool,
 }
 
+/// A handler that ends, however it ends, leaves the broker's watch (see `signal`).
+impl Drop for Handler {
+    fn drop(&mut self) {
+        self.shared.connections.remove(self.id);
+    }
+}
+
 /// The session's state if this connection still owns it, else the takeover that ends it.
 fn owned(session: &Session, id: u64) -> Result<MutexGuard<'_, SessionState>, Close> {
     let state = session.lock();
@@ -213,8 +220,6 @@ fn owned(session: &Session, id: u64) -> Result<MutexGuard<'_, SessionState>, Clo
 enum Wake {
     Read(std::io::Result<Option<Packet>>),
     Woken,
-    KeepAlive,
-    Shutdown,
 }
 
 impl Handler {
@@ -226,10 +231,12 @@ impl Handler {
         access: Arc<Access>,
         session: Arc<Session>,
         id: u64,
-        waker: Arc<Notify>,
+        waker: Arc<Signal>,
         connect: Connect,
     ) -> Handler {
         let keep_alive = connect.keep_alive;
+        let keep_alive = (keep_alive > 0).then(|| Duration::from_secs(keep_alive.into()));
+        shared.connections.add(id, waker.clone(), keep_alive);
         let v5 = connect.version.is_v5();
         let receive_maximum = connect.properties.receive_maximum.filter(|_| v5);
         let window = receive_maximum
@@ -255,8 +262,6 @@ impl Handler {
             id,
             waker,
             version: connect.version,
-            keep_alive: (keep_alive > 0).then(|| Duration::from_secs(keep_alive.into())),
-            last_read: Instant::now(),
             will: connect.will.map(Box::new),
             origin,
             patterns: ClientPatterns::default(),
@@ -288,7 +293,7 @@ impl Handler {
     }
 
     /// Serves the client until something ends the connection, and says what.
-    pub async fn run(&mut self, shutdown: &mut Shutdown) -> Close {
+    pub async fn run(&mut self) -> Close {
         let mut resend = std::mem::take(&mut self.scratch);
         if let Err(close) = self.send_all(&mut resend) {
             return close;
@@ -299,14 +304,11 @@ impl Handler {
                 Ok(more) => more,
                 Err(close) => return close,
             };
-            let flushed = tokio::select! {
-                flushed = self.flush() => flushed,
-                () = shutdown.recv() => Err(Close::Shutdown),
+            let woken = match self.flush().await {
+                Ok(woken) => woken,
+                Err(close) => return close,
             };
-            if let Err(close) = flushed {
-                return close;
-            }
-            let step = match self.next_wake(shutdown, more).await {
+            let step = match self.next_wake(more || woken).await {
                 Wake::Read(read) => {
                     if matches!(read, Ok(Some(Packet::Publish(_)))) {
                         // Packets that other connections received before this PUBLISH are
@@ -317,9 +319,10 @@ impl Handler {
                     }
                     self.on_read(read)
                 }
-                Wake::Woken => owned(&self.session, self.id).map(drop),
-                Wake::KeepAlive => Err(Close::KeepAlive),
-                Wake::Shutdown => Err(Close::Shutdown),
+                Wake::Woken => match self.waker.stopped() {
+                    Some(stop) => Err(Close::from(stop)),
+                    None => owned(&self.session, self.id).map(drop),
+                },
             };
             if let Err(close) = step {
                 return close;
@@ -334,21 +337,18 @@ impl Handler {
         }
     }
 
-    /// Waits for a packet, a message queued by another task, the keepalive deadline or
-    /// shutdown; with `more` (the write buffer filled before the queue emptied, and no one
-    /// will wake us for the rest) it only takes a packet already readable, so a long backlog
-    /// still lets the client's pings and acks through. Its own function so the idle task
-    /// does not also reserve room for what the rest of the loop keeps across its awaits.
-    async fn next_wake(&mut self, shutdown: &mut Shutdown, more: bool) -> Wake {
-        // Keepalive: 1.5 times the agreed interval without a packet (MQTT-3.1.2-24).
-        let deadline = self.keep_alive.map(|k| self.last_read + k * 3 / 2);
+    /// Waits for a packet or the signal (a message queued by another task, a takeover,
+    /// keepalive or shutdown: see [`super::signal`]); with `more` (the write buffer filled
+    /// before the queue emptied, and no one will wake us for the rest) it only takes a packet
+    /// already readable, so a long backlog still lets the client's pings and acks through.
+    /// Its own function so the idle task does not also reserve room for what the rest of the
+    /// loop keeps across its awaits.
+    async fn next_wake(&mut self, more: bool) -> Wake {
         tokio::select! {
             biased;
             read = self.conn.read_packet() => Wake::Read(read),
             () = self.waker.notified() => Wake::Woken,
             () = std::future::ready(()), if more => Wake::Woken,
-            () = sleep_until(deadline) => Wake::KeepAlive,
-            () = shutdown.recv() => Wake::Shutdown,
         }
     }
 
@@ -370,13 +370,26 @@ impl Handler {
         tokio::task::yield_now().await;
     }
 
-    async fn flush(&mut self) -> Result<(), Close> {
+    /// Writes what is queued for the client. A signal meanwhile ends it only when it says
+    /// stop; otherwise `true` comes back, as a message was queued and wants a pump.
+    async fn flush(&mut self) -> Result<bool, Close> {
+        let mut woken = false;
         if self.conn.pending() == 0 {
-            return Ok(());
+            return Ok(woken);
         }
-        match tokio::time::timeout(WRITE_TIMEOUT, self.conn.flush()).await {
-            Ok(result) => result.map_err(Close::from),
-            Err(_) => Err(Close::Lost("client does not read".into())),
+        let write = tokio::time::timeout(WRITE_TIMEOUT, self.conn.flush());
+        tokio::pin!(write);
+        loop {
+            tokio::select! {
+                written = &mut write => return match written {
+                    Ok(result) => result.map(|()| woken).map_err(Close::from),
+                    Err(_) => Err(Close::Lost("client does not read".into())),
+                },
+                () = self.waker.notified() => match self.waker.stopped() {
+                    Some(stop) => return Err(Close::from(stop)),
+                    None => woken = true,
+                },
+            }
         }
     }
 
@@ -395,7 +408,7 @@ impl Handler {
         let Some(packet) = read.map_err(Close::from)? else {
             return Err(Close::Lost("connection closed by the client".into()));
         };
-        self.last_read = Instant::now();
+        self.waker.touch();
         self.handle(packet)?;
         for _ in 1..PER_TURN {
             // A subscriber we fed is filling up: stop here and let it drain, so several
@@ -484,12 +497,5 @@ fn packet_name(packet: &Packet) -> &'static str {
         Packet::PingResp => "PINGRESP",
         Packet::Auth(_) => "AUTH",
         _ => "packet",
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
     }
 }

@@ -17,13 +17,13 @@ pub use image::SessionImage;
 pub use queue::SessionLimits;
 
 use super::message::{Message, Origin};
+use super::signal::Signal;
 use super::tree::ClientId;
 use crate::codec::{PacketIds, QoS, Will};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
-use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
 /// The options of one subscription, as the router applies them to each message.
@@ -73,7 +73,7 @@ pub type PendingWill = (Will, Arc<Origin>);
 /// The connection that currently serves a session.
 struct Owner {
     id: u64,
-    waker: Arc<Notify>,
+    waker: Arc<Signal>,
 }
 
 /// A client's session.
@@ -173,7 +173,7 @@ impl Session {
 
     /// Makes connection `id` the owner; returns the previous owner's waker, to wake it so it
     /// notices the takeover and closes. A will still waiting for its delay is cancelled.
-    pub fn attach(&self, id: u64, waker: Arc<Notify>) -> Option<Arc<Notify>> {
+    pub fn attach(&self, id: u64, waker: Arc<Signal>) -> Option<Arc<Signal>> {
         let mut st = self.lock();
         let old = st.owner.replace(Owner { id, waker });
         st.last_owner = id;
@@ -218,7 +218,7 @@ impl Session {
 
     /// Ends the session for good; returns the owner's waker (to make it close) and a will
     /// still waiting for its delay, which the end of the session releases (MQTT-3.1.3-9).
-    pub fn end(&self) -> (Option<Arc<Notify>>, Option<PendingWill>) {
+    pub fn end(&self) -> (Option<Arc<Signal>>, Option<PendingWill>) {
         let mut st = self.lock();
         st.ended = true;
         st.cancel_timers();

@@ -1,0 +1,189 @@
+//! How the rest of the broker reaches a connected client's task: one [`Signal`] per
+//! connection, notified when a message is queued for it, when another connection takes its
+//! session over, when its keepalive runs out and when the broker shuts down.
+//!
+//! Keepalive and shutdown are watched broker-wide ([`watch`]) rather than by a timer and a
+//! shutdown receiver in every task: an idle connection's task then waits on its socket and
+//! its signal only, which keeps the memory of each idle connection small.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::shutdown::Shutdown;
+
+/// How often [`watch`] looks for connections past their keepalive: a silent client is
+/// closed between 1.5 times its keepalive and that plus this.
+const SWEEP: Duration = Duration::from_millis(500);
+
+/// Why a connection must close, as [`Signal::stopped`] reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// Nothing read for 1.5 times the keepalive (MQTT-3.1.2-24).
+    KeepAlive = 1,
+    /// The broker is shutting down.
+    Shutdown = 2,
+}
+
+/// One connection's wake-up: queued messages, takeovers and [`Stop`]s.
+#[derive(Debug, Default)]
+pub struct Signal {
+    notify: Notify,
+    /// When the client's last packet arrived, in milliseconds of [`now_ms`].
+    last_read: AtomicU64,
+    /// A [`Stop`] as its number, 0 while none.
+    stop: AtomicU8,
+}
+
+impl Signal {
+    /// A signal for a connection that has just been read from.
+    pub fn new() -> Signal {
+        let signal = Signal::default();
+        signal.touch();
+        signal
+    }
+
+    /// Wakes the connection's task (a permit is kept if it is not waiting).
+    pub fn notify_one(&self) {
+        self.notify.notify_one();
+    }
+
+    /// Completes at the next [`Signal::notify_one`], or at once for one that came before.
+    pub async fn notified(&self) {
+        self.notify.notified().await;
+    }
+
+    /// A packet arrived: the keepalive starts again.
+    pub fn touch(&self) {
+        self.last_read.store(now_ms(), Relaxed);
+    }
+
+    /// Tells the connection to close for `why` and wakes it.
+    fn stop(&self, why: Stop) {
+        self.stop.store(why as u8, Relaxed);
+        self.notify.notify_one();
+    }
+
+    /// Why the connection must close, if it must.
+    pub fn stopped(&self) -> Option<Stop> {
+        match self.stop.load(Relaxed) {
+            1 => Some(Stop::KeepAlive),
+            2 => Some(Stop::Shutdown),
+            _ => None,
+        }
+    }
+}
+
+/// Milliseconds since the first call: the clock of [`Signal::touch`].
+fn now_ms() -> u64 {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    let origin = *ORIGIN.get_or_init(Instant::now);
+    origin.elapsed().as_millis() as u64
+}
+
+/// Every connected client's signal, with the silence after which it is closed.
+#[derive(Debug, Default)]
+pub struct Connections {
+    inner: Mutex<Registry>,
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    live: HashMap<u64, (Arc<Signal>, Option<u64>)>,
+    /// Shutdown has begun: a connection registered from now on is stopped at once.
+    closed: bool,
+}
+
+impl Connections {
+    /// Registers connection `id`; with a keepalive, it is closed after 1.5 times it in
+    /// silence.
+    pub fn add(&self, id: u64, signal: Arc<Signal>, keep_alive: Option<Duration>) {
+        let limit = keep_alive.map(|k| (k * 3 / 2).as_millis() as u64);
+        let mut registry = self.lock();
+        if registry.closed {
+            signal.stop(Stop::Shutdown);
+        }
+        registry.live.insert(id, (signal, limit));
+    }
+
+    /// Forgets connection `id` once it has closed.
+    pub fn remove(&self, id: u64) {
+        self.lock().live.remove(&id);
+    }
+
+    /// Stops every connection whose client has been silent past its limit.
+    fn sweep(&self) {
+        let now = now_ms();
+        for (signal, limit) in self.lock().live.values() {
+            let silent = now.saturating_sub(signal.last_read.load(Relaxed));
+            if limit.is_some_and(|limit| silent > limit) && signal.stopped().is_none() {
+                signal.stop(Stop::KeepAlive);
+            }
+        }
+    }
+
+    /// Stops every connection, now and from now on.
+    fn close_all(&self) {
+        let mut registry = self.lock();
+        registry.closed = true;
+        for (signal, _) in registry.live.values() {
+            signal.stop(Stop::Shutdown);
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Registry> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Closes silent connections every [`SWEEP`], and all of them at shutdown.
+pub async fn watch(connections: Arc<Connections>, mut shutdown: Shutdown) {
+    let mut every = tokio::time::interval(SWEEP);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => connections.sweep(),
+            () = shutdown.recv() => break,
+        }
+    }
+    connections.close_all();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn silence_past_the_limit_stops_a_connection() {
+        let connections = Connections::default();
+        let (talks, silent, forever) = (
+            Arc::new(Signal::new()),
+            Arc::new(Signal::new()),
+            Arc::new(Signal::new()),
+        );
+        let second = Some(Duration::from_secs(1));
+        connections.add(1, talks.clone(), second);
+        connections.add(2, silent.clone(), second);
+        connections.add(3, forever.clone(), None);
+        tokio::time::advance(Duration::from_millis(1400)).await;
+        talks.touch();
+        connections.sweep();
+        assert_eq!(silent.stopped(), None, "1.4 s is within 1.5 times 1 s");
+        tokio::time::advance(Duration::from_millis(200)).await;
+        connections.sweep();
+        assert_eq!(silent.stopped(), Some(Stop::KeepAlive));
+        assert_eq!((talks.stopped(), forever.stopped()), (None, None));
+        connections.close_all();
+        assert_eq!(talks.stopped(), Some(Stop::Shutdown));
+        let late = Arc::new(Signal::new());
+        connections.add(4, late.clone(), None);
+        assert_eq!(
+            late.stopped(),
+            Some(Stop::Shutdown),
+            "registered after shutdown began"
+        );
+    }
+}

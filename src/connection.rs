@@ -138,11 +138,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
 
     /// Writes everything queued. Cancel-safe: what was written is never written again.
     pub async fn flush(&mut self) -> Result<(), io::Error> {
+        std::future::poll_fn(|cx| self.poll_flush(cx)).await
+    }
+
+    /// [`Connection::flush`] as a poll: it keeps no state of its own (the buffer does), so a
+    /// caller may poll it once and, only if the socket is full, wait in a future it builds
+    /// then.
+    pub fn poll_flush(&mut self, cx: &mut std::task::Context<'_>) -> Poll<io::Result<()>> {
         while self.write_buf.has_remaining() {
-            let n = self.stream.write_buf(&mut self.write_buf).await?;
+            let n = ready!(Pin::new(&mut self.stream).poll_write(cx, &self.write_buf))?;
             if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
+            self.write_buf.advance(n);
         }
         // A small buffer is freed rather than kept: an idle connection then holds none, and
         // a busy one, whose buffer grew, keeps it.
@@ -150,7 +158,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             true => self.write_buf = BytesMut::new(),
             false => self.write_buf.clear(),
         }
-        self.stream.flush().await
+        Pin::new(&mut self.stream).poll_flush(cx)
     }
 
     /// Flushes, then closes the write side so the peer sees a clean end of stream. Nothing

@@ -31,6 +31,7 @@ use crate::topic::alias::Aliases;
 use crate::transport::BoxedStream;
 use std::future::Future;
 use std::sync::{Arc, MutexGuard};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -330,7 +331,7 @@ impl Handler {
             // Let subscribers drain before routing more: their queues are bounded; and let
             // the ones just fed write before our own flush (see `routed`).
             if !self.congested.is_empty() {
-                self.wait_for_subscribers().await;
+                Box::pin(self.wait_for_subscribers()).await;
             } else if self.conn.has_frame() || std::mem::take(&mut self.routed) {
                 tokio::task::yield_now().await;
             }
@@ -355,6 +356,7 @@ impl Handler {
     /// Back-pressure: holds this publisher (not reading its socket) until the subscribers it
     /// congested have drained to half their queue, for at most `MAX_HOLD`, so a subscriber
     /// that reads slowly slows its publishers instead of losing their QoS 1/2 messages.
+    /// Boxed at its call, as congestion is rare: idle tasks keep no room for its timer.
     async fn wait_for_subscribers(&mut self) {
         let mut congested = std::mem::take(&mut self.congested);
         // Our own queue drains only when this task runs: never wait for it.
@@ -370,13 +372,24 @@ impl Handler {
         tokio::task::yield_now().await;
     }
 
-    /// Writes what is queued for the client. A signal meanwhile ends it only when it says
-    /// stop; otherwise `true` comes back, as a message was queued and wants a pump.
+    /// Writes what is queued for the client; `true` when a message was queued meanwhile
+    /// and wants a pump. Most flushes finish at once: only a client that does not keep up
+    /// gets [`Handler::flush_slowly`], boxed, so no task keeps room for its timer.
     async fn flush(&mut self) -> Result<bool, Close> {
-        let mut woken = false;
         if self.conn.pending() == 0 {
-            return Ok(woken);
+            return Ok(false);
         }
+        let conn = &mut self.conn;
+        match std::future::poll_fn(|cx| Poll::Ready(conn.poll_flush(cx))).await {
+            Poll::Ready(written) => written.map(|()| false).map_err(Close::from),
+            Poll::Pending => Box::pin(self.flush_slowly()).await,
+        }
+    }
+
+    /// Waits for the socket to take the rest, for at most [`WRITE_TIMEOUT`]. A signal
+    /// meanwhile ends it only when it says stop.
+    async fn flush_slowly(&mut self) -> Result<bool, Close> {
+        let mut woken = false;
         let write = tokio::time::timeout(WRITE_TIMEOUT, self.conn.flush());
         tokio::pin!(write);
         loop {

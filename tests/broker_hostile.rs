@@ -1,5 +1,6 @@
 //! Hostile peers against the embedded broker: what a client can send to make the broker
 //! crash, hang or keep resources. After each case the broker still serves a normal client.
+//! A client that stops reading is tried against a broker process, which a SIGTERM must end.
 //! (Topic depth is in `broker_depth.rs`, peers before CONNECT in `broker_preauth.rs`.)
 
 mod common;
@@ -289,4 +290,31 @@ fn subscriptions_beyond_the_limit_are_refused() {
     let (mut v3, _) = Raw::connect(&broker, Raw::v311("many3"));
     assert_eq!(codes(&mut v3, &["a", "b", "c", "d"]), [0, 0, 0, 0x80]);
     still_serves(&broker);
+}
+
+/// A subscriber that stops reading leaves the broker's write to it waiting (up to 30 s) with
+/// its socket full; SIGTERM still ends the broker at once, and an idle MQTT 5 client is told
+/// the server is shutting down (DISCONNECT 0x8B).
+#[test]
+fn shutdown_does_not_wait_for_a_client_that_does_not_read() {
+    let mut broker = common::Broker::mqtk_serve();
+    let (mut stuck, _) = Raw::connect(&broker, Raw::v5("stuck"));
+    assert_eq!(stuck.subscribe("flood/#", QoS::AtMostOnce), [0]);
+    let (mut idle, _) = Raw::connect(&broker, Raw::v5("idle"));
+    // 24 MB at QoS 1, acknowledged: routed to the subscriber, more than its socket takes.
+    let flood = broker.mqtk("pub", &["-t", "flood/x", "-q", "1", "-s", "--repeat", "24"]);
+    let sent = common::run_with_input(flood, &vec![b'x'; 1 << 20]);
+    assert!(sent.status.success(), "{}", common::text(&sent.stderr));
+    let start = Instant::now();
+    assert!(broker.stop("TERM").success());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    match idle.recv() {
+        Some(Packet::Disconnect(d)) => assert_eq!(d.code, 0x8B),
+        other => panic!("expected DISCONNECT 0x8B, got {other:?}"),
+    }
+    drop(stuck);
 }

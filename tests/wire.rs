@@ -707,3 +707,20 @@ fn rr_subscribes_with_the_properties_given() {
     );
     assert!(theirs[0].starts_with("82"), "{theirs:?}");
 }
+
+/// `-x` without `-V 5` keeps MQTT 3.1.1, as in mosquitto_sub 2.0.11 (2.1's `-x` implies MQTT
+/// 5): the same CONNECT byte for byte, protocol level 4.
+#[test]
+fn session_expiry_without_v5_stays_mqtt_3_1_1() {
+    let flags = ["-x", "60", "-i", "expiring", "-t", "x", "-E"];
+    let mut theirs = std::process::Command::new(common::tool("mosquitto_sub"));
+    theirs.args(flags);
+    let mut ours = common::mqtk(&["sub"]);
+    ours.args(flags);
+    let [theirs, ours] = [theirs, ours].map(connect_sent_by);
+    assert_eq!(
+        ours, theirs,
+        "mqtk sub (left) and mosquitto_sub (right) differ"
+    );
+    assert_eq!(&ours[16..18], "04", "protocol level in {ours}");
+}

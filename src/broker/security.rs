@@ -24,10 +24,15 @@ pub struct Rules {
     generation: u64,
 }
 
-/// A client's ACL patterns and the [`Rules::generation`] they were expanded from (0: none
-/// yet): a connection keeps one for its checks.
+/// A client's ACL patterns, expanded at its first check against an ACL file: a connection
+/// keeps one for its checks. Boxed, so a connection to a broker without ACLs, which never
+/// expands any, carries 8 bytes for it.
 #[derive(Debug, Default)]
-pub struct ClientPatterns {
+pub struct ClientPatterns(Option<Box<Expanded>>);
+
+/// Patterns and the [`Rules::generation`] they were expanded from.
+#[derive(Debug)]
+struct Expanded {
     generation: u64,
     patterns: Patterns,
 }
@@ -99,11 +104,15 @@ impl Security {
         let Some(acl) = &rules.acl else {
             return true;
         };
-        if patterns.generation != rules.generation {
-            patterns.patterns = acl.expand(client);
-            patterns.generation = rules.generation;
-        }
-        check(acl, client, &patterns.patterns)
+        // Expanded again when a reload replaced the rules they came from.
+        let expanded = match &mut patterns.0 {
+            Some(kept) if kept.generation == rules.generation => kept,
+            slot => slot.insert(Box::new(Expanded {
+                generation: rules.generation,
+                patterns: acl.expand(client),
+            })),
+        };
+        check(acl, client, &expanded.patterns)
     }
 }
 

@@ -3,6 +3,7 @@
 //! Widths and precisions count bytes, not characters, because C does; strings stop at the
 //! first NUL because they are C strings.
 
+use std::io::Write;
 /// Flags, field width and precision of one `%` field: `%-010.3t`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Spec {
@@ -45,7 +46,10 @@ fn pad_byte(spec: Spec) -> u8 {
 
 /// `%d` with the flags: `%-*d`, `%0*d` or `%*d` (as `formatted_print_int`).
 pub fn int(out: &mut Vec<u8>, value: i64, spec: Spec) {
-    number(out, &value.to_string(), spec.zero, spec);
+    let start = out.len();
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "{value}");
+    pad_number(out, start, spec.zero, spec);
 }
 
 /// The most fractional digits an `f64` has: beyond them C prints zeros, and `format!` would
@@ -55,42 +59,34 @@ const MAX_DIGITS: usize = 1_100;
 /// `%f` (mosquitto 2.1's `%f`/`%d` payloads): `%-*.*f`, `%0*.*f` or `%*.*f`, six decimals by
 /// default; NaN and infinities as C spells them, padded with spaces even with `0`.
 pub fn float(out: &mut Vec<u8>, value: f64, spec: Spec) {
-    let sign = if value.is_sign_negative() { "-" } else { "" };
+    let start = out.len();
+    if value.is_sign_negative() {
+        out.push(b'-');
+    }
     if !value.is_finite() {
-        let word = if value.is_nan() { "nan" } else { "inf" };
-        return number(out, &format!("{sign}{word}"), false, spec);
+        out.extend_from_slice(if value.is_nan() { b"nan" } else { b"inf" });
+        return pad_number(out, start, false, spec);
     }
     let precision = spec.precision.unwrap_or(6);
-    let mut text = format!("{value:.*}", precision.min(MAX_DIGITS));
-    text.extend(std::iter::repeat_n(
-        '0',
-        precision.saturating_sub(MAX_DIGITS),
-    ));
-    number(out, &text, spec.zero, spec);
+    let _ = write!(out, "{:.*}", precision.min(MAX_DIGITS), value.abs());
+    pad(out, b'0', precision.saturating_sub(MAX_DIGITS));
+    pad_number(out, start, spec.zero, spec);
 }
 
-/// Appends the formatted number `text`, padded to the width: spaces after it with `-`, else
+/// Pads the number written at `out[start..]` to the width: spaces after it with `-`, else
 /// zeros after its sign when `zeros`, else spaces before it.
 ///
 /// Padded by hand: `format!`'s width stops at 65,535 (it panics above), C's does not.
-fn number(out: &mut Vec<u8>, text: &str, zeros: bool, spec: Spec) {
-    let fill = spec.width.saturating_sub(text.len());
+fn pad_number(out: &mut Vec<u8>, start: usize, zeros: bool, spec: Spec) {
+    let fill = spec.width.saturating_sub(out.len() - start);
     if spec.left {
-        out.extend_from_slice(text.as_bytes());
         return pad(out, b' ', fill);
     }
-    let sign = usize::from(text.starts_with('-'));
-    match zeros {
-        true => {
-            out.extend_from_slice(&text.as_bytes()[..sign]);
-            pad(out, b'0', fill);
-            out.extend_from_slice(&text.as_bytes()[sign..]);
-        }
-        false => {
-            pad(out, b' ', fill);
-            out.extend_from_slice(text.as_bytes());
-        }
-    }
+    let (at, byte) = match zeros {
+        true => (start + usize::from(out.get(start) == Some(&b'-')), b'0'),
+        false => (start, b' '),
+    };
+    out.splice(at..at, std::iter::repeat_n(byte, fill));
 }
 
 /// `%-*.*s`: at most `precision` bytes of the C string, padded with spaces to `width`.

@@ -270,7 +270,7 @@ fn bad_input_is_one_line_and_exit_status_1() {
     let missing = dir.path().join("missing.json");
     let cases = [
         (vec![missing], "cannot read "),
-        (vec![not_json], "is not a bench --json summary"),
+        (vec![not_json], ": not a bench --json summary"),
         (vec![files[1].clone()], "no \"histograms\""),
         (
             vec![files[2].clone()],

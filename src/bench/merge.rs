@@ -26,14 +26,14 @@ pub fn files(paths: &[PathBuf]) -> anyhow::Result<Report> {
 fn read(path: &Path) -> anyhow::Result<Report> {
     let name = path.display();
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?;
-    let value: Value = serde_json::from_str(text.trim())
-        .with_context(|| format!("{name} is not a bench --json summary"))?;
-    parse(&value).with_context(|| format!("{name}"))
+    summary(&text).with_context(|| format!("{name}"))
 }
 
-/// A report from the text of a `--json` summary, as [`files`] reads one (for the fuzz target).
+/// A report from the text of a `--json` summary, as [`files`] reads each file (and the fuzz
+/// target arbitrary text).
 pub fn summary(text: &str) -> anyhow::Result<Report> {
-    parse(&serde_json::from_str(text.trim())?)
+    let value: Value = serde_json::from_str(text.trim()).context("not a bench --json summary")?;
+    parse(&value)
 }
 
 /// A report from its JSON summary.

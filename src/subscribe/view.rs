@@ -129,10 +129,8 @@ impl Watch {
 
 /// The width of the terminal on stdout, when stdout is one.
 pub fn terminal_columns() -> Option<usize> {
-    // SAFETY: TIOCGWINSZ fills the winsize struct it is given and touches nothing else.
-    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
-    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+    let (width, _) = terminal_size::terminal_size_of(std::io::stdout())?;
+    Some(usize::from(width.0)).filter(|&columns| columns > 0)
 }
 
 #[cfg(test)]

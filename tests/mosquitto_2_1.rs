@@ -256,3 +256,20 @@ fn watch_rewrites_each_topic_in_place_on_a_terminal() {
     );
     assert_eq!(text(&plain.stdout), "w/a 1\nw/b 1\nw/a 2\n");
 }
+
+/// `-F %.Nx` / `%.N:X`: mosquitto 2.1 groups the hex payload, N hex digits to a group, with a
+/// space or the punctuation byte given before the `x`; 2.0's `%x` and widths stay as they were.
+#[test]
+fn hex_payloads_print_in_groups() {
+    let broker = Broker::mosquitto();
+    let sub = broker.mqtk("sub", &["-t", "hex/#", "-C", "1", "-F", "%.4x|%.2:X|%x"]);
+    let out = broker.receive(sub, || {
+        let publish = broker.mqtk("pub", &["-t", "hex/x", "-s"]);
+        let sent = common::run_with_input(publish, b"\x01\x02\xab\xcd\x05");
+        assert!(sent.status.success(), "{}", text(&sent.stderr));
+    });
+    assert_eq!(
+        text(&out.stdout),
+        "0102 abcd 05|01:02:AB:CD:05|0102abcd05\n"
+    );
+}

@@ -13,8 +13,10 @@ pub struct Spec {
     pub zero: bool,
     /// Minimum width, 0 for none.
     pub width: usize,
-    /// `.N`: maximum width for strings.
+    /// `.N`: maximum width for strings, decimals for floats, group size for hex (2.1).
     pub precision: Option<usize>,
+    /// mosquitto 2.1's hex separator (`%.2:x`); a space when a group size is given without one.
+    pub separator: Option<u8>,
 }
 
 /// How `%p`, `%x` and `%X` render the payload bytes.
@@ -121,6 +123,7 @@ pub fn blank_string(out: &mut Vec<u8>, spec: Spec) {
 /// A width truncates the payload to `width` bytes (hex: to `width / 2` bytes). With `-` and
 /// no width the padding is computed as `-payloadlen` and C's `printf("%*s", -n, "")` turns that
 /// into `n` trailing spaces, so `%-p` really prints one space per payload byte after it.
+/// A precision groups hex output as mosquitto 2.1 does (2.0 ignores it there).
 pub fn payload(out: &mut Vec<u8>, payload: &[u8], encoding: Encoding, spec: Spec) {
     let per_byte = if encoding == Encoding::Raw { 1 } else { 2 };
     let (shown, fill) = if spec.width > 0 {
@@ -130,15 +133,36 @@ pub fn payload(out: &mut Vec<u8>, payload: &[u8], encoding: Encoding, spec: Spec
         // padlen = 0 - payloadlen: only the left-aligned branch prints it (as its magnitude).
         (payload.len(), if spec.left { payload.len() } else { 0 })
     };
+    let bytes = &payload[..shown];
+    let digits = match encoding {
+        Encoding::Raw => {
+            return aligned(out, spec, fill, |out| out.extend_from_slice(bytes));
+        }
+        Encoding::Hex => b"0123456789abcdef",
+        Encoding::UpperHex => b"0123456789ABCDEF",
+    };
+    match spec.precision {
+        Some(group @ 1..) => {
+            let sep = spec.separator.unwrap_or(b' ');
+            Grouped::new(out, group, sep).hex(
+                bytes,
+                digits,
+                (!spec.left).then_some((pad_byte(spec), fill)),
+            );
+            if spec.left {
+                pad(out, b' ', fill);
+            }
+        }
+        _ => aligned(out, spec, fill, |out| hex(out, bytes, digits)),
+    }
+}
+
+/// Writes `body` with `fill` pad bytes before it, or spaces after it with `-`.
+fn aligned(out: &mut Vec<u8>, spec: Spec, fill: usize, body: impl FnOnce(&mut Vec<u8>)) {
     if !spec.left {
         pad(out, pad_byte(spec), fill);
     }
-    let bytes = &payload[..shown];
-    match encoding {
-        Encoding::Raw => out.extend_from_slice(bytes),
-        Encoding::Hex => hex(out, bytes, b"0123456789abcdef"),
-        Encoding::UpperHex => hex(out, bytes, b"0123456789ABCDEF"),
-    }
+    body(out);
     if spec.left {
         pad(out, b' ', fill);
     }
@@ -153,6 +177,47 @@ fn hex(out: &mut Vec<u8>, bytes: &[u8], digits: &[u8; 16]) {
     }
 }
 
+/// mosquitto 2.1's hex grouping: a separator after every `group` characters, leading padding
+/// included, but never after the last digit.
+struct Grouped<'o> {
+    out: &'o mut Vec<u8>,
+    group: usize,
+    sep: u8,
+    pos: usize,
+}
+
+impl<'o> Grouped<'o> {
+    fn new(out: &'o mut Vec<u8>, group: usize, sep: u8) -> Self {
+        Grouped {
+            out,
+            group,
+            sep,
+            pos: 0,
+        }
+    }
+
+    /// The padding before the digits (`(byte, count)`), then two digits per byte.
+    fn hex(mut self, bytes: &[u8], digits: &[u8; 16], padding: Option<(u8, usize)>) {
+        if let Some((byte, count)) = padding {
+            for _ in 0..count {
+                self.put(byte, true);
+            }
+        }
+        for (i, &b) in bytes.iter().enumerate() {
+            self.put(digits[usize::from(b >> 4)], true);
+            self.put(digits[usize::from(b & 0x0f)], i + 1 < bytes.len());
+        }
+    }
+
+    fn put(&mut self, byte: u8, more: bool) {
+        self.out.push(byte);
+        if more && self.pos % self.group == self.group - 1 {
+            self.out.push(self.sep);
+        }
+        self.pos += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +228,7 @@ mod tests {
             zero,
             width,
             precision,
+            separator: None,
         }
     }
 
@@ -238,6 +304,53 @@ mod tests {
                 "{encoding:?} {s:?}"
             );
         }
+    }
+
+    #[test]
+    fn hex_precision_groups_as_mosquitto_2_1() {
+        let grouped = |encoding, left, zero, width, group, separator| {
+            let s = Spec {
+                separator,
+                ..spec(left, zero, width, Some(group))
+            };
+            let out = render(|o| payload(o, b"\x01\x02\xab\xcd\x05", encoding, s));
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            grouped(Encoding::Hex, false, false, 0, 4, None),
+            "0102 abcd 05"
+        );
+        assert_eq!(
+            grouped(Encoding::Hex, false, false, 0, 2, Some(b':')),
+            "01:02:ab:cd:05"
+        );
+        assert_eq!(
+            grouped(Encoding::UpperHex, false, false, 0, 3, Some(b'-')),
+            "010-2AB-CD0-5"
+        );
+        assert_eq!(
+            grouped(Encoding::Hex, false, false, 0, 10, None),
+            "0102abcd05"
+        );
+        // Padding counts towards the groups; the width keeps 2.0's truncation (8 / 2 bytes).
+        assert_eq!(
+            grouped(Encoding::Hex, false, true, 8, 4, Some(b':')),
+            "0000:0102"
+        );
+        assert_eq!(grouped(Encoding::Hex, true, false, 8, 2, None), "01 02    ");
+        // %.0x and %p ignore the precision.
+        assert_eq!(
+            grouped(Encoding::Hex, false, false, 0, 0, Some(b':')),
+            "0102abcd05"
+        );
+        let raw = Spec {
+            separator: Some(b':'),
+            ..spec(false, false, 0, Some(2))
+        };
+        assert_eq!(
+            render(|o| payload(o, b"\x01\xab", Encoding::Raw, raw)),
+            b"\x01\xab"
+        );
     }
 
     #[test]

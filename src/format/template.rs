@@ -151,7 +151,7 @@ impl Parser<'_> {
         self.template[pos..].chars().next().unwrap_or('?')
     }
 
-    /// `%[-][0][width][.precision]X`, after the `%`.
+    /// `%[-][0][width][.precision][separator]X`, after the `%`.
     fn percent(&mut self) -> Result<(), String> {
         let mut spec = Spec::default();
         match self.peek() {
@@ -172,6 +172,7 @@ impl Parser<'_> {
             self.pos += 1;
             spec.precision = Some(self.digits()?);
         }
+        spec.separator = self.separator();
         let at = self.pos;
         let c = self.next().ok_or(INCOMPLETE)?;
         match Field::from_byte(c) {
@@ -183,6 +184,17 @@ impl Parser<'_> {
             }
         }
         Ok(())
+    }
+
+    /// mosquitto 2.1's hex separator (`%.2:x`): one of its punctuation bytes, taken only when
+    /// a conversion follows it, so every template 2.0 accepted or rejected keeps its meaning.
+    fn separator(&mut self) -> Option<u8> {
+        const SEPARATORS: &[u8] = b"!\"#$&'()*+,-./:;<=>?@[\\]^_`{|}~ ";
+        let sep = self.peek().filter(|b| SEPARATORS.contains(b))?;
+        let next = *self.bytes.get(self.pos + 1)?;
+        Field::from_byte(next)?;
+        self.pos += 1;
+        Some(sep)
     }
 
     /// A run of decimal digits (0 when there is none), limited to C's `int`.
@@ -246,6 +258,7 @@ mod tests {
             "%j\\n\\0",
             "plain",
             "%f%.3d",
+            "%.4x %.2:X %-8.1_x %:t",
         ] {
             assert!(Template::parse(f).is_ok(), "{f}");
         }
@@ -285,10 +298,27 @@ mod tests {
             zero: true,
             width: 10,
             precision: Some(3),
+            separator: None,
         };
         assert!(matches!(&t.pieces[1], Piece::Field(Field::Topic, s) if *s == spec));
         let hex = Field::Payload(Encoding::Hex);
         assert!(matches!(&t.pieces[2], Piece::Field(f, s) if *f == hex && *s == Spec::default()));
+    }
+
+    #[test]
+    fn hex_separator_only_before_a_conversion() {
+        let t = Template::parse("%.2:x%5~t").unwrap();
+        let specs: Vec<_> = t
+            .pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Field(_, s) => Some((s.precision, s.separator)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(specs, [(Some(2), Some(b':')), (None, Some(b'~'))]);
+        assert_eq!(error("%.2:"), "Error: Invalid format specifier ':'.");
+        assert_eq!(error("%::x"), "Error: Invalid format specifier ':'.");
     }
 
     #[test]

@@ -192,9 +192,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--retained-only', '--retained-only', [CompletionResultType]::ParameterName, 'Print only retained messages; exit at the first live one')
             [CompletionResult]::new('--remove-retained', '--remove-retained', [CompletionResultType]::ParameterName, 'Clear every retained message received')
             [CompletionResult]::new('--retain-as-published', '--retain-as-published', [CompletionResultType]::ParameterName, 'Keep the retain flag as published (MQTT 5)')
-            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'On a terminal, keep one line per topic and update it in place (ANSI)')
-            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'On a terminal, keep one line per topic and update it in place (ANSI)')
-            [CompletionResult]::new('--message-rate', '--message-rate', [CompletionResultType]::ParameterName, 'Print the number of messages received each second instead of the messages')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Print each topic''s messages on a fixed terminal row (ANSI cursor moves)')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Print each topic''s messages on a fixed terminal row (ANSI cursor moves)')
+            [CompletionResult]::new('--message-rate', '--message-rate', [CompletionResultType]::ParameterName, 'Print the number of messages received each second (N msgs/s) instead of the messages; turns -w off')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

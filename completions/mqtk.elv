@@ -187,9 +187,9 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --retained-only 'Print only retained messages; exit at the first live one'
             cand --remove-retained 'Clear every retained message received'
             cand --retain-as-published 'Keep the retain flag as published (MQTT 5)'
-            cand -w 'On a terminal, keep one line per topic and update it in place (ANSI)'
-            cand --watch 'On a terminal, keep one line per topic and update it in place (ANSI)'
-            cand --message-rate 'Print the number of messages received each second instead of the messages'
+            cand -w 'Print each topic''s messages on a fixed terminal row (ANSI cursor moves)'
+            cand --watch 'Print each topic''s messages on a fixed terminal row (ANSI cursor moves)'
+            cand --message-rate 'Print the number of messages received each second (N msgs/s) instead of the messages; turns -w off'
             cand --help 'Print help'
             cand --version 'Print version'
         }

@@ -152,8 +152,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s E -d 'Exit once all su
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retained-only -d 'Print only retained messages; exit at the first live one'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l remove-retained -d 'Clear every retained message received'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-as-published -d 'Keep the retain flag as published (MQTT 5)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s w -l watch -d 'On a terminal, keep one line per topic and update it in place (ANSI)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l message-rate -d 'Print the number of messages received each second instead of the messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s w -l watch -d 'Print each topic\'s messages on a fixed terminal row (ANSI cursor moves)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l message-rate -d 'Print the number of messages received each second (N msgs/s) instead of the messages; turns -w off'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l version -d 'Print version'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s h -l host -d 'Broker host [default: localhost]' -r

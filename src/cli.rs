@@ -540,18 +540,18 @@ pub struct SubArgs {
     /// --retain-handling (mosquitto 2.1): MQTT 5 subscription option; not sent in 3.1.1.
     #[arg(long = "retain-handling", value_name = "WHEN", default_value = "always", value_parser = values::retain_handling, help = "Retained messages on subscribing: always, new (only for a new subscription) or never (MQTT 5)")]
     pub retain_handling: u8,
-    /// -w/--watch (mosquitto 2.1): one terminal line per topic, rewritten in place.
+    /// -w/--watch (mosquitto 2.1): each topic's messages printed on its own terminal row.
     #[arg(
         short = 'w',
         long = "watch",
-        conflicts_with = "message_rate",
-        help = "On a terminal, keep one line per topic and update it in place (ANSI)"
+        help = "Print each topic's messages on a fixed terminal row (ANSI cursor moves)"
     )]
     pub watch: bool,
-    /// --message-rate (mosquitto 2.1): print messages per second instead of messages.
+    /// --message-rate (mosquitto 2.1): print messages per second instead of messages; wins
+    /// over -w.
     #[arg(
         long = "message-rate",
-        help = "Print the number of messages received each second instead of the messages"
+        help = "Print the number of messages received each second (N msgs/s) instead of the messages; turns -w off"
     )]
     pub message_rate: bool,
 }

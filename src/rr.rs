@@ -11,10 +11,12 @@ use crate::connect::{self, Target, Tool};
 use crate::format::Formatter;
 use crate::subscribe::{self, SubError};
 use bytes::Bytes;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// `mqtk rr`: returns the process exit status.
-pub fn main(args: RrArgs) -> i32 {
+pub fn main(mut args: RrArgs) -> i32 {
+    // mosquitto_rr 2.1: --latency also sets --nodelay, so Nagle's algorithm does not add to it.
+    args.connect.nodelay |= args.latency;
     let version = args.version();
     let (props, target) = match connect::prepare(&args.connect, version, Tool::Rr) {
         Ok(prepared) => prepared,
@@ -72,30 +74,47 @@ pub fn main(args: RrArgs) -> i32 {
     let output = Output {
         formatter,
         latency: args.latency,
+        quiet: args.connect.quiet,
     };
     let session = exchange(target, subscribe, request, output, disconnect);
-    subscribe::finish_with_timeout(session, args.timeout, args.connect.quiet, Tool::Rr)
+    subscribe::finish_with_timeout(session, args.timeout, args.connect.quiet, Tool::Rr, || {})
 }
 
 /// What rr prints: the response as sub would, and with `--latency` the round trip.
 struct Output {
     formatter: Formatter,
     latency: bool,
+    /// `--quiet`: the formatter's errors are not printed.
+    quiet: bool,
 }
 
 impl Output {
-    /// The response, then `Latency: N.NNN ms` when asked for, timed from `sent`.
+    /// The response, then with `--latency` the time since `sent` as mosquitto_rr 2.1 prints it.
     fn response(&self, msg: &Publish, sent: Instant) -> Vec<u8> {
         let elapsed = sent.elapsed();
         let mut out = Vec::new();
         if let Err(text) = self.formatter.write(msg, &mut out) {
-            eprintln!("{text}");
+            if !self.quiet {
+                eprint!("{text}");
+            }
         }
         if self.latency {
-            let ms = elapsed.as_secs_f64() * 1e3;
-            out.extend_from_slice(format!("Latency: {ms:.3} ms\n").as_bytes());
+            out.extend_from_slice(latency_line(elapsed).as_bytes());
         }
         out
+    }
+}
+
+/// `--latency`'s line, in mosquitto_rr 2.1's units (`report_latency`): from a second up,
+/// seconds with nine decimals and no unit; below, whole nanoseconds under 1 µs, else
+/// microseconds under 1 ms, else milliseconds, both with C's six `%f` decimals.
+fn latency_line(elapsed: Duration) -> String {
+    let (secs, nanos) = (elapsed.as_secs(), elapsed.subsec_nanos());
+    match nanos {
+        _ if secs > 0 => format!("Latency: {secs}.{nanos:09}\n"),
+        0..1_000 => format!("Latency: {nanos}ns\n"),
+        1_000..1_000_000 => format!("Latency: {:.6}\u{b5}s\n", f64::from(nanos) / 1e3),
+        _ => format!("Latency: {:.6}ms\n", f64::from(nanos) / 1e6),
     }
 }
 
@@ -132,5 +151,23 @@ async fn exchange(
             }
             Event::UnsubAck(_) | Event::Delivered { .. } => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_in_mosquitto_rr_units() {
+        let line = |nanos: u64| latency_line(Duration::from_nanos(nanos));
+        assert_eq!(line(999), "Latency: 999ns\n");
+        assert_eq!(line(1_000), "Latency: 1.000000\u{b5}s\n");
+        assert_eq!(line(123_456), "Latency: 123.456000\u{b5}s\n");
+        assert_eq!(line(1_000_000), "Latency: 1.000000ms\n");
+        assert_eq!(line(300_123_456), "Latency: 300.123456ms\n");
+        assert_eq!(line(999_999_999), "Latency: 999.999999ms\n");
+        assert_eq!(line(1_000_000_000), "Latency: 1.000000000\n");
+        assert_eq!(line(12_000_000_007), "Latency: 12.000000007\n");
     }
 }

@@ -26,13 +26,13 @@ impl ConnectArgs {
         }
     }
 
-    /// Broker port: `-L`'s, else `-p`, else 8883 with `--cafile`/`--capath` (not with
-    /// `--no-tls`), else 1883.
+    /// Broker port: `-L`'s, else `-p`, else 8883 with `--cafile`/`--capath` (even with
+    /// `--no-tls`, as in mosquitto 2.1's `client_connect`: it then speaks plain MQTT to 8883),
+    /// else 1883.
     pub fn port(&self) -> u16 {
         match (&self.url, self.port) {
             (Some(url), _) => url.port,
             (None, Some(port)) => port,
-            _ if self.tls.no_tls => 1883,
             _ if self.tls.cafile.is_some() || self.tls.capath.is_some() => 8883,
             _ => 1883,
         }

@@ -130,6 +130,55 @@ fn tls_ports() {
     assert!(p.connect.tls_os_certs());
 }
 
+/// mosquitto 2.1's `--no-tls`: no TLS at all, but `--cafile` still picks port 8883 (its
+/// `client_connect`), and the cert/key pairing is still checked (`client_config_load`).
+#[test]
+fn no_tls_keeps_the_port_and_the_pairing_rules() {
+    let p = pub_args(&["-t", "a", "-n", "--cafile", "ca.pem", "--no-tls"]);
+    assert_eq!(p.connect.port(), 8883);
+    assert!(!p.connect.tls());
+    let p = pub_args(&["-t", "a", "-n", "-L", "mqtts://h/t", "--no-tls"]);
+    assert_eq!((p.connect.port(), p.connect.tls()), (8883, false));
+    assert_eq!(
+        error(&["mqtk", "pub", "-t", "a", "-n", "--cert", "c.pem", "--no-tls"]),
+        "Error: Both certfile and keyfile must be provided if one of them is set."
+    );
+    let keyform = [
+        "mqtk",
+        "pub",
+        "-t",
+        "a",
+        "-n",
+        "--keyform",
+        "pem",
+        "--no-tls",
+    ];
+    assert_eq!(
+        error(&keyform),
+        "Error: If keyform is set, keyfile must be also specified."
+    );
+    let args = [
+        "-t",
+        "a",
+        "-n",
+        "--cert",
+        "c",
+        "--key",
+        "k",
+        "--keyform",
+        "x",
+        "--no-tls",
+    ];
+    pub_args(&args);
+}
+
+/// mosquitto_sub 2.1 accepts `-w` with `--message-rate`, which turns it off.
+#[test]
+fn message_rate_with_watch_is_accepted() {
+    let s = sub_args(&["-t", "a", "-w", "--message-rate"]);
+    assert!(s.watch && s.message_rate);
+}
+
 #[test]
 fn session_expiry_folds_into_connect() {
     let p = pub_args(&["-t", "a", "-n", "-V", "5", "-c", "-i", "me"]);

@@ -42,10 +42,9 @@ impl ConnectArgs {
         }
     }
 
+    /// `--no-tls` (mosquitto 2.1) skips what mosquitto checks only when setting TLS up; the
+    /// pairing rules it checks on reading the options still apply.
     fn validate_tls(&self) -> Result<(), String> {
-        if self.tls.no_tls {
-            return Ok(());
-        }
         if self.tls.cert.is_some() != self.tls.key.is_some() {
             return Err(
                 "Error: Both certfile and keyfile must be provided if one of them is set.".into(),
@@ -55,6 +54,7 @@ impl ConnectArgs {
             Some(_) if self.tls.key.is_none() => {
                 Err("Error: If keyform is set, keyfile must be also specified.".into())
             }
+            _ if self.tls.no_tls => Ok(()),
             None | Some("pem") => Ok(()),
             Some("engine") => Err("Error: --keyform engine is not supported by mqtk.".into()),
             Some(_) => {

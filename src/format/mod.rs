@@ -137,9 +137,11 @@ impl Formatter {
     }
 
     /// Appends the output for one message to `out` (nothing for mosquitto's "print nothing" cases).
-    /// Returns Err(text) for a per-message error mosquitto prints to stderr and carries on after
-    /// (e.g. %J on a non-JSON payload: "Error: Message payload is not valid JSON on topic `<t>`.");
-    /// `out` then still holds the rest of the message's output, as mosquitto prints it.
+    /// Returns Err(text) for per-message errors mosquitto prints to stderr and carries on after
+    /// (e.g. %J on a non-JSON payload: "Error: Message payload is not valid JSON on topic `<t>`.\n",
+    /// or %f on a payload that is not 4 bytes, whose message has no line ending): `text` is the
+    /// bytes to write to stderr as they are. `out` then still holds the rest of the message's
+    /// output, as mosquitto prints it.
     pub fn write(&self, msg: &Publish, out: &mut Vec<u8>) -> Result<(), String> {
         let now = if self.needs_clock() {
             Local::now().fixed_offset()

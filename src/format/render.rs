@@ -8,8 +8,10 @@ use crate::codec::Publish;
 use chrono::{DateTime, FixedOffset};
 use std::io::Write;
 
-/// Appends `template` for `msg`. Like mosquitto, a `%J` payload that is not JSON prints
-/// nothing for that field and the rest still prints; the error comes back afterwards.
+/// Appends `template` for `msg`. Like mosquitto, a field that cannot print (`%J` on a payload
+/// that is not JSON, `%f`/`%d` on one of the wrong length) prints nothing and the rest still
+/// prints; the errors come back afterwards, each as mosquitto writes it to stderr (its own
+/// line ending included, or none), in the order of the fields.
 pub fn render(
     template: &Template,
     msg: &Publish,
@@ -17,20 +19,22 @@ pub fn render(
     style: JsonStyle,
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
-    let mut result = Ok(());
+    let mut errors = String::new();
     for piece in &template.pieces {
         match piece {
             Piece::Text(text) => out.extend_from_slice(text),
             Piece::Time(field) => field.write(now, out),
             Piece::Field(field, spec) => {
-                let written = self::field(*field, *spec, msg, now, style, out);
-                if written.is_err() && result.is_ok() {
-                    result = written;
+                if let Err(e) = self::field(*field, *spec, msg, now, style, out) {
+                    errors.push_str(&e);
                 }
             }
         }
     }
-    result
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(errors),
+    }
 }
 
 fn json(
@@ -46,13 +50,13 @@ fn json(
             Ok(())
         }
         None => Err(format!(
-            "Error: Message payload is not valid JSON on topic {}.",
+            "Error: Message payload is not valid JSON on topic {}.\n",
             msg.topic
         )),
     }
 }
 
-/// One `%` field; only `%J` can fail.
+/// One `%` field; `%J`, `%f` and `%d` can fail.
 fn field(
     field: Field,
     spec: Spec,
@@ -107,13 +111,15 @@ fn field(
         Field::PayloadLen => printf::int(out, msg.payload.len() as i64, spec),
         Field::Mid => printf::int(out, i64::from(msg.pkid), spec),
         Field::Payload(encoding) => printf::payload(out, &msg.payload, encoding, spec),
+        // mosquitto 2.1 (formatted_print_percent): nothing printed, and its error without a
+        // line ending.
         Field::Float => match <[u8; 4]>::try_from(&msg.payload[..]) {
             Ok(bytes) => printf::float(out, f64::from(f32::from_ne_bytes(bytes)), spec),
-            Err(_) => printf::blank_number(out, spec),
+            Err(_) => return Err("requested float printing, but non-float data received".into()),
         },
         Field::Double => match <[u8; 8]>::try_from(&msg.payload[..]) {
             Ok(bytes) => printf::float(out, f64::from_ne_bytes(bytes), spec),
-            Err(_) => printf::blank_number(out, spec),
+            Err(_) => return Err("requested double printing, but non-double data received".into()),
         },
         Field::Qos => out.push(b'0' + msg.qos as u8),
         Field::Retain => out.push(if msg.retain { b'1' } else { b'0' }),

@@ -244,7 +244,19 @@ fn json_embedded_payload() {
 fn json_invalid_payload_still_prints_the_rest() {
     let (out, result) = output(&options(Some("<%J>")), &msg(b"nope"));
     assert_eq!(out, b"<>\n");
-    let error = "Error: Message payload is not valid JSON on topic a/b.";
+    let error = "Error: Message payload is not valid JSON on topic a/b.\n";
+    assert_eq!(result, Err(error.to_string()));
+}
+
+/// mosquitto 2.1: `%f`/`%d` on a payload of the wrong length print nothing, and their errors
+/// (without a line ending) follow one another on stderr.
+#[test]
+fn float_of_the_wrong_length_prints_nothing_and_errors() {
+    let (out, result) = output(&options(Some("<%08f|%d|%J>")), &msg(b"abc"));
+    assert_eq!(out, b"<||>\n");
+    let error = "requested float printing, but non-float data received\
+                 requested double printing, but non-double data received\
+                 Error: Message payload is not valid JSON on topic a/b.\n";
     assert_eq!(result, Err(error.to_string()));
 }
 

@@ -7,7 +7,7 @@
 mod view;
 
 pub use view::View;
-use view::{Rate, Watch};
+use view::{rate_line, Rate, Watch};
 
 use crate::cli::{OutputArgs, SubArgs};
 use crate::client::{Client, ClientError, Event};
@@ -108,25 +108,49 @@ pub fn main(args: SubArgs) -> i32 {
         random_filter: args.random_filter,
         exit_after_subscribe: args.exit_after_sub,
     };
-    let session = run(
-        || target.open(),
-        job,
-        formatter,
-        view(&args),
-        args.connect.quiet,
-    );
-    finish_with_timeout(session, args.timeout, args.connect.quiet, Tool::Sub)
+    let view = match view(&args) {
+        Ok(view) => view,
+        Err(code) => return code,
+    };
+    // `-W` ending a `--message-rate` run: like mosquitto_sub 2.1, whose last sleep the alarm
+    // cuts short, a last line counts the messages since the one before.
+    let rate = view.rate_count();
+    let last_rate = move || {
+        if let Some(count) = rate {
+            let mut out = Vec::new();
+            rate_line(&count, &mut out);
+            let _ = write_stdout(&out);
+        }
+    };
+    let quiet = args.connect.quiet;
+    let session = run(|| target.open(), job, formatter, view, quiet);
+    finish_with_timeout(session, args.timeout, quiet, Tool::Sub, last_rate)
 }
 
-/// `--message-rate`, `-w` on a terminal (elsewhere lines, as without it), or lines.
-fn view(args: &SubArgs) -> View {
-    use std::io::IsTerminal;
+/// `--message-rate` (which turns `-w` off, as in mosquitto_sub 2.1), `-w`, or lines. `-w`
+/// starts the screen at once, before connecting, as mosquitto_sub 2.1 does.
+fn view(args: &SubArgs) -> Result<View, i32> {
     if args.message_rate {
-        View::Rate(Rate::default())
-    } else if args.watch && io::stdout().is_terminal() {
-        View::Watch(Watch::new(view::terminal_columns()))
-    } else {
-        View::Lines
+        let timeout = args.timeout.map(|secs| Duration::from_secs(secs.into()));
+        return Ok(View::Rate(Rate::new(timeout)));
+    }
+    if !args.watch {
+        return Ok(View::Lines);
+    }
+    // mosquitto prints its `host`: `--unix`'s path, else `-L`'s or `-h`'s host, else localhost.
+    let host = match &args.connect.unix {
+        Some(path) => path.display().to_string(),
+        None => args.connect.host().to_owned(),
+    };
+    let mut out = Vec::new();
+    let watch = Watch::new(&host, &mut out);
+    match write_stdout(&out) {
+        Ok(_) => Ok(View::Watch(watch)),
+        Err(SubError::Output(e)) => {
+            eprintln!("Error: {e}");
+            Err(1)
+        }
+        Err(_) => Err(1),
     }
 }
 
@@ -148,12 +172,13 @@ pub fn formatter(args: &OutputArgs) -> Result<Formatter, i32> {
 }
 
 /// Runs a sub or rr session under `-W`, mapping the outcome to mosquitto's exit status
-/// (27 and "Timed out" when the time runs out).
+/// (27 and "Timed out" when the time runs out, after `on_timeout` has run).
 pub fn finish_with_timeout(
     session: impl Future<Output = Result<(), SubError>>,
     timeout: Option<u32>,
     quiet: bool,
     tool: Tool,
+    on_timeout: impl FnOnce(),
 ) -> i32 {
     let result = connect::block_on(async move {
         match timeout {
@@ -165,6 +190,7 @@ pub fn finish_with_timeout(
     });
     match result {
         Ok(None) => {
+            on_timeout();
             eprintln!("Timed out");
             27
         }
@@ -196,6 +222,7 @@ where
         formatter,
         view,
         out: Vec::with_capacity(64 * 1024),
+        quiet,
         printed: 0,
         clears: VecDeque::new(),
         cleared: HashSet::new(),
@@ -220,6 +247,8 @@ struct State {
     formatter: Formatter,
     view: View,
     out: Vec<u8>,
+    /// `--quiet`: the formatter's per-message errors are not printed.
+    quiet: bool,
     printed: u64,
     /// `--remove-retained`: topics whose retained message is still to be cleared, sent as
     /// the in-flight window has room.
@@ -295,6 +324,12 @@ impl State {
 
     /// mosquitto_sub's message callback: filters in its order, then print and count.
     fn on_message(&mut self, msg: Publish) -> bool {
+        // mosquitto_sub 2.1 counts every message for --message-rate before its filters, and
+        // then neither filters, prints, clears nor counts them towards -C.
+        if let View::Rate(rate) = &self.view {
+            rate.add();
+            return false;
+        }
         let job = &self.job;
         if job
             .filter_out
@@ -312,11 +347,17 @@ impl State {
             let echo = msg.payload.is_empty() && self.cleared.remove(&msg.topic);
             return !echo;
         }
-        if (job.no_retained && msg.retain) || !self.sampled() {
+        if job.no_retained && msg.retain {
+            return false;
+        }
+        if !self.sampled() {
+            self.view.skip(&msg, &mut self.out);
             return false;
         }
         if let Err(text) = self.view.show(&self.formatter, &msg, &mut self.out) {
-            eprintln!("{text}");
+            if !self.quiet {
+                eprint!("{text}");
+            }
         }
         self.printed += 1;
         self.job.count.is_some_and(|n| self.printed >= n)

@@ -1,10 +1,12 @@
-//! How `sub` shows what arrives: one output per message (mosquitto_sub 2.0's way), one fixed
-//! terminal line per topic rewritten in place (`-w`, mosquitto 2.1), or the number of
-//! messages per second (`--message-rate`, mosquitto 2.1).
+//! How `sub` shows what arrives: one output per message (mosquitto_sub 2.0's way), each topic
+//! on a fixed terminal row (`-w`, mosquitto 2.1), or the number of messages per second
+//! (`--message-rate`, mosquitto 2.1). The bytes are mosquitto_sub 2.1's.
 
 use crate::codec::Publish;
 use crate::format::Formatter;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -12,7 +14,7 @@ use tokio::time::Instant;
 pub enum View {
     /// Each message printed after the one before.
     Lines,
-    /// `-w`: each topic on its own line, updated in place.
+    /// `-w`: each topic on its own row, the cursor moved there before the message.
     Watch(Watch),
     /// `--message-rate`: a count each second instead of the messages.
     Rate(Rate),
@@ -29,15 +31,32 @@ impl View {
         match self {
             View::Lines => formatter.write(msg, out),
             View::Watch(watch) => {
-                let mut text = Vec::new();
-                let written = formatter.write(msg, &mut text);
-                watch.place(&msg.topic, &text, out);
+                watch.move_to(&msg.topic, out);
+                let written = formatter.write(msg, out);
+                watch.move_below(out);
                 written
             }
             View::Rate(rate) => {
-                rate.count += 1;
+                rate.add();
                 Ok(())
             }
+        }
+    }
+
+    /// A message `--random-filter` leaves out: under `-w` the cursor still goes to its topic's
+    /// row (mosquitto_sub 2.1 moves it before drawing lots), and nothing else is printed.
+    pub fn skip(&mut self, msg: &Publish, out: &mut Vec<u8>) {
+        if let View::Watch(watch) = self {
+            watch.move_to(&msg.topic, out);
+        }
+    }
+
+    /// `--message-rate`: the count of messages since the last report, shared with whatever
+    /// prints the last one when `-W` ends the run.
+    pub fn rate_count(&self) -> Option<Arc<AtomicU64>> {
+        match self {
+            View::Rate(rate) => Some(rate.count.clone()),
+            _ => None,
         }
     }
 
@@ -48,6 +67,10 @@ impl View {
             return std::future::pending().await;
         };
         let due = *rate.due.get_or_insert_with(|| Instant::now() + SECOND);
+        if rate.end.is_some_and(|end| due >= end) {
+            // -W's last line is printed by its timeout, and only by it.
+            return std::future::pending().await;
+        }
         tokio::time::sleep_until(due).await;
         // A stalled stdout delays the next report rather than bunching them.
         let now = Instant::now();
@@ -58,13 +81,18 @@ impl View {
         });
     }
 
-    /// At a `--message-rate` second: the count since the last one, on a line of its own.
+    /// At a `--message-rate` second: the count since the last one, as `N msgs/s`.
     pub fn on_tick(&mut self, out: &mut Vec<u8>) {
         if let View::Rate(rate) = self {
-            out.extend_from_slice(format!("{}\n", rate.count).as_bytes());
-            rate.count = 0;
+            rate_line(&rate.count, out);
         }
     }
+}
+
+/// `--message-rate`'s line: the messages counted since the last one (the count restarts).
+pub fn rate_line(count: &AtomicU64, out: &mut Vec<u8>) {
+    let n = count.swap(0, Ordering::Relaxed);
+    out.extend_from_slice(format!("{n} msgs/s\n").as_bytes());
 }
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -73,95 +101,104 @@ const SECOND: Duration = Duration::from_secs(1);
 /// second after the first wait began).
 #[derive(Default)]
 pub struct Rate {
-    count: u64,
+    count: Arc<AtomicU64>,
     due: Option<Instant>,
+    /// No earlier than `-W`'s end: a report due then is left to the timeout, so the two cannot
+    /// both print one.
+    end: Option<Instant>,
 }
 
-/// `-w`: the terminal row of each topic, in order of first arrival below where output began.
-#[derive(Default)]
+impl Rate {
+    /// A rate that `-W` (`timeout`, starting after now) ends.
+    pub fn new(timeout: Option<Duration>) -> Rate {
+        Rate {
+            end: timeout.map(|t| Instant::now() + t),
+            ..Rate::default()
+        }
+    }
+
+    /// Counts one message.
+    pub fn add(&self) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// `-w`: the terminal row of each topic, in order of first arrival from row 2 (row 1 holds
+/// the `Broker:` line).
 pub struct Watch {
     rows: HashMap<String, usize>,
-    /// Rows written so far; the cursor waits at the start of the row below them.
-    lines: usize,
-    /// The terminal's width: a longer line is cut so it cannot wrap and shift the rows.
-    columns: Option<usize>,
+    /// The row the next new topic gets.
+    next: usize,
 }
 
 impl Watch {
-    pub fn new(columns: Option<usize>) -> Watch {
+    /// Starts the screen as mosquitto_sub 2.1 does before connecting: clear it, cursor home,
+    /// then `Broker: HOST`.
+    pub fn new(host: &str, out: &mut Vec<u8>) -> Watch {
+        out.extend_from_slice(format!("\x1b[2J\x1b[1;1HBroker: {host}\n").as_bytes());
         Watch {
-            columns,
-            ..Watch::default()
+            rows: HashMap::new(),
+            next: 2,
         }
     }
 
-    /// Writes `text` (a formatted message) on `topic`'s row: a new row at the bottom for a
-    /// new topic, else up to its row, clear it, write, and back down.
-    fn place(&mut self, topic: &str, text: &[u8], out: &mut Vec<u8>) {
-        let line = self.one_line(text);
-        match self.rows.get(topic) {
-            Some(&row) => {
-                let up = self.lines - row;
-                out.extend_from_slice(format!("\x1b[{up}A\r\x1b[2K").as_bytes());
-                out.extend_from_slice(&line);
-                out.extend_from_slice(format!("\x1b[{up}B\r").as_bytes());
-            }
+    /// Moves the cursor to the start of `topic`'s row, giving a new topic the next row.
+    fn move_to(&mut self, topic: &str, out: &mut Vec<u8>) {
+        let row = match self.rows.get(topic) {
+            Some(&row) => row,
             None => {
-                self.rows.insert(topic.to_owned(), self.lines);
-                self.lines += 1;
-                out.extend_from_slice(&line);
-                out.push(b'\n');
+                let row = self.next;
+                self.next += 1;
+                self.rows.insert(topic.to_owned(), row);
+                row
             }
-        }
+        };
+        out.extend_from_slice(format!("\x1b[{row};1H").as_bytes());
     }
 
-    /// `text` as one row: without its end of line, other line breaks as spaces, cut to the
-    /// terminal's width in characters.
-    fn one_line(&self, text: &[u8]) -> Vec<u8> {
-        let text = text.strip_suffix(b"\n").unwrap_or(text);
-        let text = String::from_utf8_lossy(text).replace(['\n', '\r'], " ");
-        match self.columns {
-            Some(columns) => text.chars().take(columns).collect::<String>().into_bytes(),
-            None => text.into_bytes(),
-        }
+    /// After a message: to the last topic's row, then a line break below it.
+    fn move_below(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(format!("\x1b[{};1H\n", self.next - 1).as_bytes());
     }
-}
-
-/// The width of the terminal on stdout, when stdout is one.
-pub fn terminal_columns() -> Option<usize> {
-    let (width, _) = terminal_size::terminal_size_of(std::io::stdout())?;
-    Some(usize::from(width.0)).filter(|&columns| columns > 0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::OutputOptions;
 
-    fn place(watch: &mut Watch, topic: &str, text: &str) -> String {
+    fn show(view: &mut View, topic: &str, payload: &str) -> String {
+        let formatter = Formatter::new(&OutputOptions {
+            verbose: true,
+            ..Default::default()
+        })
+        .unwrap();
+        let msg = Publish {
+            topic: topic.into(),
+            payload: payload.to_owned().into(),
+            ..Publish::default()
+        };
         let mut out = Vec::new();
-        watch.place(topic, text.as_bytes(), &mut out);
+        view.show(&formatter, &msg, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
     #[test]
-    fn watch_rewrites_each_topic_on_its_own_row() {
-        let mut watch = Watch::new(None);
-        assert_eq!(place(&mut watch, "a", "a 1\n"), "a 1\n");
-        assert_eq!(place(&mut watch, "b", "b 1\n"), "b 1\n");
-        assert_eq!(
-            place(&mut watch, "a", "a 2\n"),
-            "\x1b[2A\r\x1b[2Ka 2\x1b[2B\r"
-        );
-        assert_eq!(
-            place(&mut watch, "b", "b\n2\n"),
-            "\x1b[1A\r\x1b[2Kb 2\x1b[1B\r"
-        );
-    }
-
-    #[test]
-    fn watch_cuts_rows_to_the_terminal() {
-        let mut watch = Watch::new(Some(3));
-        assert_eq!(place(&mut watch, "t", "éabcdef\n"), "éab\n");
+    fn watch_moves_to_each_topic_row() {
+        let mut out = Vec::new();
+        let mut view = View::Watch(Watch::new("localhost", &mut out));
+        assert_eq!(out, b"\x1b[2J\x1b[1;1HBroker: localhost\n");
+        assert_eq!(show(&mut view, "a", "1"), "\x1b[2;1Ha 1\n\x1b[2;1H\n");
+        assert_eq!(show(&mut view, "b", "1"), "\x1b[3;1Hb 1\n\x1b[3;1H\n");
+        assert_eq!(show(&mut view, "a", "22"), "\x1b[2;1Ha 22\n\x1b[3;1H\n");
+        let mut out = Vec::new();
+        let skipped = Publish {
+            topic: "c".into(),
+            ..Publish::default()
+        };
+        view.skip(&skipped, &mut out);
+        assert_eq!(out, b"\x1b[4;1H");
+        assert_eq!(show(&mut view, "b", "2"), "\x1b[3;1Hb 2\n\x1b[4;1H\n");
     }
 
     #[tokio::test(start_paused = true)]
@@ -180,6 +217,17 @@ mod tests {
         view.on_tick(&mut out);
         view.tick().await;
         view.on_tick(&mut out);
-        assert_eq!(out, b"3\n0\n");
+        assert_eq!(out, b"3 msgs/s\n0 msgs/s\n");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rate_leaves_the_last_second_to_the_timeout() {
+        let mut view = View::Rate(Rate::new(Some(Duration::from_secs(2))));
+        view.tick().await;
+        let second = tokio::time::timeout(Duration::from_secs(5), view.tick()).await;
+        assert!(
+            second.is_err(),
+            "the report due at -W's end is the timeout's"
+        );
     }
 }

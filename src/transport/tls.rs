@@ -103,34 +103,29 @@ pub(super) fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Conn
     };
     config.alpn_protocols = opts.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     if let Some(path) = &opts.keylog {
-        config.key_log = Arc::new(KeyLogFile::open(path)?);
+        config.key_log = Arc::new(KeyLogFile(path.clone()));
     }
     Ok(Arc::new(config))
 }
 
 /// `--tls-keylog FILE`: session secrets in the NSS key log format Wireshark reads, one
 /// `LABEL CLIENT_RANDOM SECRET` line each (hex). rustls's own `KeyLogFile` reads only the
-/// `SSLKEYLOGFILE` variable, so the file named on the command line gets this one.
+/// `SSLKEYLOGFILE` variable, so the file named on the command line gets this one. As mosquitto
+/// 2.1 does (`tls_keylog_callback`), the file is opened to append each line, created if need
+/// be, and a line that cannot be written is dropped without a word.
 #[derive(Debug)]
-struct KeyLogFile(std::sync::Mutex<std::fs::File>);
-
-impl KeyLogFile {
-    fn open(path: &std::path::Path) -> Result<KeyLogFile, ConnectError> {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| ConnectError::config(format!("--tls-keylog {}: {e}", path.display())))?;
-        Ok(KeyLogFile(std::sync::Mutex::new(file)))
-    }
-}
+struct KeyLogFile(std::path::PathBuf);
 
 impl rustls::KeyLog for KeyLogFile {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
         use std::io::Write;
         let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
         let line = format!("{label} {} {}\n", hex(client_random), hex(secret));
-        if let Ok(mut file) = self.0.lock() {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.0);
+        if let Ok(mut file) = file {
             let _ = file.write_all(line.as_bytes());
         }
     }

@@ -724,3 +724,29 @@ fn session_expiry_without_v5_stays_mqtt_3_1_1() {
     );
     assert_eq!(&ours[16..18], "04", "protocol level in {ours}");
 }
+
+/// `sub -R` asks an MQTT 5 broker for no retained messages (retain handling 2 in the
+/// SUBSCRIBE options), as mosquitto_sub does, even with `--retain-handling`; MQTT 3.1.1 has
+/// no such option.
+#[test]
+fn sub_no_retained_subscribes_with_retain_handling_never() {
+    for flags in [
+        &["-V", "5", "-t", "r/#", "-R"][..],
+        &["-V", "5", "-t", "r/#", "-R", "-q", "1"],
+        &["-V", "311", "-t", "r/#", "-R"],
+    ] {
+        let theirs = std::process::Command::new(common::tool("mosquitto_sub"));
+        let [theirs, ours] = [theirs, common::mqtk(&["sub"])].map(|mut client| {
+            client.args(flags);
+            frames_sent_by(client, 1)
+        });
+        assert_eq!(
+            ours, theirs,
+            "{flags:?}: mqtk sub (left), mosquitto_sub (right)"
+        );
+    }
+    let mut ours = common::mqtk(&["sub"]);
+    ours.args(["-V", "5", "-t", "r", "-R", "--retain-handling", "new"]);
+    let sent = frames_sent_by(ours, 1);
+    assert!(sent[0].ends_with("017220"), "{sent:?}");
+}

@@ -73,6 +73,16 @@ enum Stop {
     Lost(ClientError),
 }
 
+/// The MQTT 5 retain handling: `-R` asks the broker for none (mosquitto_sub sets "never" for
+/// it, whatever `--retain-handling` says), and messages flagged retained are not printed either.
+fn retain_handling(args: &SubArgs) -> u8 {
+    if args.output.no_retained {
+        2
+    } else {
+        args.retain_handling
+    }
+}
+
 /// `mqtk sub`: returns the process exit status.
 pub fn main(args: SubArgs) -> i32 {
     let version = args.connect.version(crate::codec::Version::V311);
@@ -92,7 +102,7 @@ pub fn main(args: SubArgs) -> i32 {
                 filter: filter.to_string(),
                 qos: args.connect.qos,
                 retain_as_published: args.retain_as_published,
-                retain_handling: args.retain_handling,
+                retain_handling: retain_handling(&args),
                 ..Subscription::default()
             })
             .collect(),

@@ -65,27 +65,34 @@ impl Cli {
     }
 }
 
+/// `mqtk pub`'s description, also given when `pub` is parsed on its own.
+pub const PUB_ABOUT: &str = "Publish a message, like mosquitto_pub";
+/// `mqtk sub`'s description.
+pub const SUB_ABOUT: &str = "Subscribe and print messages, like mosquitto_sub";
+/// `mqtk rr`'s description.
+pub const RR_ABOUT: &str = "Publish a request and print the response, like mosquitto_rr";
+
 /// The clients mqtk can run.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Publish a message, like mosquitto_pub.
     #[command(
+        about = PUB_ABOUT,
         disable_help_flag = true,
         disable_version_flag = true,
         allow_negative_numbers = true,
         args_override_self = true
     )]
     Pub(PubArgs),
-    /// Subscribe and print messages, like mosquitto_sub.
     #[command(
+        about = SUB_ABOUT,
         disable_help_flag = true,
         disable_version_flag = true,
         allow_negative_numbers = true,
         args_override_self = true
     )]
     Sub(SubArgs),
-    /// Publish a request and print the response, like mosquitto_rr.
     #[command(
+        about = RR_ABOUT,
         disable_help_flag = true,
         disable_version_flag = true,
         allow_negative_numbers = true,

@@ -1,9 +1,10 @@
 //! TCP connect like a normal client: resolve, then try each address in turn.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 
 use tokio::net::{lookup_host, TcpSocket, TcpStream};
+use tokio::runtime::{Handle, RuntimeFlavor};
 
 use super::ConnectError;
 
@@ -35,15 +36,27 @@ pub(super) async fn connect(
 }
 
 /// Resolves `host`, an empty result being a lookup failure too.
+///
+/// The clients (`pub`, `sub`, `rr`) run one task on a current-thread runtime, where nothing
+/// else could run during the lookup: they resolve in place, as mosquitto's clients do, rather
+/// than start a thread for it. The broker and `bench` keep their workers free and resolve on
+/// tokio's blocking pool.
 async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ConnectError> {
     let lookup_error = |source| ConnectError::Lookup {
         host: host.to_owned(),
         source,
     };
-    let addrs: Vec<_> = lookup_host((host, port))
-        .await
-        .map_err(lookup_error)?
-        .collect();
+    let addrs: Vec<_> = if Handle::current().runtime_flavor() == RuntimeFlavor::CurrentThread {
+        (host, port)
+            .to_socket_addrs()
+            .map_err(lookup_error)?
+            .collect()
+    } else {
+        lookup_host((host, port))
+            .await
+            .map_err(lookup_error)?
+            .collect()
+    };
     if addrs.is_empty() {
         return Err(lookup_error(io::Error::new(
             io::ErrorKind::NotFound,

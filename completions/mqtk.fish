@@ -47,7 +47,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s x -d 'MQTT 5 session e
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s A -d 'Bind the outgoing socket to this local address' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l unix -d 'Connect through a unix domain socket' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s q -l qos -d 'Quality of service (0, 1 or 2)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s M -d 'Maximum QoS 1/2 messages in flight' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s M -d 'Maximum QoS 1/2 messages in flight [default: as many as the broker\'s receive maximum allows, within 1 MiB; 20 for QoS 2 over MQTT 3.1.1]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-topic -d 'Topic of the last will' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-payload -d 'Payload of the last will [default: empty]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-qos -d 'QoS of the last will' -r
@@ -105,7 +105,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s x -d 'MQTT 5 session e
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s A -d 'Bind the outgoing socket to this local address' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l unix -d 'Connect through a unix domain socket' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s q -l qos -d 'Quality of service (0, 1 or 2)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s M -d 'Maximum QoS 1/2 messages in flight' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s M -d 'Maximum QoS 1/2 messages in flight [default: as many as the broker\'s receive maximum allows, within 1 MiB; 20 for QoS 2 over MQTT 3.1.1]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-topic -d 'Topic of the last will' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-payload -d 'Payload of the last will [default: empty]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-qos -d 'QoS of the last will' -r
@@ -169,7 +169,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s x -d 'MQTT 5 session ex
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s A -d 'Bind the outgoing socket to this local address' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l unix -d 'Connect through a unix domain socket' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s q -l qos -d 'Quality of service (0, 1 or 2)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s M -d 'Maximum QoS 1/2 messages in flight' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s M -d 'Maximum QoS 1/2 messages in flight [default: as many as the broker\'s receive maximum allows, within 1 MiB; 20 for QoS 2 over MQTT 3.1.1]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-topic -d 'Topic of the last will' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-payload -d 'Payload of the last will [default: empty]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-qos -d 'QoS of the last will' -r

@@ -221,8 +221,8 @@ pub struct ConnectArgs {
     #[arg(short = 'q', long = "qos", value_name = "QOS", default_value = "0", value_parser = values::qos, help = "Quality of service (0, 1 or 2)")]
     pub qos: QoS,
     /// -M: maximum QoS 1/2 messages in flight.
-    #[arg(short = 'M', value_name = "COUNT", default_value = "20", value_parser = values::max_inflight, help = "Maximum QoS 1/2 messages in flight")]
-    pub max_inflight: u16,
+    #[arg(short = 'M', value_name = "COUNT", value_parser = values::max_inflight, help = "Maximum QoS 1/2 messages in flight [default: as many as the broker's receive maximum allows, within 1 MiB; 20 for QoS 2 over MQTT 3.1.1]")]
+    pub max_inflight: Option<u16>,
     /// --will-topic: topic of the last will; the will exists only when this is set.
     #[arg(
         long = "will-topic",

@@ -2,8 +2,8 @@
 //! the client id rules mosquitto's clients follow.
 
 use crate::cli::ConnectArgs;
-use crate::client::{Client, ClientError};
-use crate::codec::{Connect, Version, UNSUPPORTED_PROTOCOL_VERSION};
+use crate::client::{Client, ClientError, Window};
+use crate::codec::{Connect, QoS, Version, UNSUPPORTED_PROTOCOL_VERSION};
 use crate::properties::CommandProperties;
 use crate::retry::Backoff;
 use crate::transport::{BoxedStream, Connector, Endpoint, TlsOptions};
@@ -16,7 +16,7 @@ pub struct Target {
     connector: Connector,
     /// The CONNECT we send, client id and will included.
     pub connect: Connect,
-    max_inflight: usize,
+    window: Window,
 }
 
 impl Target {
@@ -31,7 +31,7 @@ impl Target {
         Ok(Target {
             connector,
             connect: connect_packet(args, props, version),
-            max_inflight: args.max_inflight.into(),
+            window: window(args, version),
         })
     }
 
@@ -51,13 +51,26 @@ impl Target {
             .connect()
             .await
             .map_err(ClientError::Transport)?;
-        let handshake = Client::connect(stream, connect, self.max_inflight);
+        let handshake = Client::connect(stream, connect, self.window);
         match connect.keep_alive {
             0 => handshake.await,
             secs => tokio::time::timeout(Duration::from_secs(secs.into()), handshake)
                 .await
                 .unwrap_or(Err(ClientError::KeepaliveTimeout)),
         }
+    }
+}
+
+/// `-M N` is mosquitto's window of N messages. Without it, as many as the broker's receive
+/// maximum allows, within [`Window::UNACKED_BYTES`]: a window of 20 costs `pub -l` a round
+/// trip per 20 lines. MQTT 3.1.1 has no receive maximum, but mosquitto closes the connection
+/// of a 3.1.1 client with more QoS 2 messages awaiting PUBREL than its `max_inflight_messages`
+/// (20 by default), so QoS 2 keeps mosquitto_pub's 20 there.
+fn window(args: &ConnectArgs, version: Version) -> Window {
+    match args.max_inflight {
+        Some(count) => Window::count(count.into()),
+        None if args.qos == QoS::ExactlyOnce && !version.is_v5() => Window::count(20),
+        None => Window::receive_maximum(),
     }
 }
 
@@ -230,4 +243,34 @@ pub fn prepare(
         properties.order.0.push(0x21);
     }
     Ok((props, target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{self, Command};
+
+    fn window_of(line: &str) -> Window {
+        let args = line.split(' ').map(std::ffi::OsString::from).collect();
+        match cli::parse_from(args).map(|c| c.command) {
+            Ok(Command::Pub(p)) => window(&p.connect, p.version()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn without_m_the_window_follows_the_broker() {
+        assert_eq!(window_of("mqtk pub -t a -l -M 7"), Window::count(7));
+        assert_eq!(window_of("mqtk pub -t a -l -q 2 -M 7"), Window::count(7));
+        assert_eq!(
+            window_of("mqtk pub -t a -l -q 1"),
+            Window::receive_maximum()
+        );
+        assert_eq!(
+            window_of("mqtk pub -t a -l -q 2 -V 5"),
+            Window::receive_maximum()
+        );
+        assert_eq!(window_of("mqtk pub -t a -l -q 2"), Window::count(20));
+        assert_eq!(window_of("mqtk pub -t a -l -q 2 -V 31"), Window::count(20));
+    }
 }

@@ -750,3 +750,20 @@ fn sub_no_retained_subscribes_with_retain_handling_never() {
     let sent = frames_sent_by(ours, 1);
     assert!(sent[0].ends_with("017220"), "{sent:?}");
 }
+
+/// `pub -l` without `-M` keeps more than mosquitto_pub's 20 QoS 1 messages unacknowledged:
+/// a broker that announced no receive maximum and has acknowledged nothing yet still gets
+/// every line. (The window's other limits are unit tests of `client::Window`.)
+#[test]
+fn pub_lines_without_m_pipeline_past_twenty() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("lines");
+    let lines: String = (0..100).map(|i| format!("{i}\n")).collect();
+    std::fs::write(&path, lines).expect("write");
+    for version in ["311", "5"] {
+        let mut ours = common::mqtk(&["pub", "-t", "w", "-q", "1", "-l", "-V", version]);
+        ours.stdin(std::fs::File::open(&path).expect("open"));
+        let sent = frames_sent_by(ours, 100);
+        assert!(sent.iter().all(|f| f.starts_with("32")), "{sent:?}");
+    }
+}

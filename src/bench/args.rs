@@ -273,7 +273,7 @@ impl BrokerArgs {
         a.unix = self.unix.clone();
         a.nodelay = true;
         a.tls = self.tls.clone();
-        a.max_inflight = inflight;
+        a.max_inflight = Some(inflight);
         a
     }
 

@@ -56,7 +56,7 @@ fn pub_defaults() {
     assert_eq!(p.connect.host(), "localhost");
     assert_eq!(p.connect.port(), 1883);
     assert_eq!(p.connect.keepalive, 60);
-    assert_eq!(p.connect.max_inflight, 20);
+    assert_eq!(p.connect.max_inflight, None);
     assert_eq!(p.connect.qos, QoS::AtMostOnce);
     assert_eq!(p.repeat, 1);
     assert_eq!(p.repeat_delay, Duration::ZERO);

@@ -19,10 +19,12 @@ use tokio::time::Instant;
 mod error;
 mod resend;
 mod trace;
+mod window;
 pub use error::{reason_text, ClientError};
 use resend::Outgoing;
 use trace::trace;
 pub use trace::{debug, set_debug};
+pub use window::Window;
 
 /// What the broker sent that the tool has to act on.
 #[derive(Debug)]
@@ -54,7 +56,9 @@ pub struct Client<S> {
     /// Topic aliases we set up, so a resend on a new connection can name the topic again.
     our_aliases: HashMap<u16, String>,
     /// Receive maximum: how many of ours may be in flight at once.
-    max_inflight: usize,
+    window: Window,
+    /// Topic and payload bytes of the messages in `inflight`.
+    unacked_bytes: usize,
     /// QoS 2 deliveries from the broker between PUBREC and PUBREL, to drop duplicates.
     incoming_qos2: HashSet<u16>,
     /// Topic aliases the broker set up, within the maximum our CONNECT announced (0 unless
@@ -68,12 +72,12 @@ pub struct Client<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     /// Sends CONNECT over `stream` and waits for CONNACK; a refusal is an error.
     ///
-    /// `max_inflight` is the tool's own window (mosquitto's `-M`); an MQTT 5 broker's receive
-    /// maximum lowers it.
+    /// `window` is the tool's own (mosquitto's `-M`); an MQTT 5 broker's receive maximum
+    /// lowers it.
     pub async fn connect(
         stream: S,
         connect: &Connect,
-        max_inflight: usize,
+        window: Window,
     ) -> Result<Client<S>, ClientError> {
         let mut conn = Connection::new(stream, Some(connect.version));
         let label = match connect.client_id.as_str() {
@@ -106,10 +110,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             .properties
             .server_keep_alive
             .unwrap_or(connect.keep_alive);
-        let receive_max = connack
-            .properties
-            .receive_maximum
-            .map_or(usize::MAX, usize::from);
         Ok(Client {
             conn,
             keepalive: (keepalive > 0).then(|| Duration::from_secs(keepalive.into())),
@@ -119,7 +119,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
             inflight: HashMap::new(),
             sent: 0,
             our_aliases: HashMap::new(),
-            max_inflight: max_inflight.clamp(1, 65535).min(receive_max),
+            window: window.within(connack.properties.receive_maximum),
+            unacked_bytes: 0,
             incoming_qos2: HashSet::new(),
             aliases: Aliases::default(),
             alias_max: connect.properties.topic_alias_maximum.unwrap_or(0),
@@ -136,7 +137,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
     /// True while another QoS 1/2 publish fits in the window.
     pub fn can_publish(&self) -> bool {
-        self.inflight.len() < self.max_inflight
+        self.window.fits(self.inflight.len(), self.unacked_bytes)
     }
 
     /// Number of our QoS 1/2 publishes not yet completed.
@@ -183,6 +184,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         if let Packet::Publish(publish) = packet {
             let seq = self.sent;
             self.sent += 1;
+            self.unacked_bytes += window::size(&publish);
             let outgoing = Outgoing {
                 seq,
                 publish,
@@ -319,9 +321,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
     }
 
     fn complete(&mut self, pkid: u16, reason: u8) -> Option<Event> {
-        self.inflight
-            .remove(&pkid)
-            .map(|_| Event::Delivered { pkid, reason })
+        let done = self.inflight.remove(&pkid)?;
+        self.unacked_bytes -= window::size(&done.publish);
+        Some(Event::Delivered { pkid, reason })
     }
 
     fn on_publish(&mut self, mut p: Publish) -> Result<Option<Event>, ClientError> {
@@ -383,7 +385,9 @@ mod tests {
         });
         broker.queue(&connack).unwrap();
         broker.flush().await.unwrap();
-        let client = Client::connect(ours, &connect, 10).await.unwrap();
+        let client = Client::connect(ours, &connect, Window::count(10))
+            .await
+            .unwrap();
         assert!(matches!(
             broker.read_packet().await,
             Ok(Some(Packet::Connect(_)))
@@ -463,7 +467,7 @@ mod tests {
     #[tokio::test]
     async fn with_every_packet_id_in_flight_a_publish_fails_at_once() {
         let (mut client, _broker) = connected(false).await;
-        client.max_inflight = 65535;
+        client.window = Window::count(65535);
         for _ in 0..65535 {
             client.publish(message(QoS::AtLeastOnce, "x")).unwrap();
         }

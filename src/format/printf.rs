@@ -308,41 +308,27 @@ mod tests {
 
     #[test]
     fn hex_precision_groups_as_mosquitto_2_1() {
-        let grouped = |encoding, left, zero, width, group, separator| {
-            let s = Spec {
-                separator,
-                ..spec(left, zero, width, Some(group))
-            };
-            let out = render(|o| payload(o, b"\x01\x02\xab\xcd\x05", encoding, s));
-            String::from_utf8(out).unwrap()
+        use Encoding::{Hex, UpperHex};
+        let g = |left, zero, width, group, separator| Spec {
+            separator,
+            ..spec(left, zero, width, Some(group))
         };
-        assert_eq!(
-            grouped(Encoding::Hex, false, false, 0, 4, None),
-            "0102 abcd 05"
-        );
-        assert_eq!(
-            grouped(Encoding::Hex, false, false, 0, 2, Some(b':')),
-            "01:02:ab:cd:05"
-        );
-        assert_eq!(
-            grouped(Encoding::UpperHex, false, false, 0, 3, Some(b'-')),
-            "010-2AB-CD0-5"
-        );
-        assert_eq!(
-            grouped(Encoding::Hex, false, false, 0, 10, None),
-            "0102abcd05"
-        );
-        // Padding counts towards the groups; the width keeps 2.0's truncation (8 / 2 bytes).
-        assert_eq!(
-            grouped(Encoding::Hex, false, true, 8, 4, Some(b':')),
-            "0000:0102"
-        );
-        assert_eq!(grouped(Encoding::Hex, true, false, 8, 2, None), "01 02    ");
-        // %.0x and %p ignore the precision.
-        assert_eq!(
-            grouped(Encoding::Hex, false, false, 0, 0, Some(b':')),
-            "0102abcd05"
-        );
+        let cases: [(Encoding, Spec, &str); 7] = [
+            (Hex, g(false, false, 0, 4, None), "0102 abcd 05"),
+            (Hex, g(false, false, 0, 2, Some(b':')), "01:02:ab:cd:05"),
+            (UpperHex, g(false, false, 0, 3, Some(b'-')), "010-2AB-CD0-5"),
+            (Hex, g(false, false, 0, 10, None), "0102abcd05"),
+            // Padding counts towards the groups; a width keeps 2.0's cut (8 / 2 bytes).
+            (Hex, g(false, true, 8, 4, Some(b':')), "0000:0102"),
+            (Hex, g(true, false, 8, 2, None), "01 02    "),
+            // %.0x ignores the precision.
+            (Hex, g(false, false, 0, 0, Some(b':')), "0102abcd05"),
+        ];
+        for (encoding, s, want) in cases {
+            let out = render(|o| payload(o, b"\x01\x02\xab\xcd\x05", encoding, s));
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{encoding:?} {s:?}");
+        }
+        // %p ignores it too.
         let raw = Spec {
             separator: Some(b':'),
             ..spec(false, false, 0, Some(2))

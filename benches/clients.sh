@@ -66,6 +66,18 @@ retained_run() { # tool
   echo "$(awk '{print $1}' "$work/cpu") $(wc -l < "$work/got") $(awk '{print $2+$3}' "$work/cpu")"
 }
 
+# sub -C N draining N QoS 1 messages the broker queued for a persistent session (-c) while
+# it was away: the backlog comes as fast as the broker sends it and the client acknowledges.
+queued_run() { # tool
+  local id="queued-$1-$$"
+  local cmd=(mosquitto_sub); [ "$1" = mqtk ] && cmd=("$mqtk" sub)
+  "${cmd[@]}" -p "$port" -c -i "$id" -q 1 -t bench/queued -E
+  "$mqtk" pub -p "$port" -t bench/queued -q 1 -l < "$work/input"
+  /usr/bin/time -f "%e %U %S" -o "$work/cpu" "${cmd[@]}" -p "$port" -c -i "$id" -q 1 -t bench/queued -C "$lines" > "$work/got"
+  "${cmd[@]}" -p "$port" -i "$id" -t bench/queued -E # a clean connect ends the session
+  echo "$(awk '{print $1}' "$work/cpu") $(wc -l < "$work/got") $(awk '{print $2+$3}' "$work/cpu")"
+}
+
 single_run() { # tool: 100 runs of one pub -m, mean wall time in ms
   local tool=$1 start end
   start=$(now)
@@ -87,11 +99,14 @@ row "pub -l QoS 0" "$(pub_run mosquitto 0)" "$(pub_run mqtk 0)"
 row "pub -l QoS 1" "$(pub_run mosquitto 1)" "$(pub_run mqtk 1)"
 m=($(sub_run mosquitto)); q=($(sub_run mqtk))
 row "sub -C $lines QoS 0" "${m[*]:0:2}" "${q[*]:0:2}"
-python3 -c "print(f'{\"  sub CPU time\":<24} mosquitto {${m[2]}:>7.3f}s               mqtk {${q[2]}:>7.3f}s               ratio {${m[2]}/${q[2]}:.2f}x')"
+python3 -c "print(f'{\"  sub CPU time\":<24} mosquitto {${m[2]}:>7.3f}s               mqtk {${q[2]}:>7.3f}s               ratio {${m[2]}/max(${q[2]}, 0.01):.2f}x')"
 # A broker near 100% CPU for the whole run is the bottleneck, whatever the subscriber.
 python3 -c "print(f'{\"  broker CPU time\":<24} mosquitto {${m[3]}:>7.3f}s               mqtk {${q[3]}:>7.3f}s')"
 sed 's|.*|bench/ret/&\t&|' "$work/input" | "$mqtk" pub -p "$port" -r -q 1 -l --topic-from-line $'\t'
 m=($(retained_run mosquitto)); q=($(retained_run mqtk))
 row "sub -C $lines retained" "${m[*]:0:2}" "${q[*]:0:2}"
-python3 -c "print(f'{\"  sub CPU time\":<24} mosquitto {${m[2]}:>7.3f}s               mqtk {${q[2]}:>7.3f}s               ratio {${m[2]}/${q[2]}:.2f}x')"
+python3 -c "print(f'{\"  sub CPU time\":<24} mosquitto {${m[2]}:>7.3f}s               mqtk {${q[2]}:>7.3f}s               ratio {${m[2]}/max(${q[2]}, 0.01):.2f}x')"
+m=($(queued_run mosquitto)); q=($(queued_run mqtk))
+row "sub -C $lines queued (-c)" "${m[*]:0:2}" "${q[*]:0:2}"
+python3 -c "print(f'{\"  sub CPU time\":<24} mosquitto {${m[2]}:>7.3f}s               mqtk {${q[2]}:>7.3f}s               ratio {${m[2]}/max(${q[2]}, 0.01):.2f}x')"
 echo "single pub -m (mean of 100): mosquitto_pub $(single_run mosquitto)  mqtk $(single_run mqtk)"

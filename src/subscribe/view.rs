@@ -5,6 +5,7 @@
 use crate::codec::Publish;
 use crate::format::Formatter;
 use std::collections::HashMap;
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -127,38 +128,31 @@ impl Rate {
 /// the `Broker:` line).
 pub struct Watch {
     rows: HashMap<String, usize>,
-    /// The row the next new topic gets.
-    next: usize,
 }
 
 impl Watch {
     /// Starts the screen as mosquitto_sub 2.1 does before connecting: clear it, cursor home,
     /// then `Broker: HOST`.
     pub fn new(host: &str, out: &mut Vec<u8>) -> Watch {
-        out.extend_from_slice(format!("\x1b[2J\x1b[1;1HBroker: {host}\n").as_bytes());
+        let _ = writeln!(out, "\x1b[2J\x1b[1;1HBroker: {host}");
         Watch {
             rows: HashMap::new(),
-            next: 2,
         }
     }
 
     /// Moves the cursor to the start of `topic`'s row, giving a new topic the next row.
     fn move_to(&mut self, topic: &str, out: &mut Vec<u8>) {
+        let next = self.rows.len() + 2;
         let row = match self.rows.get(topic) {
             Some(&row) => row,
-            None => {
-                let row = self.next;
-                self.next += 1;
-                self.rows.insert(topic.to_owned(), row);
-                row
-            }
+            None => *self.rows.entry(topic.to_owned()).or_insert(next),
         };
-        out.extend_from_slice(format!("\x1b[{row};1H").as_bytes());
+        let _ = write!(out, "\x1b[{row};1H");
     }
 
     /// After a message: to the last topic's row, then a line break below it.
     fn move_below(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(format!("\x1b[{};1H\n", self.next - 1).as_bytes());
+        let _ = writeln!(out, "\x1b[{};1H", self.rows.len() + 1);
     }
 }
 

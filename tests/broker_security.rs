@@ -739,3 +739,61 @@ fn a_bad_password_entry_is_left_out_like_mosquitto() {
         );
     }
 }
+
+/// A message the ACL does not let a subscriber read is never queued for it, as in mosquitto
+/// 2.0.11 (which checks read access as it queues): it takes no room in an offline session's
+/// queue (`max_queued_messages 1` still keeps the readable message after it) and no packet
+/// id, online or offline.
+#[test]
+fn an_unreadable_message_takes_no_queue_room_nor_packet_id() {
+    let dir = tempfile::tempdir().unwrap();
+    set_mode(dir.path(), 0o755);
+    let acl = dir.path().join("acl");
+    std::fs::write(&acl, "topic readwrite a/#\ntopic write b/#\n").unwrap();
+    set_mode(&acl, 0o644);
+    let conf = format!("acl_file {}\nmax_queued_messages 1", acl.display());
+    let serve = Broker::mqtk_serve_conf(&conf);
+    let mosquitto = Broker::mosquitto_with(&conf);
+    let [ours, theirs] = [serve.port, mosquitto.port].map(unreadable_then_readable);
+    assert_eq!(
+        ours, theirs,
+        "mqtk serve (left) and mosquitto (right) differ"
+    );
+    // CONNACK with session present, then a/1 as id 1; online, a/2 as id 2.
+    assert_eq!(
+        ours,
+        ["2002010032080003612f3100016d", "32080003612f3200026d"]
+    );
+}
+
+/// A persistent subscriber to `#` at QoS 1 is away while b/1 (which it may not read) and a/1
+/// are published, comes back, then b/2 and a/2 are published: what it gets, as hex, on its
+/// return (up to its PINGRESP) and the next frame after that.
+fn unreadable_then_readable(port: u16) -> [String; 2] {
+    use common::raw::frame;
+    use common::wire::{connect, disconnect, next_frame, open, string, talk, PINGREQ, PINGRESP};
+    let session = connect(b"MQTT", 4, 0x00, 60, b"", b"s");
+    let subscribe = frame(0x82, &[&b"\x00\x01"[..], &string(b"#"), &[1]].concat());
+    let mut sub = open(port);
+    talk(
+        &mut sub,
+        &[session.clone(), subscribe, PINGREQ.to_vec()],
+        PINGRESP,
+    );
+    disconnect(sub);
+    let publish =
+        |topic: &[u8], pkid: u8| frame(0x32, &[&string(topic)[..], &[0, pkid], b"m"].concat());
+    let mut publisher = open(port);
+    let steps = [
+        connect(b"MQTT", 4, 0x02, 60, b"", b"p"),
+        publish(b"b/1", 1),
+        publish(b"a/1", 2),
+        PINGREQ.to_vec(),
+    ];
+    talk(&mut publisher, &steps, PINGRESP);
+    let mut sub = open(port);
+    let offline = talk(&mut sub, &[session, PINGREQ.to_vec()], PINGRESP);
+    let steps = [publish(b"b/2", 3), publish(b"a/2", 4), PINGREQ.to_vec()];
+    talk(&mut publisher, &steps, PINGRESP);
+    [offline, next_frame(&mut sub)]
+}

@@ -1,12 +1,14 @@
-//! The ACL checks a connection makes: before routing a publish, before delivering each
-//! message (so a reloaded ACL also applies to existing subscriptions), and,
-//! with `check_retain_source`, on the publisher of each retained message a subscription gets.
-//! The ACL is that of the listener the client came through.
+//! The ACL checks a connection makes: before routing a publish, as a message is queued for a
+//! subscriber ([`Reader`]) and again before delivering it (so a reloaded ACL also applies to
+//! what was queued before), and, with `check_retain_source`, on the publisher of each
+//! retained message a subscription gets. The ACL is that of the listener the client came
+//! through.
 
 use super::acl::AclClient;
 use super::handler::Handler;
 use super::message::Message;
 use super::security::{ClientPatterns, Security};
+use std::sync::Arc;
 
 impl Handler {
     /// May this client publish to `topic`?
@@ -18,11 +20,50 @@ impl Handler {
     /// May this client receive a message published to `topic`?
     pub(super) fn may_receive(&mut self, topic: &str) -> bool {
         let client = self.origin.acl_client();
-        let security = &self.access.security;
-        security.authorize(&client, &mut self.patterns, |acl, c, p| {
-            acl.can_read(c, p, topic)
+        may_read(&self.access.security, &client, &mut self.patterns, topic)
+    }
+}
+
+/// Who reads a session's messages, for the check as they are queued: mosquitto checks read
+/// access before it queues a message, so one the subscriber may not read takes neither room
+/// in its queue (even while it is away) nor a packet id. Each connection that takes the
+/// session over leaves its own; only listeners with an ACL file have one.
+pub struct Reader {
+    security: Arc<Security>,
+    username: Option<Box<str>>,
+    patterns: ClientPatterns,
+}
+
+impl Reader {
+    /// The reader for a client with `username` under `security`, if that has an ACL file.
+    pub fn new(security: &Arc<Security>, username: Option<&str>) -> Option<Box<Reader>> {
+        security.has_acl().then(|| {
+            Box::new(Reader {
+                security: security.clone(),
+                username: username.map(Box::from),
+                patterns: ClientPatterns::default(),
+            })
         })
     }
+
+    /// May the session of `client_id` receive a message published to `topic`?
+    pub fn may_read(&mut self, client_id: &str, topic: &str) -> bool {
+        let client = AclClient {
+            client_id,
+            username: self.username.as_deref(),
+        };
+        may_read(&self.security, &client, &mut self.patterns, topic)
+    }
+}
+
+/// May `client`, whose patterns are kept in `patterns`, receive a message published to `topic`.
+fn may_read(
+    security: &Security,
+    client: &AclClient<'_>,
+    patterns: &mut ClientPatterns,
+    topic: &str,
+) -> bool {
+    security.authorize(client, patterns, |acl, c, p| acl.can_read(c, p, topic))
 }
 
 /// `check_retain_source`: may the client that published retained `msg` still publish to its

@@ -2,14 +2,14 @@
 
 use super::acl::AclClient;
 use super::auth::Credentials;
-use super::authorize::may_write;
+use super::authorize::{may_write, Reader};
 use super::config::Config;
 use super::handler::{Conn, Handler};
 use super::limits::Limits;
 use super::mount;
 use super::security::{Access, ClientPatterns, Rules, Security};
 use super::server::Shared;
-use super::session::SessionLimits;
+use super::session::{Claim, SessionLimits};
 use super::signal::Signal;
 use crate::codec::{self, ConnAck, Connect, Packet, Properties, QoS, Version, Will};
 use std::io;
@@ -194,8 +194,11 @@ pub fn accept(
         connect.clean_start,
         SessionLimits::of(config),
         expiry,
-        id,
-        waker.clone(),
+        Claim {
+            id,
+            waker: waker.clone(),
+            reader: Reader::new(&access.security, connect.username.as_deref()),
+        },
     );
     for old in &opened.kicked {
         old.notify_one();

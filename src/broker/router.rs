@@ -12,7 +12,7 @@
 use super::message::{Message, Origin};
 use super::persist::ChangeCount;
 use super::retained::Retained;
-use super::session::{Delivery, PendingWill, Session, SessionLimits, SubOptions};
+use super::session::{Claim, Delivery, PendingWill, Session, SessionLimits, SubOptions};
 use super::signal::Signal;
 use super::tree::{ClientId, Tree};
 use crate::codec::{QoS, Will};
@@ -94,8 +94,8 @@ impl Router {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Attaches connection `id` to `client_id`'s session, resuming it unless `clean` (or it
-    /// does not exist, or was to end with its connection) and taking it over from any
+    /// Attaches the connection of `claim` to `client_id`'s session, resuming it unless `clean`
+    /// (or it does not exist, or was to end with its connection) and taking it over from any
     /// connection that still has it. A session replaced by a new one ends, which publishes
     /// its delayed will. A new session gets `limits` and `expiry`; a resumed one the `expiry`.
     pub fn open(
@@ -104,8 +104,7 @@ impl Router {
         clean: bool,
         limits: SessionLimits,
         expiry: u32,
-        id: u64,
-        waker: Arc<Signal>,
+        claim: Claim,
     ) -> Opened {
         let mut inner = self.lock();
         let mut kicked = Vec::new();
@@ -117,7 +116,7 @@ impl Router {
             let resumable = old.lock().expiry != 0;
             if !clean && resumable {
                 old.lock().expiry = expiry;
-                kicked.extend(old.attach(id, waker));
+                kicked.extend(old.attach(claim));
                 drop(inner);
                 self.changed();
                 return Opened {
@@ -133,7 +132,7 @@ impl Router {
         }
         let client: ClientId = client_id.into();
         let session = Arc::new(Session::new(client.clone(), limits, expiry));
-        session.attach(id, waker);
+        session.attach(claim);
         inner.sessions.insert(client.clone(), session.clone());
         drop(inner);
         // Persistence saves sessions with an expiry only; mosquitto counts the
@@ -441,9 +440,12 @@ mod tests {
             queued_messages: 100,
             ..SessionLimits::default()
         };
-        router
-            .open(id, true, limits, expiry, n, Arc::new(Signal::new()))
-            .session
+        let claim = Claim {
+            id: n,
+            waker: Arc::new(Signal::new()),
+            reader: None,
+        };
+        router.open(id, true, limits, expiry, claim).session
     }
 
     fn drain(session: &Session) -> Vec<crate::broker::session::Outbound> {

@@ -78,6 +78,11 @@ impl Security {
         Ok(())
     }
 
+    /// Whether read and write access are checked at all.
+    pub fn has_acl(&self) -> bool {
+        self.acl_file.is_some()
+    }
+
     /// The rules in force now.
     pub fn rules(&self) -> Arc<Rules> {
         self.rules
@@ -97,7 +102,7 @@ impl Security {
         patterns: &mut ClientPatterns,
         check: impl FnOnce(&Acl, &AclClient<'_>, &Patterns) -> bool,
     ) -> bool {
-        if self.acl_file.is_none() {
+        if !self.has_acl() {
             return true;
         }
         let rules = self.rules.read().unwrap_or_else(PoisonError::into_inner);

@@ -16,6 +16,7 @@ mod queue;
 pub use image::SessionImage;
 pub use queue::SessionLimits;
 
+use super::authorize::Reader;
 use super::message::{Message, Origin};
 use super::signal::Signal;
 use super::tree::ClientId;
@@ -70,6 +71,14 @@ pub struct Inflight {
 /// A will that waits for its delay, with the connection that set it (its publisher).
 pub type PendingWill = (Will, Arc<Origin>);
 
+/// A connection taking a session: its id, the signal that wakes it when something is queued,
+/// and who may read what is queued (see [`Reader`]).
+pub struct Claim {
+    pub id: u64,
+    pub waker: Arc<Signal>,
+    pub reader: Option<Box<Reader>>,
+}
+
 /// The connection that currently serves a session.
 struct Owner {
     id: u64,
@@ -114,6 +123,9 @@ pub struct SessionState {
     /// connection that set it. Boxed: a will with its properties is larger than all the
     /// rest of the state, and most sessions never hold one.
     pub pending_will: Option<Box<PendingWill>>,
+    /// Who reads what is queued, when an ACL decides (see [`Reader`]): left by the last
+    /// connection, so messages queued while the client is away are checked too.
+    reader: Option<Box<Reader>>,
     /// When the connection last took messages from the queue: a subscriber that stopped
     /// taking them (not reading, or not acknowledging) no longer holds its publishers back.
     last_drain: Instant,
@@ -154,6 +166,7 @@ impl Session {
                 ended: false,
                 dropping: false,
                 pending_will: None,
+                reader: None,
                 last_drain: Instant::now(),
                 left: None,
                 timers: Vec::new(),
@@ -171,11 +184,14 @@ impl Session {
         self.online.load(Ordering::Relaxed)
     }
 
-    /// Makes connection `id` the owner; returns the previous owner's waker, to wake it so it
-    /// notices the takeover and closes. A will still waiting for its delay is cancelled.
-    pub fn attach(&self, id: u64, waker: Arc<Signal>) -> Option<Arc<Signal>> {
+    /// Makes the connection of `claim` the owner; returns the previous owner's waker, to wake
+    /// it so it notices the takeover and closes. A will still waiting for its delay is
+    /// cancelled.
+    pub fn attach(&self, claim: Claim) -> Option<Arc<Signal>> {
+        let Claim { id, waker, reader } = claim;
         let mut st = self.lock();
         let old = st.owner.replace(Owner { id, waker });
+        st.reader = reader;
         st.last_owner = id;
         st.pending_will = None;
         st.cancel_timers();

@@ -70,7 +70,10 @@ impl Session {
         let mut st = self.lock();
         let online = st.owner.is_some();
         let qos0 = delivery.qos == QoS::AtMostOnce;
-        if st.ended || (!online && qos0 && !st.limits.queue_qos0) {
+        if st.ended
+            || (!online && qos0 && !st.limits.queue_qos0)
+            || !st.may_read(&self.client_id, &delivery)
+        {
             return Enqueued::default();
         }
         let (len, bytes, limits) = (st.queue.len(), st.queued_bytes, st.limits);
@@ -118,6 +121,9 @@ impl Session {
         } else {
             let mut first = HashSet::with_capacity(deliveries.len());
             for delivery in deliveries {
+                if !st.may_read(&self.client_id, &delivery) {
+                    continue;
+                }
                 let again = !first.insert(Arc::as_ptr(&delivery.msg));
                 if again && limits.reached(st.queue.len(), st.queued_bytes, 1) {
                     dropped += 1;
@@ -143,6 +149,13 @@ impl Session {
 }
 
 impl SessionState {
+    /// Whether the session's reader may have `delivery`, when an ACL decides.
+    fn may_read(&mut self, client_id: &str, delivery: &Delivery) -> bool {
+        let topic = &delivery.msg.topic;
+        self.reader
+            .as_mut()
+            .is_none_or(|r| r.may_read(client_id, topic))
+    }
     /// See [`Session::congested`].
     fn congested(&self) -> bool {
         // The clock is read last: every enqueue asks, and most queues are not half full.

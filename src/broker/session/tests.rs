@@ -41,7 +41,7 @@ fn online(limit: usize) -> Session {
 
 fn with_limits(limits: SessionLimits) -> Session {
     let s = Session::new("c".into(), limits, 0);
-    s.attach(1, Arc::new(Signal::new()));
+    s.attach(claim(1));
     s
 }
 
@@ -155,7 +155,7 @@ fn reconnect_resends_publish_with_dup_and_pubrel() {
     assert!(s.detach(1));
     assert!(!s.detach(1));
     assert!(s.lock().abandoned_by(1));
-    s.attach(2, Arc::new(Signal::new()));
+    s.attach(claim(2));
     out.clear();
     s.lock().resend(&mut out);
     assert!(matches!(out[0], Outbound::PubRel(1)));
@@ -272,7 +272,7 @@ fn a_restored_session_resumes_where_it_was_saved() {
     let r = Session::restored("c".into(), limits(10, 0), image);
     assert!(!r.is_online());
     assert!(r.lock().abandoned_by(0));
-    r.attach(5, Arc::new(Signal::new()));
+    r.attach(claim(5));
     let mut st = r.lock();
     assert_eq!(st.expiry, 60);
     assert_eq!(st.subscriptions.len(), 1);
@@ -290,7 +290,7 @@ fn a_restored_session_resumes_where_it_was_saved() {
 #[test]
 fn takeover_moves_ownership() {
     let s = online(10);
-    assert!(s.attach(2, Arc::new(Signal::new())).is_some());
+    assert!(s.attach(claim(2)).is_some());
     assert!(!s.lock().owned_by(1));
     assert!(!s.detach(1));
     assert!(s.lock().owned_by(2));
@@ -316,4 +316,13 @@ fn packet_ids_skip_those_in_flight_and_wrap() {
     assert_eq!(st.track(delivery(QoS::AtLeastOnce)), 1);
     st.pkids = PacketIds::default();
     assert_eq!(st.track(delivery(QoS::AtLeastOnce)), 2);
+}
+
+/// Connection `id` taking a session, with no ACL to check.
+fn claim(id: u64) -> Claim {
+    Claim {
+        id,
+        waker: Arc::new(Signal::new()),
+        reader: None,
+    }
 }

@@ -16,7 +16,9 @@ use super::session::{Claim, Delivery, PendingWill, Session, SessionLimits, SubOp
 use super::signal::Signal;
 use super::tree::{ClientId, Tree};
 use crate::codec::{QoS, Will};
-use std::collections::HashMap;
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -26,9 +28,34 @@ struct Subscriber {
     opts: SubOptions,
 }
 
+/// A session in [`Inner::sessions`], found by its client id: the table then holds a
+/// pointer per session, not the id beside it.
+struct ById(Arc<Session>);
+
+impl Borrow<str> for ById {
+    fn borrow(&self) -> &str {
+        &self.0.client_id
+    }
+}
+
+impl PartialEq for ById {
+    fn eq(&self, other: &ById) -> bool {
+        self.0.client_id == other.0.client_id
+    }
+}
+
+impl Eq for ById {}
+
+/// Hashes as the client id, as [`Borrow`] requires.
+impl Hash for ById {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (*self.0.client_id).hash(state);
+    }
+}
+
 #[derive(Default)]
 struct Inner {
-    sessions: HashMap<ClientId, Arc<Session>>,
+    sessions: HashSet<ById>,
     tree: Tree<Subscriber>,
     retained: Retained<Arc<Message>>,
 }
@@ -110,7 +137,8 @@ impl Router {
         let mut kicked = Vec::new();
         let mut will = None;
         let mut replaced_saved = false;
-        if let Some(old) = inner.sessions.get(client_id).cloned() {
+        if let Some(ById(old)) = inner.sessions.get(client_id) {
+            let old = old.clone();
             // A session with expiry 0 (3.1.1 clean session) ends with its connection, even
             // when a persistent connect takes its id over: nothing of it is resumed.
             let resumable = old.lock().expiry != 0;
@@ -130,10 +158,9 @@ impl Router {
             kicked.extend(waker);
             will = pending;
         }
-        let client: ClientId = client_id.into();
-        let session = Arc::new(Session::new(client.clone(), limits, expiry));
+        let session = Arc::new(Session::new(client_id.into(), limits, expiry));
         session.attach(claim);
-        inner.sessions.insert(client.clone(), session.clone());
+        inner.sessions.replace(ById(session.clone()));
         drop(inner);
         // Persistence saves sessions with an expiry only; mosquitto counts the
         // connections of persistent sessions only.
@@ -310,7 +337,7 @@ impl Router {
         let inner = self.lock();
         let mut retained = Vec::with_capacity(inner.retained.len());
         inner.retained.all(&mut retained);
-        let sessions = inner.sessions.values().cloned().collect();
+        let sessions = inner.sessions.iter().map(|s| s.0.clone()).collect();
         // Filtered after unlocking: publishers wait only for the copy.
         drop(inner);
         retained.retain(|m| !m.topic.starts_with("$SYS"));
@@ -327,7 +354,7 @@ impl Router {
             for (filter, opts) in &session.lock().subscriptions {
                 inner.insert(&session, filter, *opts);
             }
-            inner.sessions.insert(session.client_id.clone(), session);
+            inner.sessions.replace(ById(session));
         }
     }
 
@@ -342,9 +369,9 @@ fn end_locked(
     inner: &mut Inner,
     session: &Arc<Session>,
 ) -> (Option<Arc<Signal>>, Option<PendingWill>) {
-    let current = inner.sessions.get(&session.client_id);
-    if current.is_some_and(|c| Arc::ptr_eq(c, session)) {
-        inner.sessions.remove(&session.client_id);
+    let current = inner.sessions.get(&*session.client_id);
+    if current.is_some_and(|c| Arc::ptr_eq(&c.0, session)) {
+        inner.sessions.remove(&*session.client_id);
     }
     for filter in session.lock().subscriptions.keys() {
         inner.remove(session, filter);

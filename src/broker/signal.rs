@@ -6,8 +6,9 @@
 //! shutdown receiver in every task: an idle connection's task then waits on its socket and
 //! its signal only, which keeps the memory of each idle connection small.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -36,6 +37,10 @@ pub struct Signal {
     last_read: AtomicU64,
     /// A [`Stop`] as its number, 0 while none.
     stop: AtomicU8,
+    /// Milliseconds of silence after which the connection is closed, 0 for never: here
+    /// rather than beside the signal in [`Connections`], whose table then holds a pointer
+    /// per connection.
+    limit: AtomicU32,
 }
 
 impl Signal {
@@ -84,42 +89,62 @@ fn now_ms() -> u64 {
     origin.elapsed().as_millis() as u64
 }
 
-/// Every connected client's signal, with the silence after which it is closed.
+/// Every connected client's signal.
 #[derive(Debug, Default)]
 pub struct Connections {
     inner: Mutex<Registry>,
 }
 
+/// A signal in the registry, known by its address.
+#[derive(Debug)]
+struct Watched(Arc<Signal>);
+
+impl PartialEq for Watched {
+    fn eq(&self, other: &Watched) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Watched {}
+
+impl Hash for Watched {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        Arc::as_ptr(&self.0).hash(state);
+    }
+}
+
 #[derive(Debug, Default)]
 struct Registry {
-    live: HashMap<u64, (Arc<Signal>, Option<u64>)>,
+    live: HashSet<Watched>,
     /// Shutdown has begun: a connection registered from now on is stopped at once.
     closed: bool,
 }
 
 impl Connections {
-    /// Registers connection `id`; with a keepalive, it is closed after 1.5 times it in
-    /// silence.
-    pub fn add(&self, id: u64, signal: Arc<Signal>, keep_alive: Option<Duration>) {
-        let limit = keep_alive.map(|k| (k * 3 / 2).as_millis() as u64);
+    /// Registers a connection's signal; with a keepalive, the connection is closed after
+    /// 1.5 times it in silence.
+    pub fn add(&self, signal: Arc<Signal>, keep_alive: Option<Duration>) {
+        let limit = keep_alive.map_or(0, |k| (k * 3 / 2).as_millis() as u32);
+        signal.limit.store(limit, Relaxed);
         let mut registry = self.lock();
         if registry.closed {
             signal.stop(Stop::Shutdown);
         }
-        registry.live.insert(id, (signal, limit));
+        registry.live.insert(Watched(signal));
     }
 
-    /// Forgets connection `id` once it has closed.
-    pub fn remove(&self, id: u64) {
-        self.lock().live.remove(&id);
+    /// Forgets a connection's signal once it has closed.
+    pub fn remove(&self, signal: &Arc<Signal>) {
+        self.lock().live.remove(&Watched(signal.clone()));
     }
 
     /// Stops every connection whose client has been silent past its limit.
     fn sweep(&self) {
         let now = now_ms();
-        for (signal, limit) in self.lock().live.values() {
+        for Watched(signal) in &self.lock().live {
             let silent = now.saturating_sub(signal.last_read.load(Relaxed));
-            if limit.is_some_and(|limit| silent > limit) && signal.stopped().is_none() {
+            let limit = signal.limit.load(Relaxed);
+            if limit > 0 && silent > u64::from(limit) && signal.stopped().is_none() {
                 signal.stop(Stop::KeepAlive);
             }
         }
@@ -129,7 +154,7 @@ impl Connections {
     fn close_all(&self) {
         let mut registry = self.lock();
         registry.closed = true;
-        for (signal, _) in registry.live.values() {
+        for Watched(signal) in &registry.live {
             signal.stop(Stop::Shutdown);
         }
     }
@@ -165,9 +190,9 @@ mod tests {
             Arc::new(Signal::new()),
         );
         let second = Some(Duration::from_secs(1));
-        connections.add(1, talks.clone(), second);
-        connections.add(2, silent.clone(), second);
-        connections.add(3, forever.clone(), None);
+        connections.add(talks.clone(), second);
+        connections.add(silent.clone(), second);
+        connections.add(forever.clone(), None);
         tokio::time::advance(Duration::from_millis(1400)).await;
         talks.touch();
         connections.sweep();
@@ -179,7 +204,7 @@ mod tests {
         connections.close_all();
         assert_eq!(talks.stopped(), Some(Stop::Shutdown));
         let late = Arc::new(Signal::new());
-        connections.add(4, late.clone(), None);
+        connections.add(late.clone(), None);
         assert_eq!(
             late.stopped(),
             Some(Stop::Shutdown),

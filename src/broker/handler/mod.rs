@@ -203,7 +203,7 @@ pub struct Handler {
 /// A handler that ends, however it ends, leaves the broker's watch (see `signal`).
 impl Drop for Handler {
     fn drop(&mut self) {
-        self.shared.connections.remove(self.id);
+        self.shared.connections.remove(&self.waker);
     }
 }
 
@@ -237,7 +237,7 @@ impl Handler {
     ) -> Handler {
         let keep_alive = connect.keep_alive;
         let keep_alive = (keep_alive > 0).then(|| Duration::from_secs(keep_alive.into()));
-        shared.connections.add(id, waker.clone(), keep_alive);
+        shared.connections.add(waker.clone(), keep_alive);
         let v5 = connect.version.is_v5();
         let receive_maximum = connect.properties.receive_maximum.filter(|_| v5);
         let window = receive_maximum

@@ -6,6 +6,7 @@
 
 use crate::codec::{self, Packet, Version};
 use bytes::{Buf, BytesMut};
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Poll};
@@ -69,45 +70,65 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     ///
     /// Cancel-safe: bytes read before a cancellation stay in the buffer.
     pub async fn read_packet(&mut self) -> Result<Option<Packet>, io::Error> {
+        match std::future::poll_fn(|cx| self.poll_fill(cx)).await? {
+            true => self.try_packet(),
+            false => Ok(None),
+        }
+    }
+
+    /// Reads until [`Connection::try_packet`] has a packet or an error to give, without
+    /// decoding it; `false` when the peer closed the stream cleanly between packets. A poll
+    /// keeps no state of its own (the buffer does), so a task waiting on it with other
+    /// things holds no future for the read.
+    pub fn poll_fill(&mut self, cx: &mut std::task::Context<'_>) -> Poll<io::Result<bool>> {
         loop {
-            if let Some(packet) = self.try_packet()? {
-                return Ok(Some(packet));
+            if self.decodable() {
+                return Poll::Ready(Ok(true));
             }
             let n = if self.read_buf.is_empty() && self.read_buf.capacity() <= QUIET_READ {
-                self.read_quietly().await?
+                ready!(self.poll_read_quietly(cx))?
             } else {
                 if self.read_buf.capacity() - self.read_buf.len() < QUIET_READ / 4 {
                     self.read_buf.reserve(READ_CHUNK);
                 }
-                self.stream.read_buf(&mut self.read_buf).await?
+                ready!(std::pin::pin!(self.stream.read_buf(&mut self.read_buf)).poll(cx))?
             };
             if n == 0 {
-                return if self.read_buf.is_empty() {
-                    Ok(None)
-                } else {
-                    Err(io::ErrorKind::UnexpectedEof.into())
-                };
+                return Poll::Ready(match self.read_buf.is_empty() {
+                    true => Ok(false),
+                    false => Err(io::ErrorKind::UnexpectedEof.into()),
+                });
+            }
+        }
+    }
+
+    /// True when decoding the buffer gives a packet or an error rather than waiting for more
+    /// bytes (the checks [`codec::decode`] makes before it decodes).
+    fn decodable(&self) -> bool {
+        match codec::validate::frame(&self.read_buf) {
+            Err(_) => true,
+            Ok(None) => false,
+            Ok(Some((header, remaining))) => {
+                let size = header + remaining;
+                size > self.max_incoming || self.read_buf.len() >= size
             }
         }
     }
 
     /// Reads into a stack buffer and copies what arrived into a read buffer of that size;
-    /// the empty read buffer is freed first. The stack buffer lives only during each poll,
-    /// never in the future, so waiting costs no memory either.
-    async fn read_quietly(&mut self) -> Result<usize, io::Error> {
+    /// the empty read buffer is freed first. The stack buffer lives only during the poll,
+    /// so waiting costs no memory either.
+    fn poll_read_quietly(&mut self, cx: &mut std::task::Context<'_>) -> Poll<io::Result<usize>> {
         self.read_buf = BytesMut::new();
-        std::future::poll_fn(|cx| {
-            let mut chunk = [0u8; QUIET_READ];
-            let mut buf = ReadBuf::new(&mut chunk);
-            ready!(Pin::new(&mut self.stream).poll_read(cx, &mut buf))?;
-            let n = buf.filled().len();
-            if n == QUIET_READ {
-                self.read_buf.reserve(READ_CHUNK);
-            }
-            self.read_buf.extend_from_slice(buf.filled());
-            Poll::Ready(Ok(n))
-        })
-        .await
+        let mut chunk = [0u8; QUIET_READ];
+        let mut buf = ReadBuf::new(&mut chunk);
+        ready!(Pin::new(&mut self.stream).poll_read(cx, &mut buf))?;
+        let n = buf.filled().len();
+        if n == QUIET_READ {
+            self.read_buf.reserve(READ_CHUNK);
+        }
+        self.read_buf.extend_from_slice(buf.filled());
+        Poll::Ready(Ok(n))
     }
 
     /// Queues `packet` for the next [`flush`](Self::flush).

@@ -6,12 +6,15 @@
 //! shutdown receiver in every task: an idle connection's task then waits on its socket and
 //! its signal only, which keeps the memory of each idle connection small.
 
+use futures_util::task::AtomicWaker;
 use std::collections::HashSet;
+use std::future::Future;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::Ordering::{AcqRel, Relaxed, Release};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::shutdown::Shutdown;
@@ -30,9 +33,15 @@ pub enum Stop {
 }
 
 /// One connection's wake-up: queued messages, takeovers and [`Stop`]s.
+///
+/// Only the connection's own task waits on it, so a waker and a flag do what a `Notify`
+/// would, and the task waits by polling them ([`Signal::poll_notified`]) with no future of
+/// its own: an idle task then keeps no room for one.
 #[derive(Debug, Default)]
 pub struct Signal {
-    notify: Notify,
+    task: AtomicWaker,
+    /// A wake-up not yet taken by the task, kept if it came while the task was busy.
+    notified: AtomicBool,
     /// When the client's last packet arrived, in milliseconds of [`now_ms`].
     last_read: AtomicU64,
     /// A [`Stop`] as its number, 0 while none.
@@ -53,12 +62,23 @@ impl Signal {
 
     /// Wakes the connection's task (a permit is kept if it is not waiting).
     pub fn notify_one(&self) {
-        self.notify.notify_one();
+        self.notified.store(true, Release);
+        self.task.wake();
     }
 
-    /// Completes at the next [`Signal::notify_one`], or at once for one that came before.
-    pub async fn notified(&self) {
-        self.notify.notified().await;
+    /// Ready once [`Signal::notify_one`] has been called since the last time it was ready;
+    /// otherwise the task of `cx` is woken at the next call. One task only may poll it.
+    pub fn poll_notified(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.task.register(cx.waker());
+        match self.notified.swap(false, AcqRel) {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        }
+    }
+
+    /// [`Signal::poll_notified`] as a future.
+    pub fn notified(&self) -> impl Future<Output = ()> + '_ {
+        std::future::poll_fn(|cx| self.poll_notified(cx))
     }
 
     /// A packet arrived: the keepalive starts again.
@@ -69,7 +89,7 @@ impl Signal {
     /// Tells the connection to close for `why` and wakes it.
     fn stop(&self, why: Stop) {
         self.stop.store(why as u8, Relaxed);
-        self.notify.notify_one();
+        self.notify_one();
     }
 
     /// Why the connection must close, if it must.

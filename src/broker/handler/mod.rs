@@ -84,15 +84,20 @@ fn connected(
     // An async block, not an async fn: its captures are used in place, where an async fn
     // would keep a second copy of its arguments (the `Handler`) in its state.
     async move {
-        let shared = handler.shared.clone();
-        Stats::add(&shared.stats.clients_connected, 1);
+        Stats::add(&handler.shared.stats.clients_connected, 1);
         let close = handler.run().await;
-        Box::pin(handler.finish(close, shutdown)).await;
-        drop(place);
-        shared
-            .stats
-            .clients_connected
-            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        // Boxed, with all it keeps (even a clone of `shared`): only a closing connection
+        // needs room for it.
+        Box::pin(async move {
+            let shared = handler.shared.clone();
+            handler.finish(close, shutdown).await;
+            drop(place);
+            shared
+                .stats
+                .clients_connected
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        })
+        .await;
     }
 }
 
@@ -216,10 +221,11 @@ fn owned(session: &Session, id: u64) -> Result<MutexGuard<'_, SessionState>, Clo
     }
 }
 
-// Lives on the stack for one turn of the loop; boxing the packet would cost an allocation.
-#[allow(clippy::large_enum_variant)]
+/// What ended a wait for the client or the signal. A packet is left in the read buffer, not
+/// carried here: the loop's future would keep room for it while idle.
 enum Wake {
-    Read(std::io::Result<Option<Packet>>),
+    /// A packet (or a read error) is buffered; `Ok(false)` when the client closed the stream.
+    Read(std::io::Result<bool>),
     Woken,
 }
 
@@ -295,11 +301,9 @@ impl Handler {
 
     /// Serves the client until something ends the connection, and says what.
     pub async fn run(&mut self) -> Close {
-        let mut resend = std::mem::take(&mut self.scratch);
-        if let Err(close) = self.send_all(&mut resend) {
+        if let Err(close) = self.resend() {
             return close;
         }
-        self.scratch = resend;
         loop {
             let more = match self.pump() {
                 Ok(more) => more,
@@ -310,14 +314,19 @@ impl Handler {
                 Err(close) => return close,
             };
             let step = match self.next_wake(more || woken).await {
-                Wake::Read(read) => {
-                    if matches!(read, Ok(Some(Packet::Publish(_)))) {
+                Wake::Read(filled) => {
+                    // Packet type 3: PUBLISH, still undecoded.
+                    if matches!(filled, Ok(true)) && self.conn.buffered()[0] >> 4 == 3 {
                         // Packets that other connections received before this PUBLISH are
                         // handled first: tasks woken by the same poll of the socket driver
                         // run in reverse order (the LIFO slot), so without this a SUBSCRIBE
                         // that arrived first on another connection would miss the message.
                         tokio::task::yield_now().await;
                     }
+                    let read = filled.and_then(|filled| match filled {
+                        true => self.conn.try_packet(),
+                        false => Ok(None),
+                    });
                     self.on_read(read)
                 }
                 Wake::Woken => match self.waker.stopped() {
@@ -325,7 +334,8 @@ impl Handler {
                     None => owned(&self.session, self.id).map(drop),
                 },
             };
-            if let Err(close) = step {
+            // Consumed whole (`err` takes it), so the awaits below keep no room for it.
+            if let Some(close) = step.err() {
                 return close;
             }
             // Let subscribers drain before routing more: their queues are bounded; and let
@@ -342,15 +352,28 @@ impl Handler {
     /// keepalive or shutdown: see [`super::signal`]); with `more` (the write buffer filled
     /// before the queue emptied, and no one will wake us for the rest) it only takes a packet
     /// already readable, so a long backlog still lets the client's pings and acks through.
-    /// Its own function so the idle task does not also reserve room for what the rest of the
-    /// loop keeps across its awaits.
-    async fn next_wake(&mut self, more: bool) -> Wake {
-        tokio::select! {
-            biased;
-            read = self.conn.read_packet() => Wake::Read(read),
-            () = self.waker.notified() => Wake::Woken,
-            () = std::future::ready(()), if more => Wake::Woken,
-        }
+    /// Polled by hand rather than with `select!`: neither the socket
+    /// ([`Connection::poll_fill`]) nor the signal ([`Signal::poll_notified`]) needs a future
+    /// of its own, so an idle task holds no more than this closure.
+    fn next_wake(&mut self, more: bool) -> impl Future<Output = Wake> + '_ {
+        std::future::poll_fn(move |cx| {
+            if let Poll::Ready(filled) = self.conn.poll_fill(cx) {
+                return Poll::Ready(Wake::Read(filled));
+            }
+            match self.waker.poll_notified(cx).is_ready() || more {
+                true => Poll::Ready(Wake::Woken),
+                false => Poll::Pending,
+            }
+        })
+    }
+
+    /// Queues what a resumed session had in flight, first of all. Not inline in `run`, whose
+    /// every await would keep room for the list.
+    fn resend(&mut self) -> Result<(), Close> {
+        let mut resend = std::mem::take(&mut self.scratch);
+        self.send_all(&mut resend)?;
+        self.scratch = resend;
+        Ok(())
     }
 
     /// Back-pressure: holds this publisher (not reading its socket) until the subscribers it

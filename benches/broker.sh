@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Debian's mosquitto and rumqttd 0.20 against `mqtk serve`, measured in one run with
-# `mqtk bench` on loopback (rumqttd's column is left out when it is not installed:
-# `cargo install rumqttd --version '~0.20.0'`, as scripts/test does).
+# Debian's mosquitto, rumqttd 0.20 and mqttv5-cli's broker against `mqtk serve`, measured in
+# one run with `mqtk bench` on loopback (a column is left out when its broker is not
+# installed: `cargo install rumqttd --version '~0.20.0'`, as scripts/test does, and
+# `cargo install mqttv5-cli --version 0.29.10`).
 #   cargo build --release && benches/broker.sh [SECONDS]      (default 5 s per throughput row)
 # Rows: fan-in 4 -> 1 and fan-out 1 -> 16 at QoS 0 and 1 (64-byte payloads), latency at
 # 1,000 msg/s (median of five runs per broker, all brokers up and the runs alternating, so a
@@ -44,6 +45,9 @@ start() { # name -> sets port and pid
       '[v4.1.connections]' 'connection_timeout_ms = 60000' 'max_payload_size = 20480' \
       'max_inflight_count = 100' 'dynamic_filters = true' > "$work/rumqttd.toml"
     rumqttd -c "$work/rumqttd.toml" >/dev/null 2>&1 &
+  elif [ "$1" = mqttv5 ]; then
+    mqttv5 broker -H "127.0.0.1:$port" --allow-anonymous true --max-clients 20000 \
+      --no-persistence --non-interactive >/dev/null 2>&1 &
   else
     "$mqtk" serve --port "$port" >/dev/null 2>&1 &
   fi
@@ -110,6 +114,7 @@ retained() { # port -> "first/warm" ms for 10,000 retained messages to reach a n
 
 brokers=(mosquitto mqtk)
 command -v rumqttd >/dev/null && brokers+=(rumqttd)
+command -v mqttv5 >/dev/null && brokers+=(mqttv5)
 declare -A result
 for broker in "${brokers[@]}"; do
   start "$broker"

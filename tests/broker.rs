@@ -822,12 +822,13 @@ fn a_subscriber_is_heard_while_its_backlog_streams() {
 /// after it on another: B subscribes (QoS 2, no local) and A publishes at once, without
 /// waiting for B's SUBACK, both while the broker is stopped, so that one poll of the socket
 /// driver finds both ready (the hardest case: tasks woken together ran in reverse order, and
-/// 47 of 50 runs lost the message). Runs on two worker threads can still race now and then
-/// (a few of 50 in a loaded debug build, judged by each lost run's one-second wait), hence
-/// the allowance.
+/// 47 of 50 runs lost the message). Run on one worker thread: two threads can still race
+/// now and then, more often on a loaded machine (2 to 7 of 50 on an idle one, 16 once under
+/// load), which would make the count a measure of the load. One thread lost 0 to 2 of 50 in
+/// eleven runs (the cause of those is not known), hence the small allowance.
 #[test]
 fn a_subscription_takes_effect_before_a_later_publish_elsewhere() {
-    let broker = Broker::mqtk_serve();
+    let broker = Broker::mqtk_serve_one_worker();
     let runs = 50;
     let lost = (0..runs)
         .filter(|run| {
@@ -860,5 +861,5 @@ fn a_subscription_takes_effect_before_a_later_publish_elsewhere() {
             !delivered
         })
         .count();
-    assert!(lost * 10 <= runs * 3, "{lost} of {runs} messages lost");
+    assert!(lost * 10 <= runs, "{lost} of {runs} messages lost");
 }

@@ -89,6 +89,14 @@ impl Broker {
         Broker::serve(&args, cwd, 1, tempfile::tempdir().expect("tempdir"))
     }
 
+    /// Starts `mqtk serve` on a free port with one worker thread (`TOKIO_WORKER_THREADS=1`,
+    /// read by tokio), for a test of the order tasks run in that two threads would race.
+    pub fn mqtk_serve_one_worker() -> Broker {
+        let mut cmd = mqtk(&["serve", "-v", "--port", "0"]);
+        cmd.env("TOKIO_WORKER_THREADS", "1");
+        Broker::serve_command(cmd, 1, tempfile::tempdir().expect("tempdir"))
+    }
+
     /// Starts `mqtk serve -v ARGS` (which choose the listeners) and reads the `count` lines
     /// it prints once they listen; [`Broker::port`] is the first one's port.
     pub fn mqtk_serve_listeners(args: &[impl AsRef<OsStr>], count: usize) -> Broker {
@@ -107,6 +115,11 @@ impl Broker {
         if let Some(cwd) = cwd {
             cmd.current_dir(cwd);
         }
+        Broker::serve_command(cmd, count, dir)
+    }
+
+    /// Runs `cmd`, an `mqtk serve -v`, ready once it printed `count` listeners.
+    fn serve_command(cmd: Command, count: usize, dir: tempfile::TempDir) -> Broker {
         let mut broker = Broker::follow(spawn(cmd), 0, dir);
         let mut stdout = BufReader::new(broker.child.stdout.take().expect("stdout"));
         for _ in 0..count {

@@ -10,31 +10,19 @@
 # the tail (no coordinated omission) while the timer's own lateness does not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 runs=${1:-3}
 secs=${2:-5}
 mqtk=target/release/mqtk
 [ -x "$mqtk" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 command -v mqttv5 >/dev/null || { echo "install mqttv5-cli first" >&2; exit 1; }
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" > "$work/conf"
 mosquitto -c "$work/conf" >/dev/null 2>&1 &
 broker=$!
 trap 'kill "$broker" 2>/dev/null; rm -rf "$work"' EXIT
 sleep 0.5
-
-# Fields of a JSON document on stdin (dotted paths), rounded, on one line.
-get() {
-  python3 -c 'import json, sys
-d = json.load(sys.stdin)
-values = []
-for path in sys.argv[1:]:
-    v = d
-    for key in path.split("."):
-        v = v[key]
-    values.append(str(round(v)))
-print(" ".join(values))' "$@"
-}
 
 mqtk_bench() { "$mqtk" bench -p "$port" -s 64 --duration "${secs}s" --warmup 1s --json "$@"; }
 mqttv5_bench() {

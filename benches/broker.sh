@@ -11,26 +11,13 @@
 # time for 10,000 retained messages to reach a new '#' subscriber.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 secs=${1:-5}
 mqtk=target/release/mqtk
 [ -x "$mqtk" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# Fields of bench's JSON summary (dotted paths), rounded, on one line.
-get() {
-  python3 -c 'import json, sys
-d = json.load(sys.stdin)
-values = []
-for path in sys.argv[1:]:
-    v = d
-    for key in path.split("."):
-        v = v[key]
-    values.append(str(round(v)))
-print(" ".join(values))' "$@"
-}
 
 start() { # name -> sets port and pid
   port=$(free_port)

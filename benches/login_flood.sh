@@ -7,6 +7,7 @@
 # Prints one line per binary: p50 and p99 of the round trip, and how many logins were refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 loops=${1:-8}
 shift || true
 binaries=("$@")
@@ -14,8 +15,6 @@ binaries=("$@")
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 for bin in "${binaries[@]}"; do
   [ -x "$bin" ] || { echo "no binary $bin (cargo build --release)" >&2; exit 1; }

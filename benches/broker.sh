@@ -7,11 +7,14 @@
 # Rows: fan-in 4 -> 1 and fan-out 1 -> 16 at QoS 0 and 1 (64-byte payloads), latency at
 # 1,000 msg/s (median of five runs per broker, all brokers up and the runs alternating, so a
 # noisy minute on the VM hits each alike), connect rate (median of three runs) and broker RSS
-# per idle connection over 10,000 connections (how many the broker held in brackets), and the
+# per idle connection over 10,000 connections (how many the broker held in brackets), and
+# after 2,000 '#' subscribers each took 300 retained messages (`burst_idle.py`), and the
 # time for 10,000 retained messages to reach a new '#' subscriber.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
+# Room for the 10,000 connections of the conn row.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 secs=${1:-5}
 mqtk=target/release/mqtk
 [ -x "$mqtk" ] || { echo "build first: cargo build --release" >&2; exit 1; }
@@ -112,6 +115,9 @@ for broker in "${brokers[@]}"; do
   result[$broker,conn]=$(connections "$port" "$pid")
   result[$broker,retained]=$(retained "$port")
   kill "$pid"; wait "$pid" 2>/dev/null || true
+  start "$broker" # with no retained messages but the burst's own
+  result[$broker,burst]=$(python3 benches/burst_idle.py "$port" "$pid")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
 done
 
 # p99 latency varies several-fold from minute to minute on this VM: measured with all up.
@@ -160,4 +166,5 @@ done
 line "latency p50/p99 at 1000 msg/s (us)" latency 0
 line "connects/s, of 10,000 (held)" conn 0 2
 line "broker RSS per idle connection KiB" conn 1
+line "same, after 300 retained (drained)" burst 0 1
 line "10,000 retained, first/warm (ms)" retained 0

@@ -182,6 +182,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         Pin::new(&mut self.stream).poll_flush(cx)
     }
 
+    /// Frees the buffers while they hold nothing: those a burst grew are kept while the
+    /// connection is busy (see [`Connection::poll_flush`]), and given back when it is idle.
+    pub fn release_spare(&mut self) {
+        if self.write_buf.is_empty() {
+            self.write_buf = BytesMut::new();
+        }
+        if self.read_buf.is_empty() {
+            self.read_buf = BytesMut::new();
+        }
+    }
+
     /// Flushes, then closes the write side so the peer sees a clean end of stream. Nothing
     /// more is read: the read buffer (up to a whole large packet) goes at once, which counts
     /// when a broker over `memory_limit` is closing the client that took it there.

@@ -4,7 +4,9 @@
 //!
 //! Keepalive and shutdown are watched broker-wide ([`watch`]) rather than by a timer and a
 //! shutdown receiver in every task: an idle connection's task then waits on its socket and
-//! its signal only, which keeps the memory of each idle connection small.
+//! its signal only, which keeps the memory of each idle connection small. The same sweep
+//! asks a connection that stayed idle after some work to give back the buffers and queue
+//! room its last burst left ([`Signal::take_trim`]).
 
 use futures_util::task::AtomicWaker;
 use std::collections::HashSet;
@@ -22,6 +24,10 @@ use super::shutdown::Shutdown;
 /// How often [`watch`] looks for connections past their keepalive: a silent client is
 /// closed between 1.5 times its keepalive and that plus this.
 const SWEEP: Duration = Duration::from_millis(500);
+
+/// At most this often, the memory idle connections gave back is returned to the system
+/// (see [`return_freed_memory`]).
+const RETURN_EVERY: Duration = Duration::from_secs(10);
 
 /// Why a connection must close, as [`Signal::stopped`] reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +56,16 @@ pub struct Signal {
     /// rather than beside the signal in [`Connections`], whose table then holds a pointer
     /// per connection.
     limit: AtomicU32,
+    /// Where the connection stands towards a trim: [`SPARE`], [`SEEN`], [`TRIM`] or 0.
+    spare: AtomicU8,
 }
+
+/// The connection went idle holding what its last work allocated.
+const SPARE: u8 = 1;
+/// A sweep found it so, and it has not gone idle again since.
+const SEEN: u8 = 2;
+/// The next sweep found it still so: it is asked to give the room back.
+const TRIM: u8 = 3;
 
 impl Signal {
     /// A signal for a connection that has just been read from.
@@ -79,6 +94,37 @@ impl Signal {
     /// [`Signal::poll_notified`] as a future.
     pub fn notified(&self) -> impl Future<Output = ()> + '_ {
         std::future::poll_fn(|cx| self.poll_notified(cx))
+    }
+
+    /// The connection goes idle after some work: if it stays so for two sweeps (0.5 to 1 s),
+    /// it is woken to give back what that work allocated. A busy connection, which goes idle
+    /// again and again, keeps its buffers rather than allocate them anew for every burst.
+    pub fn went_idle(&self) {
+        self.spare.store(SPARE, Relaxed);
+    }
+
+    /// True, once, when a sweep asked the connection to give its spare room back.
+    pub fn take_trim(&self) -> bool {
+        self.spare
+            .compare_exchange(TRIM, 0, Relaxed, Relaxed)
+            .is_ok()
+    }
+
+    /// One sweep's step towards a trim (see [`Signal::went_idle`]); true when it asked for one.
+    fn age(&self) -> bool {
+        let next = match self.spare.load(Relaxed) {
+            SPARE => SEEN,
+            SEEN => TRIM,
+            _ => return false,
+        };
+        let moved = self
+            .spare
+            .compare_exchange(next - 1, next, Relaxed, Relaxed);
+        let trim = moved.is_ok() && next == TRIM;
+        if trim {
+            self.notify_one();
+        }
+        trim
     }
 
     /// A packet arrived: the keepalive starts again.
@@ -158,16 +204,20 @@ impl Connections {
         self.lock().live.remove(&Watched(signal.clone()));
     }
 
-    /// Stops every connection whose client has been silent past its limit.
-    fn sweep(&self) {
+    /// Stops every connection whose client has been silent past its limit, and moves each
+    /// idle one a step towards giving back its spare room; true when one was asked to.
+    fn sweep(&self) -> bool {
         let now = now_ms();
+        let mut trims = false;
         for Watched(signal) in &self.lock().live {
             let silent = now.saturating_sub(signal.last_read.load(Relaxed));
             let limit = signal.limit.load(Relaxed);
             if limit > 0 && silent > u64::from(limit) && signal.stopped().is_none() {
                 signal.stop(Stop::KeepAlive);
             }
+            trims |= signal.age();
         }
+        trims
     }
 
     /// Stops every connection, now and from now on.
@@ -184,17 +234,40 @@ impl Connections {
     }
 }
 
-/// Closes silent connections every [`SWEEP`], and all of them at shutdown.
+/// Closes silent connections every [`SWEEP`], and all of them at shutdown; asks idle ones to
+/// give back their spare room, and returns what they freed to the system now and then.
 pub async fn watch(connections: Arc<Connections>, mut shutdown: Shutdown) {
     let mut every = tokio::time::interval(SWEEP);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Trims asked for since memory was last returned, and when that was.
+    let mut trimmed = false;
+    let mut returned: Option<Instant> = None;
     loop {
         tokio::select! {
-            _ = every.tick() => connections.sweep(),
+            _ = every.tick() => {
+                // The connections asked at an earlier sweep have freed their room by now.
+                if trimmed && returned.is_none_or(|at| at.elapsed() >= RETURN_EVERY) {
+                    return_freed_memory();
+                    (trimmed, returned) = (false, Some(Instant::now()));
+                }
+                trimmed |= connections.sweep();
+            }
             () = shutdown.recv() => break,
         }
     }
     connections.close_all();
+}
+
+/// Hands the heap's free pages back to the system, off the async threads: glibc's malloc
+/// keeps what was freed between live blocks, so the buffers idle connections give back
+/// would otherwise still count in the broker's RSS. Slow on a large heap, hence
+/// [`RETURN_EVERY`].
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    tokio::task::spawn_blocking(|| {
+        // SAFETY: malloc_trim takes the allocator's own locks; any thread may call it.
+        unsafe { libc::malloc_trim(0) };
+    });
 }
 
 #[cfg(test)]
@@ -230,5 +303,36 @@ mod tests {
             Some(Stop::Shutdown),
             "registered after shutdown began"
         );
+    }
+
+    /// A connection that goes idle after some work is asked to trim at the second sweep that
+    /// finds it still idle, once; one that goes idle again meanwhile starts over.
+    #[test]
+    fn an_idle_connection_is_asked_to_trim_after_two_sweeps() {
+        let connections = Connections::default();
+        let (idle, busy, never) = (
+            Arc::new(Signal::new()),
+            Arc::new(Signal::new()),
+            Arc::new(Signal::new()),
+        );
+        for signal in [&idle, &busy, &never] {
+            connections.add(signal.clone(), None);
+        }
+        idle.went_idle();
+        busy.went_idle();
+        assert!(!connections.sweep());
+        assert!(!idle.take_trim(), "one sweep is not enough");
+        busy.went_idle();
+        assert!(connections.sweep(), "the idle one is asked");
+        let woken = |s: &Signal| s.notified.load(Relaxed);
+        assert!(woken(&idle) && idle.take_trim());
+        assert!(!idle.take_trim(), "once");
+        assert!(
+            !woken(&busy) && !busy.take_trim(),
+            "went idle again: starts over"
+        );
+        assert!(connections.sweep(), "the busy one, idle since");
+        assert!(busy.take_trim());
+        assert!(!connections.sweep() && !woken(&never) && !never.take_trim());
     }
 }

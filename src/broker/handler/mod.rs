@@ -203,6 +203,8 @@ pub struct Handler {
     /// The session outlives the connection (expiry not 0 at CONNECT), so persistence saves
     /// it: only then do its acknowledgements and in-flight changes call for a snapshot.
     saved: bool,
+    /// Something happened since the connection last went idle (see [`Signal::went_idle`]).
+    pub(super) worked: bool,
 }
 
 /// A handler that ends, however it ends, leaves the broker's watch (see `signal`).
@@ -282,6 +284,7 @@ impl Handler {
             own_queued: false,
             received: 0,
             saved,
+            worked: true,
         }
     }
 
@@ -313,6 +316,9 @@ impl Handler {
                 Ok(woken) => woken,
                 Err(close) => return close,
             };
+            if !(more || woken) && std::mem::take(&mut self.worked) {
+                self.waker.went_idle();
+            }
             let step = match self.next_wake(more || woken).await {
                 Wake::Read(filled) => {
                     // Packet type 3: PUBLISH, still undecoded.
@@ -327,11 +333,16 @@ impl Handler {
                         true => self.conn.try_packet(),
                         false => Ok(None),
                     });
+                    self.worked = true;
                     self.on_read(read)
                 }
                 Wake::Woken => match self.waker.stopped() {
                     Some(stop) => Err(Close::from(stop)),
-                    None => owned(&self.session, self.id).map(drop),
+                    None if self.waker.take_trim() => self.release_spare(),
+                    None => {
+                        self.worked = true;
+                        owned(&self.session, self.id).map(drop)
+                    }
                 },
             };
             // Consumed whole (`err` takes it), so the awaits below keep no room for it.
@@ -365,6 +376,18 @@ impl Handler {
                 false => Poll::Pending,
             }
         })
+    }
+
+    /// Gives back what the last burst left allocated once the connection has stayed idle
+    /// (see [`Signal::went_idle`]): the write buffer grown for a backlog, the read buffer of a
+    /// large packet, the batch and queue room. An idle connection then keeps its task, socket
+    /// and session, not buffers sized for the most it ever received.
+    fn release_spare(&mut self) -> Result<(), Close> {
+        self.conn.release_spare();
+        self.scratch = Vec::new();
+        self.congested = Vec::new();
+        owned(&self.session, self.id)?.release_spare();
+        Ok(())
     }
 
     /// Queues what a resumed session had in flight, first of all. Not inline in `run`, whose

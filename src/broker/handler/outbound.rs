@@ -56,6 +56,7 @@ impl Handler {
             {
                 self.touch();
             }
+            self.worked = true;
             self.send_all(&mut batch)?;
         }
         self.scratch = batch;

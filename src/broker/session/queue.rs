@@ -149,6 +149,12 @@ impl Session {
 }
 
 impl SessionState {
+    /// Gives back the room a burst left in the queue and the in-flight list: a `VecDeque`
+    /// keeps its largest size otherwise.
+    pub fn release_spare(&mut self) {
+        self.queue.shrink_to_fit();
+        self.inflight.shrink_to_fit();
+    }
     /// Whether the session's reader may have `delivery`, when an ACL decides.
     fn may_read(&mut self, client_id: &str, delivery: &Delivery) -> bool {
         let topic = &delivery.msg.topic;

@@ -52,8 +52,6 @@ const PER_TURN: usize = 256;
 /// Longest a publisher is held for a congested subscriber before it goes on (the
 /// subscriber's queue then grows past its limit rather than lose QoS 1/2 messages).
 const MAX_HOLD: Duration = Duration::from_secs(1);
-/// A client that does not take our writes for this long is dropped.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs one connection from CONNECT to close, under its listener's `access` rules.
 ///
@@ -378,18 +376,6 @@ impl Handler {
         })
     }
 
-    /// Gives back what the last burst left allocated once the connection has stayed idle
-    /// (see [`Signal::went_idle`]): the write buffer grown for a backlog, the read buffer of a
-    /// large packet, the batch and queue room. An idle connection then keeps its task, socket
-    /// and session, not buffers sized for the most it ever received.
-    fn release_spare(&mut self) -> Result<(), Close> {
-        self.conn.release_spare();
-        self.scratch = Vec::new();
-        self.congested = Vec::new();
-        owned(&self.session, self.id)?.release_spare();
-        Ok(())
-    }
-
     /// Queues what a resumed session had in flight, first of all. Not inline in `run`, whose
     /// every await would keep room for the list.
     fn resend(&mut self) -> Result<(), Close> {
@@ -416,40 +402,6 @@ impl Handler {
             congested.retain(|s| s.congested());
         }
         tokio::task::yield_now().await;
-    }
-
-    /// Writes what is queued for the client; `true` when a message was queued meanwhile
-    /// and wants a pump. Most flushes finish at once: only a client that does not keep up
-    /// gets [`Handler::flush_slowly`], boxed, so no task keeps room for its timer.
-    async fn flush(&mut self) -> Result<bool, Close> {
-        if self.conn.pending() == 0 {
-            return Ok(false);
-        }
-        let conn = &mut self.conn;
-        match std::future::poll_fn(|cx| Poll::Ready(conn.poll_flush(cx))).await {
-            Poll::Ready(written) => written.map(|()| false).map_err(Close::from),
-            Poll::Pending => Box::pin(self.flush_slowly()).await,
-        }
-    }
-
-    /// Waits for the socket to take the rest, for at most [`WRITE_TIMEOUT`]. A signal
-    /// meanwhile ends it only when it says stop.
-    async fn flush_slowly(&mut self) -> Result<bool, Close> {
-        let mut woken = false;
-        let write = tokio::time::timeout(WRITE_TIMEOUT, self.conn.flush());
-        tokio::pin!(write);
-        loop {
-            tokio::select! {
-                written = &mut write => return match written {
-                    Ok(result) => result.map(|()| woken).map_err(Close::from),
-                    Err(_) => Err(Close::Lost("client does not read".into())),
-                },
-                () = self.waker.notified() => match self.waker.stopped() {
-                    Some(stop) => return Err(Close::from(stop)),
-                    None => woken = true,
-                },
-            }
-        }
     }
 
     /// Handles a packet read from the socket, then up to `PER_TURN` more already buffered;

@@ -1,14 +1,19 @@
 //! Messages to the client: batches from its session's queue, written within its window and
-//! maximum packet size, and the QoS 2 handshake of our deliveries.
+//! maximum packet size, the QoS 2 handshake of our deliveries, flushing, and giving back
+//! the room a burst left once the connection is idle.
 
 use crate::broker::lifecycle::Close;
 use crate::broker::mount;
 use crate::broker::session::{Delivery, Outbound};
 use crate::broker::stats::Stats;
 use crate::codec::{Ack, Packet, PublishRef};
-use std::time::Instant;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use super::{owned, Handler, BATCH, FIRST_WRITE, HIGH_WATER};
+
+/// A client that does not take our writes for this long is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Handler {
     pub(super) fn on_pubrec(&mut self, ack: Ack) -> Result<(), Close> {
@@ -134,5 +139,51 @@ impl Handler {
             owned(&self.session, self.id)?.complete(pkid);
         }
         Ok(written)
+    }
+
+    /// Writes what is queued for the client; `true` when a message was queued meanwhile
+    /// and wants a pump. Most flushes finish at once: only a client that does not keep up
+    /// gets [`Handler::flush_slowly`], boxed, so no task keeps room for its timer.
+    pub(super) async fn flush(&mut self) -> Result<bool, Close> {
+        if self.conn.pending() == 0 {
+            return Ok(false);
+        }
+        let conn = &mut self.conn;
+        match std::future::poll_fn(|cx| Poll::Ready(conn.poll_flush(cx))).await {
+            Poll::Ready(written) => written.map(|()| false).map_err(Close::from),
+            Poll::Pending => Box::pin(self.flush_slowly()).await,
+        }
+    }
+
+    /// Waits for the socket to take the rest, for at most [`WRITE_TIMEOUT`]. A signal
+    /// meanwhile ends it only when it says stop.
+    async fn flush_slowly(&mut self) -> Result<bool, Close> {
+        let mut woken = false;
+        let write = tokio::time::timeout(WRITE_TIMEOUT, self.conn.flush());
+        tokio::pin!(write);
+        loop {
+            tokio::select! {
+                written = &mut write => return match written {
+                    Ok(result) => result.map(|()| woken).map_err(Close::from),
+                    Err(_) => Err(Close::Lost("client does not read".into())),
+                },
+                () = self.waker.notified() => match self.waker.stopped() {
+                    Some(stop) => return Err(Close::from(stop)),
+                    None => woken = true,
+                },
+            }
+        }
+    }
+
+    /// Gives back what the last burst left allocated once the connection has stayed idle
+    /// (see [`Signal::went_idle`]): the write buffer grown for a backlog, the read buffer of a
+    /// large packet, the batch and queue room. An idle connection then keeps its task, socket
+    /// and session, not buffers sized for the most it ever received.
+    pub(super) fn release_spare(&mut self) -> Result<(), Close> {
+        self.conn.release_spare();
+        self.scratch = Vec::new();
+        self.congested = Vec::new();
+        owned(&self.session, self.id)?.release_spare();
+        Ok(())
     }
 }

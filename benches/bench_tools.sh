@@ -40,11 +40,7 @@ for _ in $(seq "$runs"); do
     get results.p50_us results.p99_us >> "$work/latency.mqttv5"
 done
 
-median() { # file -> the median of each column
-  python3 -c 'import sys, statistics as st
-rows = [line.split() for line in open(sys.argv[1])]
-print("/".join(str(round(st.median(float(r[i]) for r in rows))) for i in range(len(rows[0]))))' "$1"
-}
+median() { medians < "$1" | tr " " /; } # a file -> its medians, as a/b
 printf '%-40s %12s %12s\n' "row (against mosquitto, median of $runs)" "mqtk bench" "mqttv5 bench"
 printf '%-40s %12s %12s\n' "fan-in 4->1 QoS 0 delivered/s" \
   "$(median "$work/fanin.mqtk")" "$(median "$work/fanin.mqttv5")"

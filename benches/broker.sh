@@ -61,12 +61,6 @@ latency_run() { # port -> "p50 p99" in µs at 1,000 msg/s
     --duration "${secs}s" --warmup 1s --json | get latency_us.p50 latency_us.p99
 }
 
-median_pair() { # lines "p50 p99" on stdin -> their medians
-  python3 -c 'import sys, statistics as st
-runs = [line.split() for line in sys.stdin]
-print(" ".join(str(round(st.median(float(r[i]) for r in runs))) for i in (0, 1)))'
-}
-
 connections() { # port pid -> "connect/s KiB-per-connection connections-held"
   local before after out rates=()
   before=$(rss_kib "$2")
@@ -131,7 +125,7 @@ for _ in 1 2 3 4 5; do
   done
 done
 for broker in "${brokers[@]}"; do
-  result[$broker,latency]=$(median_pair < "$work/latency.$broker")
+  result[$broker,latency]=$(medians < "$work/latency.$broker")
 done
 kill "${pids[@]:(-${#brokers[@]})}"
 

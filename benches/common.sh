@@ -14,3 +14,10 @@ for path in sys.argv[1:]:
     values.append(str(round(v)))
 print(" ".join(values))' "$@"
 }
+
+# The median of each column of the lines on stdin, rounded, on one line.
+medians() {
+  python3 -c 'import sys, statistics as st
+rows = [line.split() for line in sys.stdin if line.strip()]
+print(" ".join(str(round(st.median(float(r[i]) for r in rows))) for i in range(len(rows[0]))))'
+}

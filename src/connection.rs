@@ -62,8 +62,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
 
     /// True when a whole packet is already buffered, so reading it will not wait.
     pub fn has_frame(&self) -> bool {
-        matches!(codec::validate::frame(&self.read_buf),
-            Ok(Some((header, remaining))) if self.read_buf.len() >= header + remaining)
+        matches!(codec::whole_frame(&self.read_buf, usize::MAX), Ok(Some(_)))
     }
 
     /// The next packet, or `None` when the peer closed the stream cleanly between packets.
@@ -103,16 +102,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     }
 
     /// True when decoding the buffer gives a packet or an error rather than waiting for more
-    /// bytes (the checks [`codec::decode`] makes before it decodes).
+    /// bytes ([`codec::whole_frame`], which [`codec::decode`] waits for).
     fn decodable(&self) -> bool {
-        match codec::validate::frame(&self.read_buf) {
-            Err(_) => true,
-            Ok(None) => false,
-            Ok(Some((header, remaining))) => {
-                let size = header + remaining;
-                size > self.max_incoming || self.read_buf.len() >= size
-            }
-        }
+        !matches!(
+            codec::whole_frame(&self.read_buf, self.max_incoming),
+            Ok(None)
+        )
     }
 
     /// Reads into a stack buffer and copies what arrived into a read buffer of that size;

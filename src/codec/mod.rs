@@ -377,6 +377,20 @@ impl Error {
     }
 }
 
+/// The size of the packet at the start of `buf` once all of it is there, `Ok(None)` while
+/// more bytes are needed; an error for a malformed length or a packet over `max`. What
+/// [`decode`] waits for, so a reader can wait for it without decoding.
+pub fn whole_frame(buf: &[u8], max: usize) -> Result<Option<usize>, Error> {
+    let Some((header_len, remaining)) = validate::frame(buf)? else {
+        return Ok(None);
+    };
+    let size = header_len + remaining;
+    if size > max {
+        return Err(Error::TooLarge { size, max });
+    }
+    Ok((buf.len() >= size).then_some(size))
+}
+
 /// Decodes the next whole packet from `buf`, `Ok(None)` when more bytes are needed.
 ///
 /// `version` is the connection's level; before CONNECT (a server's first packet) pass `None`
@@ -386,16 +400,9 @@ pub fn decode(
     version: Option<Version>,
     max: usize,
 ) -> Result<Option<Packet>, Error> {
-    let Some((header_len, remaining)) = validate::frame(buf)? else {
+    let Some(size) = whole_frame(buf, max)? else {
         return Ok(None);
     };
-    let size = header_len + remaining;
-    if size > max {
-        return Err(Error::TooLarge { size, max });
-    }
-    if buf.len() < size {
-        return Ok(None);
-    }
     let frame = buf.split_to(size);
     validate::fixed_header_flags(frame[0])?;
     let packet = match version {

@@ -326,3 +326,23 @@ fn claim(id: u64) -> Claim {
         reader: None,
     }
 }
+
+/// After a burst is sent, giving back spare room leaves the queue and the in-flight list
+/// holding no more than what is still in them.
+#[test]
+fn spare_room_is_given_back_after_a_burst() {
+    let s = online(1000);
+    for _ in 0..300 {
+        s.enqueue(delivery(QoS::AtLeastOnce));
+    }
+    let mut st = s.lock();
+    let mut out = Vec::new();
+    st.next_batch(10, 1000, Instant::now(), &mut out);
+    assert_eq!(out.len(), 10, "the window holds ten in flight");
+    assert!(st.queue.capacity() >= 290);
+    st.release_spare();
+    assert!(st.queue.capacity() < 300 && st.queue.len() == 290);
+    st.queue.clear();
+    st.release_spare();
+    assert_eq!((st.queue.capacity(), st.inflight.len()), (0, 10));
+}

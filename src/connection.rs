@@ -30,7 +30,7 @@ pub struct Connection<S> {
     /// Protocol level; `None` on a server until CONNECT has been read.
     pub version: Option<Version>,
     /// Largest packet we accept from the peer.
-    pub max_incoming: usize,
+    pub max_incoming: u32,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
@@ -41,13 +41,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             read_buf: BytesMut::new(),
             write_buf: BytesMut::new(),
             version,
-            max_incoming: MAX_PACKET,
+            max_incoming: MAX_PACKET as u32,
         }
     }
 
     /// A packet already buffered, without touching the socket.
     pub fn try_packet(&mut self) -> Result<Option<Packet>, io::Error> {
-        let packet = codec::decode(&mut self.read_buf, self.version, self.max_incoming)
+        let packet = codec::decode(&mut self.read_buf, self.version, self.max_incoming as usize)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         if let (None, Some(Packet::Connect(c))) = (self.version, &packet) {
             self.version = Some(c.version);
@@ -105,7 +105,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     /// bytes ([`codec::whole_frame`], which [`codec::decode`] waits for).
     fn decodable(&self) -> bool {
         !matches!(
-            codec::whole_frame(&self.read_buf, self.max_incoming),
+            codec::whole_frame(&self.read_buf, self.max_incoming as usize),
             Ok(None)
         )
     }

@@ -30,7 +30,12 @@ pub async fn exchange(config: Config, input: &[u8], limit: Duration) -> Option<V
         port: 0,
         clients: Default::default(),
     });
-    let shared = Arc::new(Shared::new(config, router, Vec::new()));
+    let shared = Arc::new(Shared::new(
+        config,
+        router,
+        Vec::new(),
+        tokio::sync::broadcast::channel(1).1,
+    ));
     let (notify, _) = broadcast::channel::<()>(1);
     let (complete, _all_done) = mpsc::channel::<()>(1);
     let shutdown = Shutdown::new(notify.subscribe(), complete);

@@ -37,6 +37,9 @@ pub struct Shared {
     pub password_checks: Semaphore,
     /// Every connected client's signal, for keepalive and shutdown.
     pub connections: Arc<Connections>,
+    /// Closed when the broker shuts down: a copy of it makes a closing connection's
+    /// [`Shutdown`] again (see [`Done::resume`](super::shutdown::Done::resume)).
+    pub shutdown: broadcast::Receiver<()>,
 }
 
 /// Refusals logged in the current second, and those left out.
@@ -52,7 +55,12 @@ const REFUSALS_PER_SECOND: u32 = 10;
 impl Shared {
     /// The shared state of a broker starting from `router`; `own_access` lists the listeners
     /// with their own security.
-    pub fn new(config: Config, router: Router, own_access: Vec<Arc<Access>>) -> Shared {
+    pub fn new(
+        config: Config,
+        router: Router,
+        own_access: Vec<Arc<Access>>,
+        shutdown: broadcast::Receiver<()>,
+    ) -> Shared {
         Shared {
             config,
             router,
@@ -68,6 +76,7 @@ impl Shared {
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             ),
             connections: Arc::default(),
+            shutdown,
         }
     }
 
@@ -182,7 +191,12 @@ pub async fn serve_from(
         })
         .collect();
     let own_access = served.iter().filter_map(|(l, _)| l.access().cloned());
-    let shared = Arc::new(Shared::new(config, router, own_access.collect()));
+    let shared = Arc::new(Shared::new(
+        config,
+        router,
+        own_access.collect(),
+        notify.subscribe(),
+    ));
     let guard = Shutdown::new(notify.subscribe(), complete);
     let store = persisted.map(|(store, restored)| {
         persist::start(store.clone(), restored, &shared, &guard);

@@ -30,6 +30,12 @@ impl Shutdown {
         }
     }
 
+    /// Keeps only the completion guard, for a task that is told to stop some other way (a
+    /// connection, by its signal): 8 bytes in its state instead of 32.
+    pub fn into_done(self) -> Done {
+        Done(self._complete)
+    }
+
     /// Completes once shutdown has been requested (at once if it already was).
     pub async fn recv(&mut self) {
         if self.done {
@@ -38,5 +44,17 @@ impl Shutdown {
         // Only closing the channel is ever sent, so any outcome means shutdown.
         let _ = self.notify.recv().await;
         self.done = true;
+    }
+}
+
+/// A task's completion guard without its listening half (see [`Shutdown::into_done`]).
+#[derive(Debug)]
+pub struct Done(mpsc::Sender<()>);
+
+impl Done {
+    /// A whole [`Shutdown`] again, listening on a copy of `notify`: a shutdown requested
+    /// before then is seen at once, as the channel is closed.
+    pub fn resume(self, notify: &broadcast::Receiver<()>) -> Shutdown {
+        Shutdown::new(notify.resubscribe(), self.0)
     }
 }

@@ -138,7 +138,10 @@ impl Handler {
                 "Outgoing messages are being dropped for client {client}."
             ));
         }
-        self.congested.extend(routed.congested);
+        if !routed.congested.is_empty() {
+            let congested = self.congested.get_or_insert_with(Box::default);
+            congested.extend(routed.congested);
+        }
         self.routed |= routed.sessions > 0;
         self.own_queued |= routed.to_publisher;
         routed.sessions

@@ -7,6 +7,7 @@ use crate::broker::mount;
 use crate::broker::session::{Delivery, Outbound};
 use crate::broker::stats::Stats;
 use crate::codec::{Ack, Packet, PublishRef};
+use std::future::Future;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -45,11 +46,11 @@ impl Handler {
     /// Moves queued messages into the write buffer while flow control and the buffer allow;
     /// true when the buffer filled first, so more may be waiting.
     pub(super) fn pump(&mut self) -> Result<bool, Close> {
-        let mut batch = std::mem::take(&mut self.scratch);
+        let mut batch = Vec::new();
         let now = Instant::now();
         let mut more = true;
-        while self.conn.pending() < self.high_water {
-            owned(&self.session, self.id)?.next_batch(self.window, BATCH, now, &mut batch);
+        while self.conn.pending() < self.high_water as usize {
+            owned(&self.session, self.id)?.next_batch(self.window.into(), BATCH, now, &mut batch);
             if batch.is_empty() {
                 more = false;
                 break;
@@ -64,7 +65,6 @@ impl Handler {
             self.worked = true;
             self.send_all(&mut batch)?;
         }
-        self.scratch = batch;
         self.high_water = match more {
             true => (self.high_water * 2).min(HIGH_WATER),
             false => FIRST_WRITE,
@@ -133,7 +133,7 @@ impl Handler {
         };
         let written = self
             .conn
-            .queue_publish_within(&publish, self.max_packet)
+            .queue_publish_within(&publish, self.max_packet as usize)
             .map_err(Close::from)?;
         if !written && pkid != 0 {
             owned(&self.session, self.id)?.complete(pkid);
@@ -141,23 +141,25 @@ impl Handler {
         Ok(written)
     }
 
-    /// Writes what is queued for the client; `true` when a message was queued meanwhile
-    /// and wants a pump. Most flushes finish at once: only a client that does not keep up
-    /// gets [`Handler::flush_slowly`], boxed, so no task keeps room for its timer.
-    pub(super) async fn flush(&mut self) -> Result<bool, Close> {
-        if self.conn.pending() == 0 {
-            return Ok(false);
-        }
-        let conn = &mut self.conn;
-        match std::future::poll_fn(|cx| Poll::Ready(conn.poll_flush(cx))).await {
-            Poll::Ready(written) => written.map(|()| false).map_err(Close::from),
-            Poll::Pending => Box::pin(self.flush_slowly()).await,
-        }
+    /// Writes what the socket takes of what is queued for the client, without waiting: true
+    /// when nothing is left. Most writes finish at once: only a client that does not keep up
+    /// needs [`Handler::flush_slowly`], boxed at its call, so no task keeps room for its timer.
+    pub(super) fn write_now(&mut self) -> impl Future<Output = Result<bool, Close>> + '_ {
+        std::future::poll_fn(|cx| {
+            if self.conn.pending() == 0 {
+                return Poll::Ready(Ok(true));
+            }
+            Poll::Ready(match self.conn.poll_flush(cx) {
+                Poll::Ready(written) => written.map(|()| true).map_err(Close::from),
+                Poll::Pending => Ok(false),
+            })
+        })
     }
 
-    /// Waits for the socket to take the rest, for at most [`WRITE_TIMEOUT`]. A signal
-    /// meanwhile ends it only when it says stop.
-    async fn flush_slowly(&mut self) -> Result<bool, Close> {
+    /// Waits for the socket to take the rest, for at most [`WRITE_TIMEOUT`]; `true` when a
+    /// message was queued meanwhile and wants a pump. A signal meanwhile ends it only when
+    /// it says stop.
+    pub(super) async fn flush_slowly(&mut self) -> Result<bool, Close> {
         let mut woken = false;
         let write = tokio::time::timeout(WRITE_TIMEOUT, self.conn.flush());
         tokio::pin!(write);
@@ -177,12 +179,10 @@ impl Handler {
 
     /// Gives back what the last burst left allocated once the connection has stayed idle
     /// (see [`Signal::went_idle`]): the write buffer grown for a backlog, the read buffer of a
-    /// large packet, the batch and queue room. An idle connection then keeps its task, socket
+    /// large packet, the queue's room. An idle connection then keeps its task, socket
     /// and session, not buffers sized for the most it ever received.
     pub(super) fn release_spare(&mut self) -> Result<(), Close> {
         self.conn.release_spare();
-        self.scratch = Vec::new();
-        self.congested = Vec::new();
         owned(&self.session, self.id)?.release_spare();
         Ok(())
     }

@@ -175,6 +175,8 @@ impl SessionState {
     /// expired messages are dropped.
     pub fn next_batch(&mut self, window: usize, max: usize, now: Instant, out: &mut Vec<Outbound>) {
         let before = self.queue.len();
+        // One allocation for the batch rather than one per doubling.
+        out.reserve(max.saturating_sub(out.len()).min(before));
         while out.len() < max {
             let Some(front) = self.queue.front() else {
                 break;

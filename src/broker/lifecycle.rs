@@ -160,7 +160,7 @@ impl Handler {
             let will = {
                 let mut state = session.lock();
                 match state.abandoned_by(id) {
-                    true => state.pending_will.take().map(|w| *w),
+                    true => state.take_will(),
                     false => None,
                 }
             };

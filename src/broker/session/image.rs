@@ -46,7 +46,7 @@ impl Session {
             st.incoming = (!image.incoming.is_empty())
                 .then(|| Box::new(image.incoming.into_iter().collect()));
             st.pkids = PacketIds::after(image.next_pkid);
-            st.left = image.left;
+            st.away_mut().left = image.left;
         }
         session
     }
@@ -72,7 +72,7 @@ impl Session {
                 .collect(),
             next_pkid: st.pkids.last(),
             expiry: st.expiry,
-            left: st.left.filter(|_| st.owner.is_none()),
+            left: st.left().filter(|_| st.owner.is_none()),
         })
     }
 }

@@ -21,7 +21,7 @@ use super::message::{Message, Origin};
 use super::signal::Signal;
 use super::tree::ClientId;
 use crate::codec::{PacketIds, QoS, Will};
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
@@ -100,9 +100,10 @@ pub struct SessionState {
     /// tell whether the client came back since.
     last_owner: u64,
     /// Subscriptions by the filter as the client sent it (including any `$share/group/`).
-    /// A `BTreeMap`: 24 bytes in every session where a `HashMap` takes 48, and a client
-    /// rarely holds enough filters for the lookup to tell.
-    pub subscriptions: BTreeMap<String, SubOptions>,
+    /// Not a `BTreeMap`, though it takes 24 bytes where a `HashMap` takes 48: its first
+    /// entry allocates a whole node, and 2,000 idle `#` subscribers then held about 0.25 KiB
+    /// more each (`benches/burst_idle.py`).
+    pub subscriptions: HashMap<String, SubOptions>,
     queue: VecDeque<Delivery>,
     /// Payload bytes in `queue`.
     queued_bytes: usize,
@@ -164,7 +165,7 @@ impl Session {
             state: Mutex::new(SessionState {
                 owner: None,
                 last_owner: 0,
-                subscriptions: BTreeMap::new(),
+                subscriptions: HashMap::new(),
                 queue: VecDeque::new(),
                 queued_bytes: 0,
                 inflight: VecDeque::new(),

@@ -30,13 +30,8 @@ pub async fn exchange(config: Config, input: &[u8], limit: Duration) -> Option<V
         port: 0,
         clients: Default::default(),
     });
-    let shared = Arc::new(Shared::new(
-        config,
-        router,
-        Vec::new(),
-        tokio::sync::broadcast::channel(1).1,
-    ));
     let (notify, _) = broadcast::channel::<()>(1);
+    let shared = Arc::new(Shared::new(config, router, Vec::new(), notify.subscribe()));
     let (complete, _all_done) = mpsc::channel::<()>(1);
     let shutdown = Shutdown::new(notify.subscribe(), complete);
     let (client, server) = tokio::io::duplex(64 * 1024);

@@ -147,6 +147,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
     }
 
+    /// The stream itself, to swap it for another (see `broker::parking`).
+    pub fn stream_mut(&mut self) -> &mut S {
+        &mut self.stream
+    }
+
     /// Bytes queued and not yet written; callers bound it to apply back-pressure.
     pub fn pending(&self) -> usize {
         self.write_buf.len()

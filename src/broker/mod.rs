@@ -3,7 +3,8 @@
 //! Shaped like mini-redis: [`run`] (plain TCP) and [`run_listeners`] (TCP, TLS, WebSocket)
 //! serve already-bound listeners until a future completes, so tests and `bench` embed the
 //! broker on port 0; [`serve`] is the command-line entry point. Inside, one task per
-//! connection (`handler`) owns its stream; a shared `router` holds sessions, the
+//! connection (`handler`) owns its stream while the client is active (an idle plain-TCP one
+//! waits in `parking`, without a task); a shared `router` holds sessions, the
 //! subscription trie and retained messages behind a short-held std mutex; messages reach
 //! other connections through their session's bounded queue, with the payload shared
 //! (`Bytes`) rather than copied per subscriber. The packet model is the crate's
@@ -29,6 +30,8 @@ mod listener_keys;
 pub(crate) mod memory;
 mod message;
 mod mount;
+#[cfg(unix)]
+mod parking;
 mod persist;
 mod retained;
 mod router;

@@ -40,6 +40,10 @@ pub struct Shared {
     /// Closed when the broker shuts down: a copy of it makes a closing connection's
     /// [`Shutdown`] again (see [`Done::resume`](super::shutdown::Done::resume)).
     pub shutdown: broadcast::Receiver<()>,
+    /// Where idle connections go without a task; unset in brokers that do not park (the
+    /// fuzz targets' in-memory one).
+    #[cfg(unix)]
+    pub parking: std::sync::OnceLock<super::parking::Parking>,
 }
 
 /// Refusals logged in the current second, and those left out.
@@ -77,6 +81,8 @@ impl Shared {
             ),
             connections: Arc::default(),
             shutdown,
+            #[cfg(unix)]
+            parking: std::sync::OnceLock::new(),
         }
     }
 
@@ -218,6 +224,11 @@ pub async fn serve_from(
         tokio::spawn(task);
     }
     tokio::spawn(signal::watch(shared.connections.clone(), guard.child()));
+    #[cfg(unix)]
+    let parker = super::parking::start().map(|(parking, task)| {
+        let _ = shared.parking.set(parking);
+        task
+    });
     if let Some(every) = shared.config.sys_interval {
         tokio::spawn(sys::publish_every(every, shared.clone(), guard.child()));
     }
@@ -226,6 +237,9 @@ pub async fn serve_from(
     drop(notify);
     drop(guard);
     let _ = all_done.recv().await;
+    // No connection is parked once all are done.
+    #[cfg(unix)]
+    parker.inspect(tokio::task::JoinHandle::abort);
     // Every connection has closed: its will is published and its session detached.
     if let Some(store) = store {
         store.save_logged(&shared).await?;

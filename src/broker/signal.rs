@@ -12,10 +12,10 @@ use futures_util::task::AtomicWaker;
 use std::collections::HashSet;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::Ordering::{AcqRel, Relaxed, Release};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -89,6 +89,17 @@ impl Signal {
             true => Poll::Ready(()),
             false => Poll::Pending,
         }
+    }
+
+    /// Hands the wake-ups to `waker` while the connection has no task (see
+    /// [`super::parking`]); its task, once resumed, takes them back at its first poll.
+    pub fn park(&self, waker: &Waker) {
+        self.task.register(waker);
+    }
+
+    /// True when a wake-up is waiting to be taken.
+    pub fn is_notified(&self) -> bool {
+        self.notified.load(Acquire)
     }
 
     /// [`Signal::poll_notified`] as a future.

@@ -55,6 +55,11 @@ impl<S> Counted<S> {
     pub fn new(inner: S, stats: Arc<Stats>) -> Counted<S> {
         Counted { inner, stats }
     }
+
+    /// The wrapped stream.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {

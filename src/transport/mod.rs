@@ -26,10 +26,11 @@ use error::os_text;
 pub use error::ConnectError;
 pub use tls::{TlsOptions, TlsVersion};
 
-/// Any bidirectional byte stream a session can run on.
-pub trait AsyncStream: AsyncRead + AsyncWrite + Unpin + Send {}
+/// Any bidirectional byte stream a session can run on; `Any`, so the broker can tell a plain
+/// TCP socket (whose idle connections it parks, see `broker::parking`) from the others.
+pub trait AsyncStream: AsyncRead + AsyncWrite + Unpin + Send + std::any::Any {}
 
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> AsyncStream for T {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncStream for T {}
 
 /// An open connection to the broker.
 pub type BoxedStream = Box<dyn AsyncStream>;

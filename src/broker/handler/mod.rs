@@ -3,7 +3,8 @@
 //! Each turn of the loop handles every packet already buffered, moves as many queued
 //! messages as flow control allows into the write buffer, and flushes once, so a burst costs
 //! one syscall each way. The task owns its `Connection`; other tasks reach it only through
-//! its session's queue and waker.
+//! its session's queue and waker. An idle plain-TCP connection gives its task up until its
+//! client or its signal wakes it (see [`super::parking`]).
 //!
 //! The loop and the packet dispatch are here; a client's PUBLISHes in [`inbound`], SUBSCRIBE
 //! and UNSUBSCRIBE in [`subscriptions`], what goes out to the client in [`outbound`].
@@ -67,24 +68,30 @@ pub async fn serve(
 ) {
     let established = establish(opened, &mut client, &shared, &mut shutdown);
     if let Some(handler) = Box::pin(established).await {
+        Stats::add(&shared.stats.clients_connected, 1);
         let place = client.ticket.into_permit();
-        tokio::spawn(connected(handler, place, shutdown.into_done()));
+        tokio::spawn(connected(handler, place, shutdown.into_done(), true));
     }
 }
 
-/// Serves an accepted client until its connection ends; `place` holds its place under
-/// `max_connections` meanwhile.
+/// Serves an accepted client until its connection ends or is parked (see
+/// [`super::parking`]); `place` holds its place under `max_connections` meanwhile. `fresh`
+/// for a connection just accepted, false for one resumed from parking.
 #[allow(clippy::manual_async_fn)] // on purpose: see the comment in the body
-fn connected(
+pub(super) fn connected(
     mut handler: Handler,
     place: Option<OwnedSemaphorePermit>,
     done: Done,
+    fresh: bool,
 ) -> impl Future<Output = ()> {
     // An async block, not an async fn: its captures are used in place, where an async fn
     // would keep a second copy of its arguments (the `Handler`) in its state.
     async move {
-        Stats::add(&handler.shared.stats.clients_connected, 1);
-        let close = handler.run().await;
+        let close = match handler.run(fresh).await {
+            Leave::Close(close) => close,
+            #[cfg(unix)]
+            Leave::Park(parking) => return parking.park(handler, place, done),
+        };
         // Boxed, with all it keeps (even a clone of `shared`): only a closing connection
         // needs room for it.
         Box::pin(async move {
@@ -225,6 +232,14 @@ fn owned(session: &Session, id: u64) -> Result<MutexGuard<'_, SessionState>, Clo
     }
 }
 
+/// Why [`Handler::run`] returned.
+pub(super) enum Leave {
+    Close(Close),
+    /// The connection is idle and can do without its task: park it here.
+    #[cfg(unix)]
+    Park(super::parking::Parking),
+}
+
 /// What ended a wait for the client or the signal. A packet is left in the read buffer, not
 /// carried here: the loop's future would keep room for it while idle.
 enum Wake {
@@ -299,32 +314,50 @@ impl Handler {
         }
     }
 
-    /// Serves the client until something ends the connection, and says what.
-    pub async fn run(&mut self) -> Close {
-        if let Err(close) = self.resend() {
-            return close;
+    /// Serves the client until something ends the connection, and says what, or until it
+    /// is idle and can be parked. A `fresh` connection first resends what its session had in
+    /// flight.
+    pub async fn run(&mut self, fresh: bool) -> Leave {
+        if fresh {
+            if let Err(close) = self.resend() {
+                return Leave::Close(close);
+            }
         }
+        // Not yet idle since it connected.
+        #[cfg(unix)]
+        let mut first = fresh;
         loop {
             let more = match self.pump() {
                 Ok(more) => more,
-                Err(close) => return close,
+                Err(close) => return Leave::Close(close),
             };
             // Two steps, so no await keeps room for the first one's result.
             let written = match self.write_now().await {
                 Ok(written) => written,
-                Err(close) => return close,
+                Err(close) => return Leave::Close(close),
             };
             let woken = match written {
                 true => false,
                 false => match Box::pin(self.flush_slowly()).await {
                     Ok(woken) => woken,
-                    Err(close) => return close,
+                    Err(close) => return Leave::Close(close),
                 },
             };
-            if !(more || woken) && std::mem::take(&mut self.worked) {
+            let busy = more || woken;
+            // A client idle from the start (most of a crowd of devices that connect and wait)
+            // is parked at once; one that has been busy, once it has stayed idle (`take_trim`
+            // below). Parking at once keeps a connection storm from allocating a task and a
+            // socket registration per client: the next client reuses the last one's.
+            #[cfg(unix)]
+            if !busy && std::mem::take(&mut first) {
+                if let Some(parking) = self.parking() {
+                    return Leave::Park(parking);
+                }
+            }
+            if !busy && std::mem::take(&mut self.worked) {
                 self.waker.went_idle();
             }
-            let step = match self.next_wake(more || woken).await {
+            let step = match self.next_wake(busy).await {
                 // Packet type 3: PUBLISH, still undecoded. Packets that other connections
                 // received before it are handled first: tasks woken by the same poll of the
                 // socket driver run in reverse order (the LIFO slot), so without this a
@@ -349,7 +382,14 @@ impl Handler {
                 }
                 Wake::Woken => match self.waker.stopped() {
                     Some(stop) => Err(Close::from(stop)),
-                    None if self.waker.take_trim() => self.release_spare(),
+                    None if self.waker.take_trim() => match self.release_spare() {
+                        #[cfg(unix)]
+                        Ok(()) if !busy => match self.parking() {
+                            Some(parking) => return Leave::Park(parking),
+                            None => Ok(()),
+                        },
+                        released => released,
+                    },
                     None => {
                         self.worked = true;
                         owned(&self.session, self.id).map(drop)
@@ -358,7 +398,7 @@ impl Handler {
             };
             // Consumed whole (`err` takes it), so the awaits below keep no room for it.
             if let Some(close) = step.err() {
-                return close;
+                return Leave::Close(close);
             }
             // Let subscribers drain before routing more: their queues are bounded; and let
             // the ones just fed write before our own flush (see `routed`).
@@ -387,6 +427,29 @@ impl Handler {
                 false => Poll::Pending,
             }
         })
+    }
+
+    /// Where this connection can be parked, now that it is idle: a plain TCP one with
+    /// nothing left to write or to handle, on a broker that parks (see [`super::parking`]).
+    #[cfg(unix)]
+    fn parking(&mut self) -> Option<super::parking::Parking> {
+        // Bytes already read wake no one: the connection keeps its task until it has
+        // handled them (and a partial packet is rare between packets).
+        let drained = self.conn.pending() == 0 && self.conn.buffered().is_empty();
+        let parkable = drained && super::parking::can_park(self);
+        self.shared.parking.get().filter(|_| parkable).cloned()
+    }
+
+    /// The connection's stream, to take its socket when it is parked and give it back.
+    #[cfg(unix)]
+    pub(super) fn stream_mut(&mut self) -> &mut BoxedStream {
+        self.conn.stream_mut().get_mut()
+    }
+
+    /// The signal that wakes this connection.
+    #[cfg(unix)]
+    pub(super) fn signal(&self) -> &Arc<Signal> {
+        &self.waker
     }
 
     /// Queues what a resumed session had in flight, first of all. Not inline in `run`, whose

@@ -1,0 +1,246 @@
+//! Idle connections without a task: a plain TCP client that has stayed idle (asked to trim by
+//! [`super::signal`]) leaves tokio altogether. Its handler goes into a table, its socket into
+//! an epoll set of our own, and its signal wakes the table instead of a task; the first byte
+//! from the client or the first signal (a message queued, a takeover, keepalive, shutdown)
+//! gives it a task again.
+//!
+//! A task is a 384-byte allocation and tokio's registration of a socket another 256; what a
+//! parked connection keeps instead is its handler (about 230 bytes), which is what brings an
+//! idle connection's memory near mosquitto's. Resuming costs a spawn and four `epoll_ctl`s,
+//! paid at most once per second of idleness. TLS and WebSocket connections keep their tasks:
+//! their state lives in the stream, which only tokio can wait on.
+
+use super::handler::{self, Handler};
+use super::shutdown::Done;
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Registry, Token};
+use std::collections::HashMap;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::task::{Context, Wake, Waker};
+use std::time::Duration;
+use tokio::io::unix::AsyncFd;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::task::JoinHandle;
+
+/// The token of the epoll set's own waker, which [`Knock`] rings; connections count from 1.
+const KNOCKED: Token = Token(0);
+
+/// The broker's parked connections.
+#[derive(Clone)]
+pub struct Parking {
+    lot: Arc<Lot>,
+}
+
+struct Lot {
+    registry: Registry,
+    /// Rung when a parked connection's signal fires.
+    waker: mio::Waker,
+    parked: Mutex<HashMap<usize, Box<Parked>>>,
+    /// Parked connections whose signal fired, for [`run`] to resume.
+    knocked: Mutex<Vec<usize>>,
+    next: AtomicUsize,
+}
+
+/// A connection without a task: all its task held.
+pub struct Parked {
+    handler: Handler,
+    socket: std::net::TcpStream,
+    place: Option<OwnedSemaphorePermit>,
+    done: Done,
+}
+
+/// Starts the task that resumes parked connections; `None` where no epoll set can be made,
+/// and connections then keep their tasks. Aborted by the broker once every connection has
+/// closed (none is parked then).
+pub fn start() -> Option<(Parking, JoinHandle<()>)> {
+    let poll = Poll::new().ok()?;
+    let waker = mio::Waker::new(poll.registry(), KNOCKED).ok()?;
+    let lot = Arc::new(Lot {
+        registry: poll.registry().try_clone().ok()?,
+        waker,
+        parked: Mutex::default(),
+        knocked: Mutex::default(),
+        next: AtomicUsize::new(1),
+    });
+    // SAFETY: the `Poll` owns its epoll descriptor, open and the same for all its life,
+    // which the `AsyncFd` owning it does not outlive.
+    let poll =
+        unsafe { AsyncFd::register_with_interest(poll, tokio::io::Interest::READABLE) }.ok()?;
+    let task = tokio::spawn(run(poll, lot.clone()));
+    Some((Parking { lot }, task))
+}
+
+/// True when `handler`'s connection can be parked: plain TCP (TLS and WebSocket streams keep
+/// state only their task can drive).
+pub fn can_park(handler: &mut Handler) -> bool {
+    (&**handler.stream_mut() as &dyn std::any::Any).is::<TcpStream>()
+}
+
+impl Parking {
+    /// Takes over an idle connection (checked with [`can_park`]) until its client or its
+    /// signal wakes it; if its socket cannot leave tokio, it goes on in a new task at once.
+    pub fn park(&self, mut handler: Handler, place: Option<OwnedSemaphorePermit>, done: Done) {
+        let stream = std::mem::replace(handler.stream_mut(), Box::new(Detached));
+        let socket = (stream as Box<dyn std::any::Any>)
+            .downcast::<TcpStream>()
+            .map_err(|_| io::Error::other("not TCP"))
+            .and_then(|tcp| tcp.into_std());
+        let Ok(socket) = socket else {
+            return resume(handler, place, done);
+        };
+        let key = self.lot.next.fetch_add(1, Ordering::Relaxed);
+        let signal = handler.signal().clone();
+        let knock = Waker::from(Arc::new(Knock {
+            key,
+            lot: Arc::downgrade(&self.lot),
+        }));
+        // The signal first: a knock that finds the table without the connection is not lost,
+        // as the signal's flag stays set for the check below.
+        signal.park(&knock);
+        let registered = {
+            let mut parked = self.lot.table();
+            let fd = socket.as_raw_fd();
+            let registered =
+                self.lot
+                    .registry
+                    .register(&mut SourceFd(&fd), Token(key), Interest::READABLE);
+            parked.insert(
+                key,
+                Box::new(Parked {
+                    handler,
+                    socket,
+                    place,
+                    done,
+                }),
+            );
+            registered.is_ok()
+        };
+        if !registered || signal.is_notified() {
+            knock.wake();
+        }
+    }
+}
+
+impl Lot {
+    fn table(&self) -> MutexGuard<'_, HashMap<usize, Box<Parked>>> {
+        self.parked.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Gives the connection parked as `key` a task again, if it is still parked.
+    fn unpark(&self, key: usize) {
+        let Some(parked) = self.table().remove(&key) else {
+            return;
+        };
+        let Parked {
+            mut handler,
+            socket,
+            place,
+            done,
+        } = *parked;
+        let _ = self.registry.deregister(&mut SourceFd(&socket.as_raw_fd()));
+        if let Ok(tcp) = TcpStream::from_std(socket) {
+            *handler.stream_mut() = Box::new(tcp);
+        }
+        resume(handler, place, done);
+    }
+}
+
+fn resume(handler: Handler, place: Option<OwnedSemaphorePermit>, done: Done) {
+    tokio::spawn(handler::connected(handler, place, done, false));
+}
+
+/// Waits on the epoll set of parked sockets and resumes each connection whose client wrote
+/// (or closed) or whose signal fired.
+async fn run(mut poll: AsyncFd<Poll>, lot: Arc<Lot>) {
+    let mut events = Events::with_capacity(256);
+    loop {
+        let Ok(mut ready) = poll.readable_mut().await else {
+            return;
+        };
+        if ready
+            .get_inner_mut()
+            .poll(&mut events, Some(Duration::ZERO))
+            .is_err()
+        {
+            continue;
+        }
+        if events.is_empty() {
+            ready.clear_ready();
+            continue;
+        }
+        for event in &events {
+            match event.token() {
+                KNOCKED => {
+                    let knocked = std::mem::take(&mut *lot.knocked());
+                    knocked.into_iter().for_each(|key| lot.unpark(key));
+                }
+                Token(key) => lot.unpark(key),
+            }
+        }
+    }
+}
+
+impl Lot {
+    fn knocked(&self) -> MutexGuard<'_, Vec<usize>> {
+        self.knocked.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A parked connection's waker, left in its signal: it lists the connection for [`run`].
+struct Knock {
+    key: usize,
+    /// Weak: the lot holds the connection, which holds its signal, which holds this.
+    lot: Weak<Lot>,
+}
+
+impl Wake for Knock {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if let Some(lot) = self.lot.upgrade() {
+            lot.knocked().push(self.key);
+            let _ = lot.waker.wake();
+        }
+    }
+}
+
+/// What a parked handler's connection holds in place of its socket. The socket is back
+/// before the handler runs again, unless tokio would not take it back: then the first read
+/// fails and the connection closes as if its client had gone.
+struct Detached;
+
+impl AsyncRead for Detached {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        _: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Err(io::ErrorKind::NotConnected.into()))
+    }
+}
+
+impl AsyncWrite for Detached {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        _: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::task::Poll::Ready(Err(io::ErrorKind::NotConnected.into()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}

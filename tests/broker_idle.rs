@@ -1,0 +1,126 @@
+//! Idle clients give their tasks up (`broker::parking`) and lose nothing by it: what is
+//! published reaches them, their pings are answered, a takeover, a lost socket, keepalive
+//! and shutdown still end them. The broker's task count says when they are parked: a client
+//! idle since it connected at once, one that has done something once it has stayed idle.
+
+mod common;
+
+use common::{Raw, TestBroker};
+use mqtk::codec::{Ack, Packet, Publish, QoS, Will};
+use std::time::{Duration, Instant};
+
+/// The broker's task count once it is at most `count` (waiting up to 5 s), else at 5 s.
+fn settle(broker: &TestBroker, count: usize) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while broker.tasks() > count && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    broker.tasks()
+}
+
+fn publish(topic: &str, payload: &str, pkid: u16) -> Packet {
+    Packet::Publish(Publish {
+        topic: topic.into(),
+        qos: QoS::AtLeastOnce,
+        pkid,
+        payload: payload.to_string().into_bytes().into(),
+        ..Publish::default()
+    })
+}
+
+/// The next packet is `payload` published on `topic`, which is acknowledged.
+fn receive(raw: &mut Raw, topic: &str, payload: &str) {
+    match raw.recv() {
+        Some(Packet::Publish(p)) if p.topic == topic && &p.payload[..] == payload.as_bytes() => {
+            raw.send(Packet::PubAck(Ack::new(p.pkid)));
+        }
+        other => panic!("expected {payload:?} on {topic:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn parked_clients_are_served_as_before() {
+    let broker = TestBroker::start();
+    let (mut publisher, _) = Raw::connect(&broker, Raw::v311("publisher"));
+    publisher.send(Packet::PingReq);
+    assert_eq!(publisher.recv(), Some(Packet::PingResp));
+    let busy = broker.tasks();
+    let idle = settle(&broker, busy - 1);
+    assert!(
+        idle < busy,
+        "an idle client kept its task: {busy} tasks, still {idle} after 5 s"
+    );
+    let mut subscribers: Vec<Raw> = (0..10)
+        .map(|i| {
+            let (mut raw, _) = Raw::connect(&broker, Raw::v311(&format!("sub{i}")));
+            assert_eq!(raw.subscribe("news", QoS::AtLeastOnce), [1]);
+            raw
+        })
+        .collect();
+    assert_eq!(
+        settle(&broker, idle),
+        idle,
+        "10 idle subscribers not all parked"
+    );
+
+    publisher.send(publish("news", "hello", 1));
+    assert_eq!(publisher.recv(), Some(Packet::PubAck(Ack::new(1))));
+    for subscriber in &mut subscribers {
+        receive(subscriber, "news", "hello");
+    }
+    assert_eq!(
+        settle(&broker, idle),
+        idle,
+        "not parked again after a message"
+    );
+
+    subscribers[1].send(Packet::PingReq);
+    assert_eq!(subscribers[1].recv(), Some(Packet::PingResp));
+    let (mut again, ack) = Raw::connect(&broker, Raw::v311("sub0"));
+    assert_eq!(ack.code, 0);
+    assert_eq!(subscribers[0].recv(), None, "a parked client's takeover");
+    assert_eq!(again.subscribe("news", QoS::AtLeastOnce), [1]);
+    assert_eq!(
+        settle(&broker, idle),
+        idle,
+        "not parked again after a takeover"
+    );
+
+    // Shutdown waits for every connection: parked ones must close too.
+    drop(broker);
+    for mut subscriber in subscribers.into_iter().skip(1).chain([again, publisher]) {
+        assert_eq!(subscriber.recv(), None, "still open after shutdown");
+    }
+}
+
+#[test]
+fn a_parked_client_that_goes_away_leaves_its_will_and_a_silent_one_is_closed() {
+    let broker = TestBroker::start();
+    let (mut watcher, _) = Raw::connect(&broker, Raw::v311("watcher"));
+    assert_eq!(watcher.subscribe("gone/#", QoS::AtLeastOnce), [1]);
+    let busy = broker.tasks();
+    let idle = settle(&broker, busy - 1);
+    assert!(idle < busy, "the idle watcher kept its task");
+    let will = |id: &str| Will {
+        topic: format!("gone/{id}"),
+        payload: id.to_string().into_bytes().into(),
+        qos: QoS::AtLeastOnce,
+        retain: false,
+        properties: Default::default(),
+    };
+    let mut leaving = Raw::v311("leaving");
+    leaving.will = Some(will("leaving"));
+    let (leaving, _) = Raw::connect(&broker, leaving);
+    let mut silent = Raw::v311("silent");
+    silent.will = Some(will("silent"));
+    silent.keep_alive = 2;
+    let (mut silent, _) = Raw::connect(&broker, silent);
+    // Idle from the start, they are parked at once.
+    assert_eq!(settle(&broker, idle), idle, "two new clients not parked");
+
+    drop(leaving);
+    receive(&mut watcher, "gone/leaving", "leaving");
+    // 1.5 times the keepalive of 2 s, then the next sweep: the watcher stays within its 5 s.
+    receive(&mut watcher, "gone/silent", "silent");
+    assert_eq!(silent.recv(), None, "closed for its keepalive");
+}

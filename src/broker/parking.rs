@@ -84,7 +84,9 @@ pub fn can_park(handler: &mut Handler) -> bool {
 
 impl Parking {
     /// Takes over an idle connection (checked with [`can_park`]) until its client or its
-    /// signal wakes it; if its socket cannot leave tokio, it goes on in a new task at once.
+    /// signal wakes it. Should its socket fail to leave tokio or to enter the epoll set, it
+    /// goes on in a new task at once (closing as if its client had gone in the first case,
+    /// as the socket is then lost).
     pub fn park(&self, mut handler: Handler, place: Option<OwnedSemaphorePermit>, done: Done) {
         let stream = std::mem::replace(handler.stream_mut(), Box::new(Detached));
         let socket = (stream as Box<dyn std::any::Any>)
@@ -163,14 +165,15 @@ async fn run(mut poll: AsyncFd<Poll>, lot: Arc<Lot>) {
         let Ok(mut ready) = poll.readable_mut().await else {
             return;
         };
-        if ready
+        let polled = ready
             .get_inner_mut()
-            .poll(&mut events, Some(Duration::ZERO))
-            .is_err()
-        {
+            .poll(&mut events, Some(Duration::ZERO));
+        if matches!(&polled, Err(e) if e.kind() == io::ErrorKind::Interrupted) {
             continue;
         }
-        if events.is_empty() {
+        // Nothing more for now, or an error (none is possible on a valid set): wait for the
+        // next readiness rather than spin.
+        if polled.is_err() || events.is_empty() {
             ready.clear_ready();
             continue;
         }

@@ -436,8 +436,14 @@ impl Handler {
         // Bytes already read wake no one: the connection keeps its task until it has
         // handled them (and a partial packet is rare between packets).
         let drained = self.conn.pending() == 0 && self.conn.buffered().is_empty();
-        let parkable = drained && super::parking::can_park(self);
-        self.shared.parking.get().filter(|_| parkable).cloned()
+        if !drained || !super::parking::can_park(self) {
+            return None;
+        }
+        let parking = self.shared.parking.get()?.clone();
+        // The empty read buffer may still hold the storage of the last packet read (the
+        // CONNECT, for a client parked at once), which a parked connection would keep.
+        self.conn.release_spare();
+        Some(parking)
     }
 
     /// The connection's stream, to take its socket when it is parked and give it back.

@@ -14,6 +14,7 @@ use super::handler::{self, Handler};
 use super::shutdown::Done;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token};
+use std::any::Any;
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::AsRawFd;
@@ -31,6 +32,11 @@ use tokio::task::JoinHandle;
 /// The token of the epoll set's own waker, which [`Knock`] rings; connections count from 1.
 const KNOCKED: Token = Token(0);
 
+/// Connections resumed per turn of the parking task (and epoll events taken at once): one
+/// message to thousands of parked subscribers knocks on them all, and resuming every one
+/// in one turn would hold a worker thread for tens of milliseconds.
+const PER_TURN: usize = 256;
+
 /// The broker's parked connections.
 #[derive(Clone)]
 pub struct Parking {
@@ -47,10 +53,10 @@ struct Lot {
     next: AtomicUsize,
 }
 
-/// A connection without a task: all its task held.
+/// A connection without a task: all its task held (the socket in the handler's stream, as
+/// [`Resting`]).
 pub struct Parked {
     handler: Handler,
-    socket: std::net::TcpStream,
     place: Option<OwnedSemaphorePermit>,
     done: Done,
 }
@@ -79,7 +85,7 @@ pub fn start() -> Option<(Parking, JoinHandle<()>)> {
 /// True when `handler`'s connection can be parked: plain TCP (TLS and WebSocket streams keep
 /// state only their task can drive).
 pub fn can_park(handler: &mut Handler) -> bool {
-    (&**handler.stream_mut() as &dyn std::any::Any).is::<TcpStream>()
+    (&**handler.stream_mut() as &dyn Any).is::<TcpStream>()
 }
 
 impl Parking {
@@ -88,14 +94,16 @@ impl Parking {
     /// goes on in a new task at once (closing as if its client had gone in the first case,
     /// as the socket is then lost).
     pub fn park(&self, mut handler: Handler, place: Option<OwnedSemaphorePermit>, done: Done) {
-        let stream = std::mem::replace(handler.stream_mut(), Box::new(Detached));
-        let socket = (stream as Box<dyn std::any::Any>)
+        let stream = std::mem::replace(handler.stream_mut(), Box::new(Resting(None)));
+        let socket = (stream as Box<dyn Any>)
             .downcast::<TcpStream>()
             .map_err(|_| io::Error::other("not TCP"))
             .and_then(|tcp| tcp.into_std());
         let Ok(socket) = socket else {
             return resume(handler, place, done);
         };
+        let fd = socket.as_raw_fd();
+        *handler.stream_mut() = Box::new(Resting(Some(socket)));
         let key = self.lot.next.fetch_add(1, Ordering::Relaxed);
         let signal = handler.signal().clone();
         let knock = Waker::from(Arc::new(Knock {
@@ -106,26 +114,36 @@ impl Parking {
         // as the signal's flag stays set for the check below.
         signal.park(&knock);
         let registered = {
-            let mut parked = self.lot.table();
-            let fd = socket.as_raw_fd();
-            let registered =
-                self.lot
-                    .registry
-                    .register(&mut SourceFd(&fd), Token(key), Interest::READABLE);
-            parked.insert(
-                key,
-                Box::new(Parked {
-                    handler,
-                    socket,
-                    place,
-                    done,
-                }),
-            );
+            let mut table = self.lot.table();
+            let registry = &self.lot.registry;
+            let registered = registry.register(&mut SourceFd(&fd), Token(key), Interest::READABLE);
+            let parked = Parked {
+                handler,
+                place,
+                done,
+            };
+            table.insert(key, Box::new(parked));
             registered.is_ok()
         };
         if !registered || signal.is_notified() {
             knock.wake();
         }
+    }
+}
+
+/// Gives a resumed connection's socket back to tokio, first thing in its new task: the
+/// parking task, which resumes connections one after another, only spawns them.
+pub fn reattach(handler: &mut Handler) {
+    let stream = &mut **handler.stream_mut() as &mut dyn Any;
+    let Some(socket) = stream.downcast_mut::<Resting>().and_then(|r| r.0.take()) else {
+        return;
+    };
+    if let Some(parking) = handler.shared.parking.get() {
+        let fd = socket.as_raw_fd();
+        let _ = parking.lot.registry.deregister(&mut SourceFd(&fd));
+    }
+    if let Ok(tcp) = TcpStream::from_std(socket) {
+        *handler.stream_mut() = Box::new(tcp);
     }
 }
 
@@ -136,20 +154,14 @@ impl Lot {
 
     /// Gives the connection parked as `key` a task again, if it is still parked.
     fn unpark(&self, key: usize) {
-        let Some(parked) = self.table().remove(&key) else {
-            return;
-        };
-        let Parked {
-            mut handler,
-            socket,
-            place,
-            done,
-        } = *parked;
-        let _ = self.registry.deregister(&mut SourceFd(&socket.as_raw_fd()));
-        if let Ok(tcp) = TcpStream::from_std(socket) {
-            *handler.stream_mut() = Box::new(tcp);
+        if let Some(parked) = self.table().remove(&key) {
+            let Parked {
+                handler,
+                place,
+                done,
+            } = *parked;
+            resume(handler, place, done);
         }
-        resume(handler, place, done);
     }
 }
 
@@ -160,7 +172,7 @@ fn resume(handler: Handler, place: Option<OwnedSemaphorePermit>, done: Done) {
 /// Waits on the epoll set of parked sockets and resumes each connection whose client wrote
 /// (or closed) or whose signal fired.
 async fn run(mut poll: AsyncFd<Poll>, lot: Arc<Lot>) {
-    let mut events = Events::with_capacity(256);
+    let mut events = Events::with_capacity(PER_TURN);
     loop {
         let Ok(mut ready) = poll.readable_mut().await else {
             return;
@@ -177,14 +189,20 @@ async fn run(mut poll: AsyncFd<Poll>, lot: Arc<Lot>) {
             ready.clear_ready();
             continue;
         }
-        for event in &events {
-            match event.token() {
-                KNOCKED => {
-                    let knocked = std::mem::take(&mut *lot.knocked());
-                    knocked.into_iter().for_each(|key| lot.unpark(key));
-                }
-                Token(key) => lot.unpark(key),
+        for event in events.iter().filter(|e| e.token() != KNOCKED) {
+            lot.unpark(event.token().0);
+        }
+        if events.iter().count() == PER_TURN {
+            tokio::task::yield_now().await;
+        }
+        // Every knock so far (a KNOCKED event or not), a turn's worth at a time.
+        loop {
+            let knocked = lot.take_knocked();
+            if knocked.is_empty() {
+                break;
             }
+            knocked.into_iter().for_each(|key| lot.unpark(key));
+            tokio::task::yield_now().await;
         }
     }
 }
@@ -192,6 +210,13 @@ async fn run(mut poll: AsyncFd<Poll>, lot: Arc<Lot>) {
 impl Lot {
     fn knocked(&self) -> MutexGuard<'_, Vec<usize>> {
         self.knocked.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Up to [`PER_TURN`] of the knocked connections, the first ones.
+    fn take_knocked(&self) -> Vec<usize> {
+        let mut knocked = self.knocked();
+        let turn = knocked.len().min(PER_TURN);
+        knocked.drain(..turn).collect()
     }
 }
 
@@ -215,12 +240,12 @@ impl Wake for Knock {
     }
 }
 
-/// What a parked handler's connection holds in place of its socket. The socket is back
-/// before the handler runs again, unless tokio would not take it back: then the first read
-/// fails and the connection closes as if its client had gone.
-struct Detached;
+/// A parked connection's stream: its socket out of tokio, until [`reattach`] gives it back.
+/// Empty if tokio would not take the socket back (or give it up): then the first read fails
+/// and the connection closes as if its client had gone.
+struct Resting(Option<std::net::TcpStream>);
 
-impl AsyncRead for Detached {
+impl AsyncRead for Resting {
     fn poll_read(
         self: Pin<&mut Self>,
         _: &mut Context<'_>,
@@ -230,7 +255,7 @@ impl AsyncRead for Detached {
     }
 }
 
-impl AsyncWrite for Detached {
+impl AsyncWrite for Resting {
     fn poll_write(
         self: Pin<&mut Self>,
         _: &mut Context<'_>,

@@ -6,7 +6,8 @@
 //! shutdown receiver in every task: an idle connection's task then waits on its socket and
 //! its signal only, which keeps the memory of each idle connection small. The same sweep
 //! asks a connection that stayed idle after some work to give back the buffers and queue
-//! room its last burst left ([`Signal::take_trim`]).
+//! room its last burst left ([`Signal::take_trim`]), and later to park without a task
+//! ([`Signal::take_park`], see [`super::parking`]).
 
 use futures_util::task::AtomicWaker;
 use std::collections::HashSet;
@@ -56,16 +57,23 @@ pub struct Signal {
     /// rather than beside the signal in [`Connections`], whose table then holds a pointer
     /// per connection.
     limit: AtomicU32,
-    /// Where the connection stands towards a trim: [`SPARE`], [`SEEN`], [`TRIM`] or 0.
+    /// Where the connection stands towards a trim and then parking: [`SPARE`], one up a
+    /// sweep to [`TRIM`], [`TRIMMED`] and one up a sweep to [`PARK`], or 0.
     spare: AtomicU8,
 }
 
 /// The connection went idle holding what its last work allocated.
 const SPARE: u8 = 1;
-/// A sweep found it so, and it has not gone idle again since.
-const SEEN: u8 = 2;
-/// The next sweep found it still so: it is asked to give the room back.
+/// Two sweeps found it still so: it is asked to give the room back.
 const TRIM: u8 = 3;
+/// It has trimmed; each sweep that finds it still idle counts one up from here.
+const TRIMMED: u8 = 4;
+/// Still idle [`PARK_AFTER`] sweeps after its trim: it is asked to park (see
+/// [`super::parking`]). Later than the trim, so a client that gets a message every second
+/// or so keeps its task rather than be parked and resumed each time, at four `epoll_ctl`s
+/// and a spawn per message.
+const PARK: u8 = TRIMMED + PARK_AFTER;
+const PARK_AFTER: u8 = 4;
 
 impl Signal {
     /// A signal for a connection that has just been read from.
@@ -108,8 +116,9 @@ impl Signal {
     }
 
     /// The connection goes idle after some work: if it stays so for two sweeps (0.5 to 1 s),
-    /// it is woken to give back what that work allocated. A busy connection, which goes idle
-    /// again and again, keeps its buffers rather than allocate them anew for every burst.
+    /// it is woken to give back what that work allocated, and [`PARK_AFTER`] sweeps later to
+    /// park. A busy connection, which goes idle again and again, keeps its buffers rather
+    /// than allocate them anew for every burst.
     pub fn went_idle(&self) {
         self.spare.store(SPARE, Relaxed);
     }
@@ -117,25 +126,30 @@ impl Signal {
     /// True, once, when a sweep asked the connection to give its spare room back.
     pub fn take_trim(&self) -> bool {
         self.spare
-            .compare_exchange(TRIM, 0, Relaxed, Relaxed)
+            .compare_exchange(TRIM, TRIMMED, Relaxed, Relaxed)
             .is_ok()
     }
 
-    /// One sweep's step towards a trim (see [`Signal::went_idle`]); true when it asked for one.
+    /// True, once, when a sweep asked the connection to park.
+    pub fn take_park(&self) -> bool {
+        self.spare
+            .compare_exchange(PARK, 0, Relaxed, Relaxed)
+            .is_ok()
+    }
+
+    /// One sweep's step towards a trim or parking (see [`Signal::went_idle`]); true when it
+    /// asked for either, as both free memory.
     fn age(&self) -> bool {
-        let next = match self.spare.load(Relaxed) {
-            SPARE => SEEN,
-            SEEN => TRIM,
-            _ => return false,
-        };
-        let moved = self
-            .spare
-            .compare_exchange(next - 1, next, Relaxed, Relaxed);
-        let trim = moved.is_ok() && next == TRIM;
-        if trim {
+        let now = self.spare.load(Relaxed);
+        if !(SPARE..PARK).contains(&now) || now == TRIM {
+            return false;
+        }
+        let moved = self.spare.compare_exchange(now, now + 1, Relaxed, Relaxed);
+        let ask = moved.is_ok() && matches!(now + 1, TRIM | PARK);
+        if ask {
             self.notify_one();
         }
-        trim
+        ask
     }
 
     /// A packet arrived: the keepalive starts again.
@@ -216,7 +230,8 @@ impl Connections {
     }
 
     /// Stops every connection whose client has been silent past its limit, and moves each
-    /// idle one a step towards giving back its spare room; true when one was asked to.
+    /// idle one a step towards giving back its spare room or parking; true when one was
+    /// asked to.
     fn sweep(&self) -> bool {
         let now = now_ms();
         let mut trims = false;
@@ -246,11 +261,12 @@ impl Connections {
 }
 
 /// Closes silent connections every [`SWEEP`], and all of them at shutdown; asks idle ones to
-/// give back their spare room, and returns what they freed to the system now and then.
+/// give back their spare room and later to park, and returns what they freed to the system
+/// now and then.
 pub async fn watch(connections: Arc<Connections>, mut shutdown: Shutdown) {
     let mut every = tokio::time::interval(SWEEP);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // Trims asked for since memory was last returned, and when that was.
+    // Trims or parks asked for since memory was last returned, and when that was.
     let mut trimmed = false;
     let mut returned: Option<Instant> = None;
     loop {
@@ -345,5 +361,28 @@ mod tests {
         assert!(connections.sweep(), "the busy one, idle since");
         assert!(busy.take_trim());
         assert!(!connections.sweep() && !woken(&never) && !never.take_trim());
+    }
+
+    /// [`PARK_AFTER`] more sweeps after its trim, a still idle connection is asked to park,
+    /// once; one that has not taken its trim yet is not.
+    #[test]
+    fn a_trimmed_connection_is_asked_to_park_after_more_idle_sweeps() {
+        let connections = Connections::default();
+        let (idle, untrimmed) = (Arc::new(Signal::new()), Arc::new(Signal::new()));
+        for signal in [&idle, &untrimmed] {
+            connections.add(signal.clone(), None);
+            signal.went_idle();
+        }
+        connections.sweep();
+        assert!(connections.sweep() && idle.take_trim());
+        for _ in 1..PARK_AFTER {
+            assert!(!connections.sweep());
+            assert!(!idle.take_park(), "too early");
+        }
+        idle.notified.store(false, Relaxed);
+        assert!(connections.sweep(), "asked to park");
+        assert!(idle.notified.load(Relaxed) && idle.take_park());
+        assert!(!idle.take_park(), "once");
+        assert!(!untrimmed.take_park());
     }
 }

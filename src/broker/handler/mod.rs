@@ -87,6 +87,10 @@ pub(super) fn connected(
     // An async block, not an async fn: its captures are used in place, where an async fn
     // would keep a second copy of its arguments (the `Handler`) in its state.
     async move {
+        #[cfg(unix)]
+        if !fresh {
+            super::parking::reattach(&mut handler);
+        }
         let close = match handler.run(fresh).await {
             Leave::Close(close) => close,
             #[cfg(unix)]
@@ -323,9 +327,9 @@ impl Handler {
                 return Leave::Close(close);
             }
         }
-        // Not yet idle since it connected.
+        // Park at the next idle turn: a client idle since it connected is parked at once.
         #[cfg(unix)]
-        let mut first = fresh;
+        let mut park = fresh;
         loop {
             let more = match self.pump() {
                 Ok(more) => more,
@@ -345,11 +349,13 @@ impl Handler {
             };
             let busy = more || woken;
             // A client idle from the start (most of a crowd of devices that connect and wait)
-            // is parked at once; one that has been busy, once it has stayed idle (`take_trim`
-            // below). Parking at once keeps a connection storm from allocating a task and a
-            // socket registration per client: the next client reuses the last one's.
+            // is parked at once; one that has been busy, once it has stayed idle a while
+            // (`take_park` below). Parking at once keeps a connection storm from allocating a
+            // task and a socket registration per client: the next client reuses the last
+            // one's. Here, after `pump` and before the signal is polled: a message queued
+            // since leaves the signal notified, which `park` sees.
             #[cfg(unix)]
-            if !busy && std::mem::take(&mut first) {
+            if !busy && std::mem::take(&mut park) {
                 if let Some(parking) = self.parking() {
                     return Leave::Park(parking);
                 }
@@ -382,14 +388,12 @@ impl Handler {
                 }
                 Wake::Woken => match self.waker.stopped() {
                     Some(stop) => Err(Close::from(stop)),
-                    None if self.waker.take_trim() => match self.release_spare() {
-                        #[cfg(unix)]
-                        Ok(()) if !busy => match self.parking() {
-                            Some(parking) => return Leave::Park(parking),
-                            None => Ok(()),
-                        },
-                        released => released,
-                    },
+                    None if self.waker.take_trim() => self.release_spare(),
+                    #[cfg(unix)]
+                    None if self.waker.take_park() => {
+                        park = true;
+                        Ok(())
+                    }
                     None => {
                         self.worked = true;
                         owned(&self.session, self.id).map(drop)

@@ -143,8 +143,7 @@ impl Router {
             // when a persistent connect takes its id over: nothing of it is resumed.
             let resumable = old.lock().expiry != 0;
             if !clean && resumable {
-                old.lock().expiry = expiry;
-                kicked.extend(old.attach(claim));
+                kicked.extend(old.resume(claim, expiry));
                 drop(inner);
                 self.changed();
                 return Opened {

@@ -197,8 +197,21 @@ impl Session {
     /// it so it notices the takeover and closes. A will still waiting for its delay is
     /// cancelled.
     pub fn attach(&self, claim: Claim) -> Option<Arc<Signal>> {
-        let Claim { id, waker, reader } = claim;
+        self.attach_locked(&mut self.lock(), claim)
+    }
+
+    /// [`Session::attach`] for a connection that resumes the session with its own `expiry`,
+    /// set under the same lock: a connection leaving meanwhile must not see the new expiry
+    /// (0 ends the session with its connection) without the new owner, or it would take the
+    /// session for abandoned and publish a will the new connection cancels.
+    pub fn resume(&self, claim: Claim, expiry: u32) -> Option<Arc<Signal>> {
         let mut st = self.lock();
+        st.expiry = expiry;
+        self.attach_locked(&mut st, claim)
+    }
+
+    fn attach_locked(&self, st: &mut SessionState, claim: Claim) -> Option<Arc<Signal>> {
+        let Claim { id, waker, reader } = claim;
         let old = st.owner.replace(Owner { id, waker });
         st.reader = reader;
         st.last_owner = id;

@@ -1,7 +1,7 @@
 //! Idle clients give their tasks up (`broker::parking`) and lose nothing by it: what is
 //! published reaches them, their pings are answered, a takeover, a lost socket, keepalive
 //! and shutdown still end them. The broker's task count says when they are parked: a client
-//! idle since it connected at once, one that has done something once it has stayed idle.
+//! idle since it connected within a second, one that has done something 2.5 to 3 s after.
 
 mod common;
 
@@ -116,7 +116,7 @@ fn a_parked_client_that_goes_away_leaves_its_will_and_a_silent_one_is_closed() {
     silent.will = Some(will("silent"));
     silent.keep_alive = 2;
     let (mut silent, _) = Raw::connect(&broker, silent);
-    // Idle from the start, they are parked at once.
+    // Idle from the start, they are parked within a second.
     assert_eq!(settle(&broker, idle), idle, "two new clients not parked");
 
     drop(leaving);

@@ -1,14 +1,17 @@
-//! Idle connections without a task: a plain TCP client that has stayed idle (asked to trim by
-//! [`super::signal`]) leaves tokio altogether. Its handler goes into a table, its socket into
-//! an epoll set of our own, and its signal wakes the table instead of a task; the first byte
+//! Idle connections without a task: a plain TCP client that has stayed idle (asked to park
+//! by [`super::signal`]: 0.5 to 1 s after it connected if idle since, else 2.5 to 3 s after
+//! its last work) leaves tokio altogether. Its handler goes into a table, its socket into an
+//! epoll set of our own, and its signal wakes the table instead of a task; the first byte
 //! from the client or the first signal (a message queued, a takeover, keepalive, shutdown)
 //! gives it a task again.
 //!
 //! A task is a 384-byte allocation and tokio's registration of a socket another 256; what a
-//! parked connection keeps instead is its handler (about 230 bytes), which is what brings an
-//! idle connection's memory near mosquitto's. Resuming costs a spawn and four `epoll_ctl`s,
-//! paid at most once per second of idleness. TLS and WebSocket connections keep their tasks:
-//! their state lives in the stream, which only tokio can wait on.
+//! parked connection keeps instead is its handler (224 bytes), which is what brings an idle
+//! connection's memory near mosquitto's. Resuming costs a spawn and four `epoll_ctl`s, and
+//! the client's first packet waits one more task hop: hence not at once, when clients are
+//! most active and a test suite may count on the order of what several clients do. TLS and
+//! WebSocket connections keep their tasks: their state lives in the stream, which only tokio
+//! can wait on.
 
 use super::handler::{self, Handler};
 use super::shutdown::Done;

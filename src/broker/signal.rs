@@ -118,9 +118,17 @@ impl Signal {
     /// The connection goes idle after some work: if it stays so for two sweeps (0.5 to 1 s),
     /// it is woken to give back what that work allocated, and [`PARK_AFTER`] sweeps later to
     /// park. A busy connection, which goes idle again and again, keeps its buffers rather
-    /// than allocate them anew for every burst.
-    pub fn went_idle(&self) {
-        self.spare.store(SPARE, Relaxed);
+    /// than allocate them anew for every burst. The `first` time since the client connected,
+    /// there is nothing to give back but the connection's task: it is asked to park after
+    /// the two sweeps, so a crowd of clients that connect and wait frees its tasks while it
+    /// is still connecting (the next clients reuse that memory), and a client that acts at
+    /// once is not parked before.
+    pub fn went_idle(&self, first: bool) {
+        let state = match first {
+            true => PARK - 2,
+            false => SPARE,
+        };
+        self.spare.store(state, Relaxed);
     }
 
     /// True, once, when a sweep asked the connection to give its spare room back.
@@ -345,11 +353,11 @@ mod tests {
         for signal in [&idle, &busy, &never] {
             connections.add(signal.clone(), None);
         }
-        idle.went_idle();
-        busy.went_idle();
+        idle.went_idle(false);
+        busy.went_idle(false);
         assert!(!connections.sweep());
         assert!(!idle.take_trim(), "one sweep is not enough");
-        busy.went_idle();
+        busy.went_idle(false);
         assert!(connections.sweep(), "the idle one is asked");
         let woken = |s: &Signal| s.notified.load(Relaxed);
         assert!(woken(&idle) && idle.take_trim());
@@ -371,7 +379,7 @@ mod tests {
         let (idle, untrimmed) = (Arc::new(Signal::new()), Arc::new(Signal::new()));
         for signal in [&idle, &untrimmed] {
             connections.add(signal.clone(), None);
-            signal.went_idle();
+            signal.went_idle(false);
         }
         connections.sweep();
         assert!(connections.sweep() && idle.take_trim());
@@ -384,5 +392,20 @@ mod tests {
         assert!(idle.notified.load(Relaxed) && idle.take_park());
         assert!(!idle.take_park(), "once");
         assert!(!untrimmed.take_park());
+    }
+
+    /// Idle for the first time since it connected, a connection is asked to park after two
+    /// sweeps, with no trim.
+    #[test]
+    fn a_new_connection_is_asked_to_park_after_two_idle_sweeps() {
+        let connections = Connections::default();
+        let new = Arc::new(Signal::new());
+        connections.add(new.clone(), None);
+        new.went_idle(true);
+        assert!(
+            !connections.sweep() && !new.take_park(),
+            "one sweep is not enough"
+        );
+        assert!(connections.sweep() && new.take_park() && !new.take_trim());
     }
 }

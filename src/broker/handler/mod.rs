@@ -327,9 +327,11 @@ impl Handler {
                 return Leave::Close(close);
             }
         }
-        // Park at the next idle turn: a client idle since it connected is parked at once.
+        // Park at the next idle turn (see `take_park` below).
         #[cfg(unix)]
-        let mut park = fresh;
+        let mut park = false;
+        // Not idle yet since it connected.
+        let mut first = fresh;
         loop {
             let more = match self.pump() {
                 Ok(more) => more,
@@ -348,12 +350,9 @@ impl Handler {
                 },
             };
             let busy = more || woken;
-            // A client idle from the start (most of a crowd of devices that connect and wait)
-            // is parked at once; one that has been busy, once it has stayed idle a while
-            // (`take_park` below). Parking at once keeps a connection storm from allocating a
-            // task and a socket registration per client: the next client reuses the last
-            // one's. Here, after `pump` and before the signal is polled: a message queued
-            // since leaves the signal notified, which `park` sees.
+            // Parked when the signal asked (`take_park` below), here, after `pump` and
+            // before the signal is polled: a message queued since leaves the signal
+            // notified, which `park` sees.
             #[cfg(unix)]
             if !busy && std::mem::take(&mut park) {
                 if let Some(parking) = self.parking() {
@@ -361,7 +360,7 @@ impl Handler {
                 }
             }
             if !busy && std::mem::take(&mut self.worked) {
-                self.waker.went_idle();
+                self.waker.went_idle(std::mem::take(&mut first));
             }
             let step = match self.next_wake(busy).await {
                 // Packet type 3: PUBLISH, still undecoded. Packets that other connections

@@ -6,8 +6,8 @@
 //! gives it a task again.
 //!
 //! A task is a 384-byte allocation and tokio's registration of a socket another 256; what a
-//! parked connection keeps instead is its handler (224 bytes), which is what brings an idle
-//! connection's memory near mosquitto's. Resuming costs a spawn and four `epoll_ctl`s, and
+//! parked connection keeps instead is its handler (224 bytes), which brings an idle
+//! connection's memory closer to mosquitto's. Resuming costs a spawn and four `epoll_ctl`s, and
 //! the client's first packet waits one more task hop: hence not at once, when clients are
 //! most active and a test suite may count on the order of what several clients do. TLS and
 //! WebSocket connections keep their tasks: their state lives in the stream, which only tokio
@@ -37,7 +37,7 @@ const KNOCKED: Token = Token(0);
 
 /// Connections resumed per turn of the parking task (and epoll events taken at once): one
 /// message to thousands of parked subscribers knocks on them all, and resuming every one
-/// in one turn would hold a worker thread for tens of milliseconds.
+/// in one turn would hold a worker thread from other tasks until the last.
 const PER_TURN: usize = 256;
 
 /// The broker's parked connections.

@@ -444,7 +444,7 @@ impl Handler {
         }
         let parking = self.shared.parking.get()?.clone();
         // The empty read buffer may still hold the storage of the last packet read (the
-        // CONNECT, for a client parked at once), which a parked connection would keep.
+        // CONNECT, for a client idle since), which a parked connection would keep.
         self.conn.release_spare();
         Some(parking)
     }

@@ -58,7 +58,7 @@ struct Lot {
 
 /// A connection without a task: all its task held (the socket in the handler's stream, as
 /// [`Resting`]).
-pub struct Parked {
+struct Parked {
     handler: Handler,
     place: Option<OwnedSemaphorePermit>,
     done: Done,

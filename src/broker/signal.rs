@@ -242,16 +242,16 @@ impl Connections {
     /// asked to.
     fn sweep(&self) -> bool {
         let now = now_ms();
-        let mut trims = false;
+        let mut asked = false;
         for Watched(signal) in &self.lock().live {
             let silent = now.saturating_sub(signal.last_read.load(Relaxed));
             let limit = signal.limit.load(Relaxed);
             if limit > 0 && silent > u64::from(limit) && signal.stopped().is_none() {
                 signal.stop(Stop::KeepAlive);
             }
-            trims |= signal.age();
+            asked |= signal.age();
         }
-        trims
+        asked
     }
 
     /// Stops every connection, now and from now on.
@@ -275,17 +275,17 @@ pub async fn watch(connections: Arc<Connections>, mut shutdown: Shutdown) {
     let mut every = tokio::time::interval(SWEEP);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Trims or parks asked for since memory was last returned, and when that was.
-    let mut trimmed = false;
+    let mut asked = false;
     let mut returned: Option<Instant> = None;
     loop {
         tokio::select! {
             _ = every.tick() => {
                 // The connections asked at an earlier sweep have freed their room by now.
-                if trimmed && returned.is_none_or(|at| at.elapsed() >= RETURN_EVERY) {
+                if asked && returned.is_none_or(|at| at.elapsed() >= RETURN_EVERY) {
                     return_freed_memory();
-                    (trimmed, returned) = (false, Some(Instant::now()));
+                    (asked, returned) = (false, Some(Instant::now()));
                 }
-                trimmed |= connections.sweep();
+                asked |= connections.sweep();
             }
             () = shutdown.recv() => break,
         }

@@ -443,9 +443,11 @@ impl Handler {
             return None;
         }
         let parking = self.shared.parking.get()?.clone();
-        // The empty read buffer may still hold the storage of the last packet read (the
-        // CONNECT, for a client idle since), which a parked connection would keep.
-        self.conn.release_spare();
+        // All spare room goes first: a client idle since it connected is parked without a
+        // trim, and may hold the CONNECT's storage in its empty read buffer and a resumed
+        // session's queue room. A session no longer ours is not parked: the takeover's
+        // signal is waiting.
+        self.release_spare().ok()?;
         Some(parking)
     }
 

@@ -94,6 +94,29 @@ fn parked_clients_are_served_as_before() {
     }
 }
 
+/// Clients that connect faster than 400 a second are parked as soon as they are idle after
+/// their CONNACK (`Connections::storming`): they too get their subscriptions' messages.
+#[test]
+fn a_crowd_that_connects_at_once_is_parked_and_served() {
+    let broker = TestBroker::start();
+    let (mut publisher, _) = Raw::connect(&broker, Raw::v311("publisher"));
+    let busy = broker.tasks();
+    let idle = settle(&broker, busy - 1);
+    assert!(idle < busy, "the idle publisher kept its task");
+    let mut crowd: Vec<Raw> = (0..300)
+        .map(|i| Raw::connect(&broker, Raw::v311(&format!("crowd{i}"))).0)
+        .collect();
+    for raw in &mut crowd {
+        assert_eq!(raw.subscribe("news", QoS::AtLeastOnce), [1]);
+    }
+    assert_eq!(settle(&broker, idle), idle, "the crowd not all parked");
+    publisher.send(publish("news", "hello", 1));
+    assert_eq!(publisher.recv(), Some(Packet::PubAck(Ack::new(1))));
+    for raw in &mut crowd {
+        receive(raw, "news", "hello");
+    }
+}
+
 #[test]
 fn a_parked_client_that_goes_away_leaves_its_will_and_a_silent_one_is_closed() {
     let broker = TestBroker::start();

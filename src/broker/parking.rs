@@ -1,6 +1,6 @@
 //! Idle connections without a task: a plain TCP client that has stayed idle (asked to park
-//! by [`super::signal`]: 0.5 to 1 s after it connected if idle since, else 2.5 to 3 s after
-//! its last work) leaves tokio altogether. Its handler goes into a table, its socket into an
+//! by [`super::signal`]: 0.5 to 1 s after it connected if idle since, at once in a
+//! connection storm, else 2.5 to 3 s after its last work) leaves tokio altogether. Its handler goes into a table, its socket into an
 //! epoll set of our own, and its signal wakes the table instead of a task; the first byte
 //! from the client or the first signal (a message queued, a takeover, keepalive, shutdown)
 //! gives it a task again.
@@ -9,7 +9,8 @@
 //! parked connection keeps instead is its handler (224 bytes), which brings an idle
 //! connection's memory closer to mosquitto's. Resuming costs a spawn and four `epoll_ctl`s, and
 //! the client's first packet waits one more task hop: hence not at once, when clients are
-//! most active and a test suite may count on the order of what several clients do. TLS and
+//! most active and a test suite may count on the order of what several clients do, but in a
+//! storm of connections, where the next clients reuse the memory freed. TLS and
 //! WebSocket connections keep their tasks: their state lives in the stream, which only tokio
 //! can wait on.
 

@@ -26,6 +26,10 @@ use super::shutdown::Shutdown;
 /// closed between 1.5 times its keepalive and that plus this.
 const SWEEP: Duration = Duration::from_millis(500);
 
+/// Connections registered within one sweep from which on the broker takes them for a storm
+/// (see [`Connections::storming`]): 200 a sweep is 400 a second.
+const STORM: u32 = 200;
+
 /// At most this often, the memory idle connections gave back is returned to the system
 /// (see [`return_freed_memory`]).
 const RETURN_EVERY: Duration = Duration::from_secs(10);
@@ -120,9 +124,8 @@ impl Signal {
     /// park. A busy connection, which goes idle again and again, keeps its buffers rather
     /// than allocate them anew for every burst. The `first` time since the client connected,
     /// there is nothing to give back but the connection's task: it is asked to park after
-    /// the two sweeps, so a crowd of clients that connect and wait frees its tasks while it
-    /// is still connecting (the next clients reuse that memory), and a client that acts at
-    /// once is not parked before.
+    /// the two sweeps, so a client that acts at once is not parked before (in a connection
+    /// storm, it is parked at once: see [`Connections::storming`]).
     pub fn went_idle(&self, first: bool) {
         let state = match first {
             true => PARK - 2,
@@ -192,6 +195,8 @@ fn now_ms() -> u64 {
 #[derive(Debug, Default)]
 pub struct Connections {
     inner: Mutex<Registry>,
+    /// [`STORM`] connections or more registered since the last sweep or in the sweep before.
+    storm: AtomicBool,
 }
 
 /// A signal in the registry, known by its address.
@@ -215,6 +220,8 @@ impl Hash for Watched {
 #[derive(Debug, Default)]
 struct Registry {
     live: HashSet<Watched>,
+    /// Connections registered since the last sweep.
+    arrivals: u32,
     /// Shutdown has begun: a connection registered from now on is stopped at once.
     closed: bool,
 }
@@ -230,6 +237,19 @@ impl Connections {
             signal.stop(Stop::Shutdown);
         }
         registry.live.insert(Watched(signal));
+        registry.arrivals += 1;
+        if registry.arrivals == STORM {
+            self.storm.store(true, Relaxed);
+        }
+    }
+
+    /// True while clients connect faster than [`STORM`] a sweep: a connection idle since
+    /// its CONNACK is then parked at once rather than after two sweeps, so the next clients
+    /// reuse its task's memory. Out of a storm, a client's first packet after its CONNACK
+    /// does not wait for a resumed task: that extra hop can let the later packets of other
+    /// clients overtake it, an order tests written against mosquitto may count on.
+    pub fn storming(&self) -> bool {
+        self.storm.load(Relaxed)
     }
 
     /// Forgets a connection's signal once it has closed.
@@ -243,7 +263,10 @@ impl Connections {
     fn sweep(&self) -> bool {
         let now = now_ms();
         let mut asked = false;
-        for Watched(signal) in &self.lock().live {
+        let mut registry = self.lock();
+        let arrivals = std::mem::take(&mut registry.arrivals);
+        self.storm.store(arrivals >= STORM, Relaxed);
+        for Watched(signal) in &registry.live {
             let silent = now.saturating_sub(signal.last_read.load(Relaxed));
             let limit = signal.limit.load(Relaxed);
             if limit > 0 && silent > u64::from(limit) && signal.stopped().is_none() {
@@ -407,5 +430,26 @@ mod tests {
             "one sweep is not enough"
         );
         assert!(connections.sweep() && new.take_park() && !new.take_trim());
+    }
+
+    /// [`STORM`] connections registered within a sweep make a storm, which lasts until a
+    /// sweep finds fewer registered since the one before.
+    #[test]
+    fn a_storm_is_told_by_the_connections_registered_between_sweeps() {
+        let connections = Connections::default();
+        let add = |count| {
+            for _ in 0..count {
+                connections.add(Arc::new(Signal::new()), None);
+            }
+        };
+        add(STORM - 1);
+        assert!(!connections.storming());
+        add(1);
+        assert!(connections.storming());
+        connections.sweep();
+        assert!(connections.storming(), "until a quieter sweep");
+        add(STORM - 1);
+        connections.sweep();
+        assert!(!connections.storming());
     }
 }

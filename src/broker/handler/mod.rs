@@ -327,9 +327,10 @@ impl Handler {
                 return Leave::Close(close);
             }
         }
-        // Park at the next idle turn (see `take_park` below).
+        // Park at the next idle turn (see `take_park` below); in a connection storm, a
+        // client idle from its CONNACK on is parked at once (see `Connections::storming`).
         #[cfg(unix)]
-        let mut park = false;
+        let mut park = fresh && self.shared.connections.storming();
         // Not idle yet since it connected.
         let mut first = fresh;
         loop {

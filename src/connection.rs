@@ -152,6 +152,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         &mut self.stream
     }
 
+    /// The stream, for a connection with nothing buffered either way (see
+    /// `broker::parking`): anything still in the buffers is dropped with them.
+    pub fn into_stream(self) -> S {
+        debug_assert!(self.read_buf.is_empty() && self.write_buf.is_empty());
+        self.stream
+    }
+
     /// Bytes queued and not yet written; callers bound it to apply back-pressure.
     pub fn pending(&self) -> usize {
         self.write_buf.len()

@@ -13,14 +13,24 @@ use std::sync::Arc;
 impl Handler {
     /// May this client publish to `topic`?
     pub(super) fn may_publish(&mut self, topic: &str) -> bool {
-        let client = self.origin.acl_client();
-        may_write(&self.access.security, &client, &mut self.patterns, topic)
+        let client = self.client.origin.acl_client();
+        may_write(
+            &self.client.access.security,
+            &client,
+            &mut self.client.patterns,
+            topic,
+        )
     }
 
     /// May this client receive a message published to `topic`?
     pub(super) fn may_receive(&mut self, topic: &str) -> bool {
-        let client = self.origin.acl_client();
-        may_read(&self.access.security, &client, &mut self.patterns, topic)
+        let client = self.client.origin.acl_client();
+        may_read(
+            &self.client.access.security,
+            &client,
+            &mut self.client.patterns,
+            topic,
+        )
     }
 }
 

@@ -88,11 +88,17 @@ impl Close {
 impl Handler {
     /// Closes the connection, then publishes or schedules the will and ends or keeps the session.
     pub async fn finish(mut self, close: Close, shutdown: Shutdown) {
-        self.shared.log(format_args!(
+        self.client.shared.log(format_args!(
             "Client {} closed: {close}.",
-            self.session.client_id
+            self.client.session.client_id
         ));
-        if let Some(code) = self.version.is_v5().then(|| close.reason_code()).flatten() {
+        if let Some(code) = self
+            .client
+            .version
+            .is_v5()
+            .then(|| close.reason_code())
+            .flatten()
+        {
             let reason = Reason {
                 code,
                 ..Reason::default()
@@ -101,15 +107,15 @@ impl Handler {
         }
         // Offline before the socket closes: what is published from now on is queued, as the
         // client may see the close and expect that (mosquitto is offline at once too).
-        let owned = self.session.detach(self.id);
+        let owned = self.client.session.detach(self.client.id);
         let _ = tokio::time::timeout(Duration::from_secs(1), self.conn.shutdown()).await;
         let will = match close {
             Close::Disconnect { will: false } => None,
-            _ => self.will.take(),
+            _ => self.client.will.take(),
         };
         // The time it left is saved, or it ends (maybe set to end at DISCONNECT).
         self.touch();
-        let expiry = self.session.lock().expiry;
+        let expiry = self.client.session.lock().expiry;
         if let Some(will) = will {
             self.schedule_will(*will, owned, expiry, &shutdown);
         }
@@ -117,14 +123,14 @@ impl Handler {
             return;
         }
         if expiry == 0 {
-            self.shared.router.end(&self.session);
+            self.client.shared.router.end(&self.client.session);
             return;
         }
         let wait = Duration::from_secs(expiry.into());
         expire(
-            self.shared.clone(),
-            self.session.clone(),
-            self.id,
+            self.client.shared.clone(),
+            self.client.session.clone(),
+            self.client.id,
             wait,
             shutdown,
         );
@@ -134,27 +140,35 @@ impl Handler {
     /// the session keeps it meanwhile, so ending the session releases it early.
     fn schedule_will(&self, will: Will, owned: bool, expiry: u32, shutdown: &Shutdown) {
         let delay = will.properties.will_delay_interval.unwrap_or(0);
-        let router = &self.shared.router;
+        let router = &self.client.shared.router;
         // Another connection resumed the session, before or since this one left: the delay
         // protects it (MQTT-3.1.3-9), whatever expiry that connection set meanwhile.
         let resumed = {
-            let state = self.session.lock();
-            !state.ended && state.owner_other_than(self.id)
+            let state = self.client.session.lock();
+            !state.ended && state.owner_other_than(self.client.id)
         };
         if delay > 0 && resumed {
             return;
         }
         if delay == 0 || expiry == 0 || !owned {
-            router.publish_will(&self.origin, will);
+            router.publish_will(&self.client.origin, will);
             return;
         }
         // The session may have ended since this connection left it (a clean start took its
         // client id): then nothing would release the will before its delay.
-        if let Some((will, origin)) = self.session.hold_will((will, self.origin.clone())) {
+        if let Some((will, origin)) = self
+            .client
+            .session
+            .hold_will((will, self.client.origin.clone()))
+        {
             router.publish_will(&origin, will);
             return;
         }
-        let (shared, session, id) = (self.shared.clone(), self.session.clone(), self.id);
+        let (shared, session, id) = (
+            self.client.shared.clone(),
+            self.client.session.clone(),
+            self.client.id,
+        );
         let wait = Duration::from_secs(delay.min(expiry).into());
         let timer = after(wait, shutdown.child(), move || {
             let will = {
@@ -168,7 +182,7 @@ impl Handler {
                 shared.router.publish_will(&origin, will);
             }
         });
-        self.session.keep_timer(timer);
+        self.client.session.keep_timer(timer);
     }
 }
 

@@ -6,15 +6,16 @@
 //! gives it a task again.
 //!
 //! A task is a 384-byte allocation and tokio's registration of a socket another 256; what a
-//! parked connection keeps instead is its handler (224 bytes), which brings an idle
-//! connection's memory closer to mosquitto's. Resuming costs a spawn and four `epoll_ctl`s, and
+//! parked connection keeps instead is its handler folded without its stream and empty
+//! buffers (`Parked`, 144 bytes with its socket), which brings an idle connection's memory
+//! closer to mosquitto's. Resuming costs a spawn and four `epoll_ctl`s, and
 //! the client's first packet waits one more task hop: hence not at once, when clients are
 //! most active and a test suite may count on the order of what several clients do, but in a
 //! storm of connections, where the next clients reuse the memory freed. TLS and
 //! WebSocket connections keep their tasks: their state lives in the stream, which only tokio
 //! can wait on.
 
-use super::handler::{self, Handler};
+use super::handler::{self, Folded, Handler};
 use super::shutdown::Done;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token};
@@ -57,10 +58,11 @@ struct Lot {
     next: AtomicUsize,
 }
 
-/// A connection without a task: all its task held (the socket in the handler's stream, as
-/// [`Resting`]).
+/// A connection without a task: all its task held, its handler folded (without its empty
+/// buffers) and its socket out of tokio.
 struct Parked {
-    handler: Handler,
+    handler: Folded,
+    socket: std::net::TcpStream,
     place: Option<OwnedSemaphorePermit>,
     done: Done,
 }
@@ -97,19 +99,19 @@ impl Parking {
     /// signal wakes it. Should its socket fail to leave tokio or to enter the epoll set, it
     /// goes on in a new task at once (closing as if its client had gone in the first case,
     /// as the socket is then lost).
-    pub fn park(&self, mut handler: Handler, place: Option<OwnedSemaphorePermit>, done: Done) {
-        let stream = std::mem::replace(handler.stream_mut(), Box::new(Resting(None)));
+    pub fn park(&self, handler: Handler, place: Option<OwnedSemaphorePermit>, done: Done) {
+        let signal = handler.signal().clone();
+        let (stream, handler) = handler.fold();
         let socket = (stream as Box<dyn Any>)
             .downcast::<TcpStream>()
             .map_err(|_| io::Error::other("not TCP"))
             .and_then(|tcp| tcp.into_std());
         let Ok(socket) = socket else {
+            let handler = Handler::unfold(handler, Box::new(Resting(None)));
             return resume(handler, place, done);
         };
         let fd = socket.as_raw_fd();
-        *handler.stream_mut() = Box::new(Resting(Some(socket)));
         let key = self.lot.next.fetch_add(1, Ordering::Relaxed);
-        let signal = handler.signal().clone();
         let knock = Waker::from(Arc::new(Knock {
             key,
             lot: Arc::downgrade(&self.lot),
@@ -123,6 +125,7 @@ impl Parking {
             let registered = registry.register(&mut SourceFd(&fd), Token(key), Interest::READABLE);
             let parked = Parked {
                 handler,
+                socket,
                 place,
                 done,
             };
@@ -142,7 +145,7 @@ pub fn reattach(handler: &mut Handler) {
     let Some(socket) = stream.downcast_mut::<Resting>().and_then(|r| r.0.take()) else {
         return;
     };
-    if let Some(parking) = handler.shared.parking.get() {
+    if let Some(parking) = handler.client.shared.parking.get() {
         let fd = socket.as_raw_fd();
         let _ = parking.lot.registry.deregister(&mut SourceFd(&fd));
     }
@@ -161,10 +164,12 @@ impl Lot {
         if let Some(parked) = self.table().remove(&key) {
             let Parked {
                 handler,
+                socket,
                 place,
                 done,
             } = *parked;
-            resume(handler, place, done);
+            let stream = Box::new(Resting(Some(socket)));
+            resume(Handler::unfold(handler, stream), place, done);
         }
     }
 }
@@ -244,9 +249,9 @@ impl Wake for Knock {
     }
 }
 
-/// A parked connection's stream: its socket out of tokio, until [`reattach`] gives it back.
-/// Empty if tokio would not take the socket back (or give it up): then the first read fails
-/// and the connection closes as if its client had gone.
+/// A resumed connection's stream: its socket out of tokio, until [`reattach`] gives it back
+/// in the connection's new task. Empty if tokio would not give the socket up (or take it
+/// back): then the first read fails and the connection closes as if its client had gone.
 struct Resting(Option<std::net::TcpStream>);
 
 impl AsyncRead for Resting {

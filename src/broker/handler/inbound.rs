@@ -18,20 +18,20 @@ impl Handler {
         self.check_memory()?;
         check_limits(
             &publish,
-            &self.shared.config.limits,
-            self.access.limits.max_qos,
+            &self.client.shared.config.limits,
+            self.client.access.limits.max_qos,
         )?;
         self.resolve_alias(&mut publish)?;
         if topic::too_deep(&publish.topic) {
             return Err(Close::Protocol(0x82, "PUBLISH topic too deep".into()));
         }
         mount::prefix(
-            self.access.clients.mount_point.as_deref(),
+            self.client.access.clients.mount_point.as_deref(),
             &mut publish.topic,
         );
-        self.received += 1;
+        self.client.received += 1;
         let pkid = publish.pkid;
-        let max_size = self.shared.config.limits.message_size_limit;
+        let max_size = self.client.shared.config.limits.message_size_limit;
         if max_size > 0 && publish.payload.len() > max_size {
             return self.drop_too_large(&publish);
         }
@@ -65,9 +65,9 @@ impl Handler {
     /// MQTT 5, as mosquitto's manual says. mosquitto 2.0.11 sends 0x95 instead, which is not
     /// a PUBACK/PUBREC reason code, and strict clients take for a malformed packet.
     pub(super) fn drop_too_large(&mut self, publish: &Publish) -> Result<(), Close> {
-        self.shared.log(format_args!(
+        self.client.shared.log(format_args!(
             "Dropped too large PUBLISH from {} (q{}, '{}', ... ({} bytes))",
-            self.session.client_id,
+            self.client.session.client_id,
             publish.qos as u8,
             publish.topic,
             publish.payload.len()
@@ -78,9 +78,9 @@ impl Handler {
     /// Like mosquitto, a publish the ACL denies is dropped: acknowledged as usual in 3.1.1,
     /// with reason 0x87 (not authorized) in MQTT 5.
     pub(super) fn refuse_publish(&mut self, qos: QoS, pkid: u16) -> Result<(), Close> {
-        self.shared.log(format_args!(
+        self.client.shared.log(format_args!(
             "Denied PUBLISH from {} (not authorized)",
-            self.session.client_id
+            self.client.session.client_id
         ));
         self.fail_publish(qos, pkid, 0x87)
     }
@@ -96,10 +96,10 @@ impl Handler {
 
     /// Records an inbound QoS 2 packet id; true if new. Past our receive maximum: 0x93.
     pub(super) fn incoming(&self, pkid: u16) -> Result<bool, Close> {
-        let mut state = owned(&self.session, self.id)?;
+        let mut state = owned(&self.client.session, self.client.id)?;
         let new = state.incoming_new(pkid);
-        let limit = usize::from(self.shared.config.receive_maximum);
-        if new && self.version.is_v5() && state.incoming_len() > limit {
+        let limit = usize::from(self.client.shared.config.receive_maximum);
+        if new && self.client.version.is_v5() && state.incoming_len() > limit {
             state.release(pkid);
             return Err(Close::Protocol(0x93, "receive maximum exceeded".into()));
         }
@@ -114,8 +114,8 @@ impl Handler {
             .properties
             .present_mut()
             .and_then(|p| p.topic_alias.take());
-        let max = self.access.limits.max_topic_alias;
-        let resolved = self.aliases.resolve(&mut publish.topic, alias, max);
+        let max = self.client.access.limits.max_topic_alias;
+        let resolved = self.client.aliases.resolve(&mut publish.topic, alias, max);
         resolved.map_err(|e| match e {
             AliasError::OutOfRange(_) => Close::Protocol(0x94, e.to_string()),
             AliasError::Unknown(_) => Close::Protocol(0x82, e.to_string()),
@@ -128,22 +128,23 @@ impl Handler {
         if publish.topic.starts_with("$SYS") {
             return 0;
         }
-        let msg = Message::from_publish(publish, self.origin.clone(), Instant::now());
+        let msg = Message::from_publish(publish, self.client.origin.clone(), Instant::now());
         let routed = self
+            .client
             .shared
             .router
-            .publish(&Arc::new(msg), Some(&self.session));
+            .publish(&Arc::new(msg), Some(&self.client.session));
         for client in &routed.dropping {
-            self.shared.log(format_args!(
+            self.client.shared.log(format_args!(
                 "Outgoing messages are being dropped for client {client}."
             ));
         }
         if !routed.congested.is_empty() {
-            let congested = self.congested.get_or_insert_with(Box::default);
+            let congested = self.client.congested.get_or_insert_with(Box::default);
             congested.extend(routed.congested);
         }
-        self.routed |= routed.sessions > 0;
-        self.own_queued |= routed.to_publisher;
+        self.client.routed |= routed.sessions > 0;
+        self.client.own_queued |= routed.to_publisher;
         routed.sessions
     }
 }

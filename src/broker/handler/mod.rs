@@ -99,7 +99,7 @@ pub(super) fn connected(
         // Boxed, with all it keeps (even a clone of `shared`): only a closing connection
         // needs room for it.
         Box::pin(async move {
-            let shared = handler.shared.clone();
+            let shared = handler.client.shared.clone();
             handler.finish(close, done.resume(&shared.shutdown)).await;
             drop(place);
             shared
@@ -174,6 +174,12 @@ async fn establish(
 /// A connected client.
 pub struct Handler {
     pub(super) conn: Conn,
+    /// All the rest: what a parked connection keeps (see [`Folded`]).
+    pub(super) client: Client,
+}
+
+/// A connected client's state apart from its connection's stream and buffers.
+pub struct Client {
     pub(super) shared: Arc<Shared>,
     pub(super) session: Arc<Session>,
     /// The rules of the listener the client came through.
@@ -221,9 +227,47 @@ pub struct Handler {
 }
 
 /// A handler that ends, however it ends, leaves the broker's watch (see `signal`).
-impl Drop for Handler {
+impl Drop for Client {
     fn drop(&mut self) {
         self.shared.connections.remove(&self.waker);
+    }
+}
+
+/// A parked connection's handler (see [`super::parking`]): its [`Client`] and what its
+/// connection is made again from, without the stream, which parking holds apart, and the
+/// buffers, empty when it parks. A third of the whole handler's size.
+#[cfg(unix)]
+pub(super) struct Folded {
+    client: Client,
+    version: Option<Version>,
+    max_incoming: u32,
+}
+
+#[cfg(unix)]
+impl Handler {
+    /// Splits an idle connection (nothing buffered either way) into its stream and the rest.
+    pub(super) fn fold(self) -> (BoxedStream, Folded) {
+        let Handler { conn, client } = self;
+        let (version, max_incoming) = (conn.version, conn.max_incoming);
+        let folded = Folded {
+            client,
+            version,
+            max_incoming,
+        };
+        (conn.into_stream().into_inner(), folded)
+    }
+
+    /// The handler [`Handler::fold`] split, on `stream`.
+    pub(super) fn unfold(folded: Folded, stream: BoxedStream) -> Handler {
+        let Folded {
+            client,
+            version,
+            max_incoming,
+        } = folded;
+        let stats = client.shared.stats.clone();
+        let mut conn = Connection::new(Counted::new(stream, stats), version);
+        conn.max_incoming = max_incoming;
+        Handler { conn, client }
     }
 }
 
@@ -279,8 +323,7 @@ impl Handler {
             username: connect.username.map(String::into_boxed_str),
             listener: access.port,
         });
-        Handler {
-            conn,
+        let client = Client {
             shared,
             session,
             access,
@@ -301,20 +344,21 @@ impl Handler {
             saved,
             worked: true,
             yielded: false,
-        }
+        };
+        Handler { conn, client }
     }
 
     /// Marks the state changed (see [`Router::touch`](super::router::Router::touch)) if persistence saves this session.
     pub(super) fn touch(&self) {
-        if self.saved {
-            self.shared.router.touch();
+        if self.client.saved {
+            self.client.shared.router.touch();
         }
     }
 
     /// Counts a change (see [`Router::changed`](super::router::Router::changed)) if persistence saves this session.
     fn changed(&self) {
-        if self.saved {
-            self.shared.router.changed();
+        if self.client.saved {
+            self.client.shared.router.changed();
         }
     }
 
@@ -330,7 +374,7 @@ impl Handler {
         // Park at the next idle turn (see `take_park` below); in a connection storm, a
         // client idle from its CONNACK on is parked at once (see `Connections::storming`).
         #[cfg(unix)]
-        let mut park = fresh && self.shared.connections.storming();
+        let mut park = fresh && self.client.shared.connections.storming();
         // Not idle yet since it connected.
         let mut first = fresh;
         loop {
@@ -360,8 +404,8 @@ impl Handler {
                     return Leave::Park(parking);
                 }
             }
-            if !busy && std::mem::take(&mut self.worked) {
-                self.waker.went_idle(std::mem::take(&mut first));
+            if !busy && std::mem::take(&mut self.client.worked) {
+                self.client.waker.went_idle(std::mem::take(&mut first));
             }
             let step = match self.next_wake(busy).await {
                 // Packet type 3: PUBLISH, still undecoded. Packets that other connections
@@ -373,30 +417,30 @@ impl Handler {
                 // what woke it.
                 Wake::Read(Ok(true))
                     if self.conn.buffered()[0] >> 4 == 3
-                        && !std::mem::replace(&mut self.yielded, true) =>
+                        && !std::mem::replace(&mut self.client.yielded, true) =>
                 {
                     Ok(())
                 }
                 Wake::Read(filled) => {
-                    self.yielded = false;
+                    self.client.yielded = false;
                     let read = filled.and_then(|filled| match filled {
                         true => self.conn.try_packet(),
                         false => Ok(None),
                     });
-                    self.worked = true;
+                    self.client.worked = true;
                     self.on_read(read)
                 }
-                Wake::Woken => match self.waker.stopped() {
+                Wake::Woken => match self.client.waker.stopped() {
                     Some(stop) => Err(Close::from(stop)),
-                    None if self.waker.take_trim() => self.release_spare(),
+                    None if self.client.waker.take_trim() => self.release_spare(),
                     #[cfg(unix)]
-                    None if self.waker.take_park() => {
+                    None if self.client.waker.take_park() => {
                         park = true;
                         Ok(())
                     }
                     None => {
-                        self.worked = true;
-                        owned(&self.session, self.id).map(drop)
+                        self.client.worked = true;
+                        owned(&self.client.session, self.client.id).map(drop)
                     }
                 },
             };
@@ -406,9 +450,9 @@ impl Handler {
             }
             // Let subscribers drain before routing more: their queues are bounded; and let
             // the ones just fed write before our own flush (see `routed`).
-            if self.congested.is_some() {
+            if self.client.congested.is_some() {
                 Box::pin(self.wait_for_subscribers()).await;
-            } else if self.conn.has_frame() || std::mem::take(&mut self.routed) {
+            } else if self.conn.has_frame() || std::mem::take(&mut self.client.routed) {
                 tokio::task::yield_now().await;
             }
         }
@@ -426,7 +470,7 @@ impl Handler {
             if let Poll::Ready(filled) = self.conn.poll_fill(cx) {
                 return Poll::Ready(Wake::Read(filled));
             }
-            match self.waker.poll_notified(cx).is_ready() || more {
+            match self.client.waker.poll_notified(cx).is_ready() || more {
                 true => Poll::Ready(Wake::Woken),
                 false => Poll::Pending,
             }
@@ -443,7 +487,7 @@ impl Handler {
         if !drained || !super::parking::can_park(self) {
             return None;
         }
-        let parking = self.shared.parking.get()?.clone();
+        let parking = self.client.shared.parking.get()?.clone();
         // All spare room goes first: a client idle since it connected is parked without a
         // trim, and may hold the CONNECT's storage in its empty read buffer and a resumed
         // session's queue room. A session no longer ours is not parked: the takeover's
@@ -461,14 +505,14 @@ impl Handler {
     /// The signal that wakes this connection.
     #[cfg(unix)]
     pub(super) fn signal(&self) -> &Arc<Signal> {
-        &self.waker
+        &self.client.waker
     }
 
     /// Queues what a resumed session had in flight, first of all. Not inline in `run`, whose
     /// every await would keep room for the list.
     fn resend(&mut self) -> Result<(), Close> {
         let mut resend = Vec::new();
-        owned(&self.session, self.id)?.resend(&mut resend);
+        owned(&self.client.session, self.client.id)?.resend(&mut resend);
         self.send_all(&mut resend)
     }
 
@@ -477,9 +521,13 @@ impl Handler {
     /// that reads slowly slows its publishers instead of losing their QoS 1/2 messages.
     /// Boxed at its call, as congestion is rare: idle tasks keep no room for its timer.
     async fn wait_for_subscribers(&mut self) {
-        let mut congested = self.congested.take().map_or_else(Vec::new, |list| *list);
+        let mut congested = self
+            .client
+            .congested
+            .take()
+            .map_or_else(Vec::new, |list| *list);
         // Our own queue drains only when this task runs: never wait for it.
-        congested.retain(|s| !Arc::ptr_eq(s, &self.session));
+        congested.retain(|s| !Arc::ptr_eq(s, &self.client.session));
         let deadline = Instant::now() + MAX_HOLD;
         // Polled, not woken on drain: waking publishers as a queue drains gained nothing and
         // cost latency (`benches/NOTES.md`); sleeping 1 ms leaves the subscriber time to
@@ -495,9 +543,9 @@ impl Handler {
     /// `messages_received` is counted once for them, as `messages_sent` is per batch.
     fn on_read(&mut self, read: std::io::Result<Option<Packet>>) -> Result<(), Close> {
         let result = self.read_burst(read);
-        let received = std::mem::take(&mut self.received);
+        let received = std::mem::take(&mut self.client.received);
         if received > 0 {
-            Stats::add(&self.shared.stats.messages_received, received.into());
+            Stats::add(&self.client.shared.stats.messages_received, received.into());
         }
         result
     }
@@ -506,14 +554,14 @@ impl Handler {
         let Some(packet) = read.map_err(Close::from)? else {
             return Err(Close::Lost("connection closed by the client".into()));
         };
-        self.waker.touch();
+        self.client.waker.touch();
         self.handle(packet)?;
         for _ in 1..PER_TURN {
             // A subscriber we fed is filling up: stop here and let it drain, so several
             // fast publishers cannot overrun its queue within one turn each.
             if !self.conn.has_frame()
                 || self.conn.pending() >= HIGH_WATER as usize
-                || self.congested.is_some()
+                || self.client.congested.is_some()
             {
                 break;
             }
@@ -529,14 +577,14 @@ impl Handler {
         match packet {
             Packet::Publish(publish) => self.on_publish(publish),
             Packet::PubAck(ack) | Packet::PubComp(ack) => {
-                owned(&self.session, self.id)?.complete(ack.pkid);
+                owned(&self.client.session, self.client.id)?.complete(ack.pkid);
                 self.changed();
                 Ok(())
             }
             Packet::PubRec(ack) => self.on_pubrec(ack),
             // PUBCOMP says success for an unknown id too, as mosquitto's.
             Packet::PubRel(ack) => {
-                owned(&self.session, self.id)?.release(ack.pkid);
+                owned(&self.client.session, self.client.id)?.release(ack.pkid);
                 self.touch();
                 self.deliver_own()?;
                 self.queue(Packet::PubComp(Ack::new(ack.pkid)))
@@ -556,7 +604,7 @@ impl Handler {
 
     /// An acknowledgement: success, or `failure` (MQTT 5 only) when `ok` is false.
     fn ack(&self, pkid: u16, ok: bool, failure: u8) -> Ack {
-        let reason = match ok || !self.version.is_v5() {
+        let reason = match ok || !self.client.version.is_v5() {
             true => 0,
             false => failure,
         };
@@ -574,12 +622,12 @@ impl Handler {
     /// A DISCONNECT ends the connection; only MQTT 5 reason 0x04 keeps the will.
     fn on_disconnect(&mut self, reason: Reason) -> Close {
         if let Some(expiry) = reason.properties.session_expiry_interval {
-            let mut state = self.session.lock();
+            let mut state = self.client.session.lock();
             // A session that ends with its connection cannot be made to outlive it now.
             if state.expiry == 0 && expiry != 0 {
                 return Close::Protocol(0x82, "session expiry set at DISCONNECT".into());
             }
-            state.expiry = handshake::session_expiry(&self.shared.config, expiry);
+            state.expiry = handshake::session_expiry(&self.client.shared.config, expiry);
         }
         Close::Disconnect {
             will: reason.code == 0x04,

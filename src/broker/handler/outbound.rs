@@ -18,7 +18,7 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Handler {
     pub(super) fn on_pubrec(&mut self, ack: Ack) -> Result<(), Close> {
-        let mut state = owned(&self.session, self.id)?;
+        let mut state = owned(&self.client.session, self.client.id)?;
         if ack.reason >= 0x80 {
             // The client refused the message: it is done, with no PUBREL.
             state.complete(ack.pkid);
@@ -37,7 +37,7 @@ impl Handler {
     /// queues it: a client that subscribes to what it publishes sees the same byte order.
     /// A QoS 2 message goes out at PUBREL, before the PUBCOMP, where mosquitto routes it.
     pub(super) fn deliver_own(&mut self) -> Result<(), Close> {
-        if std::mem::take(&mut self.own_queued) {
+        if std::mem::take(&mut self.client.own_queued) {
             self.pump()?;
         }
         Ok(())
@@ -49,8 +49,13 @@ impl Handler {
         let mut batch = Vec::new();
         let now = Instant::now();
         let mut more = true;
-        while self.conn.pending() < self.high_water as usize {
-            owned(&self.session, self.id)?.next_batch(self.window.into(), BATCH, now, &mut batch);
+        while self.conn.pending() < self.client.high_water as usize {
+            owned(&self.client.session, self.client.id)?.next_batch(
+                self.client.window.into(),
+                BATCH,
+                now,
+                &mut batch,
+            );
             if batch.is_empty() {
                 more = false;
                 break;
@@ -62,11 +67,11 @@ impl Handler {
             {
                 self.touch();
             }
-            self.worked = true;
+            self.client.worked = true;
             self.send_all(&mut batch)?;
         }
-        self.high_water = match more {
-            true => (self.high_water * 2).min(HIGH_WATER),
+        self.client.high_water = match more {
+            true => (self.client.high_water * 2).min(HIGH_WATER),
             false => FIRST_WRITE,
         };
         Ok(more)
@@ -78,7 +83,7 @@ impl Handler {
         let mut sent = 0;
         let result = self.write_batch(batch, &mut sent);
         if sent > 0 {
-            Stats::add(&self.shared.stats.messages_sent, sent);
+            Stats::add(&self.client.shared.stats.messages_sent, sent);
         }
         result
     }
@@ -112,10 +117,13 @@ impl Handler {
         d: &Delivery,
         now: Instant,
     ) -> Result<bool, Close> {
-        let topic = mount::unmount(self.access.clients.mount_point.as_deref(), &d.msg.topic);
+        let topic = mount::unmount(
+            self.client.access.clients.mount_point.as_deref(),
+            &d.msg.topic,
+        );
         let Some(topic) = topic.filter(|_| self.may_receive(&d.msg.topic)) else {
             if pkid != 0 {
-                owned(&self.session, self.id)?.complete(pkid);
+                owned(&self.client.session, self.client.id)?.complete(pkid);
             }
             return Ok(false);
         };
@@ -133,10 +141,10 @@ impl Handler {
         };
         let written = self
             .conn
-            .queue_publish_within(&publish, self.max_packet as usize)
+            .queue_publish_within(&publish, self.client.max_packet as usize)
             .map_err(Close::from)?;
         if !written && pkid != 0 {
-            owned(&self.session, self.id)?.complete(pkid);
+            owned(&self.client.session, self.client.id)?.complete(pkid);
         }
         Ok(written)
     }
@@ -169,7 +177,7 @@ impl Handler {
                     Ok(result) => result.map(|()| woken).map_err(Close::from),
                     Err(_) => Err(Close::Lost("client does not read".into())),
                 },
-                () = self.waker.notified() => match self.waker.stopped() {
+                () = self.client.waker.notified() => match self.client.waker.stopped() {
                     Some(stop) => return Err(Close::from(stop)),
                     None => woken = true,
                 },
@@ -183,7 +191,7 @@ impl Handler {
     /// and session, not buffers sized for the most it ever received.
     pub(super) fn release_spare(&mut self) -> Result<(), Close> {
         self.conn.release_spare();
-        owned(&self.session, self.id)?.release_spare();
+        owned(&self.client.session, self.client.id)?.release_spare();
         Ok(())
     }
 }

@@ -14,7 +14,7 @@ use super::{owned, Handler};
 
 impl Handler {
     pub(super) fn on_subscribe(&mut self, subscribe: Subscribe) -> Result<(), Close> {
-        owned(&self.session, self.id).map(drop)?;
+        owned(&self.client.session, self.client.id).map(drop)?;
         self.check_memory()?;
         check_depth(subscribe.filters.iter().map(|f| f.filter.as_str()))?;
         let id = subscribe
@@ -25,13 +25,24 @@ impl Handler {
         let mut codes = Vec::with_capacity(subscribe.filters.len());
         let mut retained = Vec::new();
         for sub in &subscribe.filters {
-            let mounted = mount::filter(self.access.clients.mount_point.as_deref(), &sub.filter);
+            let mounted = mount::filter(
+                self.client.access.clients.mount_point.as_deref(),
+                &sub.filter,
+            );
             let Some((group, filter)) = split_shared(&mounted) else {
-                codes.push(if self.version.is_v5() { 0x8F } else { 0x80 });
+                codes.push(if self.client.version.is_v5() {
+                    0x8F
+                } else {
+                    0x80
+                });
                 continue;
             };
             if self.at_subscription_limit(&mounted) {
-                codes.push(if self.version.is_v5() { 0x97 } else { 0x80 });
+                codes.push(if self.client.version.is_v5() {
+                    0x97
+                } else {
+                    0x80
+                });
                 continue;
             }
             if group.is_some() && sub.no_local {
@@ -40,18 +51,22 @@ impl Handler {
                     "no local on a shared subscription".into(),
                 ));
             }
-            let qos = sub.qos.min(self.access.limits.max_qos);
+            let qos = sub.qos.min(self.client.access.limits.max_qos);
             let opts = SubOptions {
                 qos,
                 no_local: sub.no_local,
                 retain_as_published: sub.retain_as_published,
                 id,
             };
-            let existed = self.shared.router.subscribe(&self.session, &mounted, opts);
+            let existed = self
+                .client
+                .shared
+                .router
+                .subscribe(&self.client.session, &mounted, opts);
             codes.push(qos as u8);
-            self.shared.log(format_args!(
+            self.client.shared.log(format_args!(
                 "{} {} {}",
-                self.session.client_id, qos as u8, sub.filter
+                self.client.session.client_id, qos as u8, sub.filter
             ));
             // Retained messages go to new subscribers, never to shared subscriptions.
             let wanted = match sub.retain_handling {
@@ -70,14 +85,16 @@ impl Handler {
         };
         self.queue(Packet::SubAck(suback))?;
         // mosquitto's words, so scripts (and our tests) can wait for a subscription.
-        self.shared
-            .log(format_args!("Sending SUBACK to {}", self.session.client_id));
-        self.own_queued |= !retained.is_empty();
-        let dropped = self.session.enqueue_retained(retained);
+        self.client.shared.log(format_args!(
+            "Sending SUBACK to {}",
+            self.client.session.client_id
+        ));
+        self.client.own_queued |= !retained.is_empty();
+        let dropped = self.client.session.enqueue_retained(retained);
         if dropped > 0 {
-            self.shared.log(format_args!(
+            self.client.shared.log(format_args!(
                 "Outgoing messages are being dropped for client {}: {dropped} retained messages, its queue is full",
-                self.session.client_id
+                self.client.session.client_id
             ));
         }
         self.deliver_own()
@@ -86,12 +103,12 @@ impl Handler {
     /// Over `memory_limit`, mosquitto cannot allocate the packet and disconnects its client;
     /// so does this (MQTT 5: DISCONNECT 0x97 quota exceeded), before storing anything.
     pub(super) fn check_memory(&self) -> Result<(), Close> {
-        if !self.shared.over_memory_limit() {
+        if !self.client.shared.over_memory_limit() {
             return Ok(());
         }
-        self.shared.log(format_args!(
+        self.client.shared.log(format_args!(
             "Out of memory (memory_limit {} bytes): disconnecting {}.",
-            self.shared.config.limits.memory_limit, self.session.client_id
+            self.client.shared.config.limits.memory_limit, self.client.session.client_id
         ));
         Err(Close::OutOfMemory)
     }
@@ -99,15 +116,15 @@ impl Handler {
     /// True when `filter` would be a new subscription beyond `max_subscriptions` (replacing
     /// one the session holds is always allowed); logs the refusal.
     pub(super) fn at_subscription_limit(&self, filter: &str) -> bool {
-        let max = self.shared.config.limits.max_subscriptions;
+        let max = self.client.shared.config.limits.max_subscriptions;
         let full = max > 0 && {
-            let state = self.session.lock();
+            let state = self.client.session.lock();
             state.subscriptions.len() >= max && !state.subscriptions.contains_key(filter)
         };
         if full {
-            self.shared.log(format_args!(
+            self.client.shared.log(format_args!(
                 "Denied SUBSCRIBE from {} to {filter}: max_subscriptions ({max}) reached",
-                self.session.client_id
+                self.client.session.client_id
             ));
         }
         full
@@ -117,18 +134,18 @@ impl Handler {
     /// not those whose publisher may no longer publish them (see `authorize`).
     pub(super) fn retained_for(&self, filter: &str, opts: &SubOptions, out: &mut Vec<Delivery>) {
         let mut messages = Vec::new();
-        self.shared.router.retained(filter, &mut messages);
+        self.client.shared.router.retained(filter, &mut messages);
         let now = Instant::now();
-        let check_source = self.shared.config.limits.check_retain_source;
+        let check_source = self.client.shared.config.limits.check_retain_source;
         let source_may_publish = |m: &Message| {
-            !check_source || source_may_publish(|port| self.shared.security_of(port), m)
+            !check_source || source_may_publish(|port| self.client.shared.security_of(port), m)
         };
         out.extend(
             messages
                 .into_iter()
                 .filter(|m| !m.expired(now) && source_may_publish(m))
                 .map(|msg| Delivery {
-                    qos: self.shared.router.outgoing_qos(msg.qos, opts.qos),
+                    qos: self.client.shared.router.outgoing_qos(msg.qos, opts.qos),
                     retain: true,
                     sub_ids: opts.id.into_iter().collect(),
                     msg,
@@ -137,14 +154,17 @@ impl Handler {
     }
 
     pub(super) fn on_unsubscribe(&mut self, unsubscribe: Unsubscribe) -> Result<(), Close> {
-        owned(&self.session, self.id).map(drop)?;
+        owned(&self.client.session, self.client.id).map(drop)?;
         check_depth(unsubscribe.filters.iter().map(String::as_str))?;
         let codes = unsubscribe
             .filters
             .iter()
             .map(|f| {
-                let mounted = mount::filter(self.access.clients.mount_point.as_deref(), f);
-                self.shared.router.unsubscribe(&self.session, &mounted)
+                let mounted = mount::filter(self.client.access.clients.mount_point.as_deref(), f);
+                self.client
+                    .shared
+                    .router
+                    .unsubscribe(&self.client.session, &mounted)
             })
             .map(|removed| match removed {
                 true => 0x00,

@@ -9,7 +9,7 @@ use super::limits::Limits;
 use super::mount;
 use super::security::{Access, ClientPatterns, Rules, Security};
 use super::server::Shared;
-use super::session::{Claim, SessionLimits};
+use super::session::Claim;
 use super::signal::Signal;
 use crate::codec::{self, ConnAck, Connect, Packet, Properties, QoS, Version, Will};
 use std::io;
@@ -192,7 +192,7 @@ pub fn accept(
     let opened = shared.router.open(
         &client_id,
         connect.clean_start,
-        SessionLimits::of(config),
+        shared.session_limits.clone(),
         expiry,
         Claim {
             id,

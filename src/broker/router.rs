@@ -129,7 +129,7 @@ impl Router {
         &self,
         client_id: &str,
         clean: bool,
-        limits: SessionLimits,
+        limits: impl Into<Arc<SessionLimits>>,
         expiry: u32,
         claim: Claim,
     ) -> Opened {

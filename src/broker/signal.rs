@@ -185,7 +185,7 @@ impl Signal {
 }
 
 /// Milliseconds since the first call: the clock of [`Signal::touch`].
-fn now_ms() -> u64 {
+pub(super) fn now_ms() -> u64 {
     static ORIGIN: OnceLock<Instant> = OnceLock::new();
     let origin = *ORIGIN.get_or_init(Instant::now);
     origin.elapsed().as_millis() as u64

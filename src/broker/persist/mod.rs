@@ -269,7 +269,7 @@ fn capture(router: &Router) -> Snapshot {
 /// out; sessions come back offline, with what is left of their expiry (capped by
 /// `persistent_client_expiration`); the router counts changes if `autosave` does.
 fn restore(state: Snapshot, config: &Config, autosave: Autosave) -> Restored {
-    let limits = SessionLimits::of(config);
+    let limits = Arc::new(SessionLimits::of(config));
     let now = Clock::now();
     let retained: Vec<_> = state
         .retained
@@ -288,9 +288,9 @@ fn restore(state: Snapshot, config: &Config, autosave: Autosave) -> Restored {
         let gone = now.wall.duration_since(left).unwrap_or_default();
         let remaining = Duration::from_secs(image.expiry.into()).checked_sub(gone);
         let session = match (image.expiry, remaining) {
-            (u32::MAX, _) => Arc::new(Session::restored(client_id, limits, image)),
+            (u32::MAX, _) => Arc::new(Session::restored(client_id, limits.clone(), image)),
             (_, Some(left)) if !left.is_zero() => {
-                let session = Arc::new(Session::restored(client_id, limits, image));
+                let session = Arc::new(Session::restored(client_id, limits.clone(), image));
                 expiring.push((session.clone(), left));
                 session
             }

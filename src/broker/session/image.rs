@@ -4,6 +4,7 @@ use super::SessionLimits;
 use super::{Delivery, Inflight, Session, SubOptions};
 use crate::broker::tree::ClientId;
 use crate::codec::PacketIds;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// What of a session outlives the broker process (see `persist`): everything but its
@@ -29,7 +30,11 @@ pub struct SessionImage {
 impl Session {
     /// A session restored from `image`, offline, as if its client had not come back since
     /// the broker stopped (its last owner is connection 0, which no connection is).
-    pub fn restored(client_id: ClientId, limits: SessionLimits, image: SessionImage) -> Session {
+    pub fn restored(
+        client_id: ClientId,
+        limits: impl Into<Arc<SessionLimits>>,
+        image: SessionImage,
+    ) -> Session {
         let session = Session::new(client_id, limits, image.expiry);
         {
             let mut st = session.lock();

@@ -2,6 +2,7 @@
 //! publishers are held back), and the batches taken from it for the connection.
 
 use super::{Delivery, Outbound, Session, SessionState};
+use crate::broker::signal::now_ms;
 use crate::codec::QoS;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -57,8 +58,9 @@ pub struct Enqueued {
     /// Queued in a session persistence saves (expiry not 0).
     pub saved: bool,
 }
-/// A connection that took nothing from its queue for this long counts as stalled.
-const STALL: std::time::Duration = std::time::Duration::from_millis(500);
+/// A connection that took nothing from its queue for this many milliseconds counts as
+/// stalled.
+const STALL_MS: u64 = 500;
 
 impl Session {
     /// Queues `delivery`. Offline sessions keep only QoS 1/2 (and QoS 0 with
@@ -76,7 +78,7 @@ impl Session {
         {
             return Enqueued::default();
         }
-        let (len, bytes, limits) = (st.queue.len(), st.queued_bytes, st.limits);
+        let (len, bytes, limits) = (st.queue.len(), st.queued_bytes, *st.limits);
         let full = limits.reached(len, bytes, 1);
         let overflowing = limits.reached(len, bytes, HARD_LIMIT_FACTOR);
         let dropped = (full && (!online || qos0)) || overflowing;
@@ -114,7 +116,7 @@ impl Session {
         if st.ended || deliveries.is_empty() {
             return 0;
         }
-        let limits = st.limits;
+        let limits = *st.limits;
         let mut dropped = 0;
         if limits.reached(st.queue.len(), st.queued_bytes, HARD_LIMIT_FACTOR) {
             dropped = deliveries.len();
@@ -168,7 +170,7 @@ impl SessionState {
         self.owner.is_some()
             && !self.ended
             && self.limits.half_full(self.queue.len(), self.queued_bytes)
-            && self.last_drain.elapsed() < STALL
+            && now_ms().saturating_sub(self.last_drain) < STALL_MS
     }
     /// Moves up to `max` queued messages to `out`, giving QoS 1/2 ones a packet id while
     /// fewer than `window` are in flight and their bytes are under `max_inflight_bytes`;
@@ -207,7 +209,7 @@ impl SessionState {
         }
         // Only taking messages counts: a client whose window stays full takes none.
         if self.queue.len() < before {
-            self.last_drain = now;
+            self.last_drain = now_ms();
             self.dropping &= self.limits.half_full(self.queue.len(), self.queued_bytes);
         }
     }

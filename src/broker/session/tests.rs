@@ -3,6 +3,7 @@
 use super::queue::Enqueued;
 use super::*;
 use crate::codec::Props;
+use std::time::Instant;
 
 fn delivery(qos: QoS) -> Delivery {
     sized(qos, 0)

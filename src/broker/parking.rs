@@ -1,19 +1,19 @@
 //! Idle connections without a task: a plain TCP client that has stayed idle (asked to park
 //! by [`super::signal`]: 0.5 to 1 s after it connected if idle since, at once in a
-//! connection storm, else 2.5 to 3 s after its last work) leaves tokio altogether. Its handler goes into a table, its socket into an
-//! epoll set of our own, and its signal wakes the table instead of a task; the first byte
-//! from the client or the first signal (a message queued, a takeover, keepalive, shutdown)
-//! gives it a task again.
+//! connection storm, else 2.5 to 3 s after its last work) leaves tokio altogether. Its
+//! handler, folded, goes into a table, its socket into an epoll set of our own, and its
+//! signal wakes the table instead of a task; the first byte from the client or the first
+//! signal (a message queued, a takeover, keepalive, shutdown) gives it a task again.
 //!
 //! A task is a 384-byte allocation and tokio's registration of a socket another 256; what a
 //! parked connection keeps instead is its handler folded without its stream and empty
 //! buffers (`Parked`, 144 bytes with its socket), which brings an idle connection's memory
-//! closer to mosquitto's. Resuming costs a spawn and four `epoll_ctl`s, and
-//! the client's first packet waits one more task hop: hence not at once, when clients are
-//! most active and a test suite may count on the order of what several clients do, but in a
-//! storm of connections, where the next clients reuse the memory freed. TLS and
-//! WebSocket connections keep their tasks: their state lives in the stream, which only tokio
-//! can wait on.
+//! closer to mosquitto's. Resuming costs a spawn and four `epoll_ctl`s, and the client's
+//! first packet waits one more task hop: hence not at once, when clients are most active and
+//! a test suite may count on the order of what several clients do, but in a storm of
+//! connections, where the next clients reuse the memory freed. TLS and WebSocket
+//! connections keep their tasks: their state lives in the stream, which only tokio can wait
+//! on.
 
 use super::handler::{self, Folded, Handler};
 use super::shutdown::Done;

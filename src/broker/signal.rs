@@ -237,7 +237,7 @@ impl Connections {
             signal.stop(Stop::Shutdown);
         }
         registry.live.insert(Watched(signal));
-        registry.arrivals += 1;
+        registry.arrivals = registry.arrivals.saturating_add(1);
         if registry.arrivals == STORM {
             self.storm.store(true, Relaxed);
         }

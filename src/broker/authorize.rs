@@ -5,7 +5,7 @@
 //! through.
 
 use super::acl::AclClient;
-use super::handler::Handler;
+use super::handler::{Client, Handler};
 use super::message::Message;
 use super::security::{ClientPatterns, Security};
 use std::sync::Arc;
@@ -13,24 +13,24 @@ use std::sync::Arc;
 impl Handler {
     /// May this client publish to `topic`?
     pub(super) fn may_publish(&mut self, topic: &str) -> bool {
-        let client = self.client.origin.acl_client();
-        may_write(
-            &self.client.access.security,
-            &client,
-            &mut self.client.patterns,
-            topic,
-        )
+        self.client.may(may_write, topic)
     }
 
     /// May this client receive a message published to `topic`?
     pub(super) fn may_receive(&mut self, topic: &str) -> bool {
-        let client = self.client.origin.acl_client();
-        may_read(
-            &self.client.access.security,
-            &client,
-            &mut self.client.patterns,
-            topic,
-        )
+        self.client.may(may_read, topic)
+    }
+}
+
+impl Client {
+    /// Does `check` ([`may_read`] or [`may_write`]) let this client at `topic`, under the
+    /// rules of its listener? Generic, so each check is called directly on the hot path.
+    fn may<C>(&mut self, check: C, topic: &str) -> bool
+    where
+        C: Fn(&Security, &AclClient<'_>, &mut ClientPatterns, &str) -> bool,
+    {
+        let client = self.origin.acl_client();
+        check(&self.access.security, &client, &mut self.patterns, topic)
     }
 }
 

@@ -192,7 +192,6 @@ pub fn accept(
     let opened = shared.router.open(
         &client_id,
         connect.clean_start,
-        shared.session_limits.clone(),
         expiry,
         Claim {
             id,

@@ -21,7 +21,7 @@ use tokio::sync::{broadcast, mpsc};
 /// connection; `None` when it had not closed within `limit` (a hang, for the caller to
 /// report). The broker's state is this connection's alone, so an input replays the same.
 pub async fn exchange(config: Config, input: &[u8], limit: Duration) -> Option<Vec<u8>> {
-    let router = Router::new(config.limits.upgrade_outgoing_qos, Default::default());
+    let router = Router::new(&config, Default::default());
     let access = Arc::new(Access {
         allow_anonymous: config.allow_anonymous,
         allow_zero_length_clientid: config.limits.allow_zero_length_clientid,

@@ -9,6 +9,7 @@
 //! which clears the mark before it copies the state, never misses one. The changes
 //! mosquitto's `autosave_on_changes` counts are also counted ([`Router::changed`]).
 
+use super::config::Config;
 use super::message::{Message, Origin};
 use super::persist::ChangeCount;
 use super::retained::Retained;
@@ -72,6 +73,8 @@ pub struct Router {
     dirty: AtomicBool,
     /// Changes counted for `autosave_on_changes` since the last snapshot.
     changes: ChangeCount,
+    /// The queue bounds every session gets, one for all of them.
+    limits: Arc<SessionLimits>,
 }
 
 /// A filter split into its shared-subscription group (if any) and the filter proper.
@@ -107,14 +110,20 @@ pub struct Opened {
 }
 
 impl Router {
-    /// An empty router; `upgrade_qos` is mosquitto's `upgrade_outgoing_qos`; `changes`
-    /// counts towards `autosave_on_changes` saves (idle by default).
-    pub fn new(upgrade_qos: bool, changes: ChangeCount) -> Router {
+    /// An empty router for `config` (its `upgrade_outgoing_qos` and its sessions' queue
+    /// limits); `changes` counts towards `autosave_on_changes` saves (idle by default).
+    pub fn new(config: &Config, changes: ChangeCount) -> Router {
         Router {
-            upgrade_qos,
+            upgrade_qos: config.limits.upgrade_outgoing_qos,
             changes,
+            limits: Arc::new(SessionLimits::of(config)),
             ..Router::default()
         }
+    }
+
+    /// The queue bounds of this router's sessions, for sessions restored into it.
+    pub fn session_limits(&self) -> Arc<SessionLimits> {
+        self.limits.clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -124,15 +133,9 @@ impl Router {
     /// Attaches the connection of `claim` to `client_id`'s session, resuming it unless `clean`
     /// (or it does not exist, or was to end with its connection) and taking it over from any
     /// connection that still has it. A session replaced by a new one ends, which publishes
-    /// its delayed will. A new session gets `limits` and `expiry`; a resumed one the `expiry`.
-    pub fn open(
-        &self,
-        client_id: &str,
-        clean: bool,
-        limits: impl Into<Arc<SessionLimits>>,
-        expiry: u32,
-        claim: Claim,
-    ) -> Opened {
+    /// its delayed will. A new session gets the router's limits and `expiry`; a resumed one the
+    /// `expiry`.
+    pub fn open(&self, client_id: &str, clean: bool, expiry: u32, claim: Claim) -> Opened {
         let mut inner = self.lock();
         let mut kicked = Vec::new();
         let mut will = None;
@@ -157,7 +160,7 @@ impl Router {
             kicked.extend(waker);
             will = pending;
         }
-        let session = Arc::new(Session::new(client_id.into(), limits, expiry));
+        let session = Arc::new(Session::new(client_id.into(), self.limits.clone(), expiry));
         session.attach(claim);
         inner.sessions.replace(ById(session.clone()));
         drop(inner);

@@ -12,7 +12,6 @@ use super::listener::Listener;
 use super::persist::{self, Restored, Store};
 use super::router::Router;
 use super::security::{Access, Security};
-use super::session::SessionLimits;
 use super::shutdown::Shutdown;
 use super::signal::{self, Connections};
 use super::stats::Stats;
@@ -38,8 +37,6 @@ pub struct Shared {
     pub password_checks: Semaphore,
     /// Every connected client's signal, for keepalive and shutdown.
     pub connections: Arc<Connections>,
-    /// The queue bounds of every session, shared rather than copied into each.
-    pub session_limits: Arc<SessionLimits>,
     /// Closed when the broker shuts down: a copy of it makes a closing connection's
     /// [`Shutdown`] again (see [`Done::resume`](super::shutdown::Done::resume)).
     pub shutdown: broadcast::Receiver<()>,
@@ -69,7 +66,6 @@ impl Shared {
         shutdown: broadcast::Receiver<()>,
     ) -> Shared {
         Shared {
-            session_limits: Arc::new(SessionLimits::of(&config)),
             config,
             router,
             stats: Arc::new(Stats::default()),
@@ -186,7 +182,7 @@ pub async fn serve_from(
             (router, Some((Arc::new(store), restored)))
         }
         None => {
-            let router = Router::new(config.limits.upgrade_outgoing_qos, Default::default());
+            let router = Router::new(&config, Default::default());
             (router, None)
         }
     };

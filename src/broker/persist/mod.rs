@@ -21,7 +21,7 @@ use super::config::Config;
 use super::lifecycle;
 use super::router::Router;
 use super::server::Shared;
-use super::session::{Session, SessionLimits};
+use super::session::Session;
 use super::shutdown::Shutdown;
 use anyhow::{anyhow, bail, Context};
 use format::{Clock, Snapshot};
@@ -269,7 +269,12 @@ fn capture(router: &Router) -> Snapshot {
 /// out; sessions come back offline, with what is left of their expiry (capped by
 /// `persistent_client_expiration`); the router counts changes if `autosave` does.
 fn restore(state: Snapshot, config: &Config, autosave: Autosave) -> Restored {
-    let limits = Arc::new(SessionLimits::of(config));
+    let changes = match autosave {
+        Autosave::Changes(every) => ChangeCount::every(every),
+        _ => ChangeCount::default(),
+    };
+    let router = Router::new(config, changes);
+    let limits = router.session_limits();
     let now = Clock::now();
     let retained: Vec<_> = state
         .retained
@@ -301,11 +306,6 @@ fn restore(state: Snapshot, config: &Config, autosave: Autosave) -> Restored {
         };
         sessions.push(session);
     }
-    let changes = match autosave {
-        Autosave::Changes(every) => ChangeCount::every(every),
-        _ => ChangeCount::default(),
-    };
-    let router = Router::new(config.limits.upgrade_outgoing_qos, changes);
     let counts = (retained.len(), sessions.len());
     router.restore(retained, sessions);
     Restored {

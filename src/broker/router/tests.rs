@@ -23,16 +23,12 @@ fn client(router: &Router, id: &str, n: u64) -> Arc<Session> {
 
 /// A clean start for `id` on connection `n`, with a session `expiry`.
 fn session(router: &Router, id: &str, n: u64, expiry: u32) -> Arc<Session> {
-    let limits = SessionLimits {
-        queued_messages: 100,
-        ..SessionLimits::default()
-    };
     let claim = Claim {
         id: n,
         waker: Arc::new(Signal::new()),
         reader: None,
     };
-    router.open(id, true, limits, expiry, claim).session
+    router.open(id, true, expiry, claim).session
 }
 
 fn drain(session: &Session) -> Vec<crate::broker::session::Outbound> {
@@ -76,7 +72,10 @@ fn overlapping_subscriptions_deliver_once_at_the_highest_qos() {
 #[test]
 fn upgrade_outgoing_qos_delivers_at_the_subscription_qos() {
     for (upgrade, expected) in [(false, QoS::AtMostOnce), (true, QoS::ExactlyOnce)] {
-        let router = Router::new(upgrade, ChangeCount::default());
+        let router = Router {
+            upgrade_qos: upgrade,
+            ..Router::default()
+        };
         let a = client(&router, "a", 1);
         router.subscribe(&a, "t", opts(QoS::ExactlyOnce, None));
         router.publish(&message("t", QoS::AtMostOnce, false, "p"), None);
@@ -93,7 +92,10 @@ fn upgrade_outgoing_qos_delivers_at_the_subscription_qos() {
 #[test]
 fn a_message_upgraded_to_qos1_marks_the_state_changed() {
     for (upgrade, changed) in [(false, false), (true, true)] {
-        let router = Router::new(upgrade, ChangeCount::default());
+        let router = Router {
+            upgrade_qos: upgrade,
+            ..Router::default()
+        };
         let a = session(&router, "a", 1, 60);
         router.subscribe(&a, "t", opts(QoS::AtLeastOnce, None));
         router.take_dirty();
@@ -107,7 +109,10 @@ fn a_message_upgraded_to_qos1_marks_the_state_changed() {
 #[test]
 fn only_saved_sessions_mark_the_state_changed() {
     for (expiry, saved) in [(0, false), (60, true)] {
-        let router = Router::new(false, ChangeCount::every(100));
+        let router = Router {
+            changes: ChangeCount::every(100),
+            ..Router::default()
+        };
         let a = session(&router, "a", 1, expiry);
         assert_eq!(router.take_dirty(), saved, "open, expiry {expiry}");
         router.subscribe(&a, "t", opts(QoS::AtLeastOnce, None));

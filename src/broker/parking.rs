@@ -25,8 +25,8 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
-use std::task::{Context, Wake, Waker};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
+use std::task::{Context, RawWaker, RawWakerVTable, Waker};
 use std::time::Duration;
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -42,6 +42,18 @@ const KNOCKED: Token = Token(0);
 /// in one turn would hold a worker thread from other tasks until the last.
 const PER_TURN: usize = 256;
 
+/// Low bits of a parked connection's key that tell its lot's place in [`LOTS`]; the rest
+/// count parked connections.
+const LOT_BITS: u32 = usize::BITS / 4;
+
+/// The lots of the brokers running in this process, so that a parked connection's waker can
+/// be its key alone ([`knock_waker`]) rather than an allocation of its own.
+static LOTS: RwLock<Vec<Weak<Lot>>> = RwLock::new(Vec::new());
+
+/// The next parked connection's number, process-wide: a knock left over from a connection
+/// parked in a lot that has since ended never names one parked in the lot now in its place.
+static NEXT: AtomicUsize = AtomicUsize::new(1);
+
 /// The broker's parked connections.
 #[derive(Clone)]
 pub struct Parking {
@@ -55,7 +67,8 @@ struct Lot {
     parked: Mutex<HashMap<usize, Box<Parked>>>,
     /// Parked connections whose signal fired, for [`run`] to resume.
     knocked: Mutex<Vec<usize>>,
-    next: AtomicUsize,
+    /// Its place in [`LOTS`].
+    place: usize,
 }
 
 /// A connection without a task: all its task held, its handler folded (without its empty
@@ -73,13 +86,26 @@ struct Parked {
 pub fn start() -> Option<(Parking, JoinHandle<()>)> {
     let poll = Poll::new().ok()?;
     let waker = mio::Waker::new(poll.registry(), KNOCKED).ok()?;
+    let registry = poll.registry().try_clone().ok()?;
+    let mut lots = LOTS.write().unwrap_or_else(|e| e.into_inner());
+    let place = (lots.iter())
+        .position(|lot| lot.strong_count() == 0)
+        .unwrap_or(lots.len());
+    if place >> LOT_BITS != 0 {
+        return None;
+    }
     let lot = Arc::new(Lot {
-        registry: poll.registry().try_clone().ok()?,
+        registry,
         waker,
         parked: Mutex::default(),
         knocked: Mutex::default(),
-        next: AtomicUsize::new(1),
+        place,
     });
+    match lots.get_mut(place) {
+        Some(free) => *free = Arc::downgrade(&lot),
+        None => lots.push(Arc::downgrade(&lot)),
+    }
+    drop(lots);
     // SAFETY: the `Poll` owns its epoll descriptor, open and the same for all its life,
     // which the `AsyncFd` owning it does not outlive.
     let poll =
@@ -111,11 +137,8 @@ impl Parking {
             return resume(handler, place, done);
         };
         let fd = socket.as_raw_fd();
-        let key = self.lot.next.fetch_add(1, Ordering::Relaxed);
-        let knock = Waker::from(Arc::new(Knock {
-            key,
-            lot: Arc::downgrade(&self.lot),
-        }));
+        let key = NEXT.fetch_add(1, Ordering::Relaxed) << LOT_BITS | self.lot.place;
+        let knock = knock_waker(key);
         // The signal first: a knock that finds the table without the connection is not lost,
         // as the signal's flag stays set for the check below.
         signal.park(&knock);
@@ -229,25 +252,35 @@ impl Lot {
     }
 }
 
-/// A parked connection's waker, left in its signal: it lists the connection for [`run`].
-struct Knock {
-    key: usize,
-    /// Weak: the lot holds the connection, which holds its signal, which holds this.
-    lot: Weak<Lot>,
+/// A parked connection's waker, left in its signal: it lists the connection (its `key`,
+/// which tells its lot) for [`run`]. The key is the waker's whole data, so that parking
+/// allocates no waker per connection.
+fn knock_waker(key: usize) -> Waker {
+    // SAFETY: the vtable's functions never read the data as a pointer, so any value is
+    // valid for them, and they are thread-safe.
+    unsafe { Waker::from_raw(RawWaker::new(std::ptr::without_provenance(key), &KNOCK)) }
 }
 
-impl Wake for Knock {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
+const KNOCK: RawWakerVTable = RawWakerVTable::new(clone_knock, knock, knock, drop_knock);
 
-    fn wake_by_ref(self: &Arc<Self>) {
-        if let Some(lot) = self.lot.upgrade() {
-            lot.knocked().push(self.key);
-            let _ = lot.waker.wake();
-        }
-    }
+fn clone_knock(key: *const ()) -> RawWaker {
+    RawWaker::new(key, &KNOCK)
 }
+
+/// Lists the parked connection `key` for its lot's [`run`], if the lot is still there.
+fn knock(key: *const ()) {
+    let key = key.addr();
+    let place = key & ((1 << LOT_BITS) - 1);
+    let lots = LOTS.read().unwrap_or_else(|e| e.into_inner());
+    let Some(lot) = lots.get(place).and_then(Weak::upgrade) else {
+        return;
+    };
+    drop(lots);
+    lot.knocked().push(key);
+    let _ = lot.waker.wake();
+}
+
+fn drop_knock(_: *const ()) {}
 
 /// A resumed connection's stream: its socket out of tokio, until [`reattach`] gives it back
 /// in the connection's new task. Empty if tokio would not give the socket up (or take it
@@ -279,5 +312,30 @@ impl AsyncWrite for Resting {
 
     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> std::task::Poll<io::Result<()>> {
         std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_knock_lists_its_connection_in_its_own_lot_only() {
+        let (first, task1) = start().unwrap();
+        let (second, task2) = start().unwrap();
+        assert_ne!(first.lot.place, second.lot.place);
+        let key = 7 << LOT_BITS | second.lot.place;
+        let knock = knock_waker(key);
+        knock.wake();
+        assert_eq!(*second.lot.knocked(), [key]);
+        assert!(first.lot.knocked().is_empty());
+        // A lot that has ended is not kept for its knocks, which then go nowhere.
+        let (ended, place) = (Arc::downgrade(&first.lot), first.lot.place);
+        task1.abort();
+        let _ = task1.await;
+        drop(first);
+        assert_eq!(ended.strong_count(), 0);
+        knock_waker(9 << LOT_BITS | place).wake();
+        task2.abort();
     }
 }

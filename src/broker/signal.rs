@@ -14,9 +14,9 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -33,6 +33,11 @@ const STORM: u32 = 200;
 /// At most this often, the memory idle connections gave back is returned to the system
 /// (see [`return_freed_memory`]).
 const RETURN_EVERY: Duration = Duration::from_secs(10);
+
+/// Connections that may have packets they have not read yet (see [`Signal::others_unread`]),
+/// in every broker of the process: the brokers of a test suite then count each other's,
+/// which costs a yield now and then but loses no order.
+static UNREAD: AtomicUsize = AtomicUsize::new(0);
 
 /// Why a connection must close, as [`Signal::stopped`] reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +69,9 @@ pub struct Signal {
     /// Where the connection stands towards a trim and then parking: [`SPARE`], one up a
     /// sweep to [`TRIM`], [`TRIMMED`] and one up a sweep to [`PARK`], or 0.
     spare: AtomicU8,
+    /// The connection may have packets it has not read: its socket woke it, or its task is
+    /// new, and the task has not since found its socket empty. Counted in [`UNREAD`].
+    unread: AtomicBool,
 }
 
 /// The connection went idle holding what its last work allocated.
@@ -80,11 +88,43 @@ const PARK: u8 = TRIMMED + PARK_AFTER;
 const PARK_AFTER: u8 = 4;
 
 impl Signal {
-    /// A signal for a connection that has just been read from.
+    /// A signal for a connection that has just been read from, and may have more packets
+    /// buffered.
     pub fn new() -> Signal {
         let signal = Signal::default();
         signal.touch();
+        signal.mark_unread();
         signal
+    }
+
+    /// The waker for reading the connection's socket in a poll of its task (`cx`): the
+    /// signal itself, which marks the connection unread and wakes the task. The task's
+    /// waker is registered first, so that a readiness that comes before the task has taken
+    /// its wake-ups still wakes it.
+    pub fn reader(self: &Arc<Self>, cx: &Context<'_>) -> Waker {
+        self.task.register(cx.waker());
+        Waker::from(self.clone())
+    }
+
+    /// The connection may have packets it has not read: its socket woke it, or it has a new
+    /// task.
+    pub fn mark_unread(&self) {
+        if !self.unread.swap(true, AcqRel) {
+            UNREAD.fetch_add(1, AcqRel);
+        }
+    }
+
+    /// The connection's task found its socket empty.
+    pub fn read_all(&self) {
+        if self.unread.swap(false, AcqRel) {
+            UNREAD.fetch_sub(1, AcqRel);
+        }
+    }
+
+    /// True when another connection may have packets it has not read yet, some of which
+    /// may have arrived before the one this connection is about to handle.
+    pub fn others_unread(&self) -> bool {
+        UNREAD.load(Acquire) > usize::from(self.unread.load(Acquire))
     }
 
     /// Wakes the connection's task (a permit is kept if it is not waiting).
@@ -181,6 +221,24 @@ impl Signal {
             2 => Some(Stop::Shutdown),
             _ => None,
         }
+    }
+}
+
+/// Its socket's readiness (see [`Signal::reader`]).
+impl Wake for Signal {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.mark_unread();
+        self.task.wake();
+    }
+}
+
+impl Drop for Signal {
+    fn drop(&mut self) {
+        self.read_all();
     }
 }
 

@@ -32,7 +32,7 @@ use crate::topic::alias::Aliases;
 use crate::transport::BoxedStream;
 use std::future::Future;
 use std::sync::{Arc, MutexGuard};
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -267,6 +267,8 @@ impl Handler {
         let stats = client.shared.stats.clone();
         let mut conn = Connection::new(Counted::new(stream, stats), version);
         conn.max_incoming = max_incoming;
+        // Its socket may have woken the parking rather than its task.
+        client.waker.mark_unread();
         Handler { conn, client }
     }
 }
@@ -412,11 +414,14 @@ impl Handler {
                 // received before it are handled first: tasks woken by the same poll of the
                 // socket driver run in reverse order (the LIFO slot), so without this a
                 // SUBSCRIBE that arrived first on another connection would miss the message.
-                // The yield is the one below (a frame is buffered); the PUBLISH is read on
-                // the next turn. Not awaited here: the loop's future would keep room for
-                // what woke it.
+                // Only while another connection may have unread packets: a yield waits for
+                // the next poll of the driver, which at a low rate is most of a message's
+                // time in the broker. The yield is the one below (a frame is buffered); the
+                // PUBLISH is read on the next turn. Not awaited here: the loop's future
+                // would keep room for what woke it.
                 Wake::Read(Ok(true))
                     if self.conn.buffered()[0] >> 4 == 3
+                        && self.client.waker.others_unread()
                         && !std::mem::replace(&mut self.client.yielded, true) =>
                 {
                     Ok(())
@@ -467,8 +472,10 @@ impl Handler {
     /// of its own, so an idle task holds no more than this closure.
     fn next_wake(&mut self, more: bool) -> impl Future<Output = Wake> + '_ {
         std::future::poll_fn(move |cx| {
-            if let Poll::Ready(filled) = self.conn.poll_fill(cx) {
-                return Poll::Ready(Wake::Read(filled));
+            let reader = self.client.waker.reader(cx);
+            match self.conn.poll_fill(&mut Context::from_waker(&reader)) {
+                Poll::Ready(filled) => return Poll::Ready(Wake::Read(filled)),
+                Poll::Pending => self.client.waker.read_all(),
             }
             match self.client.waker.poll_notified(cx).is_ready() || more {
                 true => Poll::Ready(Wake::Woken),

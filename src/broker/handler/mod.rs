@@ -379,6 +379,9 @@ impl Handler {
         let mut park = fresh && self.client.shared.connections.storming();
         // Not idle yet since it connected.
         let mut first = fresh;
+        // Resuming counts as work, so a resumed connection goes idle, and parks again,
+        // even if what resumed it left it nothing to do.
+        self.client.worked = true;
         loop {
             let more = match self.pump() {
                 Ok(more) => more,

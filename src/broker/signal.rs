@@ -8,6 +8,10 @@
 //! asks a connection that stayed idle after some work to give back the buffers and queue
 //! room its last burst left ([`Signal::take_trim`]), and later to park without a task
 //! ([`Signal::take_park`], see [`super::parking`]).
+//!
+//! The signal is also the waker its task reads the socket with ([`Signal::reader`]), so the
+//! broker knows which connections may have packets they have not read yet: a PUBLISH waits
+//! for those only ([`Signal::others_unread`]).
 
 use futures_util::task::AtomicWaker;
 use std::collections::HashSet;

@@ -141,10 +141,16 @@ impl Signal {
     /// otherwise the task of `cx` is woken at the next call. One task only may poll it.
     pub fn poll_notified(&self, cx: &mut Context<'_>) -> Poll<()> {
         self.task.register(cx.waker());
-        match self.notified.swap(false, AcqRel) {
+        match self.take_notified() {
             true => Poll::Ready(()),
             false => Poll::Pending,
         }
+    }
+
+    /// Takes a wake-up that is waiting, if one is: [`Signal::poll_notified`] for a task that
+    /// has already registered its waker in this poll ([`Signal::reader`]).
+    pub fn take_notified(&self) -> bool {
+        self.notified.swap(false, AcqRel)
     }
 
     /// Hands the wake-ups to `waker` while the connection has no task (see

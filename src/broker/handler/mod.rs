@@ -471,7 +471,7 @@ impl Handler {
     /// before the queue emptied, and no one will wake us for the rest) it only takes a packet
     /// already readable, so a long backlog still lets the client's pings and acks through.
     /// Polled by hand rather than with `select!`: neither the socket
-    /// ([`Connection::poll_fill`]) nor the signal ([`Signal::poll_notified`]) needs a future
+    /// ([`Connection::poll_fill`]) nor the signal ([`Signal::take_notified`]) needs a future
     /// of its own, so an idle task holds no more than this closure.
     fn next_wake(&mut self, more: bool) -> impl Future<Output = Wake> + '_ {
         std::future::poll_fn(move |cx| {
@@ -480,7 +480,8 @@ impl Handler {
                 Poll::Ready(filled) => return Poll::Ready(Wake::Read(filled)),
                 Poll::Pending => self.client.waker.read_all(),
             }
-            match self.client.waker.poll_notified(cx).is_ready() || more {
+            // `reader` registered the task's waker for the signal too.
+            match self.client.waker.take_notified() || more {
                 true => Poll::Ready(Wake::Woken),
                 false => Poll::Pending,
             }
